@@ -1,0 +1,1 @@
+"""Delivery platforms behind one port: pandago, Uber Direct, Lalamove, and their sandboxes."""

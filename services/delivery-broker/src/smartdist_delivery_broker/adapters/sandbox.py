@@ -1,0 +1,470 @@
+"""Sandbox platforms: simulated couriers that speak each platform's own formats, with no network.
+
+A :class:`SandboxPlatform` implements the same port as the real adapters. Quotes answer after a
+configurable latency (or hang, fail, or rate-limit); a booked order follows a courier script
+(assign → pick up → deliver, or fail, return, delay) on the injected clock, in the platform's own
+raw statuses; its webhooks are rendered in the platform's real payload shape and signed with the
+platform's real scheme, and can be delayed, duplicated and delivered out of order — so the broker
+parses sandbox webhooks with exactly the code that parses real ones.
+
+The demo uses it with the wall clock and Uber's Robo Courier cadence (a step every 30 s); tests
+drive a manual clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from smartdist_delivery_broker.adapters import lalamove, pandago, uber_direct
+from smartdist_delivery_broker.adapters.port import (
+    BookingRequest,
+    CancellationRefused,
+    PlatformDelivery,
+    PlatformQuote,
+    PlatformRateLimited,
+    PlatformRejected,
+    PlatformUnavailable,
+    StatusUpdate,
+    TripRequest,
+    WebhookSignatureInvalid,
+)
+from smartdist_delivery_broker.pricing import started_kilometres
+
+
+class CourierScenario(StrEnum):
+    DELIVER = "deliver"  # the happy path
+    DELAYED = "delayed"  # slower courier, with the platform's delay notice where it has one
+    FAIL = "fail"  # no courier found / platform gives up
+    RETURN = "return"  # picked up, could not deliver, goods go back
+
+
+@dataclass
+class SandboxBehaviour:
+    """How a sandbox platform misbehaves; every field can be changed while it runs."""
+
+    quote_latency_s: float = 0.02
+    hang_quotes: bool = False
+    quote_error: str | None = None
+    rate_limited: bool = False
+    scenario: CourierScenario = CourierScenario.DELIVER
+    step_s: float = 30.0
+    webhook_delay_s: float = 0.0
+    duplicate_probability: float = 0.0
+    reorder: bool = False
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SandboxSecrets:
+    pandago_webhook_secret: str = "sandbox-pandago-callback-secret"
+    uber_signing_key: str = "sandbox-uber-webhook-signing-key"
+    lalamove_api_key: str = "pk_sandbox_lalamove"
+    lalamove_api_secret: str = "sk_sandbox_lalamove"
+    lalamove_webhook_path: str = lalamove.LalamoveCredentials("", "").webhook_path
+
+
+@dataclass(frozen=True)
+class ScriptStep:
+    offset_s: float
+    raw_status: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def courier_script(provider: str, scenario: CourierScenario, step_s: float) -> list[ScriptStep]:
+    """The raw statuses a courier walks through on `provider`, step_s apart."""
+    if provider == "pandago":
+        happy = [
+            "NEW", "RECEIVED", "WAITING_FOR_TRANSPORT", "ASSIGNED_TO_TRANSPORT", "COURIER_ACCEPTED_DELIVERY",
+            "NEAR_VENDOR", "PICKED_UP", "COURIER_LEFT_VENDOR", "NEAR_CUSTOMER", "DELIVERED",
+        ]
+        statuses: list[tuple[str, dict[str, Any]]] = [(s, {}) for s in happy]
+        if scenario is CourierScenario.DELAYED:
+            statuses.insert(7, ("DELAYED", {}))
+        elif scenario is CourierScenario.FAIL:
+            statuses = [(s, {}) for s in happy[:3]] + [
+                ("CANCELLED", {"cancellation": {"source": "LOGISTICS", "reason": "NO_COURIER"}})
+            ]
+        elif scenario is CourierScenario.RETURN:
+            statuses = [(s, {}) for s in happy[:9]] + [("RETURNED_TO_VENDOR", {})]
+    elif provider == "uber_direct":
+        statuses = [
+            ("pending", {}), ("pickup", {}), ("pickup", {"courier_imminent": True}), ("pickup_complete", {}),
+            ("dropoff", {}), ("dropoff", {"courier_imminent": True}), ("delivered", {}),
+        ]
+        if scenario is CourierScenario.FAIL:
+            statuses = [("pending", {}), ("canceled", {"undeliverable_reason": "no_couriers_available"})]
+        elif scenario is CourierScenario.RETURN:
+            statuses = statuses[:5] + [("returned", {"undeliverable_reason": "customer_unavailable"})]
+    elif provider == "lalamove":
+        statuses = [("ASSIGNING_DRIVER", {}), ("ON_GOING", {}), ("PICKED_UP", {}), ("COMPLETED", {})]
+        if scenario is CourierScenario.FAIL:
+            statuses = [("ASSIGNING_DRIVER", {}), ("EXPIRED", {})]
+        elif scenario is CourierScenario.RETURN:
+            # On-demand v3 has no "returned" status: customer service cancels after pickup.
+            statuses = statuses[:3] + [("CANCELED", {})]
+    else:
+        raise ValueError(f"no sandbox script for provider {provider!r}")
+    step = step_s * (3 if scenario is CourierScenario.DELAYED else 1)
+    return [ScriptStep(i * step, s, extra) for i, (s, extra) in enumerate(statuses)]
+
+
+@dataclass
+class SimulatedOrder:
+    platform_ref: str
+    reference: str
+    trip: TripRequest
+    created_at: datetime
+    script: list[ScriptStep]
+    fee: int
+    emitted: int = 0  # script steps already turned into webhooks
+
+    def step_at(self, now: datetime) -> ScriptStep:
+        elapsed = (now - self.created_at).total_seconds()
+        current = self.script[0]
+        for step in self.script:
+            if step.offset_s <= elapsed:
+                current = step
+        return current
+
+    def time_of(self, step: ScriptStep) -> datetime:
+        return self.created_at + timedelta(seconds=step.offset_s)
+
+    def accepted_at(self) -> datetime | None:
+        for step in self.script:
+            if step.raw_status in ("ON_GOING", "COURIER_ACCEPTED_DELIVERY") or (
+                step.raw_status == "pickup" and not step.extra.get("courier_imminent")
+            ):
+                return self.time_of(step)
+        return None
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One HTTP POST a platform would make to our webhook endpoint."""
+
+    provider: str
+    headers: dict[str, str]
+    body: bytes
+    due_at: datetime
+
+
+def _ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class SandboxPlatform:
+    """A simulated `provider` implementing the DeliveryPlatform port."""
+
+    def __init__(
+        self,
+        provider: str,
+        behaviour: SandboxBehaviour | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        secrets: SandboxSecrets = SandboxSecrets(),
+    ):
+        if provider not in ("pandago", "uber_direct", "lalamove"):
+            raise ValueError(f"unknown sandbox provider {provider!r}")
+        self.provider = provider
+        self.behaviour = behaviour or SandboxBehaviour()
+        self.clock = clock
+        self.secrets = secrets
+        self.orders: dict[str, SimulatedOrder] = {}
+        self.quotes: dict[str, dict[str, Any]] = {}
+        self._by_reference: dict[str, str] = {}
+        self._rng = random.Random(self.behaviour.seed)
+        self._lalamove_creds = lalamove.LalamoveCredentials(
+            secrets.lalamove_api_key, secrets.lalamove_api_secret, webhook_path=secrets.lalamove_webhook_path
+        )
+
+    # --- quotes ----------------------------------------------------------------------------
+
+    def _platform_fee(self, trip: TripRequest) -> int:
+        # The platforms' own list prices differ from the programme schedule; a plausible shape.
+        km = started_kilometres(trip.distance_m)
+        base, per_km = {"pandago": (75, 12), "uber_direct": (90, 11), "lalamove": (80, 13)}[self.provider]
+        return base + per_km * (km - 1)
+
+    def _eta_minutes(self, trip: TripRequest) -> int:
+        # Courier reaches pickup in 4–10 min (stable per platform), then rides at about 25 km/h.
+        digest = hashlib.sha256(f"{self.provider}|{trip.pickup.lat}|{trip.pickup.lng}".encode()).digest()
+        to_pickup = 4 + digest[0] % 7
+        return to_pickup + max(1, round(trip.distance_m / 1000 * 2.4))
+
+    async def quote(self, trip: TripRequest) -> PlatformQuote:
+        b = self.behaviour
+        if b.hang_quotes:
+            await asyncio.Event().wait()  # never answers; the broker's deadline must cut it off
+        if b.quote_latency_s > 0:
+            await asyncio.sleep(b.quote_latency_s)
+        if b.rate_limited:
+            raise PlatformRateLimited(self.provider, "rate limit exceeded (sandbox)", retry_after_s=10)
+        if b.quote_error:
+            raise PlatformUnavailable(self.provider, b.quote_error, status_code=503)
+        now = self.clock()
+        ref: str | None
+        stop_ids: list[str] = []
+        expires: datetime | None
+        if self.provider == "uber_direct":
+            ref, expires = "dqt_" + uuid.uuid4().hex[:22], now + timedelta(minutes=15)
+        elif self.provider == "lalamove":
+            ref, expires = str(uuid.uuid4().int)[:19], now + timedelta(minutes=5)
+            stop_ids = [str(uuid.uuid4().int)[:19], str(uuid.uuid4().int)[:19]]
+        else:
+            ref, expires = None, None  # pandago estimates have neither id nor expiry
+        fee = self._platform_fee(trip)
+        if ref:
+            self.quotes[ref] = {"fee": fee, "expires": expires, "stop_ids": stop_ids, "used": False}
+        return PlatformQuote(
+            provider=self.provider,
+            platform_fee=fee,
+            eta_minutes=self._eta_minutes(trip),
+            expires_at=expires,
+            platform_quote_ref=ref,
+            raw={"sandbox": True, "stop_ids": stop_ids},
+        )
+
+    # --- orders ----------------------------------------------------------------------------
+
+    def _new_ref(self) -> str:
+        if self.provider == "pandago":
+            return f"sbx{uuid.uuid4().hex[:4]}-{self._rng.randrange(10**6):06d}"
+        if self.provider == "uber_direct":
+            return "del_" + uuid.uuid4().hex[:22]
+        return str(uuid.uuid4().int)[:19]
+
+    async def create(self, booking: BookingRequest) -> PlatformDelivery:
+        existing = self._by_reference.get(booking.reference)
+        if existing is not None:
+            # Same client reference / idempotency key: the platform returns the same order.
+            return self._delivery(self.orders[existing])
+        now = self.clock()
+        fee = self._platform_fee(booking.trip)
+        if self.provider in ("uber_direct", "lalamove"):
+            quote = self.quotes.get(booking.platform_quote_ref or "")
+            if quote is None:
+                raise PlatformRejected(self.provider, "unknown quote", status_code=422, code="invalid_quote")
+            if now >= quote["expires"]:
+                raise PlatformRejected(self.provider, "quote expired", status_code=400, code="expired_quote")
+            fee = quote["fee"]
+        order = SimulatedOrder(
+            platform_ref=self._new_ref(),
+            reference=booking.reference,
+            trip=booking.trip,
+            created_at=now,
+            script=courier_script(self.provider, self.behaviour.scenario, self.behaviour.step_s),
+            fee=fee,
+        )
+        self.orders[order.platform_ref] = order
+        self._by_reference[booking.reference] = order.platform_ref
+        return self._delivery(order)
+
+    def _order(self, platform_ref: str) -> SimulatedOrder:
+        order = self.orders.get(platform_ref)
+        if order is None:
+            raise PlatformRejected(self.provider, f"order {platform_ref} not found", status_code=404)
+        return order
+
+    def order_document(self, platform_ref: str, now: datetime | None = None) -> dict[str, Any]:
+        """The order as the platform's GET endpoint would return it."""
+        order = self._order(platform_ref)
+        return self._render_order(order, order.step_at(now or self.clock()), now or self.clock())
+
+    def _delivery(self, order: SimulatedOrder) -> PlatformDelivery:
+        document = self._render_order(order, order.step_at(self.clock()), self.clock())
+        if self.provider == "pandago":
+            return pandago.delivery_from_order(document)
+        if self.provider == "uber_direct":
+            return uber_direct.delivery_from_response(document)
+        return lalamove.delivery_from_order({"data": document})
+
+    async def get(self, platform_ref: str) -> PlatformDelivery:
+        return self._delivery(self._order(platform_ref))
+
+    def cancellation_refusal(self, raw_status: str, courier_accepted_at: datetime | None, now: datetime) -> str | None:
+        module = {"pandago": pandago, "uber_direct": uber_direct, "lalamove": lalamove}[self.provider]
+        return module.cancellation_refusal(raw_status.split(":")[0], courier_accepted_at, now)  # type: ignore[attr-defined]
+
+    async def cancel(self, platform_ref: str, reason: str = "") -> PlatformDelivery:
+        order = self._order(platform_ref)
+        now = self.clock()
+        current = order.step_at(now)
+        refusal = self.cancellation_refusal(current.raw_status, order.accepted_at(), now)
+        if refusal is not None:
+            raise CancellationRefused(self.provider, refusal, status_code=409)
+        elapsed = (now - order.created_at).total_seconds()
+        kept = [s for s in order.script if s.offset_s <= elapsed]
+        cancel_status = {"pandago": "CANCELLED", "uber_direct": "canceled", "lalamove": "CANCELED"}[self.provider]
+        extra: dict[str, Any] = {}
+        if self.provider == "pandago":
+            extra = {"cancellation": {"source": "CLIENT", "reason": reason or "REASON_UNKNOWN"}}
+        order.script = kept + [ScriptStep(max(elapsed, kept[-1].offset_s + 0.001), cancel_status, extra)]
+        return self._delivery(order)
+
+    # --- platform-format documents ---------------------------------------------------------
+
+    def _render_order(self, order: SimulatedOrder, step: ScriptStep, now: datetime) -> dict[str, Any]:
+        at = order.time_of(step)
+        trip = order.trip
+        if self.provider == "pandago":
+            doc: dict[str, Any] = {
+                "order_id": order.platform_ref,
+                "client_order_id": order.reference,
+                "status": step.raw_status,
+                "delivery_fee": order.fee,
+                "distance": trip.distance_m,
+                "payment_method": "CASH_ON_DELIVERY" if trip.cod_amount else "PAID",
+                "amount": trip.cod_amount or trip.goods_value,
+                "timeline": {
+                    "estimated_pickup_time": _rfc3339(order.created_at + timedelta(minutes=10)),
+                    "estimated_delivery_time": _rfc3339(order.created_at + timedelta(minutes=25)),
+                },
+                "driver": {"id": "", "name": "", "phone_number": ""},
+                "created_at": int(order.created_at.timestamp()),
+                "updated_at": round(at.timestamp(), 3),
+                "tracking_link": f"https://sandbox.pandago.local/track/{order.platform_ref}",
+            }
+            if step.raw_status not in ("NEW", "RECEIVED", "WAITING_FOR_TRANSPORT"):
+                doc["driver"] = {"id": "12324", "name": "Panda Go", "phone_number": "+886900000001"}
+            doc.update(step.extra)
+            return doc
+        if self.provider == "uber_direct":
+            doc = {
+                "kind": "delivery",
+                "id": order.platform_ref,
+                "status": step.raw_status,
+                "complete": step.raw_status in ("delivered", "canceled", "returned"),
+                "courier_imminent": bool(step.extra.get("courier_imminent")),
+                "fee": order.fee * 100,
+                "currency": "twd",
+                "created": _rfc3339(order.created_at),
+                "updated": _rfc3339(at),
+                "tracking_url": f"https://sandbox.uber.local/track/{order.platform_ref}",
+                "external_id": order.reference,
+                "live_mode": False,
+                "undeliverable_action": "return",
+                "undeliverable_reason": step.extra.get("undeliverable_reason", ""),
+            }
+            if step.raw_status != "pending":
+                doc["courier"] = {"name": "Robo Courier", "vehicle_type": "scooter", "phone_number": "+886900000002"}
+            return doc
+        return {
+            "orderId": order.platform_ref,
+            "quotationId": "",
+            "status": step.raw_status,
+            "shareLink": f"https://sandbox.lalamove.local/share/{order.platform_ref}",
+            "priceBreakdown": {"total": str(order.fee), "currency": "TWD"},
+            "distance": {"value": str(order.trip.distance_m), "unit": "m"},
+            "metadata": {"reference": order.reference},
+        }
+
+    def render_webhook(self, order: SimulatedOrder, step: ScriptStep) -> tuple[dict[str, str], bytes]:
+        """Headers and body of the platform's webhook for `step`, signed the platform's way."""
+        at = order.time_of(step)
+        if self.provider == "pandago":
+            payload = self._render_order(order, step, at)
+            body = json.dumps(payload).encode()
+            return {
+                "Content-Type": "application/json",
+                "X-Signature-SHA256": pandago.callback_signature(body, self.secrets.pandago_webhook_secret),
+            }, body
+        if self.provider == "uber_direct":
+            data = self._render_order(order, step, at)
+            event_seed = f"{order.platform_ref}|{step.offset_s}|{step.raw_status}"
+            payload = {
+                "id": "evt_" + hashlib.sha256(event_seed.encode()).hexdigest()[:24],
+                "kind": "event.delivery_status",
+                "status": step.raw_status,
+                "created": _rfc3339(at),
+                "live_mode": False,
+                "delivery_id": order.platform_ref,
+                "customer_id": "cus_sandbox",
+                "data": data,
+            }
+            body = json.dumps(payload).encode()
+            return {
+                "Content-Type": "application/json",
+                "x-uber-signature": uber_direct.webhook_signature(body, self.secrets.uber_signing_key),
+            }, body
+        timestamp = _ms(at)
+        data = {"order": {"orderId": order.platform_ref, "status": step.raw_status}, "updatedAt": _rfc3339(at)}
+        payload = {
+            "apiKey": self.secrets.lalamove_api_key,
+            "timestamp": timestamp,
+            "signature": lalamove.webhook_signature(
+                self.secrets.lalamove_api_secret, timestamp, self.secrets.lalamove_webhook_path, data
+            ),
+            "eventId": hashlib.sha256(f"{order.platform_ref}|{step.offset_s}".encode()).hexdigest()[:32],
+            "eventType": "ORDER_STATUS_CHANGED",
+            "eventVersion": "v3",
+            "data": data,
+        }
+        return {"Content-Type": "application/json"}, json.dumps(payload).encode()
+
+    def due_webhooks(self, now: datetime | None = None) -> list[WebhookDelivery]:
+        """Webhooks for every script step reached by `now` and not yet sent, with the behaviour's
+        delay, duplicates and reordering applied. Each step is emitted (at least) once."""
+        now = now or self.clock()
+        b = self.behaviour
+        out: list[WebhookDelivery] = []
+        for order in self.orders.values():
+            elapsed = (now - order.created_at).total_seconds()
+            while order.emitted < len(order.script) and order.script[order.emitted].offset_s <= elapsed:
+                step = order.script[order.emitted]
+                headers, body = self.render_webhook(order, step)
+                due = order.time_of(step) + timedelta(seconds=b.webhook_delay_s * self._rng.random())
+                out.append(WebhookDelivery(self.provider, headers, body, due))
+                # Platforms retry on timeouts, so the same webhook can land twice (or more).
+                while self._rng.random() < b.duplicate_probability:
+                    out.append(WebhookDelivery(self.provider, headers, body, due + timedelta(seconds=self._rng.random())))
+                order.emitted += 1
+        if b.reorder:
+            self._rng.shuffle(out)
+        else:
+            out.sort(key=lambda w: w.due_at)
+        return out
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
+        """Parse with the real adapter's verification and translation, keyed with sandbox secrets."""
+        if self.provider == "pandago":
+            lowered = {k.lower(): v for k, v in headers.items()}
+            if not pandago.verify_callback_signature(
+                body, lowered.get(pandago.SIGNATURE_HEADER), self.secrets.pandago_webhook_secret
+            ):
+                raise WebhookSignatureInvalid("pandago X-Signature-SHA256 does not match the body")
+            return pandago.updates_from_callback(json.loads(body))
+        if self.provider == "uber_direct":
+            if not uber_direct.verify_webhook_signature(body, headers, self.secrets.uber_signing_key):
+                raise WebhookSignatureInvalid("Uber Direct x-uber-signature does not match the body")
+            return uber_direct.updates_from_webhook(json.loads(body))
+        if not body.strip():
+            return []
+        payload = json.loads(body)
+        if not lalamove.verify_webhook(payload, self._lalamove_creds):
+            raise WebhookSignatureInvalid("Lalamove webhook apiKey/signature does not verify")
+        return lalamove.updates_from_webhook(payload)
+
+
+def sandbox_platforms(
+    behaviours: Mapping[str, SandboxBehaviour] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    secrets: SandboxSecrets = SandboxSecrets(),
+) -> list[SandboxPlatform]:
+    """The three sandboxes, in the order quotes are listed."""
+    behaviours = behaviours or {}
+    return [
+        SandboxPlatform(p, behaviours.get(p, SandboxBehaviour()), clock, secrets)
+        for p in ("pandago", "uber_direct", "lalamove")
+    ]

@@ -1,0 +1,1 @@
+"""Quotes: every platform asked in parallel under a deadline, priced by the programme schedule."""
