@@ -1,0 +1,1 @@
+"""Stateless `POST /api/v1/optimize` for integrators (SPEC §4.A contract)."""

@@ -1,0 +1,1 @@
+"""Route planning domain: model, engines (PyVRP, OR-Tools), plan mode, rush insertion."""

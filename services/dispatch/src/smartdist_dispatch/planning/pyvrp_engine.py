@@ -1,0 +1,154 @@
+"""PyVRP (iterated local search) engine for the problems it models natively.
+
+Capacities in several dimensions, one time window per stop, service times, shift windows and
+maximum working time, fixed vehicle costs, optional stops with penalties, and reloads at the start
+depot. Breaks, several windows per stop, pickup-and-delivery pairs and workload balancing go to
+the OR-Tools engine (see `choose_engine`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime
+
+from smartdist_dispatch.planning.engine import (
+    SCALE,
+    ProgressCallback,
+    RawRoute,
+    finalize_plan,
+    scale_time_down,
+    scale_time_up,
+    screen_stops,
+    vehicle_profile,
+)
+from smartdist_dispatch.planning.model import RELOAD, Plan, RoutingProblem
+
+INT_INFINITY = np.iinfo(np.int64).max
+
+
+class PyVRPEngine:
+    name = "pyvrp"
+
+    def __init__(self, seed: int = 1) -> None:
+        self.seed = seed
+
+    def supports(self, problem: RoutingProblem) -> bool:
+        return (
+            not problem.pairs
+            and not problem.balance_workload
+            and all(len(s.time_windows) <= 1 for s in problem.stops)
+            and all(not v.breaks for v in problem.vehicles)
+        )
+
+    def solve(
+        self,
+        problem: RoutingProblem,
+        time_limit_s: float,
+        progress: ProgressCallback | None = None,
+    ) -> Plan:
+        started = time.perf_counter()
+        if not self.supports(problem):
+            raise ValueError("problem has constraints the PyVRP engine does not model")
+        stops, screened_out = screen_stops(problem)
+        raw: list[RawRoute] = []
+        if stops and problem.vehicles:
+            data, vehicle_pools, client_ids = self._problem_data(problem, stops)
+            remaining = time_limit_s - (time.perf_counter() - started) - 0.05
+            result = pyvrp.solve(data, MaxRuntime(max(0.05, remaining)), seed=self.seed, collect_stats=False)
+            raw = self._routes(result.best, vehicle_pools, client_ids)
+        if progress is not None:
+            progress(1.0)
+        return finalize_plan(problem, raw, screened_out, self.name, time.perf_counter() - started)
+
+    def _problem_data(self, problem: RoutingProblem, stops):
+        depot_locations = sorted({v.start_location for v in problem.vehicles} | {v.end_location for v in problem.vehicles})
+        matrix_locations = depot_locations + [s.location for s in stops]
+        index = np.asarray(matrix_locations)
+        travel = problem.travel_time[np.ix_(index, index)]
+        dist = problem.distance[np.ix_(index, index)]
+        durations = np.ceil(travel * SCALE - 1e-9).astype(np.int64)
+        distances = np.rint(dist * SCALE).astype(np.int64)
+        np.fill_diagonal(durations, 0)
+        np.fill_diagonal(distances, 0)
+        if problem.objective == "duration":
+            distances = durations.copy()
+
+        # Every stop is optional with a prize: required ones get a prize no route saving can beat,
+        # so the search still serves them all when it can, and returns a plan when it cannot.
+        must_prize = int(SCALE * (float(dist.max()) * 2 + 1)) * (len(stops) + 1)
+        fleet_penalty = 0
+        if problem.objective == "vehicles_then_distance":
+            # One route fewer must outweigh any distance saving.
+            fleet_penalty = int(SCALE * float(dist.max()) * 2 * (len(stops) + 1)) + 1
+            must_prize += fleet_penalty * len(problem.vehicles)
+        reload_time = {v.reload_time for v in problem.vehicles if v.max_trips > 1}
+        depots = [
+            pyvrp.Depot(i, service_duration=scale_time_up(max(reload_time, default=0.0)))
+            for i in range(len(depot_locations))
+        ]
+        clients = []
+        for offset, stop in enumerate(stops):
+            window = stop.time_windows[0] if stop.time_windows else None
+            tw_early = scale_time_up(window.start) if window else 0
+            tw_late = scale_time_down(window.end) if window and np.isfinite(window.end) else INT_INFINITY
+            prize = must_prize * (1 + stop.priority) if stop.required else int(round(stop.penalty * SCALE))
+            clients.append(
+                pyvrp.Client(
+                    len(depot_locations) + offset,
+                    delivery=list(stop.demand),
+                    service_duration=scale_time_up(stop.service),
+                    tw_early=tw_early,
+                    tw_late=tw_late,
+                    prize=prize,
+                    required=False,
+                    name=stop.id,
+                )
+            )
+        pools: dict[tuple, list[str]] = defaultdict(list)
+        for vehicle in problem.vehicles:
+            pools[vehicle_profile(vehicle)].append(vehicle.id)
+        vehicle_types = []
+        vehicle_pools = []
+        by_id = {v.id: v for v in problem.vehicles}
+        for ids in pools.values():
+            v = by_id[ids[0]]
+            start_depot = depot_locations.index(v.start_location)
+            vehicle_types.append(
+                pyvrp.VehicleType(
+                    num_available=len(ids),
+                    capacity=list(v.capacity),
+                    start_depot=start_depot,
+                    end_depot=depot_locations.index(v.end_location),
+                    fixed_cost=int(round(v.fixed_cost * SCALE)) + fleet_penalty,
+                    tw_early=scale_time_up(v.shift.start) if np.isfinite(v.shift.start) else 0,
+                    tw_late=scale_time_down(v.shift.end) if np.isfinite(v.shift.end) else INT_INFINITY,
+                    shift_duration=scale_time_down(v.max_working_time) if v.max_working_time is not None else INT_INFINITY,
+                    reload_depots=[start_depot] if v.max_trips > 1 else [],
+                    max_reloads=max(0, v.max_trips - 1) if v.max_trips > 1 else np.iinfo(np.uint64).max,
+                    name=v.id,
+                )
+            )
+            vehicle_pools.append(list(ids))
+        locations = [pyvrp.Location(0.0, 0.0) for _ in matrix_locations]
+        data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [distances], [durations])
+        return data, vehicle_pools, [s.id for s in stops]
+
+    @staticmethod
+    def _routes(solution: pyvrp.Solution, vehicle_pools: list[list[str]], client_ids: list[str]) -> list[RawRoute]:
+        free = [list(pool) for pool in vehicle_pools]
+        raw = []
+        for route in solution.routes():
+            activities = list(route)
+            sequence: list[str] = []
+            for activity in activities[1:-1]:
+                if activity.is_depot():
+                    sequence.append(RELOAD)
+                else:
+                    sequence.append(client_ids[activity.idx])
+            if any(sid != RELOAD for sid in sequence):
+                raw.append(RawRoute(free[route.vehicle_type()].pop(0), sequence))
+        return raw
