@@ -1,0 +1,1 @@
+"""Delivery orders: one normalised lifecycle across platforms."""
