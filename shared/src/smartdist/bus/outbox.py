@@ -1,0 +1,43 @@
+"""Writing events into the transactional outbox.
+
+The caller's transaction owns the event: :func:`publish` only adds and flushes, so the business
+change and its event commit together or roll back together, and a bus outage at that moment
+cannot lose the event (the relay sends it later).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from smartdist.bus.envelope import CloudEvent
+from smartdist.bus.models import OutboxEvent
+
+
+def publish(
+    session: Session,
+    *,
+    type: str,  # noqa: A002 - the CloudEvents attribute is called "type"
+    subject: str | None,
+    data: dict[str, Any],
+    tenant_id: str | None,
+    source: str | None = None,
+) -> CloudEvent:
+    """Add a CloudEvent to the outbox in ``session``'s transaction; never commits."""
+    event = CloudEvent.create(
+        type=type, subject=subject, data=data, tenant_id=tenant_id, source=source
+    )
+    session.add(
+        OutboxEvent(
+            event_id=event.id,
+            type=event.type,
+            subject=event.subject,
+            tenant_id=event.tenantid,
+            payload=event.to_json(),
+            created_at=event.time,
+            attempts=0,
+        )
+    )
+    session.flush()
+    return event
