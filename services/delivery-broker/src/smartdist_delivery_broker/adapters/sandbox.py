@@ -310,7 +310,8 @@ class SandboxPlatform:
         extra: dict[str, Any] = {}
         if self.provider == "pandago":
             extra = {"cancellation": {"source": "CLIENT", "reason": reason or "REASON_UNKNOWN"}}
-        order.script = kept + [ScriptStep(max(elapsed, kept[-1].offset_s + 0.001), cancel_status, extra)]
+        # Same instant as the last step reached is fine: list order breaks the tie.
+        order.script = kept + [ScriptStep(elapsed, cancel_status, extra)]
         return self._delivery(order)
 
     # --- platform-format documents ---------------------------------------------------------
