@@ -231,10 +231,16 @@ def evaluate_route(
     evaluation, slacks = _simulate(problem, vehicle, sequence, stops, start)
     if depart_at is not None or not evaluation.visits or vehicle.breaks:
         return evaluation
-    waiting = sum(v.start - v.arrival for v in evaluation.visits)
-    # Leaving later by delay <= every window slack keeps each service start inside its window.
-    delay = min(min(slacks), waiting, vehicle.shift.end - evaluation.end_time + waiting)
-    if delay <= TOLERANCE or delay == float("inf"):
+    # Leaving later by delay moves visit k's start by max(0, delay - waiting up to k): it stays in
+    # its window while delay <= slack_k + waiting up to k, and the end does not move while delay
+    # <= all waiting, so the working time shrinks and nothing becomes infeasible.
+    waited = 0.0
+    delay = float("inf")
+    for visit, slack in zip(evaluation.visits, slacks):
+        waited += visit.start - visit.arrival
+        delay = min(delay, slack + waited)
+    delay = min(delay, waited)
+    if delay <= TOLERANCE:
         return evaluation
     later, _ = _simulate(problem, vehicle, sequence, stops, start + delay)
     if len(later.violations) <= len(evaluation.violations) and later.duration <= evaluation.duration:

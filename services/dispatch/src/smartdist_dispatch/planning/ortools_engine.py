@@ -181,7 +181,8 @@ class OrToolsEngine:
             routing.AddDisjunction([manager.NodeToIndex(n)], penalty)
         for n, owner in reload_owner.items():
             idx = manager.NodeToIndex(n)
-            routing.SetAllowedVehiclesForIndex([owner], idx)
+            # SetAllowedVehiclesForIndex does not accept a Python list in this OR-Tools build.
+            routing.VehicleVar(idx).SetValues([-1, owner])
             routing.AddDisjunction([idx], 0)
         for pair in problem.pairs:
             if pair.pickup not in stop_node or pair.delivery not in stop_node:

@@ -42,6 +42,9 @@ class PyVRPEngine:
             and not problem.balance_workload
             and all(len(s.time_windows) <= 1 for s in problem.stops)
             and all(not v.breaks for v in problem.vehicles)
+            # Which required stop to drop first is OR-Tools' job: PyVRP has no move that swaps a
+            # served stop for an unserved one of higher priority.
+            and len({s.priority for s in problem.stops if s.required}) <= 1
         )
 
     def solve(
@@ -77,14 +80,16 @@ class PyVRPEngine:
         if problem.objective == "duration":
             distances = durations.copy()
 
-        # Every stop is optional with a prize: required ones get a prize no route saving can beat,
-        # so the search still serves them all when it can, and returns a plan when it cannot.
-        must_prize = int(SCALE * (float(dist.max()) * 2 + 1)) * (len(stops) + 1)
         fleet_penalty = 0
         if problem.objective == "vehicles_then_distance":
             # One route fewer must outweigh any distance saving.
             fleet_penalty = int(SCALE * float(dist.max()) * 2 * (len(stops) + 1)) + 1
-            must_prize += fleet_penalty * len(problem.vehicles)
+        # Every stop is optional with a prize: a required one is worth more than the most its
+        # visit can add (a detour of at most twice the longest leg, plus opening a vehicle), so the
+        # search serves them all when it can and still returns a plan when it cannot. A larger
+        # prize would make overloaded solutions look better than any penalty can correct.
+        most_fixed = max(int(round(v.fixed_cost * SCALE)) for v in problem.vehicles)
+        must_prize = 2 * (int(SCALE * float(dist.max()) * 2) + fleet_penalty + most_fixed) + 1
         reload_time = {v.reload_time for v in problem.vehicles if v.max_trips > 1}
         depots = [
             pyvrp.Depot(i, service_duration=scale_time_up(max(reload_time, default=0.0)))
@@ -95,7 +100,7 @@ class PyVRPEngine:
             window = stop.time_windows[0] if stop.time_windows else None
             tw_early = scale_time_up(window.start) if window else 0
             tw_late = scale_time_down(window.end) if window and np.isfinite(window.end) else INT_INFINITY
-            prize = must_prize * (1 + stop.priority) if stop.required else int(round(stop.penalty * SCALE))
+            prize = must_prize if stop.required else int(round(stop.penalty * SCALE))
             clients.append(
                 pyvrp.Client(
                     len(depot_locations) + offset,

@@ -1,0 +1,25 @@
+"""The dispatch service: its definition for the platform, and ``create_app()`` to run it alone."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from smartdist.service import ServiceDefinition
+from smartdist.web.app import app_for
+from smartdist_dispatch.db import Base
+from smartdist_dispatch.kpi import KPI
+
+DEFINITION = ServiceDefinition(
+    name="dispatch",
+    package="smartdist_dispatch",
+    title="Dispatch and driver assistant",
+    title_zh="智慧派遣與司機助理",
+    summary="Route planning with OR-Tools for a merchant's own fleet, rush-order insertion, and the driver's mobile app.",
+    base=Base,
+    kpi=KPI,
+)
+
+
+def create_app() -> FastAPI:
+    """``uvicorn --factory smartdist_dispatch.app:create_app`` or ``smartdist serve dispatch``."""
+    return app_for(DEFINITION)

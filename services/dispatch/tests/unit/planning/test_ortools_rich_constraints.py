@@ -1,0 +1,64 @@
+"""Constraints only the OR-Tools engine models: several windows, breaks, pairs, balancing."""
+
+from __future__ import annotations
+
+import pytest
+
+from smartdist_dispatch.planning.feasibility import check_plan
+from smartdist_dispatch.planning.model import Break, PickupDelivery, Stop, TimeWindow, Vehicle
+from smartdist_dispatch.planning.ortools_engine import OrToolsEngine
+from smartdist_dispatch.planning.pyvrp_engine import PyVRPEngine
+from smartdist_dispatch.planning.selection import choose_engine
+
+ENGINE = OrToolsEngine()
+
+
+def test_stop_is_served_in_its_second_window_when_the_first_cannot_be_met(line_problem):
+    stops = [Stop("s5", 5, (1,), (TimeWindow(0.0, 20.0), TimeWindow(200.0, 220.0)), 0.0)]
+    problem = line_problem(stops=stops)
+    plan = ENGINE.solve(problem, 0.3)
+    assert check_plan(problem, plan) == []
+    assert plan.routes[0].visits[0].start == pytest.approx(200.0)
+
+
+def test_driver_break_fits_in_the_route_and_is_replayed_feasible(line_problem):
+    stops = [Stop(f"s{k}", k, (1,), (), 15.0) for k in range(1, 6)]
+    vehicles = [Vehicle("v1", (10,), shift=TimeWindow(0.0, 300.0), breaks=(Break(TimeWindow(40.0, 80.0), 30.0),))]
+    problem = line_problem(stops=stops, vehicles=vehicles)
+    plan = ENGINE.solve(problem, 0.5)
+    assert check_plan(problem, plan) == []
+    assert plan.unassigned == []
+    # Five services (75) + travel (100) + the break (30).
+    assert plan.routes[0].end_time >= 205.0 - 1e-6
+
+
+def test_pickup_and_delivery_pair_ride_the_same_vehicle_in_order(line_problem):
+    stops = [Stop("pickup", 4, (8,), (), 0.0), Stop("delivery", 1, (8,), (), 0.0), Stop("s5", 5, (2,), (), 0.0)]
+    vehicles = [Vehicle("v1", (10,)), Vehicle("v2", (10,))]
+    problem = line_problem(stops=stops, vehicles=vehicles, pairs=[PickupDelivery("pickup", "delivery")])
+    plan = ENGINE.solve(problem, 0.5)
+    assert check_plan(problem, plan) == []
+    route = next(r for r in plan.routes if "pickup" in r.stop_ids)
+    assert route.stop_ids.index("pickup") < route.stop_ids.index("delivery")
+
+
+def test_balancing_spreads_stops_over_both_drivers(line_problem):
+    stops = [Stop(f"s{k}", k, (1,), (), 50.0) for k in range(1, 5)]
+    vehicles = [Vehicle("v1", (10,)), Vehicle("v2", (10,))]
+    unbalanced = ENGINE.solve(line_problem(stops=stops, vehicles=vehicles), 0.3)
+    assert unbalanced.vehicles_used == 1
+    problem = line_problem(stops=stops, vehicles=vehicles, balance_workload=True)
+    balanced = ENGINE.solve(problem, 0.5)
+    assert check_plan(problem, balanced) == []
+    assert balanced.vehicles_used == 2
+
+
+def test_automatic_choice_sends_rich_constraints_to_ortools(line_problem):
+    assert isinstance(choose_engine(line_problem()), PyVRPEngine)
+    two_windows = [Stop("s1", 1, (1,), (TimeWindow(0, 5), TimeWindow(9, 50)), 0.0)]
+    assert isinstance(choose_engine(line_problem(stops=two_windows)), OrToolsEngine)
+    with_break = [Vehicle("v1", (10,), breaks=(Break(TimeWindow(0, 10), 5.0),))]
+    assert isinstance(choose_engine(line_problem(vehicles=with_break)), OrToolsEngine)
+    assert isinstance(choose_engine(line_problem(balance_workload=True)), OrToolsEngine)
+    with pytest.raises(ValueError):
+        choose_engine(line_problem(balance_workload=True), "pyvrp")
