@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
 
 from smartdist_dispatch.planning.engine import (
     SCALE,
@@ -33,8 +33,10 @@ INT_INFINITY = np.iinfo(np.int64).max
 class PyVRPEngine:
     name = "pyvrp"
 
-    def __init__(self, seed: int = 1) -> None:
+    def __init__(self, seed: int = 1, fleet_share: float = 0.4) -> None:
         self.seed = seed
+        # Share of the budget spent removing vehicles under the vehicles_then_distance objective.
+        self.fleet_share = fleet_share
 
     def supports(self, problem: RoutingProblem) -> bool:
         return (
@@ -60,12 +62,60 @@ class PyVRPEngine:
         raw: list[RawRoute] = []
         if stops and problem.vehicles:
             data, vehicle_pools, client_ids = self._problem_data(problem, stops)
-            remaining = time_limit_s - (time.perf_counter() - started) - 0.05
-            result = pyvrp.solve(data, MaxRuntime(max(0.05, remaining)), seed=self.seed, collect_stats=False)
-            raw = self._routes(result.best, vehicle_pools, client_ids)
+            deadline = started + time_limit_s - 0.05
+            best = None
+            if problem.objective == "vehicles_then_distance" and len(vehicle_pools) == 1:
+                best = self._fewest_vehicles(data, deadline)
+            if best is None:
+                remaining = max(0.05, deadline - time.perf_counter())
+                best = pyvrp.solve(data, MaxRuntime(remaining), seed=self.seed, collect_stats=False).best
+            raw = self._routes(best, vehicle_pools, client_ids)
         if progress is not None:
             progress(1.0)
         return finalize_plan(problem, raw, screened_out, self.name, time.perf_counter() - started)
+
+    def _fewest_vehicles(self, data: pyvrp.ProblemData, deadline: float) -> pyvrp.Solution | None:
+        """Fleet minimisation, then distance within the smallest fleet found.
+
+        Up to `fleet_share` of the budget goes to dropping one vehicle at a time (with every stop required,
+        stopping at the first feasible plan); the rest improves distance from that plan. None
+        when not even the full fleet gave a feasible plan in time: then the prize model decides.
+        """
+        clients = [
+            pyvrp.Client(
+                c.location,
+                delivery=list(c.delivery),
+                service_duration=c.service_duration,
+                tw_early=c.tw_early,
+                tw_late=c.tw_late,
+                required=True,
+                name=c.name,
+            )
+            for c in data.clients()
+        ]
+        required = data.replace(clients=clients)
+        fleet = required.vehicle_type(0)
+        fleet_deadline = time.perf_counter() + (deadline - time.perf_counter()) * self.fleet_share
+        best: tuple[pyvrp.ProblemData, pyvrp.Solution] | None = None
+        count = fleet.num_available
+        lower_bound = max(
+            int(np.ceil(sum(c.delivery[k] for c in data.clients()) / max(1, fleet.capacity[k])))
+            for k in range(data.num_load_dimensions)
+        )
+        while count >= max(1, lower_bound) and time.perf_counter() < fleet_deadline:
+            trial = required.replace(vehicle_types=[fleet.replace(num_available=count)])
+            stop = MultipleCriteria([FirstFeasible(), MaxRuntime(max(0.01, fleet_deadline - time.perf_counter()))])
+            solution = pyvrp.solve(trial, stop, seed=self.seed, collect_stats=False).best
+            if not solution.is_feasible():
+                break
+            best = (trial, solution)
+            count = solution.num_routes() - 1
+        if best is None:
+            return None
+        trial, solution = best
+        remaining = max(0.01, deadline - time.perf_counter())
+        improved = pyvrp.solve(trial, MaxRuntime(remaining), seed=self.seed, collect_stats=False, initial_solution=solution).best
+        return improved if improved.is_feasible() else solution
 
     def _problem_data(self, problem: RoutingProblem, stops):
         depot_locations = sorted({v.start_location for v in problem.vehicles} | {v.end_location for v in problem.vehicles})
