@@ -230,6 +230,11 @@ def scan_handlers() -> dict[str, Callable[[Session, CloudEvent], None]]:
 
 
 @pytest.fixture
+def scan_model() -> type[ParcelScanned]:
+    return ParcelScanned
+
+
+@pytest.fixture
 def count_scans(bus_database: Database) -> Callable[..., int]:
     def count(parcel_no: str | None = None) -> int:
         return scans_of(bus_database, parcel_no)

@@ -1,0 +1,219 @@
+"""Idempotent consumer: duplicates, a consumer killed mid-message, poison messages, dead letters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartdist.bus.backends import BusBackend, DeadLetterNotFound
+from smartdist.bus.consumer import Consumer, Outcome
+from smartdist.bus.envelope import CloudEvent
+from smartdist.bus.models import ProcessedEvent
+from smartdist.bus.relay import OutboxRelay
+from smartdist.db import CrossTenantWrite, Database
+
+SCANNED = "smartdist.wms.parcel.scanned"
+STREAM = "smartdist.wms"
+
+
+def scan_event(parcel_no: str, tenant_id: str = "t1") -> CloudEvent:
+    return CloudEvent.create(type=SCANNED, subject=parcel_no, data={"parcel_no": parcel_no}, tenant_id=tenant_id)
+
+
+def drain(consumer: Consumer) -> int:
+    handled = 0
+    while (count := consumer.run_once(block_ms=50)) > 0:
+        handled += count
+    return handled
+
+
+def test_same_event_delivered_twice_has_its_effect_once(
+    bus_database: Database, backend: BusBackend, scan_handlers, count_scans
+) -> None:
+    event = scan_event("P-1")
+    consumer = Consumer(backend, bus_database, "dispatch", scan_handlers, "c1")
+    consumer.ensure_groups()
+    # What a relay that crashed between publishing and marking the row would do.
+    backend.publish(STREAM, event.to_json())
+    backend.publish(STREAM, event.to_json())
+
+    assert drain(consumer) == 2
+    assert count_scans("P-1") == 1
+
+
+def test_each_group_handles_the_event_once_for_itself(
+    bus_database: Database, backend: BusBackend, publish_scan, scan_handlers, count_scans
+) -> None:
+    publish_scan("P-1")
+    OutboxRelay(bus_database, backend).run_once()
+    drain(Consumer(backend, bus_database, "dispatch", scan_handlers, "c1"))
+    drain(Consumer(backend, bus_database, "surplus-market", scan_handlers, "c1"))
+    assert count_scans("P-1") == 2
+
+
+def test_message_of_a_consumer_killed_before_commit_is_claimed_and_handled_once(
+    bus_database: Database, make_bus: Callable[[], BusBackend], scan_handlers, count_scans
+) -> None:
+    doomed_bus, survivor_bus = make_bus(), make_bus()
+    doomed = Consumer(doomed_bus, bus_database, "dispatch", scan_handlers, "doomed")
+    doomed.ensure_groups()
+    doomed_bus.publish(STREAM, scan_event("P-1").to_json())
+    # The doomed consumer takes the message and dies before handling it: no ack, no commit.
+    taken = doomed_bus.read("dispatch", "doomed", [STREAM], 10, 0)
+    assert len(taken) == 1
+    doomed_bus.close()
+
+    survivor = Consumer(survivor_bus, bus_database, "dispatch", scan_handlers, "survivor", claim_idle_ms=0)
+    assert drain(survivor) == 1
+    assert count_scans("P-1") == 1
+    assert survivor_bus.claim_stale("dispatch", "survivor", [STREAM], 0) == []
+
+
+def test_message_of_a_consumer_killed_after_commit_before_ack_is_not_handled_again(
+    bus_database: Database, make_bus: Callable[[], BusBackend], scan_handlers, count_scans
+) -> None:
+    doomed_bus, survivor_bus = make_bus(), make_bus()
+    doomed = Consumer(doomed_bus, bus_database, "dispatch", scan_handlers, "doomed")
+    doomed.ensure_groups()
+    doomed_bus.publish(STREAM, scan_event("P-1").to_json())
+    [message] = doomed_bus.read("dispatch", "doomed", [STREAM], 10, 0)
+    assert doomed.handle(message) is Outcome.HANDLED  # committed ...
+    doomed_bus.close()  # ... and died before acknowledging
+
+    survivor = Consumer(survivor_bus, bus_database, "dispatch", scan_handlers, "survivor", claim_idle_ms=0)
+    [claimed] = survivor.claim_stale()
+    assert claimed.deliveries == 2
+    assert survivor.handle(claimed) is Outcome.DUPLICATE
+    survivor_bus.ack("dispatch", STREAM, [claimed.id])
+    assert count_scans("P-1") == 1
+    assert survivor_bus.claim_stale("dispatch", "survivor", [STREAM], 0) == []
+
+
+def test_fresh_pending_message_is_not_taken_from_a_live_consumer(
+    bus_database: Database, backend: BusBackend, scan_handlers
+) -> None:
+    busy = Consumer(backend, bus_database, "dispatch", scan_handlers, "busy")
+    busy.ensure_groups()
+    backend.publish(STREAM, scan_event("P-1").to_json())
+    backend.read("dispatch", "busy", [STREAM], 10, 0)
+
+    other = Consumer(backend, bus_database, "dispatch", scan_handlers, "other", claim_idle_ms=60_000)
+    assert other.claim_stale() == []
+
+
+def test_failed_handler_leaves_no_effect_and_the_retry_succeeds(
+    bus_database: Database, backend: BusBackend, scan_handlers, count_scans
+) -> None:
+    attempts: list[int] = []
+
+    def fails_once(session: Session, event: CloudEvent) -> None:
+        scan_handlers[SCANNED](session, event)  # the effect is written ...
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("carrier API timed out")  # ... and must roll back
+
+    consumer = Consumer(backend, bus_database, "dispatch", {SCANNED: fails_once}, "c1", claim_idle_ms=0)
+    consumer.ensure_groups()
+    backend.publish(STREAM, scan_event("P-1").to_json())
+
+    [message] = backend.read("dispatch", "c1", [STREAM], 10, 0)
+    assert consumer.handle(message) is Outcome.FAILED
+    assert count_scans("P-1") == 0
+    assert processed_ids(bus_database) == []
+
+    assert drain(consumer) == 1  # claimed back as stale, handled
+    assert count_scans("P-1") == 1
+    assert len(attempts) == 2
+
+
+def test_poison_message_goes_to_dead_letters_after_max_deliveries_and_replay_brings_it_back(
+    bus_database: Database, backend: BusBackend, scan_handlers, count_scans
+) -> None:
+    healthy = {"carrier": False}
+
+    def needs_carrier(session: Session, event: CloudEvent) -> None:
+        if not healthy["carrier"]:
+            raise RuntimeError("carrier rejected the parcel")
+        scan_handlers[SCANNED](session, event)
+
+    consumer = Consumer(
+        backend, bus_database, "dispatch", {SCANNED: needs_carrier}, "c1", max_deliveries=3, claim_idle_ms=0
+    )
+    consumer.ensure_groups()
+    event = scan_event("P-1")
+    backend.publish(STREAM, event.to_json())
+    for _ in range(6):
+        consumer.run_once(block_ms=0)
+
+    [letter] = backend.dead_letters()
+    assert letter.stream == STREAM
+    assert letter.group == "dispatch"
+    assert letter.deliveries == 3
+    assert "carrier rejected the parcel" in letter.error
+    assert CloudEvent.from_json(letter.payload) == event
+    assert consumer.claim_stale() == []  # acknowledged: no longer pending
+    assert count_scans() == 0
+
+    healthy["carrier"] = True
+    backend.replay_dead(letter.id)
+    assert backend.dead_letters() == []
+    assert drain(consumer) == 1
+    assert count_scans("P-1") == 1
+    with pytest.raises(DeadLetterNotFound):
+        backend.replay_dead(letter.id)
+
+
+def test_message_that_is_not_a_cloudevent_goes_straight_to_dead_letters(
+    bus_database: Database, backend: BusBackend, scan_handlers
+) -> None:
+    consumer = Consumer(backend, bus_database, "dispatch", scan_handlers, "c1", claim_idle_ms=0)
+    consumer.ensure_groups()
+    backend.publish(STREAM, "{not json")
+    consumer.run_once(block_ms=0)
+
+    [letter] = backend.dead_letters()
+    assert letter.payload == "{not json"
+    assert letter.error.startswith("InvalidEvent")
+    assert consumer.claim_stale() == []
+
+
+def test_event_type_without_handler_is_acknowledged_and_ignored(
+    bus_database: Database, backend: BusBackend, scan_handlers, count_scans
+) -> None:
+    consumer = Consumer(backend, bus_database, "dispatch", scan_handlers, "c1", claim_idle_ms=0)
+    consumer.ensure_groups()
+    other = CloudEvent.create(type="smartdist.wms.lot.nearing_expiry", subject="L-1", data={}, tenant_id="t1")
+    backend.publish(STREAM, other.to_json())
+
+    [message] = backend.read("dispatch", "c1", [STREAM], 10, 0)
+    assert consumer.handle(message) is Outcome.IGNORED
+    backend.ack("dispatch", STREAM, [message.id])
+    assert consumer.claim_stale() == []
+    assert count_scans() == 0
+
+
+def test_handler_cannot_write_rows_of_another_tenant(
+    bus_database: Database, backend: BusBackend, scan_model, count_scans
+) -> None:
+    def writes_for_another_tenant(session: Session, event: CloudEvent) -> None:
+        session.add(scan_model(parcel_no="X", tenant_id="t2"))
+
+    consumer = Consumer(
+        backend, bus_database, "dispatch", {SCANNED: writes_for_another_tenant}, "c1", max_deliveries=1
+    )
+    consumer.ensure_groups()
+    backend.publish(STREAM, scan_event("P-1", tenant_id="t1").to_json())
+    [message] = backend.read("dispatch", "c1", [STREAM], 10, 0)
+
+    assert consumer.handle(message) is Outcome.DEAD
+    [letter] = backend.dead_letters()
+    assert CrossTenantWrite.__name__ in letter.error
+    assert count_scans() == 0
+
+
+def processed_ids(database: Database) -> list[str]:
+    with database.system_transaction() as session:
+        return list(session.execute(select(ProcessedEvent.event_id)).scalars())
