@@ -1,0 +1,113 @@
+"""The console: sign-in, identity API and the landing page linking every service.
+
+In the demo it is the root app and the six services are mounted below it; in production it is
+one more deployment (``smartdist serve console``) and the only holder of the signing key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from smartdist.auth.deps import TOKEN_COOKIE
+from smartdist.auth.tokens import TokenSigner
+from smartdist.identity import service as identity
+from smartdist.identity.api import router as identity_router
+from smartdist.identity.models import IdentityBase
+from smartdist.problems import Unauthorized
+from smartdist.runtime import ServiceRuntime
+from smartdist.service import ServiceDefinition
+from smartdist.web.app import create_service_app
+
+DEMO_EMAIL = "demo@smartdist.local"
+DEMO_PASSWORD = "demo-merchant"
+
+
+@dataclass(frozen=True)
+class ServiceLink:
+    name: str
+    title: str
+    title_zh: str
+    summary: str
+    url: str
+    runtime: ServiceRuntime | None = None
+
+    def status(self) -> bool | None:
+        if self.runtime is None:
+            return None
+        return all(v == "ok" for v in self.runtime.ready().values())
+
+
+def console_pages() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/")
+    def landing(request: Request) -> Response:
+        links: list[ServiceLink] = request.app.state.service_links
+        return request.app.state.pages.render(request, "landing.html", {
+            "links": links, "demo": request.app.state.demo_credentials,
+        })
+
+    @router.get("/signin")
+    def signin_form(request: Request, next: str = "/") -> Response:
+        return request.app.state.pages.render(request, "signin.html", {
+            "next": _safe_next(next), "demo": request.app.state.demo_credentials, "failed": False})
+
+    @router.post("/signin")
+    def signin(request: Request, email: Annotated[str, Form()], password: Annotated[str, Form()],
+               next: Annotated[str, Form()] = "/") -> Response:
+        runtime: ServiceRuntime = request.app.state.runtime
+        ttl = runtime.settings.access_token_ttl_s
+        with runtime.database.system_transaction() as session:
+            try:
+                token, _ = identity.sign_in(session, request.app.state.signer, email=email, password=password, ttl_s=ttl)
+            except Unauthorized:
+                return request.app.state.pages.render(request, "signin.html", {
+                    "next": _safe_next(next), "demo": request.app.state.demo_credentials, "failed": True},
+                    status_code=401)
+        response = RedirectResponse(_safe_next(next), status_code=303)
+        response.set_cookie(TOKEN_COOKIE, token, max_age=ttl, httponly=True, samesite="lax", path="/")
+        return response
+
+    @router.post("/signout")
+    def signout() -> Response:
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(TOKEN_COOKIE, path="/")
+        return response
+
+    return router
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: a sign-in link must not bounce the user to another site."""
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+IDENTITY = ServiceDefinition(
+    name="identity",
+    package="smartdist.identity",
+    title="Console",
+    title_zh="控制台",
+    summary="Sign-in, tenants, staff accounts, API keys and the landing page of smartdist.",
+    base=IdentityBase,
+    routers=[identity_router],
+    pages=console_pages(),
+)
+
+
+def create_console_app(runtime: ServiceRuntime, links: list[ServiceLink], *, manage_lifecycle: bool = True,
+                       demo_credentials: tuple[str, str] | None = None) -> FastAPI:
+    if runtime.keys.private_pem is None:
+        raise RuntimeError("the console signs tokens: SMARTDIST_AUTH_PRIVATE_KEY is required")
+    app = create_service_app(runtime, manage_lifecycle=manage_lifecycle)
+    app.state.signer = TokenSigner(runtime.keys.private_pem)
+    app.state.service_links = links
+    app.state.demo_credentials = demo_credentials
+    return app

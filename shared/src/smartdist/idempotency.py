@@ -1,0 +1,101 @@
+"""Idempotency-Key for POSTs that create business documents (SPEC §2).
+
+The key row is inserted in the request's own transaction before the work is done, so a retry
+racing the first request waits on the unique index (PostgreSQL) or the write lock (SQLite) and
+then finds the first request's stored answer instead of creating a second document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from smartdist.db import PlatformBase, TenantScoped, UtcDateTime, utcnow
+from smartdist.problems import Unprocessable
+
+HEADER = "Idempotency-Key"
+
+
+class IdempotencyKey(TenantScoped, PlatformBase):
+    __tablename__ = "idempotency_key"
+    __table_args__ = (UniqueConstraint("tenant_id", "key", name="uq_idempotency_key_tenant_key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    endpoint: Mapped[str] = mapped_column(String(300))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class IdempotencyKeyReused(Unprocessable):
+    title = "Idempotency-Key reused with a different request"
+
+
+class Idempotency:
+    """Per-request handle: ``replay`` holds the first answer when this is a retry."""
+
+    def __init__(self, session: Session, key: str | None, endpoint: str, body: bytes) -> None:
+        self.session = session
+        self.key = key
+        self.replay: JSONResponse | None = None
+        self._row: IdempotencyKey | None = None
+        if key is None:
+            return
+        if not 1 <= len(key) <= 200:
+            raise Unprocessable(
+                "Idempotency-Key must be 1-200 characters",
+                errors=[{"loc": ["header", HEADER], "message": "1-200 characters"}],
+            )
+        digest = hashlib.sha256(endpoint.encode() + b"\n" + body).hexdigest()
+        existing = self._find(key)
+        if existing is None:
+            row = IdempotencyKey(key=key, endpoint=endpoint, request_hash=digest)
+            try:
+                with session.begin_nested():
+                    session.add(row)
+                    session.flush()
+                self._row = row
+                return
+            except IntegrityError:
+                existing = self._find(key)
+                if existing is None:
+                    raise
+        if existing.request_hash != digest:
+            raise IdempotencyKeyReused(
+                f"Idempotency-Key '{key}' was first used for another request; use a new key.",
+                errors=[{"loc": ["header", HEADER], "message": "key already used for a different request"}],
+            )
+        self.replay = JSONResponse(
+            existing.response, status_code=existing.status_code or 200,
+            headers={"Idempotent-Replayed": "true"},
+        )
+
+    def _find(self, key: str) -> IdempotencyKey | None:
+        return self.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == key))
+
+    def save(self, status_code: int, body: Any) -> JSONResponse:
+        """Remember the answer with the key (same transaction as the document) and return it."""
+        payload = jsonable_encoder(body)
+        if self._row is not None:
+            self._row.status_code = status_code
+            self._row.response = payload
+            self.session.flush()
+        return JSONResponse(payload, status_code=status_code)
+
+
+def canonical_body(raw: bytes) -> bytes:
+    """JSON bodies compare by content, not by whitespace or key order."""
+    try:
+        return json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, UnicodeDecodeError):
+        return raw

@@ -1,0 +1,1 @@
+"""Identity: tenants, staff accounts, API keys and consumers; the console serves it."""

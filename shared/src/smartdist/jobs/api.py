@@ -1,0 +1,56 @@
+"""``GET /api/v1/jobs/{id}`` (SPEC §2 contract) and the tenant's job list."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from smartdist.auth import TenantPrincipal
+from smartdist.jobs.models import Job
+from smartdist.pagination import Page, paginate
+from smartdist.problems import NotFound
+from smartdist.web.deps import DbSession
+from sqlalchemy import select
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: float = Field(ge=0, le=1)
+    message: str = ""
+    result: Any = None
+    error: str | None = None
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut(
+        id=job.id, kind=job.kind, status=job.status, progress=job.progress,  # type: ignore[arg-type]
+        message=job.message, result=job.result, error=job.error,
+        created_at=job.created_at.isoformat(),
+        started_at=job.started_at.isoformat() if job.started_at else None,
+        finished_at=job.finished_at.isoformat() if job.finished_at else None,
+    )
+
+
+@router.get("/{job_id}", response_model=JobOut, response_model_exclude_none=True)
+def get_job(job_id: str, session: DbSession, principal: TenantPrincipal) -> JobOut:
+    """A background job's status, progress (0-1), and its result or error when done."""
+    job = session.get(Job, job_id)
+    if job is None or job.tenant_id != principal.tenant_id:
+        raise NotFound(f"No job '{job_id}'.")
+    return job_out(job)
+
+
+@router.get("", response_model=Page[JobOut])
+def list_jobs(session: DbSession, principal: TenantPrincipal, limit: int = 50, cursor: str | None = None) -> Page[JobOut]:
+    """The tenant's jobs, newest first."""
+    return paginate(session, select(Job), Job.id, limit=limit, cursor=cursor,
+                    serialize=job_out, descending=True)

@@ -1,0 +1,143 @@
+"""KPI endpoints every service mounts: logs export, acceptance summary, codes, baselines."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from smartdist.auth import Principal, require_roles
+from smartdist.kpi.log import EXPORT_FIELDS, export_row, latest_baselines, records_between
+from smartdist.kpi.models import KpiBaseline
+from smartdist.kpi.spec import KpiSpec, SummaryContext
+from smartdist.problems import NotFound
+from smartdist.timeparams import parse_bound
+from smartdist.web.deps import DbSession
+
+Reader = Annotated[Principal, require_roles("owner", "clerk", "dispatcher", "warehouse", "integrator")]
+Owner = Annotated[Principal, require_roles("owner")]
+
+
+class KpiOut(BaseModel):
+    code: str
+    name: str
+    value: float | None
+    unit: str
+    target: float
+    met: bool
+    detail: str = ""
+
+
+class SummaryOut(BaseModel):
+    service: str
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+    kpis: list[KpiOut]
+    co2e_kg: float = Field(description="Estimated kg CO2e saved, programme factors (SPEC §3).")
+    notes: list[str] = []
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class BaselineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: float = Field(ge=0, description="The figure from before go-live, in the baseline's unit.")
+    note: str = Field("", max_length=500)
+
+
+class BaselineOut(BaseModel):
+    code: str
+    name: str
+    unit: str
+    description: str
+    value: float | None
+
+
+def kpi_router(spec: KpiSpec) -> APIRouter:
+    router = APIRouter(prefix="/kpi", tags=["kpi"])
+
+    @router.get("/logs", summary="KPI log records for the acceptance meeting")
+    def kpi_logs(
+        request: Request,
+        session: DbSession,
+        principal: Reader,
+        from_: Annotated[str | None, Query(alias="from")] = None,
+        to: str | None = None,
+        format: Literal["jsonl", "csv"] = "jsonl",
+    ) -> StreamingResponse:
+        """Every KPI record of the tenant in [from, to), as JSON lines or CSV."""
+        start, end = parse_bound(from_, "from"), parse_bound(to, "to", end=True)
+        rows = [export_row(r) for r in records_between(session, start, end)]
+        if format == "csv":
+            return StreamingResponse(_csv(rows), media_type="text/csv; charset=utf-8",
+                                     headers={"Content-Disposition": f'attachment; filename="{spec.service}-kpi-log.csv"'})
+        return StreamingResponse((json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                 media_type="application/x-ndjson")
+
+    @router.get("/summary", response_model=SummaryOut, response_model_by_alias=True)
+    def kpi_summary(
+        request: Request,
+        session: DbSession,
+        principal: Reader,
+        from_: Annotated[str | None, Query(alias="from")] = None,
+        to: str | None = None,
+    ) -> SummaryOut:
+        """The service's two acceptance KPIs computed from the log, and the CO2e estimate."""
+        start, end = parse_bound(from_, "from"), parse_bound(to, "to", end=True)
+        ctx = SummaryContext(session=session, start=start, end=end,
+                             baselines=latest_baselines(session),
+                             carbon=request.app.state.runtime.carbon)
+        summary = spec.summarize(ctx)
+        return SummaryOut(
+            service=spec.service, from_=from_, to=to,
+            kpis=[KpiOut(**k.__dict__) for k in summary.kpis],
+            co2e_kg=round(summary.co2e_kg, 3), notes=summary.notes,
+        )
+
+    @router.get("/codes")
+    def kpi_codes(principal: Reader) -> dict[str, object]:
+        """Status code table (狀態代碼) and document types used in this service's KPI log."""
+        return {
+            "service": spec.service,
+            "doc_types": list(spec.doc_types),
+            "statuses": [{"code": c.code, "zh": c.zh, "en": c.en} for c in spec.status_codes],
+        }
+
+    @router.get("/baselines")
+    def list_baselines(session: DbSession, principal: Reader) -> list[BaselineOut]:
+        """The baselines this service's KPIs compare with, and the values entered so far."""
+        values = latest_baselines(session)
+        return [BaselineOut(code=b.code, name=b.name, unit=b.unit, description=b.description,
+                            value=values.get(b.code)) for b in spec.baselines]
+
+    @router.put("/baselines/{code}")
+    def enter_baseline(code: str, body: BaselineIn, session: DbSession, principal: Owner) -> BaselineOut:
+        """Enter (or correct) a baseline figure; history is kept, the latest counts."""
+        known = {b.code: b for b in spec.baselines}
+        if code not in known:
+            raise NotFound(f"Unknown baseline '{code}'; known: {', '.join(known) or 'none'}")
+        session.add(KpiBaseline(code=code, value=body.value, note=body.note, entered_by=principal.subject))
+        session.flush()
+        b = known[code]
+        return BaselineOut(code=code, name=b.name, unit=b.unit, description=b.description, value=body.value)
+
+    return router
+
+
+def _csv(rows: list[dict[str, object]]) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    yield "\ufeff" + buf.getvalue()
+    for row in rows:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow(row)
+        yield buf.getvalue()

@@ -1,0 +1,31 @@
+"""Query-string times: RFC 3339 with offset, or a plain date taken in the merchant's zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from smartdist.problems import Unprocessable
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+def parse_bound(value: str | None, field: str, *, end: bool = False) -> datetime | None:
+    """``from``/``to`` bounds; a date ``to=2026-11-30`` includes the whole of that day."""
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            if end:
+                day += timedelta(days=1)
+            return datetime.combine(day, time.min, TAIPEI)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Unprocessable(
+            f"{field}: '{value}' is neither a date (YYYY-MM-DD) nor an RFC 3339 time",
+            errors=[{"loc": ["query", field], "message": "invalid date or time"}],
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=TAIPEI)
+    return moment

@@ -1,0 +1,1 @@
+"""The web platform every service shares: app factory, health, metrics, logging, pages."""

@@ -1,0 +1,63 @@
+"""Server-rendered pages: one Jinja environment per service over the shared base layout."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import Response
+
+from smartdist.web.i18n import LANG_COOKIE, Translator, language_for
+
+
+def vendor_dir() -> Path | None:
+    """Front-end libraries installed by ``npm ci`` at the repository root (node_modules)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "node_modules"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def shared_static_dir() -> Path:
+    return Path(str(resources.files("smartdist.web") / "static"))
+
+
+class Pages:
+    def __init__(self, package: str | None, messages: Mapping[str, Mapping[str, str]], title: str = "") -> None:
+        loaders: list[Any] = []
+        if package is not None:
+            try:
+                if (resources.files(package) / "templates").is_dir():
+                    loaders.append(PackageLoader(package, "templates"))
+            except ModuleNotFoundError:
+                pass
+        loaders.append(FileSystemLoader(str(Path(str(resources.files("smartdist.web") / "templates")))))
+        env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
+        self.templates = Jinja2Templates(env=env)
+        self.messages = messages
+        self.title = title
+
+    def render(self, request: Request, template: str, context: dict[str, Any] | None = None,
+               status_code: int = 200) -> Response:
+        lang = language_for(request)
+        runtime = getattr(request.app.state, "runtime", None)
+        ctx = {
+            "request": request,
+            "t": Translator(lang, self.messages),
+            "lang": lang,
+            "root": request.scope.get("root_path", ""),
+            "service": runtime.definition if runtime is not None else None,
+            "principal": getattr(request.state, "principal", None),
+            **(context or {}),
+        }
+        response = self.templates.TemplateResponse(request, template, ctx, status_code=status_code)
+        if request.query_params.get("lang") == lang:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+        return response

@@ -1,0 +1,135 @@
+/* smartdist page helpers shared by every service: API calls, job progress, offline queue. */
+(function () {
+  "use strict";
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(16) + Math.random().toString(16).slice(2);
+  }
+
+  async function api(url, options) {
+    options = options || {};
+    const headers = Object.assign({"Accept": "application/json"}, options.headers || {});
+    let body = options.body;
+    if (body !== undefined && !(body instanceof FormData) && typeof body !== "string") {
+      body = JSON.stringify(body);
+      headers["Content-Type"] = "application/json";
+    }
+    const response = await fetch(url, {method: options.method || "GET", headers, body, credentials: "same-origin"});
+    const type = response.headers.get("content-type") || "";
+    const payload = type.includes("json") ? await response.json() : await response.text();
+    if (!response.ok) {
+      const error = new Error((payload && payload.detail) || response.statusText);
+      error.problem = payload;
+      error.status = response.status;
+      throw error;
+    }
+    return payload;
+  }
+
+  /* Poll GET /api/v1/jobs/{id} and drive a <progress> until the job is done. */
+  function watchJob(jobUrl, container, labels) {
+    labels = labels || {};
+    container.hidden = false;
+    const bar = container.querySelector("progress");
+    const status = container.querySelector(".job-status");
+    const message = container.querySelector(".job-message");
+    return new Promise(function (resolve, reject) {
+      async function tick() {
+        try {
+          const job = await api(jobUrl);
+          bar.value = job.progress;
+          status.textContent = labels[job.status] || job.status;
+          message.textContent = job.message || job.error || "";
+          container.dataset.status = job.status;
+          if (job.status === "succeeded") return resolve(job);
+          if (job.status === "failed") return reject(Object.assign(new Error(job.error || "failed"), {job}));
+          setTimeout(tick, 700);
+        } catch (err) {
+          setTimeout(tick, 2000);  // a dropped poll is not a failed job
+        }
+      }
+      tick();
+    });
+  }
+
+  /* Actions taken offline (driver, picker) wait in localStorage and are replayed in order.
+     Each carries its Idempotency-Key, so a replay after a lost answer creates nothing twice. */
+  function OfflineQueue(name, onChange) {
+    this.key = "smartdist.queue." + name;
+    this.onChange = onChange || function () {};
+    window.addEventListener("online", () => this.flush());
+  }
+  OfflineQueue.prototype.items = function () {
+    try { return JSON.parse(localStorage.getItem(this.key) || "[]"); } catch (e) { return []; }
+  };
+  OfflineQueue.prototype.save = function (items) {
+    localStorage.setItem(this.key, JSON.stringify(items));
+    this.onChange(items.length);
+  };
+  OfflineQueue.prototype.push = function (url, method, body) {
+    const items = this.items();
+    items.push({url, method, body, key: newKey(), at: new Date().toISOString()});
+    this.save(items);
+    return this.flush();
+  };
+  OfflineQueue.prototype.flush = async function () {
+    let items = this.items();
+    while (items.length) {
+      const item = items[0];
+      try {
+        await api(item.url, {method: item.method, body: item.body, headers: {"Idempotency-Key": item.key}});
+      } catch (err) {
+        if (!err.status || err.status >= 500 || err.status === 429) break;  // offline or server trouble: retry later
+        item.error = err.message;  // the server refused it: keep it visible, don't block the queue
+        (this.rejected = this.rejected || []).push(item);
+      }
+      items = this.items().slice(1);
+      this.save(items);
+    }
+    return items.length;
+  };
+
+  async function kpiPage(root, labels) {
+    const base = root.dataset.api;
+    const tbody = root.querySelector("tbody");
+    const summary = await api(base + "/summary");
+    tbody.innerHTML = "";
+    for (const k of summary.kpis) {
+      const tr = document.createElement("tr");
+      for (const v of [k.code, k.name, k.value === null ? "–" : k.value + " " + k.unit, k.target + " " + k.unit, k.met ? labels.yes : labels.no]) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        tr.appendChild(td);
+      }
+      tr.title = k.detail || "";
+      tbody.appendChild(tr);
+    }
+    root.querySelector("#kpi-co2e").textContent = summary.co2e_kg;
+    const form = root.querySelector("#baselines");
+    const baselines = await api(base + "/baselines");
+    for (const b of baselines) {
+      const label = document.createElement("label");
+      label.textContent = b.name + " (" + b.unit + ") ";
+      const input = document.createElement("input");
+      input.type = "number"; input.step = "any"; input.min = "0"; input.name = b.code;
+      input.value = b.value === null ? "" : b.value;
+      label.appendChild(input);
+      form.appendChild(label);
+    }
+    if (baselines.length) {
+      const button = document.createElement("button");
+      button.textContent = labels.save;
+      form.appendChild(button);
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        for (const input of form.querySelectorAll("input")) {
+          if (input.value !== "") await api(base + "/baselines/" + input.name, {method: "PUT", body: {value: Number(input.value)}});
+        }
+        kpiPage(root, labels);
+      });
+    }
+  }
+
+  window.SmartDist = {api, watchJob, OfflineQueue, newKey, kpiPage};
+})();
