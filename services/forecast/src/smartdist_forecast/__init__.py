@@ -1,0 +1,1 @@
+"""smartdist forecast service: Per-store, per-product demand forecasts from POS sales with prediction intervals, and order-up-to replenishment."""

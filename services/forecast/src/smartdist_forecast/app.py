@@ -1,0 +1,25 @@
+"""The forecast service: its definition for the platform, and ``create_app()`` to run it alone."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from smartdist.service import ServiceDefinition
+from smartdist.web.app import app_for
+from smartdist_forecast.db import Base
+from smartdist_forecast.kpi import KPI
+
+DEFINITION = ServiceDefinition(
+    name="forecast",
+    package="smartdist_forecast",
+    title="Demand forecasting and replenishment",
+    title_zh="需求預測與補貨建議",
+    summary="Per-store, per-product demand forecasts from POS sales with prediction intervals, and order-up-to replenishment.",
+    base=Base,
+    kpi=KPI,
+)
+
+
+def create_app() -> FastAPI:
+    """``uvicorn --factory smartdist_forecast.app:create_app`` or ``smartdist serve forecast``."""
+    return app_for(DEFINITION)

@@ -1,0 +1,25 @@
+"""The surplus-market service: its definition for the platform, and ``create_app()`` to run it alone."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from smartdist.service import ServiceDefinition
+from smartdist.web.app import app_for
+from smartdist_surplus_market.db import Base
+from smartdist_surplus_market.kpi import KPI
+
+DEFINITION = ServiceDefinition(
+    name="surplus-market",
+    package="smartdist_surplus_market",
+    title="Surplus market",
+    title_zh="即期品媒合市集",
+    summary="Near-expiry and overstock goods sold in small units for pickup or as case lots for delivery.",
+    base=Base,
+    kpi=KPI,
+)
+
+
+def create_app() -> FastAPI:
+    """``uvicorn --factory smartdist_surplus_market.app:create_app`` or ``smartdist serve surplus-market``."""
+    return app_for(DEFINITION)

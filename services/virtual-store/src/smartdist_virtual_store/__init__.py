@@ -1,0 +1,1 @@
+"""smartdist virtual-store service: A 360° walk through the real store with product hotspots, and digital coupons redeemed at the counter."""

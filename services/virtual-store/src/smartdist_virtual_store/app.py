@@ -1,0 +1,25 @@
+"""The virtual-store service: its definition for the platform, and ``create_app()`` to run it alone."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from smartdist.service import ServiceDefinition
+from smartdist.web.app import app_for
+from smartdist_virtual_store.db import Base
+from smartdist_virtual_store.kpi import KPI
+
+DEFINITION = ServiceDefinition(
+    name="virtual-store",
+    package="smartdist_virtual_store",
+    title="Panoramic virtual store",
+    title_zh="環景虛擬商店與數位優惠券",
+    summary="A 360° walk through the real store with product hotspots, and digital coupons redeemed at the counter.",
+    base=Base,
+    kpi=KPI,
+)
+
+
+def create_app() -> FastAPI:
+    """``uvicorn --factory smartdist_virtual_store.app:create_app`` or ``smartdist serve virtual-store``."""
+    return app_for(DEFINITION)

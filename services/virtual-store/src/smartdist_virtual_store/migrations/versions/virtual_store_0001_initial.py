@@ -1,0 +1,20 @@
+"""virtual-store: start of the service's own migration branch.
+
+Revision ID: virtual_store_0001
+Revises: -
+"""
+
+from __future__ import annotations
+
+revision = "virtual_store_0001"
+down_revision = None
+branch_labels = ("virtual_store",)
+depends_on = None
+
+
+def upgrade() -> None:
+    """No tables of the service's own yet; the platform branch creates the shared ones."""
+
+
+def downgrade() -> None:
+    pass

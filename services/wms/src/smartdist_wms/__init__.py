@@ -1,0 +1,1 @@
+"""smartdist wms service: Paperless inbound, putaway, stock, cycle counts, picking, packing, shipping and returns on PDAs."""
