@@ -1,0 +1,1 @@
+"""Demand models: the global LightGBM model, statsmodels baselines, back-tests and intervals."""

@@ -1,0 +1,159 @@
+"""A training run: back-test every candidate, calibrate the band, pick the best, forecast.
+
+This is what the ``forecast.train`` job runs on all imported sales of a tenant. The outcome is a
+registry-ready ``ModelArtefact`` (model text + back-test metrics) and the forecast rows.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from smartdist_forecast.models import baselines
+from smartdist_forecast.models.backtest import BacktestResult, rolling_origin_backtest
+from smartdist_forecast.models.features import MIN_LAG
+from smartdist_forecast.models.global_lgbm import GlobalDemandModel, GlobalModelConfig, forecast_frame
+from smartdist_forecast.models.intervals import ConformalBand
+from smartdist_forecast.models.panel import DemandPanel
+
+GLOBAL_MODEL = "global_lightgbm"
+MAX_HORIZON_DAYS = 90
+# Series with less history than this get the weekly ETS: the global model's lags would be empty.
+MIN_GLOBAL_HISTORY_DAYS = 2 * MIN_LAG
+
+Progress = Callable[[float], None]
+
+
+@dataclass
+class TrainingOptions:
+    horizon_days: int = 28
+    backtest_origins: int = 2
+    baselines: tuple[str, ...] = ("seasonal_naive", "ets_weekly")
+    model: GlobalModelConfig = field(default_factory=GlobalModelConfig)
+
+
+@dataclass
+class ModelArtefact:
+    """What the model registry stores for one trained version."""
+
+    version: str
+    created_at: str
+    chosen_model: str
+    horizon_days: int
+    data_start: str
+    data_end: str
+    n_series: int
+    backtest: dict[str, dict[str, float | int | None]]
+    band_lower: list[float]
+    band_upper: list[float]
+    model_text: str
+    feature_names: list[str]
+    params: dict[str, object]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelArtefact:
+        return cls(**json.loads(text))
+
+    def band(self) -> ConformalBand:
+        return ConformalBand(lower=tuple(self.band_lower), upper=tuple(self.band_upper))
+
+    def global_model(self) -> GlobalDemandModel:
+        return GlobalDemandModel.from_text(self.model_text)
+
+
+@dataclass
+class TrainingOutcome:
+    artefact: ModelArtefact
+    forecasts: pd.DataFrame  # store, sku, date, step, yhat, yhat_lo, yhat_hi, model
+    backtest: BacktestResult
+
+
+def _baseline(name: str) -> Callable[[DemandPanel, int], np.ndarray]:
+    forecaster: Callable[[DemandPanel, int], np.ndarray] = getattr(baselines, name)
+    return forecaster
+
+
+def _global_forecaster(config: GlobalModelConfig) -> Callable[[DemandPanel, int], np.ndarray]:
+    def forecast(panel: DemandPanel, horizon: int) -> np.ndarray:
+        model = GlobalDemandModel.fit(panel, config)
+        return _with_short_series_fallback(panel, model.forecast(panel, horizon), horizon)
+
+    return forecast
+
+
+def _with_short_series_fallback(panel: DemandPanel, matrix: np.ndarray, horizon: int) -> np.ndarray:
+    short = (panel.last_day - panel.first_day + 1) < MIN_GLOBAL_HISTORY_DAYS
+    if short.any():
+        matrix = matrix.copy()
+        for i in np.flatnonzero(short):
+            history = panel.demand[i, panel.first_day[i] : panel.last_day[i] + 1]
+            history = np.nan_to_num(history)
+            matrix[i] = baselines._ets_weekly_one(history, horizon)
+    return matrix
+
+
+def run_training(panel: DemandPanel, options: TrainingOptions, progress: Progress | None = None) -> TrainingOutcome:
+    horizon = options.horizon_days
+    if not 1 <= horizon <= MAX_HORIZON_DAYS:
+        raise ValueError(f"horizon_days must be 1..{MAX_HORIZON_DAYS}")
+    report = progress or (lambda _: None)
+    report(0.02)
+    forecasters = {GLOBAL_MODEL: _global_forecaster(options.model)}
+    forecasters.update({name: _baseline(name) for name in options.baselines})
+    n_origins = options.backtest_origins
+    backtest = rolling_origin_backtest(
+        panel,
+        horizon,
+        forecasters,
+        n_origins=n_origins,
+        on_origin_done=lambda done: report(0.05 + 0.6 * done / n_origins),
+    )
+    bands = {}
+    metrics = {}
+    for name in backtest.model_names():
+        actual, forecast = backtest.stacked(name)
+        bands[name] = ConformalBand.calibrate(actual, forecast)
+        lo, hi = bands[name].apply(forecast)
+        metrics[name] = backtest.accuracy(name, (lo, hi)).as_dict()
+    chosen = min(metrics, key=lambda name: float(metrics[name]["wape"]))  # type: ignore[arg-type]
+    report(0.7)
+    model_text = ""
+    feature_names: list[str] = []
+    if chosen == GLOBAL_MODEL:
+        model = GlobalDemandModel.fit(panel, options.model)
+        matrix = _with_short_series_fallback(panel, model.forecast(panel, horizon), horizon)
+        model_text, feature_names = model.to_text(), model.feature_names
+    else:
+        matrix = forecasters[chosen](panel, horizon)
+    report(0.95)
+    lo, hi = bands[chosen].apply(matrix)
+    rows = forecast_frame(panel, matrix)
+    rows["yhat_lo"] = lo.reshape(-1)
+    rows["yhat_hi"] = hi.reshape(-1)
+    rows["model"] = chosen
+    artefact = ModelArtefact(
+        version=uuid.uuid4().hex,
+        created_at=datetime.now(UTC).isoformat(),
+        chosen_model=chosen,
+        horizon_days=horizon,
+        data_start=panel.start.date().isoformat(),
+        data_end=panel.date_at(panel.n_days - 1).date().isoformat(),
+        n_series=panel.n_series,
+        backtest=metrics,
+        band_lower=list(bands[chosen].lower),
+        band_upper=list(bands[chosen].upper),
+        model_text=model_text,
+        feature_names=feature_names,
+        params={"rounds": options.model.rounds, "train_days": options.model.train_days, **options.model.params},
+    )
+    report(1.0)
+    return TrainingOutcome(artefact=artefact, forecasts=rows, backtest=backtest)

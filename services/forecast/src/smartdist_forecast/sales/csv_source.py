@@ -1,0 +1,111 @@
+"""Reading merchant CSV exports: encoding detection and chunked records with row numbers.
+
+Taiwanese POS and ERP exports arrive as UTF-8, UTF-8 with a BOM (Excel's "CSV UTF-8") or Big5
+(Excel's default "CSV" on a zh-TW Windows); the bytes decide, never the file name.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+SNIFF_BYTES = 256 * 1024
+# cp950 is the Big5 that Windows actually writes (a superset of plain Big5 for what shops use);
+# Big5-HKSCS catches the rest.
+FALLBACK_ENCODINGS = ("cp950", "big5hkscs")
+
+
+class CsvUnreadable(ValueError):
+    """The bytes are not a CSV we can read (neither UTF-8 nor Big5, or broken quoting)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with one data row (``row`` is 1-based, header excluded)."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+def detect_encoding(sample: bytes) -> str:
+    """'utf-8-sig', 'utf-8' or a Big5 codec, decided from the first bytes of the file."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for encoding in ("utf-8", *FALLBACK_ENCODINGS):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            # final=False: the sample may end in the middle of a multi-byte character.
+            decoder.decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise CsvUnreadable("file is neither UTF-8 nor Big5 text")
+
+
+def _seekable(source: BinaryIO) -> BinaryIO:
+    if source.seekable():
+        return source
+    return io.BytesIO(source.read())
+
+
+@dataclass
+class CsvRecords:
+    """An open CSV: its header, its detected encoding and an iterator of record chunks."""
+
+    encoding: str
+    header: list[str]
+    chunks: Iterator[list[tuple[int, list[str]]]]
+
+
+def open_csv(
+    source: BinaryIO,
+    chunk_rows: int = 100_000,
+    on_bytes_read: Callable[[int], None] | None = None,
+) -> CsvRecords:
+    """Open a CSV byte stream; chunks hold (data_row, fields) with data_row 1-based."""
+    stream = _seekable(source)
+    start = stream.tell()
+    encoding = detect_encoding(stream.read(SNIFF_BYTES))
+    stream.seek(start)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")  # type: ignore[arg-type]
+    reader = csv.reader(text)
+    try:
+        header = next(reader)
+    except StopIteration:
+        header = []
+    except UnicodeDecodeError as exc:
+        raise CsvUnreadable(f"cannot decode the header as {encoding}") from exc
+    header = [name.strip().lstrip("\ufeff") for name in header]
+
+    def chunks() -> Iterator[list[tuple[int, list[str]]]]:
+        chunk: list[tuple[int, list[str]]] = []
+        data_row = 0
+        try:
+            for fields in reader:
+                data_row += 1
+                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                    continue  # a blank line (often the last one) is not a row
+                chunk.append((data_row, fields))
+                if len(chunk) >= chunk_rows:
+                    yield chunk
+                    chunk = []
+                    if on_bytes_read is not None:
+                        on_bytes_read(stream.tell() - start)
+        except UnicodeDecodeError as exc:
+            raise CsvUnreadable(f"data row {data_row + 1} is not valid {encoding} text") from exc
+        except csv.Error as exc:
+            raise CsvUnreadable(f"data row {data_row + 1}: {exc}") from exc
+        if chunk:
+            yield chunk
+        if on_bytes_read is not None:
+            on_bytes_read(stream.tell() - start)
+
+    return CsvRecords(encoding=encoding, header=header, chunks=chunks())
