@@ -1,0 +1,150 @@
+"""POST /api/v1/quotes over HTTP: the SPEC §4.D contract, 422 problem+json, deadline, tenancy."""
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from smartdist.auth.tokens import TokenSigner
+from smartdist.config import PlatformSettings
+from smartdist.runtime import ServiceRuntime
+from smartdist.web.app import create_service_app
+from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.app import DEFINITION
+from smartdist_delivery_broker.quotes import api as quotes_api
+
+DEADLINE_S = 0.3
+TAIPEI_101 = {"lat": 25.0340, "lng": 121.5645, "address": "Taipei 101"}
+MAIN_STATION = {"lat": 25.0478, "lng": 121.5170}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, ServiceRuntime]]:
+    data_dir: Path = tmp_path_factory.mktemp("broker")
+    definition = replace(DEFINITION, routers=[*DEFINITION.routers, quotes_api.router])
+    runtime = ServiceRuntime(definition, PlatformSettings(data_dir=data_dir, run_background=False, log_json=False))
+    app = create_service_app(runtime)
+    settings = BrokerPlatformSettings(
+        sandbox_quote_latency_s=0.01, quote_deadline_s=DEADLINE_S, sandbox_duplicate_probability=0
+    )
+    app.state.delivery_quoting = quotes_api.QuotingContext(PlatformRegistry(settings))
+    with TestClient(app) as client:
+        yield client, runtime
+
+
+def token(runtime: ServiceRuntime, tenant: str, roles: tuple[str, ...] = ("owner",)) -> dict[str, str]:
+    assert runtime.keys.private_pem is not None
+    value, _ = TokenSigner(runtime.keys.private_pem).issue(
+        kind="api_key", subject=f"key-{tenant}", tenant_id=tenant, roles=roles, ttl_s=None
+    )
+    return {"Authorization": f"Bearer {value}"}
+
+
+def post_quotes(service: Any, body: Any, tenant: str = "tenant-a") -> Any:
+    client, runtime = service
+    return client.post("/api/v1/quotes", json=body, headers=token(runtime, tenant))
+
+
+def test_quote_answer_has_the_contract_shape_and_schedule_fees(service: Any) -> None:
+    response = post_quotes(service, {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 1500})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["distance_m"] == 5023 or 5000 < body["distance_m"] < 5100
+    assert [q["provider"] for q in body["quotes"]] == ["pandago", "uber_direct", "lalamove"]
+    fees = {q["provider"]: q["fee"] for q in body["quotes"]}
+    assert fees == {"pandago": 180, "uber_direct": 180, "lalamove": 150}
+    for quote in body["quotes"]:
+        assert set(quote) >= {"provider", "available", "fee", "fee_breakdown", "quote_id"}
+        assert isinstance(quote["fee_breakdown"], dict)
+    assert body["recommended"] == "lalamove"
+
+
+def test_cod_over_uber_cap_makes_uber_unavailable_with_reason(service: Any) -> None:
+    body = post_quotes(service, {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 2001}).json()
+    uber = next(q for q in body["quotes"] if q["provider"] == "uber_direct")
+    assert uber["available"] is False and "cap of 2000" in uber["reason"]
+    pandago = next(q for q in body["quotes"] if q["provider"] == "pandago")
+    assert pandago["available"] is True and "reason" not in pandago
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"dropoff": MAIN_STATION, "cod_amount": 0},
+        {"pickup": {"lat": 91, "lng": 121.5}, "dropoff": MAIN_STATION, "cod_amount": 0},
+        {"pickup": {"lat": 25.0, "lng": 181}, "dropoff": MAIN_STATION, "cod_amount": 0},
+        {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": -1},
+        {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 1.5},
+        {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": "100"},
+        {"pickup": TAIPEI_101, "dropoff": MAIN_STATION},
+        {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 0, "surprise": 1},
+        {"pickup": {"lat": "25.0", "lng": 121.5}, "dropoff": MAIN_STATION, "cod_amount": 0},
+        {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 0, "scheduled_at": "tomorrow"},
+        {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 0, "scheduled_at": "2026-11-26T10:00:00"},
+        [1, 2, 3],
+    ],
+)
+def test_bad_input_is_answered_422_problem_json_naming_the_field(service: Any, body: Any) -> None:
+    response = post_quotes(service, body)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == 422 and problem["title"] and problem["type"]
+    assert problem["errors"] and all("loc" in e and "message" in e for e in problem["errors"])
+
+
+def test_malformed_json_is_422_problem_json(service: Any) -> None:
+    client, runtime = service
+    response = client.post(
+        "/api/v1/quotes", content=b"{not json", headers={**token(runtime, "tenant-a"), "content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_quotes_need_credentials(service: Any) -> None:
+    client, _ = service
+    response = client.post("/api/v1/quotes", json={"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 0})
+    assert response.status_code == 401
+
+
+def test_a_driver_token_may_not_quote(service: Any) -> None:
+    client, runtime = service
+    response = client.post(
+        "/api/v1/quotes",
+        json={"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 0},
+        headers=token(runtime, "tenant-a", ("driver",)),
+    )
+    assert response.status_code == 403
+
+
+def test_hanging_platform_is_unavailable_and_answer_keeps_the_deadline(service: Any) -> None:
+    client, _ = service
+    sandbox = client.app.state.delivery_quoting.registry.by_provider("pandago")  # type: ignore[attr-defined]
+    sandbox.behaviour.hang_quotes = True
+    try:
+        started = time.perf_counter()
+        body = post_quotes(service, {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 0}).json()
+        elapsed = time.perf_counter() - started
+    finally:
+        sandbox.behaviour.hang_quotes = False
+    pandago = next(q for q in body["quotes"] if q["provider"] == "pandago")
+    assert pandago["available"] is False and "did not answer within 300 ms" in pandago["reason"]
+    assert elapsed < DEADLINE_S + 0.05 + 0.1  # + test-client overhead on a shared 2-core machine
+    assert body["recommended"] in ("uber_direct", "lalamove")
+
+
+def test_quote_set_is_remembered_with_expiry_for_its_tenant_only(service: Any) -> None:
+    client, runtime = service
+    created = post_quotes(service, {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 0}).json()
+    url = f"/api/v1/quotes/{created['quote_set_id']}"
+    again = client.get(url, headers=token(runtime, "tenant-a"))
+    assert again.status_code == 200 and again.json()["expires_at"] == created["expires_at"]
+    assert all(q["expires_at"].endswith("+08:00") for q in created["quotes"] if q["available"])
+    other = client.get(url, headers=token(runtime, "tenant-b"))
+    assert other.status_code == 404
+    assert other.headers["content-type"].startswith("application/problem+json")
