@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import shlex
+import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,18 @@ def test_every_yaml_file_under_deploy_is_well_formed_mappings() -> None:
 def test_deployed_services_are_exactly_the_services_in_the_repository() -> None:
     in_repository = {path.name for path in (REPO / "services").iterdir() if path.is_dir()}
     assert in_repository == set(SERVICES)
+
+
+def test_every_deployed_service_name_is_one_smartdist_serve_can_load() -> None:
+    # `smartdist serve <name>` finds a service through its package's "smartdist.services"
+    # entry point, so the names in deploy/ must be exactly the entry-point names.
+    registered: dict[str, str] = {}
+    for pyproject in sorted((REPO / "services").glob("*/pyproject.toml")):
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+        for name in project.get("entry-points", {}).get("smartdist.services", {}):
+            assert name not in registered, f"{name} registered by {registered.get(name)} and {pyproject}"
+            registered[name] = str(pyproject.relative_to(REPO))
+    assert set(registered) == set(SERVICES)
 
 
 # --- compose ---------------------------------------------------------------------------------
