@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import yaml
 
@@ -53,6 +54,30 @@ def platform_setting_names() -> frozenset[str]:
 
     prefix = PlatformSettings.model_config.get("env_prefix", "")
     return frozenset(f"{prefix}{field}".upper() for field in PlatformSettings.model_fields)
+
+
+def parse_cli(argv: list[str]) -> tuple[str, dict[str, Any]]:
+    """Parse a container command with the real `smartdist` CLI, without running it.
+
+    Returns the resolved command path ("bus relay") and its parsed parameters; raises
+    click.UsageError for an unknown command or a bad option.
+    """
+    from smartdist.cli import main
+
+    assert argv[0] == "smartdist", f"{argv} does not run the smartdist console command"
+    command: click.Command = main
+    path: list[str] = []
+    remaining = list(argv[1:])
+    while isinstance(command, click.Group):
+        assert remaining, f"{argv} stops at the command group {' '.join(path) or 'smartdist'}"
+        name = remaining.pop(0)
+        subcommand = command.get_command(click.Context(command), name)
+        if subcommand is None:
+            raise click.UsageError(f"no such command {' '.join([*path, name])!r} in {argv}")
+        command = subcommand
+        path.append(name)
+    context = command.make_context(" ".join(["smartdist", *path]), remaining)
+    return " ".join(path), dict(context.params)
 
 
 def load_documents(path: Path) -> list[Any]:
@@ -162,6 +187,25 @@ def test_every_deployed_service_name_is_one_smartdist_serve_can_load() -> None:
             assert name not in registered, f"{name} registered by {registered.get(name)} and {pyproject}"
             registered[name] = str(pyproject.relative_to(REPO))
     assert set(registered) == set(SERVICES)
+
+
+@pytest.mark.parametrize("process", sorted(EXPECTED_COMMANDS))
+def test_every_container_command_parses_with_the_smartdist_cli(process: str) -> None:
+    command, params = parse_cli(EXPECTED_COMMANDS[process])
+    if process in WEB_APPS:
+        assert command == "serve"
+        assert params["service"] == process
+        assert params["host"] == "0.0.0.0"
+        assert params["port"] == APP_PORT
+    else:
+        assert command == " ".join(EXPECTED_COMMANDS[process][1:])
+
+
+def test_cli_check_rejects_a_command_smartdist_does_not_have() -> None:
+    with pytest.raises(click.UsageError):
+        parse_cli(["smartdist", "bus", "relays"])
+    with pytest.raises(click.UsageError):
+        parse_cli(["smartdist", "serve", "dispatch", "--listen", "0.0.0.0"])
 
 
 # --- compose ---------------------------------------------------------------------------------
