@@ -1,23 +1,36 @@
-"""HTTP for the stateless optimiser. The lead mounts `router` under /api/v1."""
+"""HTTP for the stateless optimiser. The lead mounts `router` under /api/v1.
+
+`POST /optimize` answers synchronously (the SPEC §4.A contract); `POST /optimize/jobs` takes the
+same body and answers 202 with a job id, for solves longer than a client wants to hold a request.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
 from smartdist.auth import Principal, require_roles
+from smartdist.jobs import submit_job
+from smartdist.web.deps import DbSession
+from smartdist_dispatch.optimize.jobs import OPTIMIZE_JOB
 from smartdist_dispatch.optimize.schemas import OptimizeRequest, OptimizeResponse
 from smartdist_dispatch.optimize.service import optimize
 
 router = APIRouter(tags=["optimize"])
 
+Planner = Annotated[Principal, require_roles("dispatcher", "integrator")]
+
 
 @router.post("/optimize", response_model=OptimizeResponse)
-def post_optimize(
-    request: OptimizeRequest,
-    principal: Annotated[Principal, require_roles("dispatcher", "integrator")],
-) -> OptimizeResponse:
+def post_optimize(request: OptimizeRequest, principal: Planner) -> OptimizeResponse:
     """Solve a vehicle-routing problem with time windows and capacities, statelessly."""
     # A plain `def` endpoint runs in the worker thread pool: the solve never blocks the event loop.
     return optimize(request)
+
+
+@router.post("/optimize/jobs", status_code=status.HTTP_202_ACCEPTED)
+def post_optimize_job(request: OptimizeRequest, session: DbSession, principal: Planner) -> dict[str, str]:
+    """Solve in the background; poll GET /api/v1/jobs/{job_id} for progress and the response."""
+    params = request.model_dump(mode="json", exclude_none=True)
+    return {"job_id": submit_job(session, OPTIMIZE_JOB, params, created_by=principal.subject)}

@@ -8,8 +8,11 @@ arithmetic so a scaled-integer artefact can never reach the caller as a feasible
 from __future__ import annotations
 
 import math
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 from smartdist_dispatch.planning.feasibility import evaluate_route
 from smartdist_dispatch.planning.model import (
@@ -42,6 +45,28 @@ class SolverEngine(Protocol):
         time_limit_s: float,
         progress: ProgressCallback | None = None,
     ) -> Plan: ...
+
+
+@contextmanager
+def progress_by_clock(progress: ProgressCallback | None, time_limit_s: float, every_s: float = 0.5) -> Iterator[None]:
+    """Report elapsed/limit while a solver runs: both engines stop on the clock, so time is progress."""
+    if progress is None:
+        yield
+        return
+    done = threading.Event()
+    started = time.perf_counter()
+
+    def tick() -> None:
+        while not done.wait(every_s):
+            progress(min(0.99, (time.perf_counter() - started) / max(time_limit_s, 1e-9)))
+
+    thread = threading.Thread(target=tick, name="solver-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from smartdist_dispatch.planning.feasibility import RouteEvaluation, evaluate_route
-from smartdist_dispatch.planning.model import RoutingProblem, UnassignedReason
+from smartdist_dispatch.planning.model import RELOAD, RoutingProblem, UnassignedReason
 
 
 @dataclass(frozen=True)
@@ -50,23 +50,38 @@ def insert_rush_stops(
     idle = [v for v in problem.vehicles if v.id not in sequences]
     for sid in rush_stop_ids:
         best: tuple[float, float, str, list[str], RouteEvaluation] | None = None
+        # Rank every position by the distance it adds (cheap), then replay routes in that order:
+        # the first feasible one wins, ties on distance are broken by the smaller ETA shift.
+        target = stops[sid].location
+        dd = problem.distance
+        candidates: list[tuple[float, str, int]] = []
         for vid, sequence in sequences.items():
-            base = current[vid]
-            base_starts = {v.stop_id: v.start for v in base.visits}
-            # A route that already breaks a rule may not get worse, but it may take the stop.
-            allowed = {(v.kind, v.stop_id) for v in base.violations}
+            vehicle = vehicles[vid]
+            locations = [vehicle.start_location] + [
+                vehicle.start_location if x == RELOAD else stops[x].location for x in sequence
+            ] + [vehicle.end_location]
             for position in range(fixed[vid], len(sequence) + 1):
-                candidate = sequence[:position] + [sid] + sequence[position:]
-                evaluation = evaluate_route(problem, vehicles[vid], candidate, depart[vid], stops)
-                if any((v.kind, v.stop_id) not in allowed for v in evaluation.violations):
-                    continue
-                visit = evaluation.visits[position]
-                if visit.arrival < now:
-                    continue
-                added = evaluation.distance - base.distance
-                shift = sum(abs(v.start - base_starts.get(v.stop_id, v.start)) for v in evaluation.visits)
-                if best is None or (added, shift) < (best[0], best[1]):
-                    best = (added, shift, vid, candidate, evaluation)
+                before, after = locations[position], locations[position + 1]
+                added = float(dd[before, target] + dd[target, after] - dd[before, after])
+                candidates.append((added, vid, position))
+        candidates.sort(key=lambda c: c[0])
+        for added, vid, position in candidates:
+            if best is not None and added > best[0] + 1e-9:
+                break
+            sequence = sequences[vid]
+            base = current[vid]
+            allowed = {(v.kind, v.stop_id) for v in base.violations}
+            candidate = sequence[:position] + [sid] + sequence[position:]
+            evaluation = evaluate_route(problem, vehicles[vid], candidate, depart[vid], stops)
+            # A route that already breaks a rule may not get worse, but it may take the stop.
+            if any((v.kind, v.stop_id) not in allowed for v in evaluation.violations):
+                continue
+            if evaluation.visits[position].arrival < now:
+                continue
+            base_starts = {v.stop_id: v.start for v in base.visits}
+            shift = sum(abs(v.start - base_starts.get(v.stop_id, v.start)) for v in evaluation.visits)
+            if best is None or (added, shift) < (best[0], best[1]):
+                best = (added, shift, vid, candidate, evaluation)
         for vehicle in idle:
             evaluation = evaluate_route(problem, vehicle, [sid], max(now, vehicle.shift.start), stops)
             if evaluation.feasible:

@@ -20,6 +20,7 @@ from smartdist_dispatch.planning.engine import (
     ProgressCallback,
     RawRoute,
     finalize_plan,
+    progress_by_clock,
     scale_time_down,
     scale_time_up,
     screen_stops,
@@ -29,7 +30,9 @@ from smartdist_dispatch.planning.model import RELOAD, Plan, RoutingProblem
 
 @dataclass(frozen=True)
 class OrToolsSettings:
-    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    # Measured on R101, R205, RC105, C205 at 2 s: mean gap 2.07% vs 3.23% for parallel cheapest
+    # insertion, 3.44% savings, 4.27% local cheapest insertion; SA and tabu were worse than GLS.
+    first_solution: str = "PATH_CHEAPEST_ARC"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     # Weight of the longest route's duration when balancing workloads (per scaled second).
     balance_coefficient: int = 1
@@ -201,15 +204,8 @@ class OrToolsEngine:
         )
         remaining = max(0.1, time_limit_s - (time.perf_counter() - started) - 0.1)
         params.time_limit.FromMilliseconds(int(remaining * 1000))
-        if progress is not None:
-            deadline = time.perf_counter() + remaining
-
-            def report() -> None:
-                left = deadline - time.perf_counter()
-                progress(min(0.99, max(0.0, 1.0 - left / remaining)))
-
-            routing.AddAtSolutionCallback(report)
-        solution = routing.SolveWithParameters(params)
+        with progress_by_clock(progress, time_limit_s):
+            solution = routing.SolveWithParameters(params)
         if solution is None:
             return []
         raw = []
