@@ -26,11 +26,11 @@ class QuoteBook:
             while len(self._sets) > self._max:
                 self._sets.popitem(last=False)
             # Oldest first: drop sets whose quotes all expired a while ago.
-            for key, old in list(self._sets.items()):
-                ends = old.expires_at or old.created_at
-                if ends + self._grace >= now:
+            while self._sets:
+                oldest = next(iter(self._sets.values()))
+                if (oldest.expires_at or oldest.created_at) + self._grace >= now:
                     break
-                del self._sets[key]
+                self._sets.popitem(last=False)
 
     def find(self, tenant_id: str, quote_set_id: str) -> QuoteSet | None:
         with self._lock:
