@@ -117,7 +117,10 @@ class OrToolsEngine:
                 continue
             cumul = time_dim.CumulVar(manager.NodeToIndex(n))
             last_end = windows[-1].end
-            cumul.SetRange(scale_time_up(windows[0].start), scale_time_down(last_end) if np.isfinite(last_end) else horizon)
+            low = min(scale_time_up(windows[0].start), horizon)
+            high = scale_time_down(last_end) if np.isfinite(last_end) else horizon
+            # A window narrower than one scaled unit would be empty; the float replay decides.
+            cumul.SetRange(low, max(low, min(high, horizon)))
             for before, after in zip(windows, windows[1:]):
                 gap_start, gap_end = scale_time_down(before.end) + 1, scale_time_up(after.start) - 1
                 if gap_start <= gap_end:
@@ -128,7 +131,7 @@ class OrToolsEngine:
             end_var = time_dim.CumulVar(routing.End(v_index))
             start_var.SetMin(scale_time_up(vehicle.shift.start) if np.isfinite(vehicle.shift.start) else 0)
             if np.isfinite(vehicle.shift.end):
-                end_var.SetMax(scale_time_down(vehicle.shift.end))
+                end_var.SetMax(max(scale_time_down(vehicle.shift.end), scale_time_up(vehicle.shift.start)))
             if vehicle.max_working_time is not None:
                 time_dim.SetSpanUpperBoundForVehicle(scale_time_down(vehicle.max_working_time), v_index)
             if vehicle.breaks:

@@ -157,6 +157,8 @@ class PyVRPEngine:
             window = stop.time_windows[0] if stop.time_windows else None
             tw_early = scale_time_up(window.start) if window else 0
             tw_late = scale_time_down(window.end) if window and np.isfinite(window.end) else INT_INFINITY
+            # A window narrower than one scaled unit would be empty; the float replay decides.
+            tw_late = max(tw_late, tw_early)
             prize = must_prize if stop.required else int(round(stop.penalty * SCALE))
             clients.append(
                 pyvrp.Client(
@@ -187,7 +189,7 @@ class PyVRPEngine:
                     end_depot=depot_locations.index(v.end_location),
                     fixed_cost=int(round(v.fixed_cost * SCALE)) + fleet_penalty,
                     tw_early=scale_time_up(v.shift.start) if np.isfinite(v.shift.start) else 0,
-                    tw_late=scale_time_down(v.shift.end) if np.isfinite(v.shift.end) else INT_INFINITY,
+                    tw_late=max(scale_time_down(v.shift.end), scale_time_up(v.shift.start)) if np.isfinite(v.shift.end) else INT_INFINITY,
                     shift_duration=scale_time_down(v.max_working_time) if v.max_working_time is not None else INT_INFINITY,
                     reload_depots=[start_depot] if v.max_trips > 1 else [],
                     max_reloads=max(0, v.max_trips - 1) if v.max_trips > 1 else np.iinfo(np.uint64).max,
