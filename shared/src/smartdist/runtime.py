@@ -41,12 +41,13 @@ class ServiceRuntime:
         *,
         bus_backend: Any | None = None,
         keys: KeyPair | None = None,
+        database: Database | None = None,
     ) -> None:
         self.definition = definition
         self.name = definition.name
         self.settings = settings or get_platform_settings()
         self.carbon: CarbonFactors = get_carbon_factors()
-        self.database = Database(
+        self.database = database or Database(
             service_database_url(self.settings, definition.name), schema=schema_name(definition.name)
         )
         self.keys = keys or load_keys(self.settings)
@@ -99,7 +100,7 @@ class ServiceRuntime:
 
     def migrate(self) -> None:
         base = self.definition.base
-        package = self.definition.package if _has_migrations(self.definition.package) else None
+        package = self.definition.package if self.definition.package and _has_migrations(self.definition.package) else None
         upgrade(self.database, package, base)
 
     def start(self, *, migrate: bool = True, background: bool | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,8 +20,12 @@ from smartdist.identity.models import ApiKey, ConsumerAccount, Tenant, UserAccou
 from smartdist.problems import Conflict, NotFound, Unauthorized, Unprocessable
 
 _hasher = PasswordHasher()
-# Verifying against a dummy hash when the email is unknown keeps sign-in timing uniform.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verifying against a dummy hash when the email is unknown keeps sign-in timing uniform.
+    return _hasher.hash("not-a-real-password")
 
 
 class EmailTaken(Conflict):
@@ -139,6 +144,6 @@ def consumer_sign_in(session: Session, signer: TokenSigner, *, email: str, passw
 
 def _password_matches(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return _hasher.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerifyMismatchError, InvalidHashError):
         return False

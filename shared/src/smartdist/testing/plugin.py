@@ -53,3 +53,16 @@ def shared_data_dir() -> Path:
             return candidate.resolve()
     pytest.fail("../shared/data not found beside the project")
     raise AssertionError
+
+
+@pytest.fixture
+def service_factory(database_url_and_schema: tuple[str, str | None], tmp_path: Path):  # type: ignore[no-untyped-def]
+    """``with service_factory(DEFINITION) as svc:`` — the service on SQLite and on PostgreSQL."""
+    from smartdist.testing.platform import service_under_test
+
+    url, schema = database_url_and_schema
+
+    def start(definition, **kw):  # type: ignore[no-untyped-def]
+        return service_under_test(definition, url, schema, tmp_path / "data", **kw)
+
+    return start

@@ -19,5 +19,5 @@ def require_page_principal(request: Request) -> RedirectResponse | None:
         principal = None
     if principal is not None:
         return None
-    here = request.scope.get("root_path", "") + request.url.path
+    here = request.url.path  # already includes the mount prefix (/dispatch/...) below the demo
     return RedirectResponse(f"/signin?next={quote(here)}", status_code=303)

@@ -89,7 +89,21 @@ class RequestContextMiddleware:
 
 
 def _route_template(scope: dict[str, Any]) -> str:
+    """The matched route's template with its router prefixes (``/api/v1/jobs/{job_id}``).
+
+    Routers are nested, so the matched route knows only its own tail; the prefixes are the
+    request path's leading segments. Unmatched paths share one label, so a scanner cannot blow
+    up the metric's cardinality.
+    """
     route = scope.get("route")
-    path = getattr(route, "path", None)
-    # Unmatched paths are one label, so a scanner cannot blow up the metric's cardinality.
-    return str(path) if path else "unmatched"
+    template = getattr(route, "path", None)
+    if not template:
+        return "unmatched"
+    path = scope.get("path", "")
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    tail = template.count("/")
+    segments = path.split("/")
+    prefix = "/".join(segments[: len(segments) - tail]) if tail else path
+    return prefix + template if template != "/" or not prefix else prefix + "/"

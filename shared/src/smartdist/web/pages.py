@@ -32,7 +32,7 @@ def shared_static_dir() -> Path:
 class Pages:
     def __init__(self, package: str | None, messages: Mapping[str, Mapping[str, str]], title: str = "") -> None:
         loaders: list[Any] = []
-        if package is not None:
+        if package:
             try:
                 if (resources.files(package) / "templates").is_dir():
                     loaders.append(PackageLoader(package, "templates"))
