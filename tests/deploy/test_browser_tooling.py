@@ -70,6 +70,7 @@ def test_live_server_stops_listening_when_the_block_ends() -> None:
     assert not still_listening
 
 
+@pytest.mark.browser
 def test_clicking_the_button_runs_the_pages_script_in_chromium(page: Page, shipping_site: str) -> None:
     page.goto(shipping_site + "/")
     assert page.text_content("#status") == "待出貨"

@@ -330,9 +330,7 @@ def test_k8s_deployment_selectors_match_their_pod_labels() -> None:
 
 
 def test_k8s_services_select_only_their_own_pods_on_the_container_port() -> None:
-    pod_labels = {
-        name: k8s_object("Deployment", name)["spec"]["template"]["metadata"]["labels"] for name in PROCESSES
-    }
+    pod_labels = {name: k8s_object("Deployment", name)["spec"]["template"]["metadata"]["labels"] for name in PROCESSES}
     for name in WEB_APPS:
         service = k8s_object("Service", name)
         selector = service["spec"]["selector"]
@@ -369,8 +367,7 @@ def test_k8s_pods_are_scraped_by_prometheus_on_the_app_port() -> None:
 def test_k8s_environment_comes_from_the_config_map_and_secrets_that_exist() -> None:
     config_map = k8s_object("ConfigMap", "smartdist-config")
     secrets = {
-        name: set(k8s_object("Secret", name)["stringData"])
-        for name in ("smartdist-runtime", "smartdist-signing-key")
+        name: set(k8s_object("Secret", name)["stringData"]) for name in ("smartdist-runtime", "smartdist-signing-key")
     }
     assert set(config_map["data"]) <= platform_setting_names()
     for name, container in workload_containers():

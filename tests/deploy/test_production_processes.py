@@ -1,0 +1,225 @@
+"""The deployed commands really start, with exactly the environment compose gives them.
+
+There is no container engine here, so the processes run on this machine against its PostgreSQL
+and Redis: same commands as deploy/compose.yaml (only the listen address and port changed), same
+SMARTDIST_* variable names and nothing else. That proves the production wiring the manifests
+describe: migrate succeeds on an empty database, the web processes answer /healthz, /readyz and
+/metrics, and every process stops cleanly on SIGTERM as Docker and Kubernetes send it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from smartdist.testing.servers import postgres_available, redis_available
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+SMARTDIST = Path(sys.executable).with_name("smartdist")
+READY_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 20.0
+# A Redis database of its own, so the platform's streams never meet other tests' keys.
+REDIS_DB = 13
+
+
+def compose_services() -> dict[str, Any]:
+    with (REPO / "deploy" / "compose.yaml").open(encoding="utf-8") as handle:
+        return dict(yaml.safe_load(handle)["services"])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def listening_locally(command: list[str], port: int) -> list[str]:
+    """The deployed command, listening on 127.0.0.1:port instead of the container's 0.0.0.0:8000."""
+    local = list(command)
+    local[local.index("--host") + 1] = "127.0.0.1"
+    local[local.index("--port") + 1] = str(port)
+    return local
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+    port: int | None = None
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+    def stop(self) -> int:
+        """SIGTERM, as `docker stop` and Kubernetes send it; the exit code once it has stopped."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+        try:
+            return self.popen.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(5)
+            raise AssertionError(f"{self.name} ignored SIGTERM for {STOP_TIMEOUT_S} s\n{self.log_tail()}") from None
+
+
+@pytest.fixture
+def production_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards; its URL in the deployed form."""
+    admin_url = sqlalchemy.make_url(postgres_available())
+    name = "smartdist_deploy_" + uuid.uuid4().hex[:10]
+    engine = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    try:
+        deployed = admin_url.set(drivername="postgresql", database=name)
+        yield deployed.render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture
+def production_redis() -> Iterator[str]:
+    import redis
+
+    base = redis_available().rsplit("/", 1)[0]
+    url = f"{base}/{REDIS_DB}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture
+def signing_keys() -> dict[str, str]:
+    key = Ed25519PrivateKey.generate()
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return {"SMARTDIST_AUTH_PRIVATE_KEY": private_pem, "SMARTDIST_AUTH_PUBLIC_KEY": public_pem}
+
+
+@pytest.fixture
+def local_values(
+    production_database: str, production_redis: str, signing_keys: dict[str, str], tmp_path: Path
+) -> dict[str, str]:
+    """This machine's value for each deployed variable; names not listed here fail the test."""
+    return {
+        "SMARTDIST_ENV": "production",
+        "SMARTDIST_DATABASE_URL": production_database,
+        "SMARTDIST_REDIS_URL": production_redis,
+        "SMARTDIST_DATA_DIR": str(tmp_path / "data"),
+        **signing_keys,
+    }
+
+
+def deployed_environment(service: dict[str, Any], local_values: dict[str, str]) -> dict[str, str]:
+    names = set(service["environment"])
+    unknown = names - set(local_values)
+    assert not unknown, f"the test has no local value for deployed variables {unknown}"
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith("SMARTDIST_")}
+    return inherited | {name: local_values[name] for name in names}
+
+
+def start(name: str, command: list[str], environment: dict[str, str], tmp_path: Path) -> Process:
+    assert command[0] == "smartdist"
+    log = tmp_path / f"{name}.log"
+    with log.open("wb") as sink:
+        popen = subprocess.Popen(
+            [str(SMARTDIST), *command[1:]],
+            env=environment,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    return Process(name, popen, log)
+
+
+def wait_until_ready(process: Process) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.popen.poll() is not None:
+            raise AssertionError(f"{process.name} exited with {process.popen.returncode}\n{process.log_tail()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{process.port}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"{process.name} not ready in {READY_TIMEOUT_S} s\n{process.log_tail()}")
+
+
+def test_deployed_processes_start_serve_health_and_stop_cleanly(local_values: dict[str, str], tmp_path: Path) -> None:
+    services = compose_services()
+
+    migrate = start(
+        "migrate",
+        services["migrate"]["command"],
+        deployed_environment(services["migrate"], local_values),
+        tmp_path,
+    )
+    assert migrate.popen.wait(READY_TIMEOUT_S) == 0, migrate.log_tail()
+
+    # The console (it signs tokens) and one service stand for the web processes: all of them
+    # run the same `smartdist serve` path; the test keeps to two to stay quick on two cores.
+    processes: list[Process] = []
+    try:
+        for name in ("console", "wms"):
+            port = free_port()
+            command = listening_locally([str(part) for part in services[name]["command"]], port)
+            process = start(name, command, deployed_environment(services[name], local_values), tmp_path)
+            process.port = port
+            processes.append(process)
+        for name in ("worker", "relay"):
+            command = [str(part) for part in services[name]["command"]]
+            processes.append(start(name, command, deployed_environment(services[name], local_values), tmp_path))
+
+        for process in processes:
+            if process.port is None:
+                continue
+            wait_until_ready(process)
+            base = f"http://127.0.0.1:{process.port}"
+            assert httpx.get(base + "/healthz", timeout=5).status_code == 200
+            metrics = httpx.get(base + "/metrics", timeout=5)
+            assert metrics.status_code == 200
+            assert "# TYPE" in metrics.text
+        landing = httpx.get(f"http://127.0.0.1:{processes[0].port}/", timeout=5)
+        assert landing.status_code == 200
+        assert "<html" in landing.text
+
+        for process in processes:
+            assert process.popen.poll() is None, f"{process.name} died\n{process.log_tail()}"
+    finally:
+        exit_codes = {process.name: process.stop() for process in processes}
+    # uvicorn re-raises the SIGTERM it handled once it has shut down gracefully, so a web
+    # process may end "killed by SIGTERM" after a clean shutdown; any other code is a crash.
+    clean = {0, -signal.SIGTERM}
+    crashed = {name: code for name, code in exit_codes.items() if code not in clean}
+    assert not crashed, {name: next(p.log_tail() for p in processes if p.name == name) for name in crashed}
