@@ -25,7 +25,9 @@ K8S = DEPLOY / "k8s"
 
 SERVICES = ("dispatch", "forecast", "wms", "delivery-broker", "surplus-market", "virtual-store")
 WEB_APPS = ("console", *SERVICES)
-PROCESSES = (*WEB_APPS, "worker", "relay")
+# `smartdist worker` and `smartdist bus relay` open no HTTP port: no probes, no scraping.
+BACKGROUND_PROCESSES = ("worker", "relay")
+PROCESSES = (*WEB_APPS, *BACKGROUND_PROCESSES)
 APP_PORT = 8000
 HOST_PORTS = {"console": 8000} | {name: 8001 + i for i, name in enumerate(SERVICES)}
 
@@ -257,13 +259,15 @@ def test_compose_starts_processes_after_migration_and_healthy_backends() -> None
     assert compose_service("migrate")["restart"] == "no"
 
 
-def test_compose_health_checks_ask_each_process_for_readiness_on_the_app_port() -> None:
-    for name in PROCESSES:
+def test_compose_health_checks_ask_each_web_process_for_readiness_on_the_app_port() -> None:
+    for name in WEB_APPS:
         check = compose_service(name)["healthcheck"]["test"]
         assert check[0] == "CMD"
         assert f"http://127.0.0.1:{APP_PORT}/readyz" in " ".join(check), name
     for backend in ("postgres", "redis"):
         assert compose_service(backend)["healthcheck"]["test"], backend
+    for name in BACKGROUND_PROCESSES:
+        assert "healthcheck" not in compose_service(name), f"{name} opens no port to check"
 
 
 def test_compose_environment_uses_only_platform_settings_and_reaches_the_backends() -> None:
@@ -344,7 +348,7 @@ def test_k8s_services_select_only_their_own_pods_on_the_container_port() -> None
 
 
 def test_k8s_probes_check_liveness_and_readiness_on_the_container_port() -> None:
-    for name in PROCESSES:
+    for name in WEB_APPS:
         container = only_container("Deployment", name)
         liveness = container["livenessProbe"]["httpGet"]
         readiness = container["readinessProbe"]["httpGet"]
@@ -356,12 +360,21 @@ def test_k8s_probes_check_liveness_and_readiness_on_the_container_port() -> None
             assert resolve_port(container, container["startupProbe"]["httpGet"]["port"]) == APP_PORT
 
 
-def test_k8s_pods_are_scraped_by_prometheus_on_the_app_port() -> None:
-    for name in PROCESSES:
+def test_k8s_web_pods_are_scraped_by_prometheus_on_the_app_port() -> None:
+    for name in WEB_APPS:
         annotations = k8s_object("Deployment", name)["spec"]["template"]["metadata"]["annotations"]
         assert annotations["prometheus.io/scrape"] == "true", name
         assert annotations["prometheus.io/port"] == str(APP_PORT), name
         assert annotations["prometheus.io/path"] == "/metrics", name
+
+
+def test_k8s_background_pods_declare_no_port_probe_or_scrape_they_could_not_answer() -> None:
+    for name in BACKGROUND_PROCESSES:
+        template = k8s_object("Deployment", name)["spec"]["template"]
+        container = only_container("Deployment", name)
+        assert "annotations" not in template["metadata"], name
+        for field in ("ports", "startupProbe", "livenessProbe", "readinessProbe"):
+            assert field not in container, f"{name} declares {field}"
 
 
 def test_k8s_environment_comes_from_the_config_map_and_secrets_that_exist() -> None:
