@@ -39,6 +39,7 @@ class PlatformSettings(BaseSettings):
     )
     redis_url: str | None = Field(None, description="Redis URL; switches the bus and jobs to Redis.")
     bus_backend: Literal["embedded", "redis"] | None = None
+    bus_namespace: str = Field("", description="Prefix of stream keys, so deployments can share a Redis.")
     jobs_backend: Literal["inprocess", "celery"] | None = None
     auth_private_key: str | None = Field(None, description="Ed25519 private key (PEM) that signs tokens.")
     auth_public_key: str | None = Field(None, description="Ed25519 public key (PEM) that verifies tokens.")

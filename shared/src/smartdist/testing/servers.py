@@ -65,3 +65,20 @@ def throwaway_schema(url: str) -> Iterator[str]:
         with engine.connect() as conn:
             conn.execute(sqlalchemy.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         engine.dispose()
+
+
+@contextmanager
+def throwaway_database(url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database (for tests that run several services, each in its own schema)."""
+    import sqlalchemy
+
+    name = "smartdist_t_" + uuid.uuid4().hex[:10]
+    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield str(sqlalchemy.engine.make_url(url).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
