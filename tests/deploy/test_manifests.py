@@ -432,6 +432,30 @@ def test_dockerfile_installs_the_shared_library_and_every_service() -> None:
         assert any(fnmatch.fnmatch(f"./services/{name}/", target) for target in targets), name
 
 
+def test_image_puts_the_front_end_libraries_where_the_installed_pages_find_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smartdist.web import pages
+
+    (venv,) = [
+        words[words.index("venv") + 1]
+        for keyword, arguments in dockerfile_instructions()
+        if keyword == "RUN" and "venv" in (words := arguments.split())
+    ]
+    (destination,) = [
+        arguments.split()[-1]
+        for keyword, arguments in dockerfile_instructions()
+        if keyword == "COPY" and "node_modules" in arguments
+    ]
+    # Rebuild the image's layout under tmp_path and let the real lookup search it.
+    image_root = tmp_path / "image"
+    installed = image_root / venv.lstrip("/") / "lib" / "python3.11" / "site-packages" / "smartdist" / "web"
+    installed.mkdir(parents=True)
+    (image_root / destination.lstrip("/")).mkdir(parents=True)
+    monkeypatch.setattr(pages, "__file__", str(installed / "pages.py"))
+    assert pages.vendor_dir() == image_root / destination.lstrip("/")
+
+
 def test_dockerfile_copies_only_paths_that_exist_and_the_context_keeps() -> None:
     ignored = [
         line.strip()
