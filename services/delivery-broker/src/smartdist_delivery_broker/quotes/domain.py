@@ -43,6 +43,7 @@ class ProviderQuote:
     expires_at: datetime | None = None
     platform_fee: int | None = None
     platform_quote_ref: str | None = None
+    platform_stop_refs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class QuoteSet:
     created_at: datetime
     expires_at: datetime | None
     quote_set_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    trip: TripRequest | None = None  # what was quoted, so a booking sends the same trip
 
     def quote_for(self, provider: str) -> ProviderQuote | None:
         return next((q for q in self.quotes if q.provider == provider), None)
@@ -175,6 +177,7 @@ async def gather_quotes(
                 expires_at=expires,
                 platform_fee=answer.platform_fee,
                 platform_quote_ref=answer.platform_quote_ref,
+                platform_stop_refs=tuple(str(s) for s in answer.raw.get("stop_ids", ())),
             )
         )
     available_expiries = [q.expires_at for q in quotes if q.available and q.expires_at is not None]
@@ -185,6 +188,7 @@ async def gather_quotes(
         recommended=recommend(quotes, selection, preference),
         created_at=created_at,
         expires_at=min(available_expiries) if available_expiries else None,
+        trip=trip,
     )
 
 

@@ -1,0 +1,257 @@
+"""HTTP for delivery orders: book on a quote, read, cancel; platform webhooks; sandbox couriers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from smartdist.auth.deps import require_roles
+from smartdist.auth.tokens import Principal
+from smartdist.pagination import paginate
+from smartdist.problems import Conflict, NotFound, Problem, Unauthorized
+from smartdist.web.deps import DbSession, IdempotencyDep, get_runtime
+from smartdist_delivery_broker.adapters.port import (
+    BookingRequest,
+    CancellationRefused,
+    Place,
+    PlatformError,
+    PlatformUnavailable,
+    WebhookSignatureInvalid,
+)
+from smartdist_delivery_broker.orders.domain import cancellation_refusal
+from smartdist_delivery_broker.orders.models import DeliveryOrder
+from smartdist_delivery_broker.orders.schemas import BookingIn, CancelIn
+from smartdist_delivery_broker.orders.service import (
+    UnknownDelivery,
+    delivery_state,
+    ingest_status_updates,
+    new_order,
+    order_view,
+    place_with_platform,
+    record_status_update,
+    spend_subsidy_for,
+    update_from_platform_answer,
+)
+from smartdist_delivery_broker.quotes.api import QuotingContext, quoting_context
+from smartdist_delivery_broker.quotes.domain import QuoteExpiredError, QuoteNotBookable, bookable_quote
+from smartdist_delivery_broker.subsidy.domain import SubsidyCapExceeded
+
+router = APIRouter(tags=["deliveries"])
+webhook_router = APIRouter(tags=["webhooks"])
+
+Dispatcher = Annotated[Principal, require_roles("dispatcher", "clerk", "integrator")]
+
+
+class QuoteExpired(Problem):
+    status = 409
+    title = "Quote has expired"
+
+
+class PlatformCannotTakeJob(Problem):
+    status = 409
+    title = "Platform cannot take this delivery"
+
+
+class SubsidyWouldBeOverspent(Problem):
+    status = 409
+    title = "Booking would pass the subsidy cap"
+
+
+class PlatformRefused(Problem):
+    status = 502
+    title = "Delivery platform refused the request"
+
+
+class PlatformDown(Problem):
+    status = 503
+    title = "Delivery platform unavailable"
+
+
+class CancellationNotAllowed(Problem):
+    status = 409
+    title = "Delivery can no longer be cancelled"
+
+
+class WebhookRejected(Unauthorized):
+    title = "Webhook signature does not verify"
+
+
+def _platform_problem(exc: PlatformError) -> Problem:
+    if isinstance(exc, PlatformUnavailable):
+        return PlatformDown(f"{exc.provider}: {exc.reason}", provider=exc.provider)
+    return PlatformRefused(f"{exc.provider}: {exc.reason}", provider=exc.provider, platform_code=exc.code)
+
+
+def _order(session: Any, delivery_id: str) -> DeliveryOrder:
+    order = session.scalar(select(DeliveryOrder).where(DeliveryOrder.id == delivery_id))
+    if order is None:
+        raise NotFound(f"No delivery {delivery_id}.")
+    return order
+
+
+def deliver_due_sandbox_webhooks(request: Request) -> dict[str, int]:
+    """Sandbox mode: hand the simulated couriers' due webhooks to the webhook pipeline."""
+    context = quoting_context(request)
+    database = get_runtime(request).database
+    counts: dict[str, int] = {}
+    for sandbox in context.registry.sandboxes():
+        for hook in sandbox.due_webhooks():
+            try:
+                result = ingest_status_updates(database, sandbox.parse_webhook(hook.headers, hook.body))
+            except UnknownDelivery:
+                counts["unknown"] = counts.get("unknown", 0) + 1
+                continue
+            for key, n in result.items():
+                counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+@router.post("/deliveries", status_code=201)
+async def book_delivery(
+    body: BookingIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep, request: Request
+) -> Any:
+    """Book a delivery on one platform of a quote set (default: the recommended one)."""
+    if idem.replay is not None:
+        return idem.replay
+    context: QuotingContext = quoting_context(request)
+    tenant_id = str(principal.tenant_id)
+    quote_set = context.book.find(tenant_id, body.quote_set_id)
+    if quote_set is None or quote_set.trip is None:
+        raise NotFound(f"No quote set {body.quote_set_id}; ask POST /quotes again.")
+    provider = body.provider or quote_set.recommended
+    if provider is None:
+        raise PlatformCannotTakeJob("No platform can take this delivery.", quotes=[q.reason for q in quote_set.quotes])
+    now = datetime.now(UTC)
+    try:
+        quote = bookable_quote(quote_set, provider, now)
+    except QuoteExpiredError as exc:
+        raise QuoteExpired(str(exc)) from exc
+    except QuoteNotBookable as exc:
+        raise PlatformCannotTakeJob(str(exc)) from exc
+    platform = context.registry.by_provider(provider)
+    if platform is None:
+        raise PlatformCannotTakeJob(f"{provider} is not a platform of this service.")
+
+    trip = quote_set.trip
+    pickup = Place(trip.pickup.lat, trip.pickup.lng, trip.pickup.address, body.pickup_contact.name,
+                   body.pickup_contact.phone, body.pickup_contact.notes)
+    dropoff = Place(trip.dropoff.lat, trip.dropoff.lng, trip.dropoff.address, body.dropoff_contact.name,
+                    body.dropoff_contact.phone, body.dropoff_contact.notes)
+    order = new_order(tenant_id, quote_set, quote, reference=body.reference, goods_value=body.goods_value,
+                      pickup=pickup, dropoff=dropoff, now=now)
+    session.add(order)
+    session.flush()
+    if body.use_subsidy:
+        try:
+            spend_subsidy_for(session, order)
+        except SubsidyCapExceeded as exc:
+            raise SubsidyWouldBeOverspent(
+                str(exc) + "; book with use_subsidy=false to pay the fee yourself.",
+                needed=exc.amount, remaining=exc.remaining, cap=exc.cap,
+            ) from exc
+    booking = BookingRequest(
+        trip=replace(trip, pickup=pickup, dropoff=dropoff, goods_value=body.goods_value, reference=order.id),
+        reference=order.id,
+        platform_quote_ref=quote.platform_quote_ref,
+        platform_stop_refs=quote.platform_stop_refs,
+        description=body.description,
+    )
+    try:
+        await place_with_platform(session, order, platform, booking)
+    except PlatformError as exc:
+        # Raising rolls the request back: no order and no subsidy spent.
+        raise _platform_problem(exc) from exc
+    return idem.save(201, order_view(session, order))
+
+
+@router.get("/deliveries")
+def list_deliveries(
+    session: DbSession,
+    principal: Dispatcher,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+    status: str | None = None,
+    provider: str | None = None,
+) -> Any:
+    """The merchant's deliveries, newest first (ids sort by creation); filter by status or provider."""
+    deliver_due_sandbox_webhooks(request)
+    stmt = select(DeliveryOrder)
+    if status:
+        stmt = stmt.where(DeliveryOrder.status == status)
+    if provider:
+        stmt = stmt.where(DeliveryOrder.provider == provider)
+    return paginate(session, stmt, DeliveryOrder.id, limit=limit, cursor=cursor, descending=True,
+                    serialize=lambda o: order_view(session, o))
+
+
+@router.get("/deliveries/{delivery_id}")
+def get_delivery(delivery_id: str, session: DbSession, principal: Dispatcher, request: Request) -> Any:
+    """One delivery with its normalised history and every raw platform status received."""
+    deliver_due_sandbox_webhooks(request)
+    session.expire_all()
+    return order_view(session, _order(session, delivery_id), with_events=True)
+
+
+@router.post("/deliveries/{delivery_id}/cancel")
+async def cancel_delivery(
+    delivery_id: str, session: DbSession, principal: Dispatcher, request: Request, body: CancelIn | None = None
+) -> Any:
+    """Cancel within the platform's own cancellation window."""
+    order = _order(session, delivery_id)
+    context = quoting_context(request)
+    platform = context.registry.by_provider(order.provider)
+    if platform is None or order.platform_ref is None:
+        raise CancellationNotAllowed(f"{order.provider} is not reachable from this service.")
+    now = datetime.now(UTC)
+    refusal = cancellation_refusal(
+        delivery_state(session, order),
+        platform.cancellation_refusal(order.raw_status or "", order.courier_accepted_at, now),
+    )
+    if refusal is not None:
+        raise CancellationNotAllowed(refusal)
+    try:
+        delivery = await platform.cancel(order.platform_ref, (body or CancelIn()).reason)
+    except CancellationRefused as exc:
+        raise CancellationNotAllowed(exc.reason) from exc
+    except PlatformError as exc:
+        raise _platform_problem(exc) from exc
+    record_status_update(session, order, update_from_platform_answer(order, delivery, f"cancel:{order.id}"))
+    return order_view(session, order, with_events=True)
+
+
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+@webhook_router.post("/webhooks/{provider}")
+def receive_webhook(
+    provider: str, request: Request, body: Annotated[bytes, Depends(_raw_body)]
+) -> JSONResponse:
+    """Status webhooks from a platform; the signature is checked, each status applied once."""
+    platform = quoting_context(request).registry.by_provider(provider)
+    if platform is None:
+        raise NotFound(f"No platform {provider}.")
+    try:
+        updates = platform.parse_webhook(dict(request.headers), body)
+    except WebhookSignatureInvalid as exc:
+        raise WebhookRejected(str(exc)) from exc
+    try:
+        counts = ingest_status_updates(get_runtime(request).database, updates)
+    except UnknownDelivery as exc:
+        # Answering non-2xx makes the platform retry: the booking may not be committed yet.
+        raise NotFound(str(exc)) from exc
+    return JSONResponse({"received": len(updates), "outcomes": counts})
+
+
+@router.post("/sandbox/couriers/advance")
+def advance_sandbox_couriers(principal: Annotated[Principal, require_roles("owner")], request: Request) -> Any:
+    """Sandbox mode: deliver every simulated courier webhook that is due now."""
+    if not quoting_context(request).registry.sandboxes():
+        raise Conflict("The service talks to live platforms; there are no sandbox couriers.")
+    return {"outcomes": deliver_due_sandbox_webhooks(request)}

@@ -1,0 +1,68 @@
+"""Delivery orders and every platform status event received for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smartdist.db import TenantScoped, UtcDateTime, new_id, utcnow
+from smartdist_delivery_broker.db import Base
+
+
+class DeliveryOrder(TenantScoped, Base):
+    __tablename__ = "delivery_order"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "no", name="uq_delivery_order_tenant_no"),
+        # Webhooks find their order by the platform's id: one order per platform reference.
+        UniqueConstraint("provider", "platform_ref", name="uq_delivery_order_provider_platform_ref"),
+        Index("ix_delivery_order_tenant_created", "tenant_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    no: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    platform_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    quote_set_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    raw_status: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    status_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    courier_accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    pickup: Mapped[dict[str, Any]] = mapped_column(JSON)
+    dropoff: Mapped[dict[str, Any]] = mapped_column(JSON)
+    distance_m: Mapped[int] = mapped_column(Integer)
+    cod_amount: Mapped[int] = mapped_column(Integer, default=0)
+    goods_value: Mapped[int] = mapped_column(Integer, default=0)
+    fee: Mapped[int] = mapped_column(Integer)
+    fee_breakdown: Mapped[dict[str, int]] = mapped_column(JSON)
+    platform_fee: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    subsidised: Mapped[bool] = mapped_column(default=False)
+    tracking_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class DeliveryStatusEvent(TenantScoped, Base):
+    """One status report from a platform (or our own booking/cancel), kept raw, with its outcome."""
+
+    __tablename__ = "delivery_status_event"
+    __table_args__ = (
+        # The database, not only the code, makes a repeated webhook count once.
+        UniqueConstraint("order_id", "event_key", name="uq_delivery_status_event_order_key"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    order_id: Mapped[str] = mapped_column(ForeignKey("delivery_order.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    event_key: Mapped[str] = mapped_column(String(100))
+    raw_status: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    late: Mapped[bool] = mapped_column(default=False)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,235 @@
+"""Deliveries over HTTP: book on a quote, sandbox couriers, webhooks once, cancel windows, subsidy."""
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from smartdist.auth.tokens import TokenSigner
+from smartdist.config import PlatformSettings
+from smartdist.migrate import PLATFORM_MIGRATIONS, alembic_config, service_versions
+from smartdist.runtime import ServiceRuntime
+from smartdist.web.app import create_service_app
+from smartdist_delivery_broker import orders
+from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.app import DEFINITION
+from smartdist_delivery_broker.db import Base
+from smartdist_delivery_broker.orders import api as orders_api
+from smartdist_delivery_broker.quotes import api as quotes_api
+from smartdist_delivery_broker.subsidy import api as subsidy_api
+from smartdist_delivery_broker.subsidy.models import SubsidyAccountRow
+
+TAIPEI_101 = {"lat": 25.0340, "lng": 121.5645, "address": "Taipei 101"}
+MAIN_STATION = {"lat": 25.0478, "lng": 121.5170, "address": "Taipei Main Station"}
+CONTACTS = {
+    "pickup_contact": {"name": "Store", "phone": "+886223456789"},
+    "dropoff_contact": {"name": "Customer", "phone": "+886912345678", "notes": "2F"},
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, ServiceRuntime, Clock]]:
+    data_dir: Path = tmp_path_factory.mktemp("broker-orders")
+    definition = replace(
+        DEFINITION,
+        routers=[*DEFINITION.routers, quotes_api.router, orders_api.router, orders_api.webhook_router, subsidy_api.router],
+    )
+    runtime = ServiceRuntime(definition, PlatformSettings(data_dir=data_dir, run_background=False, log_json=False))
+    app = create_service_app(runtime)
+    settings = BrokerPlatformSettings(sandbox_quote_latency_s=0, quote_deadline_s=1.0)
+    registry = PlatformRegistry(settings)
+    clock = Clock()
+    for sandbox in registry.sandboxes():
+        sandbox.clock = clock
+    app.state.delivery_quoting = quotes_api.QuotingContext(registry)
+    with TestClient(app) as client:
+        # The orders/subsidy migration lives beside the models until the lead moves it.
+        versions = data_dir / "broker_versions"
+        versions.mkdir()
+        shutil.copy(Path(orders.__file__).parent / "migration_0002_orders_subsidy.py", versions)
+        cfg = alembic_config(
+            runtime.database,
+            [PLATFORM_MIGRATIONS / "versions", service_versions("smartdist_delivery_broker"), versions],
+            [Base],
+        )
+        command.upgrade(cfg, "heads")
+        yield client, runtime, clock
+
+
+def auth(runtime: ServiceRuntime, tenant: str, roles: tuple[str, ...] = ("owner",)) -> dict[str, str]:
+    assert runtime.keys.private_pem is not None
+    value, _ = TokenSigner(runtime.keys.private_pem).issue(
+        kind="api_key", subject=f"key-{tenant}", tenant_id=tenant, roles=roles, ttl_s=None
+    )
+    return {"Authorization": f"Bearer {value}"}
+
+
+def quote(service: Any, tenant: str, cod: int = 0) -> dict[str, Any]:
+    client, runtime, _ = service
+    response = client.post(
+        "/api/v1/quotes", json={"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": cod}, headers=auth(runtime, tenant)
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def book(service: Any, tenant: str, provider: str | None = None, cod: int = 0, **extra: Any) -> Any:
+    client, runtime, _ = service
+    quotes = quote(service, tenant, cod)
+    body = {"quote_set_id": quotes["quote_set_id"], **CONTACTS, **extra}
+    if provider:
+        body["provider"] = provider
+    headers = auth(runtime, tenant)
+    if "idempotency_key" in extra:
+        headers["Idempotency-Key"] = body.pop("idempotency_key")
+    return client.post("/api/v1/deliveries", json=body, headers=headers)
+
+
+def test_booked_delivery_follows_its_courier_to_delivered_and_spends_the_subsidy(service: Any) -> None:
+    client, runtime, clock = service
+    response = book(service, "tenant-flow", "pandago", cod=800, goods_value=800)
+    assert response.status_code == 201, response.text
+    delivery = response.json()
+    assert delivery["status"] == "pending" and delivery["fee"] == 180 and delivery["subsidised"]
+    assert delivery["platform_ref"] and delivery["tracking_url"]
+
+    clock.now += timedelta(minutes=10)
+    advanced = client.post("/api/v1/sandbox/couriers/advance", headers=auth(runtime, "tenant-flow"))
+    assert advanced.status_code == 200
+    detail = client.get(f"/api/v1/deliveries/{delivery['id']}", headers=auth(runtime, "tenant-flow")).json()
+    assert detail["status"] == "delivered" and detail["raw_status"] == "DELIVERED"
+    statuses = [h["status"] for h in detail["history"]]
+    assert statuses == ["pending", "assigned", "picked_up", "delivered"]
+    raw = [e["raw_status"] for e in detail["events"]]
+    assert "COURIER_LEFT_VENDOR" in raw and "NEAR_CUSTOMER" in raw
+
+    subsidy = client.get("/api/v1/subsidy", headers=auth(runtime, "tenant-flow")).json()
+    assert subsidy["spent"] == 180 and subsidy["remaining"] == 30_000 - 180
+    assert subsidy["entries"][0]["delivery_fee"] == 150 and subsidy["entries"][0]["cod_fee"] == 30
+
+
+def test_repeated_and_reordered_webhooks_change_status_once(service: Any) -> None:
+    client, runtime, clock = service
+    delivery = book(service, "tenant-hooks", "uber_direct").json()
+    registry = client.app.state.delivery_quoting.registry  # type: ignore[attr-defined]
+    sandbox = registry.by_provider("uber_direct")
+    order = sandbox.orders[delivery["platform_ref"]]
+    hooks = [sandbox.render_webhook(order, step) for step in order.script]
+    order.emitted = len(order.script)  # we deliver them by hand below
+    sequence = list(reversed(hooks)) + hooks + hooks[2:4]
+    outcomes: dict[str, int] = {}
+    for headers, body in sequence:
+        answer = client.post("/api/v1/webhooks/uber_direct", content=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+        for key, n in answer.json()["outcomes"].items():
+            outcomes[key] = outcomes.get(key, 0) + n
+    assert outcomes["duplicate"] == len(hooks) + 2
+    detail = client.get(f"/api/v1/deliveries/{delivery['id']}", headers=auth(runtime, "tenant-hooks")).json()
+    assert detail["status"] == "delivered"
+    statuses = [h["status"] for h in detail["history"]]
+    assert sorted(statuses) == sorted(set(statuses)) and set(statuses) == {"pending", "assigned", "picked_up", "delivered"}
+
+
+def test_webhook_with_a_bad_signature_is_refused_401_problem(service: Any) -> None:
+    client, _, _ = service
+    response = client.post(
+        "/api/v1/webhooks/uber_direct", content=b'{"kind":"event.delivery_status"}', headers={"x-uber-signature": "00"}
+    )
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_webhook_for_an_unknown_order_asks_the_platform_to_retry(service: Any) -> None:
+    client, _, _ = service
+    import json
+
+    from smartdist_delivery_broker.adapters import uber_direct
+    from smartdist_delivery_broker.adapters.sandbox import SandboxSecrets
+
+    body = json.dumps({"id": "evt_x", "kind": "event.delivery_status", "status": "pickup", "delivery_id": "del_nobody",
+                       "created": "2026-11-26T01:00:00Z", "data": {}}).encode()
+    signature = uber_direct.webhook_signature(body, SandboxSecrets().uber_signing_key)
+    response = client.post("/api/v1/webhooks/uber_direct", content=body, headers={"x-uber-signature": signature})
+    assert response.status_code == 404
+
+
+def test_cancel_inside_the_window_releases_the_subsidy_and_outside_is_409(service: Any) -> None:
+    client, runtime, clock = service
+    headers = auth(runtime, "tenant-cancel")
+    delivery = book(service, "tenant-cancel", "lalamove").json()
+    cancelled = client.post(f"/api/v1/deliveries/{delivery['id']}/cancel", json={"reason": "MISTAKE_ERROR"}, headers=headers)
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    subsidy = client.get("/api/v1/subsidy", headers=headers).json()
+    assert subsidy["spent"] == 0 and [e["kind"] for e in subsidy["entries"]] == ["release", "charge"]
+    again = client.post(f"/api/v1/deliveries/{delivery['id']}/cancel", headers=headers)
+    assert again.status_code == 409
+
+    late = book(service, "tenant-cancel", "pandago").json()
+    clock.now += timedelta(minutes=4)  # a courier accepted at +2 min
+    refused = client.post(f"/api/v1/deliveries/{late['id']}/cancel", headers=headers)
+    assert refused.status_code == 409 and "courier" in refused.json()["detail"]
+
+
+def test_booking_past_the_subsidy_cap_is_refused_with_what_is_left(service: Any) -> None:
+    client, runtime, _ = service
+    with runtime.database.tenant_transaction("tenant-cap") as session:
+        session.add(SubsidyAccountRow(tenant_id="tenant-cap", cap=200, spent=0))
+    assert book(service, "tenant-cap", "lalamove").status_code == 201  # 150
+    refused = book(service, "tenant-cap", "lalamove")
+    assert refused.status_code == 409
+    problem = refused.json()
+    assert problem["remaining"] == 50 and problem["needed"] == 150
+    assert book(service, "tenant-cap", "lalamove", use_subsidy=False).status_code == 201
+    with runtime.database.tenant_transaction("tenant-cap") as session:
+        account = session.scalar(select(SubsidyAccountRow))
+        assert account is not None and account.spent == 150
+
+
+def test_retry_with_same_idempotency_key_creates_nothing(service: Any) -> None:
+    client, runtime, _ = service
+    headers = {**auth(runtime, "tenant-idem"), "Idempotency-Key": "order-123"}
+    quotes = quote(service, "tenant-idem")
+    body = {"quote_set_id": quotes["quote_set_id"], **CONTACTS}
+    first = client.post("/api/v1/deliveries", json=body, headers=headers)
+    second = client.post("/api/v1/deliveries", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    listed = client.get("/api/v1/deliveries", headers=auth(runtime, "tenant-idem")).json()
+    assert len(listed["items"]) == 1
+
+
+def test_another_tenant_cannot_read_or_cancel_a_delivery(service: Any) -> None:
+    client, runtime, _ = service
+    delivery = book(service, "tenant-a1", "lalamove").json()
+    assert client.get(f"/api/v1/deliveries/{delivery['id']}", headers=auth(runtime, "tenant-b1")).status_code == 404
+    assert client.post(f"/api/v1/deliveries/{delivery['id']}/cancel", headers=auth(runtime, "tenant-b1")).status_code == 404
+    assert client.get("/api/v1/deliveries", headers=auth(runtime, "tenant-b1")).json()["items"] == []
+
+
+def test_booking_an_unavailable_platform_is_409(service: Any) -> None:
+    client, runtime, _ = service
+    response = book(service, "tenant-x", "uber_direct", cod=2500)
+    assert response.status_code == 409 and "cap of 2000" in response.json()["detail"]
+
+
+def test_booking_validates_its_body_as_422_problem(service: Any) -> None:
+    client, runtime, _ = service
+    response = client.post("/api/v1/deliveries", json={"quote_set_id": "x"}, headers=auth(runtime, "tenant-x"))
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
