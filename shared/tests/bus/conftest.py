@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sqlite3
 import threading
@@ -13,15 +14,14 @@ from typing import Protocol
 from urllib.parse import urlparse
 
 import pytest
-from sqlalchemy import Integer, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
-
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.backends.embedded import EmbeddedBusBackend
 from smartdist.bus.backends.redis import RedisBusBackend
 from smartdist.bus.envelope import CloudEvent
-from smartdist.bus.models import BUS_TABLES
+from smartdist.bus.models import create_bus_tables
 from smartdist.db import Database, TenantScoped, make_base
+from sqlalchemy import Integer, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 BUS_KINDS = ["embedded", "redis"]
 
@@ -88,7 +88,7 @@ def backend(make_bus: Callable[[], BusBackend]) -> BusBackend:
 def bus_database(empty_database: Database) -> Database:
     """A fresh service database (SQLite or PostgreSQL) with the bus tables and the effect table."""
     empty_database.ensure_schema()
-    BUS_TABLES[0].metadata.create_all(empty_database.engine, tables=list(BUS_TABLES))
+    create_bus_tables(empty_database.engine)
     EffectBase.metadata.create_all(empty_database.engine)
     return empty_database
 
@@ -137,10 +137,8 @@ class RedisProxy:
         with self._lock:
             sockets, self._sockets = self._sockets, []
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def _accept(self, listener: socket.socket) -> None:
@@ -167,10 +165,8 @@ class RedisProxy:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 class EmbeddedFileLock:
@@ -249,8 +245,6 @@ def publish_scan(bus_database: Database) -> Callable[..., CloudEvent]:
 
     def write(parcel_no: str, tenant_id: str = "t1") -> CloudEvent:
         with bus_database.tenant_transaction(tenant_id) as session:
-            return publish(
-                session, type=SCANNED, subject=parcel_no, data={"parcel_no": parcel_no}, tenant_id=tenant_id
-            )
+            return publish(session, type=SCANNED, subject=parcel_no, data={"parcel_no": parcel_no}, tenant_id=tenant_id)
 
     return write

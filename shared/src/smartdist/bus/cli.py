@@ -55,9 +55,7 @@ def bus_cli(
                     total = 0
                     while (published := one.run_once(batch)) > 0:
                         total += published
-                    click.echo(
-                        json.dumps({"service": one.name, "published": total, "error": one.last_error})
-                    )
+                    click.echo(json.dumps({"service": one.name, "published": total, "error": one.last_error}))
                 return
             stop = threading.Event()
 

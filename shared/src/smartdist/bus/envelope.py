@@ -27,7 +27,7 @@ _CORE_ATTRIBUTES = frozenset(
 )
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(ValueError):  # noqa: N818 - named for what happened, like domain errors
     """A message that is not a well-formed smartdist CloudEvent."""
 
 
@@ -35,9 +35,7 @@ def service_of_type(event_type: str) -> str:
     """``smartdist.wms.outbound.shipped`` -> ``wms``."""
     match = _TYPE_PATTERN.match(event_type)
     if match is None:
-        raise InvalidEvent(
-            f"event type {event_type!r} is not smartdist.<service>.<entity>.<verb> in lower case"
-        )
+        raise InvalidEvent(f"event type {event_type!r} is not smartdist.<service>.<entity>.<verb> in lower case")
     return match.group(1)
 
 

@@ -8,8 +8,10 @@ for inspection).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Index, Integer, String, Text, text
+from sqlalchemy import Index, Integer, String, Table, Text, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartdist.db import PlatformBase, UtcDateTime, utcnow
@@ -47,4 +49,9 @@ class ProcessedEvent(PlatformBase):
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 
 
-BUS_TABLES = (OutboxEvent.__table__, ProcessedEvent.__table__)
+BUS_TABLES: tuple[Table, ...] = (cast(Table, OutboxEvent.__table__), cast(Table, ProcessedEvent.__table__))
+
+
+def create_bus_tables(engine: Engine) -> None:
+    """Create the two tables without Alembic (tests, benchmarks); services migrate with p0002_bus."""
+    PlatformBase.metadata.create_all(engine, tables=list(BUS_TABLES))

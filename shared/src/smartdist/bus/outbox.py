@@ -25,9 +25,7 @@ def publish(
     source: str | None = None,
 ) -> CloudEvent:
     """Add a CloudEvent to the outbox in ``session``'s transaction; never commits."""
-    event = CloudEvent.create(
-        type=type, subject=subject, data=data, tenant_id=tenant_id, source=source
-    )
+    event = CloudEvent.create(type=type, subject=subject, data=data, tenant_id=tenant_id, source=source)
     session.add(
         OutboxEvent(
             event_id=event.id,

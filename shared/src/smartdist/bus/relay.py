@@ -62,27 +62,21 @@ class OutboxRelay:
                     )
                     log.warning("outbox relay %s: bus refused %d events: %s", self.name, len(ids), error)
                     break
-                session.execute(
-                    update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(published_at=utcnow())
-                )
+                session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(published_at=utcnow()))
                 published += len(chunk)
         self.last_error = error
         return published
 
     def pending_count(self) -> int:
         with self.database.system_session() as session, session.begin():
-            return len(
-                session.execute(select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None))).all()
-            )
+            return len(session.execute(select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None))).all())
 
     def purge_published(self, keep: timedelta = timedelta(days=7)) -> int:
         """Drop relayed rows older than ``keep``; unpublished rows are never purged."""
         cutoff = utcnow() - keep
         with self.database.system_session() as session, session.begin():
             result = session.execute(
-                delete(OutboxEvent).where(
-                    OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < cutoff
-                )
+                delete(OutboxEvent).where(OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < cutoff)
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -128,14 +122,10 @@ class OutboxRelay:
                 stop.wait(idle_sleep)
 
 
-def run_relays(
-    relays: Sequence[OutboxRelay], stop: threading.Event, idle_sleep: float = 0.1
-) -> list[threading.Thread]:
+def run_relays(relays: Sequence[OutboxRelay], stop: threading.Event, idle_sleep: float = 0.1) -> list[threading.Thread]:
     """Start one daemon thread per relay (one per service database); join them after ``stop``."""
     threads = [
-        threading.Thread(
-            target=relay.run_forever, args=(stop, idle_sleep), name=f"relay-{relay.name}", daemon=True
-        )
+        threading.Thread(target=relay.run_forever, args=(stop, idle_sleep), name=f"relay-{relay.name}", daemon=True)
         for relay in relays
     ]
     for thread in threads:

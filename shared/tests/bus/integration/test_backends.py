@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from smartdist.bus.backends import BusBackend, BusUnavailable
 from smartdist.bus.backends.embedded import EmbeddedBusBackend
 
@@ -67,9 +66,7 @@ def test_claim_moves_idle_message_and_counts_the_delivery(backend: BusBackend) -
     assert backend.read("dispatch", "c1", [STREAM], 10, 0) == []
 
 
-def test_blocking_read_wakes_when_a_message_arrives(
-    backend: BusBackend, make_bus: Callable[[], BusBackend]
-) -> None:
+def test_blocking_read_wakes_when_a_message_arrives(backend: BusBackend, make_bus: Callable[[], BusBackend]) -> None:
     backend.ensure_group(STREAM, "dispatch")
     producer = make_bus()
     timer = threading.Timer(0.2, producer.publish, args=(STREAM, "late"))
@@ -127,7 +124,9 @@ def test_embedded_bus_is_shared_safely_by_several_processes(tmp_path: Path) -> N
     def start(role: str, name: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [sys.executable, "-c", _WORKER, str(path), role, name],
-            stdout=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
 
     workers = [start("publish", "a"), start("publish", "b"), start("read", "r1"), start("read", "r2")]

@@ -6,13 +6,12 @@ import json
 from collections.abc import Callable
 
 from click.testing import CliRunner
-from sqlalchemy.orm import Session
-
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.cli import bus_cli
 from smartdist.bus.consumer import Consumer
 from smartdist.bus.envelope import CloudEvent
 from smartdist.db import Database
+from sqlalchemy.orm import Session
 
 SCANNED = "smartdist.wms.parcel.scanned"
 
@@ -37,11 +36,11 @@ def test_relay_once_then_inspect_and_replay_dead_letters(
     listed = runner.invoke(cli, ["dead", "list"])
     assert listed.exit_code == 0, listed.output
     letters = [json.loads(line) for line in listed.output.splitlines()]
-    assert [(l["event_id"], l["event_type"], l["group"]) for l in letters] == [
+    assert [(letter["event_id"], letter["event_type"], letter["group"]) for letter in letters] == [
         (first.id, SCANNED, "dispatch"),
         (second.id, SCANNED, "dispatch"),
     ]
-    assert all(l["stream"] == "smartdist.wms" and "unknown parcel" in l["error"] for l in letters)
+    assert all(letter["stream"] == "smartdist.wms" and "unknown parcel" in letter["error"] for letter in letters)
 
     one = runner.invoke(cli, ["dead", "replay", letters[0]["id"]])
     assert one.exit_code == 0, one.output

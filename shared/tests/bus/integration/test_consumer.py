@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from smartdist.bus.backends import BusBackend, DeadLetterNotFound
 from smartdist.bus.consumer import Consumer, Outcome
 from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.models import ProcessedEvent
 from smartdist.bus.relay import OutboxRelay
 from smartdist.db import CrossTenantWrite, Database
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 SCANNED = "smartdist.wms.parcel.scanned"
 STREAM = "smartdist.wms"
@@ -201,9 +200,7 @@ def test_handler_cannot_write_rows_of_another_tenant(
     def writes_for_another_tenant(session: Session, event: CloudEvent) -> None:
         session.add(scan_model(parcel_no="X", tenant_id="t2"))
 
-    consumer = Consumer(
-        backend, bus_database, "dispatch", {SCANNED: writes_for_another_tenant}, "c1", max_deliveries=1
-    )
+    consumer = Consumer(backend, bus_database, "dispatch", {SCANNED: writes_for_another_tenant}, "c1", max_deliveries=1)
     consumer.ensure_groups()
     backend.publish(STREAM, scan_event("P-1", tenant_id="t1").to_json())
     [message] = backend.read("dispatch", "c1", [STREAM], 10, 0)

@@ -9,14 +9,11 @@ from types import ModuleType
 from alembic.autogenerate import compare_metadata
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, inspect
-
 from smartdist.bus.models import BUS_TABLES
 from smartdist.db import NAMING_CONVENTION, Database
+from sqlalchemy import MetaData, inspect
 
-REVISION = (
-    Path(__file__).resolve().parents[3] / "src" / "smartdist" / "migrations" / "versions" / "p0002_bus.py"
-)
+REVISION = Path(__file__).resolve().parents[3] / "src" / "smartdist" / "migrations" / "versions" / "p0002_bus.py"
 
 
 def load_revision() -> ModuleType:
@@ -47,9 +44,7 @@ def test_upgrade_matches_the_models_and_downgrade_removes_them(empty_database: D
     with empty_database.engine.begin() as conn:
         with Operations.context(MigrationContext.configure(conn)):
             revision.upgrade()
-        diffs = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), bus_metadata()
-        )
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), bus_metadata())
         assert diffs == []
         with Operations.context(MigrationContext.configure(conn)):
             revision.downgrade()

@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select, update
-
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.consumer import Consumer
 from smartdist.bus.envelope import CloudEvent
@@ -16,6 +14,7 @@ from smartdist.bus.models import OutboxEvent
 from smartdist.bus.outbox import publish
 from smartdist.bus.relay import OutboxRelay
 from smartdist.db import Database, utcnow
+from sqlalchemy import select, update
 
 SCANNED = "smartdist.wms.parcel.scanned"
 
@@ -76,14 +75,14 @@ def test_rolled_back_change_publishes_no_event(
 
 
 def test_failed_request_takes_its_event_with_it(bus_database: Database, backend: BusBackend) -> None:
-    class OutOfStock(Exception):
+    class OutOfStockError(Exception):
         pass
 
     try:
         with bus_database.tenant_transaction("t1") as session:
             publish(session, type=SCANNED, subject="P-9", data={"parcel_no": "P-9"}, tenant_id="t1")
-            raise OutOfStock
-    except OutOfStock:
+            raise OutOfStockError
+    except OutOfStockError:
         pass
     assert OutboxRelay(bus_database, backend).run_once() == 0
 

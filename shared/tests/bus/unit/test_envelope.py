@@ -2,7 +2,6 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
 from smartdist.bus.envelope import CloudEvent, InvalidEvent, stream_for_type
 
 
@@ -57,7 +56,13 @@ def test_one_stream_per_producing_service() -> None:
 
 @pytest.mark.parametrize(
     "bad_type",
-    ["wms.outbound.shipped", "smartdist.wms.shipped", "smartdist.WMS.outbound.shipped", "smartdist.wms.outbound.shipped.late", ""],
+    [
+        "wms.outbound.shipped",
+        "smartdist.wms.shipped",
+        "smartdist.WMS.outbound.shipped",
+        "smartdist.wms.outbound.shipped.late",
+        "",
+    ],
 )
 def test_type_not_following_the_naming_rule_is_refused(bad_type: str) -> None:
     with pytest.raises(InvalidEvent):
@@ -98,7 +103,20 @@ def test_message_lacking_a_required_attribute_is_refused(missing: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "payload", ["not json", "[1, 2]", '{"specversion": "0.3", "id": "1", "source": "/smartdist/wms", "type": "smartdist.wms.a.b", "time": "2026-11-26T01:00:00Z"}']
+    "payload",
+    [
+        "not json",
+        "[1, 2]",
+        json.dumps(
+            {
+                "specversion": "0.3",
+                "id": "1",
+                "source": "/smartdist/wms",
+                "type": "smartdist.wms.a.b",
+                "time": "2026-11-26T01:00:00Z",
+            }
+        ),
+    ],
 )
 def test_malformed_message_is_refused(payload: str) -> None:
     with pytest.raises(InvalidEvent):

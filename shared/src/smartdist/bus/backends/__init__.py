@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 DEAD_LETTER_STREAM = "smartdist.dead"
 
 
-class BusUnavailable(RuntimeError):
+class BusUnavailable(RuntimeError):  # noqa: N818 - named for what happened, like domain errors
     """The bus cannot be reached (server down, file locked); the caller should retry later."""
 
 
-class DeadLetterNotFound(KeyError):
+class DeadLetterNotFound(KeyError):  # noqa: N818
     """No dead letter with that id (already replayed or never there)."""
 
 
@@ -59,9 +59,7 @@ class BusBackend(Protocol):
     def ensure_group(self, stream: str, group: str) -> None:
         """Create the group (and stream) if missing; a new group starts at the stream's start."""
 
-    def read(
-        self, group: str, consumer: str, streams: Sequence[str], count: int, block_ms: int
-    ) -> list[Message]:
+    def read(self, group: str, consumer: str, streams: Sequence[str], count: int, block_ms: int) -> list[Message]:
         """New messages for the group, now pending for ``consumer``; waits up to ``block_ms``."""
 
     def ack(self, group: str, stream: str, message_ids: Sequence[str]) -> None: ...
@@ -87,6 +85,7 @@ class BusBackend(Protocol):
 
 def make_backend(settings: PlatformSettings, *, namespace: str = "") -> BusBackend:
     """The backend the settings ask for: Redis when configured, else ``<data_dir>/bus.db``."""
+    namespace = namespace or settings.bus_namespace
     if settings.effective_bus_backend() == "redis":
         from smartdist.bus.backends.redis import RedisBusBackend
 

@@ -192,9 +192,7 @@ class EmbeddedBusBackend:
                 (self._key(stream), group),
             )
 
-    def read(
-        self, group: str, consumer: str, streams: Sequence[str], count: int, block_ms: int
-    ) -> list[Message]:
+    def read(self, group: str, consumer: str, streams: Sequence[str], count: int, block_ms: int) -> list[Message]:
         deadline = time.monotonic() + max(block_ms, 0) / 1000
         while True:
             messages = self._read_new(group, consumer, streams, count)
@@ -204,9 +202,7 @@ class EmbeddedBusBackend:
             with self._arrivals:
                 self._arrivals.wait(min(remaining, _POLL_S))
 
-    def _read_new(
-        self, group: str, consumer: str, streams: Sequence[str], count: int
-    ) -> list[Message]:
+    def _read_new(self, group: str, consumer: str, streams: Sequence[str], count: int) -> list[Message]:
         messages: list[Message] = []
         now = time.time()
         with self._transaction() as conn:
@@ -216,15 +212,12 @@ class EmbeddedBusBackend:
                     "SELECT last_seq FROM bus_group WHERE stream = ? AND grp = ?", (key, group)
                 ).fetchone()
                 if row is None:
-                    conn.execute(
-                        "INSERT INTO bus_group (stream, grp, last_seq) VALUES (?, ?, 0)", (key, group)
-                    )
+                    conn.execute("INSERT INTO bus_group (stream, grp, last_seq) VALUES (?, ?, 0)", (key, group))
                     last_seq = 0
                 else:
                     last_seq = row[0]
                 rows = conn.execute(
-                    "SELECT seq, payload FROM bus_message WHERE stream = ? AND seq > ? "
-                    "ORDER BY seq LIMIT ?",
+                    "SELECT seq, payload FROM bus_message WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
                     (key, last_seq, count),
                 ).fetchall()
                 if not rows:

@@ -42,9 +42,7 @@ class RedisBusBackend:
     than that loses the oldest messages, so size it for the longest consumer outage you accept.
     """
 
-    def __init__(
-        self, client: redis.Redis, *, namespace: str = "", maxlen: int | None = 100_000
-    ) -> None:
+    def __init__(self, client: redis.Redis, *, namespace: str = "", maxlen: int | None = 100_000) -> None:
         self.client = client
         self.namespace = namespace
         self.maxlen = maxlen
@@ -77,9 +75,9 @@ class RedisBusBackend:
     def _stream(self, key: str) -> str:
         return key[len(self.namespace) :] if key.startswith(self.namespace) else key
 
-    def _call(self, operation: Callable[[], T]) -> T:
+    def _call(self, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with _unavailable_on_connection_error():
-            return operation()
+            return operation(*args, **kwargs)
 
     def publish(self, stream: str, payload: str) -> str:
         return str(
@@ -100,9 +98,7 @@ class RedisBusBackend:
         def send() -> list[Any]:
             pipe = self.client.pipeline(transaction=False)
             for stream, payload in entries:
-                pipe.xadd(
-                    self._key(stream), {PAYLOAD_FIELD: payload}, maxlen=self.maxlen, approximate=True
-                )
+                pipe.xadd(self._key(stream), {PAYLOAD_FIELD: payload}, maxlen=self.maxlen, approximate=True)
             return pipe.execute()
 
         return [str(message_id) for message_id in self._call(send)]
@@ -115,15 +111,11 @@ class RedisBusBackend:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    def read(
-        self, group: str, consumer: str, streams: Sequence[str], count: int, block_ms: int
-    ) -> list[Message]:
-        keys = {self._key(stream): ">" for stream in streams}
+    def read(self, group: str, consumer: str, streams: Sequence[str], count: int, block_ms: int) -> list[Message]:
+        keys: dict[Any, Any] = {self._key(stream): ">" for stream in streams}
 
         def read_group() -> Any:
-            return self.client.xreadgroup(
-                group, consumer, keys, count=count, block=block_ms if block_ms > 0 else None
-            )
+            return self.client.xreadgroup(group, consumer, keys, count=count, block=block_ms if block_ms > 0 else None)
 
         try:
             reply = self._call(read_group)
@@ -152,9 +144,7 @@ class RedisBusBackend:
         for stream in streams:
             key = self._key(stream)
             try:
-                reply = self._call(
-                    lambda: self.client.xautoclaim(key, group, consumer, min_idle_ms, "0-0", count=count)
-                )
+                reply = self._call(self.client.xautoclaim, key, group, consumer, min_idle_ms, "0-0", count=count)
             except ResponseError as exc:
                 if "NOGROUP" in str(exc):
                     continue
@@ -164,15 +154,17 @@ class RedisBusBackend:
                 continue
             # XAUTOCLAIM raised the delivery counters; XPENDING tells us their values.
             pending = self._call(
-                lambda: self.client.xpending_range(
-                    key, group, min=entries[0][0], max=entries[-1][0], count=len(entries) * 2,
-                    consumername=consumer,
-                )
+                self.client.xpending_range,
+                key,
+                group,
+                min=entries[0][0],
+                max=entries[-1][0],
+                count=len(entries) * 2,
+                consumername=consumer,
             )
             deliveries = {row["message_id"]: int(row["times_delivered"]) for row in pending}
             claimed.extend(
-                Message(stream, mid, fields.get(PAYLOAD_FIELD, ""), deliveries.get(mid, 2))
-                for mid, fields in entries
+                Message(stream, mid, fields.get(PAYLOAD_FIELD, ""), deliveries.get(mid, 2)) for mid, fields in entries
             )
         return claimed
 
@@ -197,14 +189,12 @@ class RedisBusBackend:
         return str(self._call(move)[0])
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        entries = self._call(
-            lambda: self.client.xrange(self._key(DEAD_LETTER_STREAM), "-", "+", count=limit)
-        )
+        entries: Any = self._call(self.client.xrange, self._key(DEAD_LETTER_STREAM), "-", "+", count=limit)
         return [_dead_letter(dead_id, fields) for dead_id, fields in entries]
 
     def replay_dead(self, dead_id: str) -> str:
         dead_key = self._key(DEAD_LETTER_STREAM)
-        entries = self._call(lambda: self.client.xrange(dead_key, dead_id, dead_id, count=1))
+        entries: Any = self._call(self.client.xrange, dead_key, dead_id, dead_id, count=1)
         if not entries:
             raise DeadLetterNotFound(dead_id)
         letter = _dead_letter(*entries[0])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 from smartdist.db import UtcDateTime
 
 revision = "p0002_bus"
@@ -33,9 +32,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_outbox_event"),
         sa.UniqueConstraint("event_id", name="uq_outbox_event_event_id"),
     )
-    op.create_index(
-        "ix_outbox_event_published_at_id", "outbox_event", ["published_at", "id"], unique=False
-    )
+    op.create_index("ix_outbox_event_published_at_id", "outbox_event", ["published_at", "id"], unique=False)
     op.create_table(
         "processed_event",
         sa.Column("consumer", sa.String(length=200), nullable=False),
@@ -43,9 +40,7 @@ def upgrade() -> None:
         sa.Column("processed_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_processed_event"),
     )
-    op.create_index(
-        "ix_processed_event_processed_at", "processed_event", ["processed_at"], unique=False
-    )
+    op.create_index("ix_processed_event_processed_at", "processed_event", ["processed_at"], unique=False)
 
 
 def downgrade() -> None:
