@@ -44,6 +44,7 @@ class Stop:
     demand: tuple[int, ...] = (0,)
     time_windows: tuple[TimeWindow, ...] = ()
     service: float = 0.0
+    # When the fleet cannot serve every required stop, lower priorities are dropped first.
     priority: int = 0
     penalty: int | None = None
 
@@ -68,6 +69,8 @@ class Vehicle:
     end_location: int = 0
     shift: TimeWindow = TimeWindow(0.0, float("inf"))
     max_working_time: float | None = None
+    # Cost of using this vehicle at all, in the objective's unit (metres of distance, or seconds
+    # with the duration objective), so the solver weighs it against the kilometres it saves.
     fixed_cost: int = 0
     breaks: tuple[Break, ...] = ()
     # Trips per day: 1 means no reload; n allows n-1 returns to the start depot to reload.

@@ -22,7 +22,7 @@ BODY = {
         {"id": "c", "location": [500, 500], "demand": 1, "time_window": [0, 20], "service": 5},
     ],
     "objective": "distance",
-    "time_limit_s": 1.0,
+    "time_limit_s": 0.5,
 }
 
 

@@ -121,3 +121,12 @@ def test_max_working_time_splits_work_between_drivers(engine, line_problem):
     plan = engine.solve(problem, 0.3)
     assert check_plan(problem, plan) == []
     assert plan.vehicles_used == 2
+
+
+@pytest.mark.parametrize("engine", ENGINES, ids=lambda e: e.name)
+def test_fixed_cost_steers_work_to_the_cheaper_vehicle(engine, line_problem):
+    vehicles = [Vehicle("hired", (10,), fixed_cost=500), Vehicle("own", (10,), fixed_cost=0)]
+    problem = line_problem(vehicles=vehicles)
+    plan = engine.solve(problem, 0.3)
+    assert check_plan(problem, plan) == []
+    assert [r.vehicle_id for r in plan.routes] == ["own"]
