@@ -8,6 +8,7 @@ other, against the repository layout and against the platform's settings model.
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import json
 import shlex
 import tomllib
@@ -51,11 +52,36 @@ SIGNING_KEY_ENV = "SMARTDIST_AUTH_PRIVATE_KEY"
 
 @cache
 def platform_setting_names() -> frozenset[str]:
-    """The SMARTDIST_* variables the platform reads; anything else in deploy/ is a typo."""
-    from smartdist.config import PlatformSettings
+    """The SMARTDIST_* variables the code reads; any other name in deploy/ is a typo.
 
-    prefix = PlatformSettings.model_config.get("env_prefix", "")
-    return frozenset(f"{prefix}{field}".upper() for field in PlatformSettings.model_fields)
+    Platform settings, carbon factors, and each service's own settings (its package's
+    ``config.Settings``), since the worker, relay and migrate act for every service.
+    """
+    from pydantic_settings import BaseSettings
+    from smartdist.config import CarbonFactors, PlatformSettings
+
+    models: list[type[BaseSettings]] = [PlatformSettings, CarbonFactors]
+    for package in service_packages():
+        try:
+            config = importlib.import_module(f"{package}.config")
+        except ModuleNotFoundError:
+            continue
+        settings = getattr(config, "Settings", None)
+        if isinstance(settings, type) and issubclass(settings, BaseSettings):
+            models.append(settings)
+    return frozenset(
+        f"{model.model_config.get('env_prefix', '')}{field}".upper() for model in models for field in model.model_fields
+    )
+
+
+def service_packages() -> list[str]:
+    """Top-level packages of the services, from their "smartdist.services" entry points."""
+    packages = []
+    for pyproject in sorted((REPO / "services").glob("*/pyproject.toml")):
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+        for target in project.get("entry-points", {}).get("smartdist.services", {}).values():
+            packages.append(target.split(":")[0].split(".")[0])
+    return packages
 
 
 def parse_cli(argv: list[str]) -> tuple[str, dict[str, Any]]:
