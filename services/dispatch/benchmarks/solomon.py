@@ -132,6 +132,7 @@ def load_bks() -> dict[str, tuple[int, float]]:
 def run_solomon(names: list[str], limits: list[float], engines: list[str], objective: str) -> None:
     bks = load_bks()
     gaps: dict[tuple[str, float], list[float]] = {}
+    distances: dict[tuple[str, float, str], float] = {}
     vehicle_gaps: dict[tuple[str, float], list[int]] = {}
     print(f"objective={objective}")
     print(f"{'instance':8} {'limit':>5} {'engine':13} {'veh':>3} {'distance':>10} {'bks_veh':>7} {'bks':>9} {'gap%':>7} {'time_s':>7} feasible")
@@ -154,6 +155,7 @@ def run_solomon(names: list[str], limits: list[float], engines: list[str], objec
                     vehicles, distance = response.vehicles_used, response.total_distance
                 gap = 100.0 * (distance - bks_distance) / bks_distance
                 gaps.setdefault((engine, limit), []).append(gap)
+                distances[(engine, limit, name)] = distance
                 vehicle_gaps.setdefault((engine, limit), []).append(vehicles - bks_vehicles)
                 flag = "yes" if feasible else f"NO (unassigned={unassigned})"
                 print(
@@ -164,6 +166,17 @@ def run_solomon(names: list[str], limits: list[float], engines: list[str], objec
     for (engine, limit), values in sorted(gaps.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         extra = statistics.mean(vehicle_gaps[(engine, limit)])
         print(f"  limit {limit:5g}s  {engine:13} mean gap {statistics.mean(values):6.2f}%  over {len(values)} instances  extra vehicles {extra:+.2f}")
+    if "pyvrp-native" in engines:
+        print("\nmean distance relative to PyVRP's own solve() at the same limit (per-instance ratio):")
+        for (engine, limit), _ in sorted(gaps.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            if engine == "pyvrp-native":
+                continue
+            ratios = [
+                100.0 * (distances[(engine, limit, name)] / distances[("pyvrp-native", limit, name)] - 1.0)
+                for name in names
+                if (engine, limit, name) in distances and ("pyvrp-native", limit, name) in distances
+            ]
+            print(f"  limit {limit:5g}s  {engine:13} {statistics.mean(ratios):+6.2f}%  (worst {max(ratios):+.2f}%)")
 
 
 def large_instance(customers: int = 1000, vehicles: int = 50, seed: int = 20261126) -> OptimizeRequest:
