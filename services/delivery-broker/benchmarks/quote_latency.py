@@ -43,13 +43,20 @@ def percentiles(samples_s: list[float]) -> dict[str, float]:
 def random_trip(rng: random.Random) -> TripRequest:
     pickup = Place(25.03 + rng.uniform(-0.03, 0.03), 121.55 + rng.uniform(-0.03, 0.03))
     dropoff = Place(pickup.lat + rng.uniform(-0.06, 0.06), pickup.lng + rng.uniform(-0.06, 0.06))
-    return TripRequest(pickup, dropoff, trip_distance_m(pickup.lat, pickup.lng, dropoff.lat, dropoff.lng),
-                       rng.choice([0, 0, 500, 1999, 2500, 5001]))
+    return TripRequest(
+        pickup,
+        dropoff,
+        trip_distance_m(pickup.lat, pickup.lng, dropoff.lat, dropoff.lng),
+        rng.choice([0, 0, 500, 1999, 2500, 5001]),
+    )
 
 
-async def run_in_process(n: int, concurrency: int, deadline_s: float, latency_s: float, hang: str | None) -> dict[str, Any]:
+async def run_in_process(
+    n: int, concurrency: int, deadline_s: float, latency_s: float, hang: str | None
+) -> dict[str, Any]:
     behaviours = {
-        p: SandboxBehaviour(quote_latency_s=latency_s, hang_quotes=(p == hang)) for p in ("pandago", "uber_direct", "lalamove")
+        p: SandboxBehaviour(quote_latency_s=latency_s, hang_quotes=(p == hang))
+        for p in ("pandago", "uber_direct", "lalamove")
     }
     platforms = sandbox_platforms(behaviours)
     rng = random.Random(1)
@@ -107,7 +114,6 @@ def serve_locally(deadline_s: float, latency_s: float, hang: str | None) -> tupl
     from pathlib import Path
 
     import uvicorn
-
     from smartdist.auth.tokens import TokenSigner
     from smartdist.config import PlatformSettings
     from smartdist.runtime import ServiceRuntime
@@ -118,7 +124,9 @@ def serve_locally(deadline_s: float, latency_s: float, hang: str | None) -> tupl
 
     definition = replace(DEFINITION, routers=[*DEFINITION.routers, quotes_api.router])
     data_dir = Path(tempfile.mkdtemp(prefix="broker-bench-"))
-    runtime = ServiceRuntime(definition, PlatformSettings(data_dir=data_dir, run_background=False, log_json=False, log_level="WARNING"))
+    runtime = ServiceRuntime(
+        definition, PlatformSettings(data_dir=data_dir, run_background=False, log_json=False, log_level="WARNING")
+    )
     app = create_service_app(runtime)
     settings = BrokerPlatformSettings(
         quote_deadline_s=deadline_s, sandbox_quote_latency_s=latency_s, sandbox_hang=hang or ""
@@ -150,7 +158,11 @@ def main() -> None:
     parser.add_argument("--serve", action="store_true", help="start the service locally and measure over HTTP")
     args = parser.parse_args()
     if args.serve:
-        report: dict[str, Any] = {"mode": "http-local", "deadline_ms": args.deadline * 1000, "concurrency": args.concurrency}
+        report: dict[str, Any] = {
+            "mode": "http-local",
+            "deadline_ms": args.deadline * 1000,
+            "concurrency": args.concurrency,
+        }
         for label, hang in (("healthy", None), (f"{args.hang}_hanging", args.hang)):
             url, token, server = serve_locally(args.deadline, args.latency, hang)
             report[label] = asyncio.run(run_http(url, token, args.n, args.concurrency))
@@ -160,21 +172,30 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     if args.url:
-        report = {"mode": "http", "url": args.url, **asyncio.run(run_http(args.url, args.token or "", args.n, args.concurrency))}
+        report = {
+            "mode": "http",
+            "url": args.url,
+            **asyncio.run(run_http(args.url, args.token or "", args.n, args.concurrency)),
+        }
         print(json.dumps(report, indent=2))
         return
     healthy = asyncio.run(run_in_process(args.n, args.concurrency, args.deadline, args.latency, None))
     hanging = asyncio.run(run_in_process(args.n, args.concurrency, args.deadline, args.latency, args.hang))
     budget_ms = args.deadline * 1000 + 50
-    print(json.dumps({
-        "mode": "in-process",
-        "deadline_ms": args.deadline * 1000,
-        "sandbox_latency_ms": args.latency * 1000,
-        "concurrency": args.concurrency,
-        "healthy": healthy,
-        f"{args.hang}_hanging": hanging,
-        "p99_within_deadline_plus_50ms": hanging["p99_ms"] <= budget_ms,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "mode": "in-process",
+                "deadline_ms": args.deadline * 1000,
+                "sandbox_latency_ms": args.latency * 1000,
+                "concurrency": args.concurrency,
+                "healthy": healthy,
+                f"{args.hang}_hanging": hanging,
+                "p99_within_deadline_plus_50ms": hanging["p99_ms"] <= budget_ms,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

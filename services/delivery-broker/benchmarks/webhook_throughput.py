@@ -44,9 +44,20 @@ def main() -> None:
     rng = random.Random(args.seed)
     scenarios = list(CourierScenario)
     platforms = {
-        (p, s): SandboxPlatform(p, SandboxBehaviour(quote_latency_s=0, scenario=s, duplicate_probability=args.duplicates,
-                                                     reorder=True, webhook_delay_s=60, seed=args.seed), clock)
-        for p in ("pandago", "uber_direct", "lalamove") for s in scenarios
+        (p, s): SandboxPlatform(
+            p,
+            SandboxBehaviour(
+                quote_latency_s=0,
+                scenario=s,
+                duplicate_probability=args.duplicates,
+                reorder=True,
+                webhook_delay_s=60,
+                seed=args.seed,
+            ),
+            clock,
+        )
+        for p in ("pandago", "uber_direct", "lalamove")
+        for s in scenarios
     }
     trip = TripRequest(Place(25.034, 121.5645), Place(25.0478, 121.517), 5025)
 
@@ -66,10 +77,7 @@ def main() -> None:
     clock.now = T0 + timedelta(hours=2)
     stream = [(platform, hook) for platform in platforms.values() for hook in platform.due_webhooks()]
     rng.shuffle(stream)
-    expected = {
-        key: [s for s in platform.orders[key[1]].script]
-        for key, platform in owners.items()
-    }
+    expected = {key: [s for s in platform.orders[key[1]].script] for key, platform in owners.items()}
 
     states: dict[tuple[str, str], DeliveryState] = {}
     announced: dict[tuple[str, str], list[str]] = {}
@@ -101,17 +109,22 @@ def main() -> None:
         duplicated += len(announced.get(key, [])) - len(set(announced.get(key, [])))
         wrong_final += states[key].status is not truth[-1]
 
-    print(json.dumps({
-        "orders": args.orders,
-        "webhooks_delivered": len(stream),
-        "unique_webhooks": sum(len(s) for s in expected.values()),
-        "duplicate_probability": args.duplicates,
-        "seconds": round(elapsed, 3),
-        "webhooks_per_s": round(len(stream) / elapsed),
-        "lost_status_changes": lost,
-        "duplicated_status_changes": duplicated,
-        "wrong_final_status": wrong_final,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "orders": args.orders,
+                "webhooks_delivered": len(stream),
+                "unique_webhooks": sum(len(s) for s in expected.values()),
+                "duplicate_probability": args.duplicates,
+                "seconds": round(elapsed, 3),
+                "webhooks_per_s": round(len(stream) / elapsed),
+                "lost_status_changes": lost,
+                "duplicated_status_changes": duplicated,
+                "wrong_final_status": wrong_final,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

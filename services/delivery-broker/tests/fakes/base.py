@@ -39,9 +39,7 @@ class FakePlatformControls:
     def fail_next(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self.failures.append(InjectedFailure(status, body, headers or {}))
 
-    async def gate(
-        self, request: Request, rate_limited_body: Any
-    ) -> Response | None:
+    async def gate(self, request: Request, rate_limited_body: Any) -> Response | None:
         """Log the call; answer 429 / an injected failure / hang when the test asked for it."""
         self.requests.append((request.method, request.url.path))
         if self.hang:

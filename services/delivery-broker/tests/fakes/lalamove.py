@@ -6,11 +6,6 @@ import hmac
 import json
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
 from smartdist_delivery_broker.adapters.lalamove import request_signature
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
@@ -21,6 +16,10 @@ from smartdist_delivery_broker.adapters.port import (
 )
 from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, SandboxPlatform
 from smartdist_delivery_broker.pricing import trip_distance_m
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from .base import FakePlatformControls
 
@@ -57,7 +56,11 @@ class FakeLalamove(FakePlatformControls):
 
     async def _authorised(self, request: Request) -> tuple[Any, Response | None]:
         """Check `Authorization: hmac key:ts:sig` over the exact body, and the Market header."""
-        if (blocked := await self.gate(request, {"errors": [{"id": "ERR_TOO_MANY_REQUESTS", "message": "Too many requests"}]})) is not None:
+        if (
+            blocked := await self.gate(
+                request, {"errors": [{"id": "ERR_TOO_MANY_REQUESTS", "message": "Too many requests"}]}
+            )
+        ) is not None:
             return None, blocked
         raw = (await request.body()).decode()
         auth = request.headers.get("authorization", "")
@@ -95,7 +98,9 @@ class FakeLalamove(FakePlatformControls):
             if not isinstance(coordinates.get("lat"), str) or not isinstance(coordinates.get("lng"), str):
                 return _errors(422, "ERR_INVALID_FIELD", "coordinates must be strings", f"/data/stops/{i}/coordinates")
             places.append(Place(float(coordinates["lat"]), float(coordinates["lng"]), stop.get("address", "")))
-        trip = TripRequest(places[0], places[1], trip_distance_m(places[0].lat, places[0].lng, places[1].lat, places[1].lng))
+        trip = TripRequest(
+            places[0], places[1], trip_distance_m(places[0].lat, places[0].lng, places[1].lat, places[1].lng)
+        )
         quote = await self.sandbox.quote(trip)
         stop_ids = list(quote.raw["stop_ids"])
         document = {
@@ -130,7 +135,11 @@ class FakeLalamove(FakePlatformControls):
             return _errors(422, "ERR_INVALID_QUOTATION_ID", "quotationId is invalid or expired", "/data/quotationId")
         sender = data.get("sender") or {}
         recipients = data.get("recipients") or []
-        if sender.get("stopId") != quotation["stop_ids"][0] or not recipients or recipients[0].get("stopId") != quotation["stop_ids"][1]:
+        if (
+            sender.get("stopId") != quotation["stop_ids"][0]
+            or not recipients
+            or recipients[0].get("stopId") != quotation["stop_ids"][1]
+        ):
             return _errors(422, "ERR_INVALID_FIELD", "stopId does not belong to the quotation", "/data/sender/stopId")
         reference = str((data.get("metadata") or {}).get("reference") or data["quotationId"])
         try:

@@ -7,11 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
 from smartdist_delivery_broker.adapters.pandago import CLIENT_ASSERTION_TYPE, CLIENT_CANCEL_REASONS
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
@@ -22,6 +17,10 @@ from smartdist_delivery_broker.adapters.port import (
 )
 from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, SandboxPlatform
 from smartdist_delivery_broker.pricing import trip_distance_m
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from .base import FakePlatformControls
 
@@ -63,8 +62,14 @@ class FakePandago(FakePlatformControls):
             claims = jwt.decode(assertion, self.public_key_pem, algorithms=["RS256"], audience=self.audience)
         except jwt.PyJWTError as exc:
             return JSONResponse({"error": "invalid_client", "error_description": str(exc)}, status_code=401)
-        if header.get("kid") != self.key_id or claims.get("iss") != self.client_id or claims.get("sub") != self.client_id:
-            return JSONResponse({"error": "invalid_client", "error_description": "unknown client or key"}, status_code=401)
+        if (
+            header.get("kid") != self.key_id
+            or claims.get("iss") != self.client_id
+            or claims.get("sub") != self.client_id
+        ):
+            return JSONResponse(
+                {"error": "invalid_client", "error_description": "unknown client or key"}, status_code=401
+            )
         if not claims.get("jti") or form.get("client_id") != self.client_id:
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         token = uuid.uuid4().hex
@@ -98,7 +103,9 @@ class FakePandago(FakePlatformControls):
             sender = Place(float(s["latitude"]), float(s["longitude"]), s.get("address", ""))
             recipient = Place(float(r["latitude"]), float(r["longitude"]), r.get("address", ""))
         except (KeyError, TypeError, ValueError):
-            return None, JSONResponse({"message": "sender and recipient need location.latitude/longitude"}, status_code=400)
+            return None, JSONResponse(
+                {"message": "sender and recipient need location.latitude/longitude"}, status_code=400
+            )
         if full and not all(k in body["recipient"] for k in ("name", "phone_number")):
             return None, JSONResponse({"message": "recipient name and phone_number are required"}, status_code=400)
         if sender.lat == 0 and sender.lng == 0:
@@ -117,7 +124,9 @@ class FakePandago(FakePlatformControls):
             return error
         quote = await self.sandbox.quote(trip)  # type: ignore[arg-type]
         # The spec's example spells it `estimated_delivery_fee`, the schema `estimate_delivery_fee`.
-        return JSONResponse({"client_order_id": trip.reference, "estimated_delivery_fee": float(quote.platform_fee or 0)})  # type: ignore[union-attr]
+        return JSONResponse(
+            {"client_order_id": trip.reference, "estimated_delivery_fee": float(quote.platform_fee or 0)}
+        )  # type: ignore[union-attr]
 
     async def time(self, request: Request) -> Response:
         if (denied := await self._authorised(request)) is not None:
@@ -163,7 +172,10 @@ class FakePandago(FakePlatformControls):
         body = await request.json() if await request.body() else {}
         reason = body.get("reason")
         if reason not in CLIENT_CANCEL_REASONS:
-            return JSONResponse({"message": "reason is required: DELIVERY_ETA_TOO_LONG, MISTAKE_ERROR or REASON_UNKNOWN"}, status_code=400)
+            return JSONResponse(
+                {"message": "reason is required: DELIVERY_ETA_TOO_LONG, MISTAKE_ERROR or REASON_UNKNOWN"},
+                status_code=400,
+            )
         try:
             await self.sandbox.cancel(request.path_params["order_id"], reason)
         except PlatformRejected:

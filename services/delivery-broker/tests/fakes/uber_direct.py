@@ -6,11 +6,6 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
     CancellationRefused,
@@ -20,12 +15,21 @@ from smartdist_delivery_broker.adapters.port import (
 )
 from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, SandboxPlatform
 from smartdist_delivery_broker.pricing import trip_distance_m
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from .base import FakePlatformControls
 
 REQUIRED_DELIVERY_FIELDS = (
-    "pickup_name", "pickup_address", "pickup_phone_number",
-    "dropoff_name", "dropoff_address", "dropoff_phone_number", "manifest_items",
+    "pickup_name",
+    "pickup_address",
+    "pickup_phone_number",
+    "dropoff_name",
+    "dropoff_address",
+    "dropoff_phone_number",
+    "manifest_items",
 )
 
 
@@ -72,10 +76,14 @@ class FakeUberDirect(FakePlatformControls):
         token = uuid.uuid4().hex
         self.tokens.add(token)
         self.tokens_issued += 1
-        return JSONResponse({"access_token": token, "expires_in": 2592000, "token_type": "Bearer", "scope": "eats.deliveries"})
+        return JSONResponse(
+            {"access_token": token, "expires_in": 2592000, "token_type": "Bearer", "scope": "eats.deliveries"}
+        )
 
     async def _authorised(self, request: Request) -> Response | None:
-        if (blocked := await self.gate(request, {"code": "customer_limited", "message": "Customer rate limit exceeded"})) is not None:
+        if (
+            blocked := await self.gate(request, {"code": "customer_limited", "message": "Customer rate limit exceeded"})
+        ) is not None:
             return blocked
         auth = request.headers.get("authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.tokens:

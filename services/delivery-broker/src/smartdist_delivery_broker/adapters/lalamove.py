@@ -132,7 +132,11 @@ def order_request(booking: BookingRequest) -> dict[str, Any]:
     return {
         "data": {
             "quotationId": booking.platform_quote_ref,
-            "sender": {"stopId": sender_stop, "name": trip.pickup.name or "Merchant", "phone": trip.pickup.phone or "+886200000000"},
+            "sender": {
+                "stopId": sender_stop,
+                "name": trip.pickup.name or "Merchant",
+                "phone": trip.pickup.phone or "+886200000000",
+            },
             "recipients": [
                 {
                     "stopId": recipient_stop,
@@ -262,9 +266,13 @@ class LalamovePlatform:
         text = "" if body is None else _compact(body)
         timestamp_ms = int(self.clock().timestamp() * 1000)
         return await send(
-            self.client, PROVIDER, method, self.creds.api_host + path,
+            self.client,
+            PROVIDER,
+            method,
+            self.creds.api_host + path,
             headers=request_headers(self.creds, timestamp_ms, method, path, text),
-            content=text.encode() if body is not None else None, read_error=read_error,
+            content=text.encode() if body is not None else None,
+            read_error=read_error,
         )
 
     async def quote(self, trip: TripRequest) -> PlatformQuote:

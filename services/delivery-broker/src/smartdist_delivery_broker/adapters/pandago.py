@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
@@ -227,7 +228,9 @@ def delivery_from_order(body: Mapping[str, Any]) -> PlatformDelivery:
     )
 
 
-def cancellation_refusal(raw_status: str, courier_accepted_at: datetime | None = None, now: datetime | None = None) -> str | None:
+def cancellation_refusal(
+    raw_status: str, courier_accepted_at: datetime | None = None, now: datetime | None = None
+) -> str | None:
     """Why pandago would refuse a cancellation now, or None when it is still allowed."""
     if raw_status in CANCELLABLE_STATUSES:
         return None
@@ -259,14 +262,10 @@ def verify_callback_signature(body: bytes, header: str | None, secret: str | Non
         return False
     digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
     candidates: list[bytes] = []
-    try:
+    with contextlib.suppress(ValueError):
         candidates.append(bytes.fromhex(header))
-    except ValueError:
-        pass
-    try:
+    with contextlib.suppress(binascii.Error, ValueError):
         candidates.append(base64.b64decode(header, validate=True))
-    except (binascii.Error, ValueError):
-        pass
     return any(hmac.compare_digest(digest, c) for c in candidates)
 
 
@@ -330,8 +329,13 @@ class PandagoPlatform:
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             try:
                 return await send(
-                    self.client, PROVIDER, method, self.creds.api_base + path,
-                    headers=headers, content=content, read_error=read_error,
+                    self.client,
+                    PROVIDER,
+                    method,
+                    self.creds.api_base + path,
+                    headers=headers,
+                    content=content,
+                    read_error=read_error,
                 )
             except PlatformError as exc:
                 # An expired or revoked token: fetch a new one once.
@@ -343,7 +347,9 @@ class PandagoPlatform:
 
     async def quote(self, trip: TripRequest) -> PlatformQuote:
         body = estimate_request(trip)
-        fee, timing = await asyncio.gather(self._call("POST", "/orders/fee", body), self._call("POST", "/orders/time", body))
+        fee, timing = await asyncio.gather(
+            self._call("POST", "/orders/fee", body), self._call("POST", "/orders/time", body)
+        )
         return quote_from_estimates(fee.json(), timing.json(), self.clock())
 
     async def create(self, booking: BookingRequest) -> PlatformDelivery:

@@ -162,9 +162,7 @@ class DeliveryPlatform(Protocol):
 
     async def cancel(self, platform_ref: str, reason: str = "") -> PlatformDelivery: ...
 
-    def cancellation_refusal(
-        self, raw_status: str, courier_accepted_at: datetime | None, now: datetime
-    ) -> str | None:
+    def cancellation_refusal(self, raw_status: str, courier_accepted_at: datetime | None, now: datetime) -> str | None:
         """Why the platform's cancellation window is closed, or None while it is open."""
         ...
 

@@ -45,7 +45,9 @@ class BrokerPlatformSettings(BaseSettings):
 
     platform_mode: Literal["sandbox", "live"] = Field("sandbox", description="sandbox: simulated couriers, no network.")
     quote_deadline_s: float = Field(1.5, gt=0, le=30, description="Longest wait for platforms' quotes.")
-    quote_ttl_s: float = Field(300, gt=0, description="How long our quotes stay bookable (platform expiry may be shorter).")
+    quote_ttl_s: float = Field(
+        300, gt=0, description="How long our quotes stay bookable (platform expiry may be shorter)."
+    )
     rules: str | None = Field(None, description="Fee schedule / COD rules as JSON text or a JSON file path.")
 
     sandbox_quote_latency_s: float = 0.05
@@ -146,7 +148,10 @@ def live_platforms(settings: BrokerPlatformSettings, client: httpx.AsyncClient) 
         if missing
         else uber_direct.UberDirectPlatform(
             uber_direct.UberDirectCredentials(
-                s.uber_client_id or "", s.uber_client_secret or "", s.uber_customer_id or "", s.uber_webhook_signing_key or ""
+                s.uber_client_id or "",
+                s.uber_client_secret or "",
+                s.uber_customer_id or "",
+                s.uber_webhook_signing_key or "",
             ),
             client,
         )
@@ -157,7 +162,10 @@ def live_platforms(settings: BrokerPlatformSettings, client: httpx.AsyncClient) 
         if missing
         else lalamove.LalamovePlatform(
             lalamove.LalamoveCredentials(
-                s.lalamove_api_key or "", s.lalamove_api_secret or "", market=s.lalamove_market, api_host=s.lalamove_api_host
+                s.lalamove_api_key or "",
+                s.lalamove_api_secret or "",
+                market=s.lalamove_market,
+                api_host=s.lalamove_api_host,
             ),
             client,
         )

@@ -83,8 +83,16 @@ def courier_script(provider: str, scenario: CourierScenario, step_s: float) -> l
     """The raw statuses a courier walks through on `provider`, step_s apart."""
     if provider == "pandago":
         happy = [
-            "NEW", "RECEIVED", "WAITING_FOR_TRANSPORT", "ASSIGNED_TO_TRANSPORT", "COURIER_ACCEPTED_DELIVERY",
-            "NEAR_VENDOR", "PICKED_UP", "COURIER_LEFT_VENDOR", "NEAR_CUSTOMER", "DELIVERED",
+            "NEW",
+            "RECEIVED",
+            "WAITING_FOR_TRANSPORT",
+            "ASSIGNED_TO_TRANSPORT",
+            "COURIER_ACCEPTED_DELIVERY",
+            "NEAR_VENDOR",
+            "PICKED_UP",
+            "COURIER_LEFT_VENDOR",
+            "NEAR_CUSTOMER",
+            "DELIVERED",
         ]
         statuses: list[tuple[str, dict[str, Any]]] = [(s, {}) for s in happy]
         if scenario is CourierScenario.DELAYED:
@@ -97,8 +105,13 @@ def courier_script(provider: str, scenario: CourierScenario, step_s: float) -> l
             statuses = [(s, {}) for s in happy[:9]] + [("RETURNED_TO_VENDOR", {})]
     elif provider == "uber_direct":
         statuses = [
-            ("pending", {}), ("pickup", {}), ("pickup", {"courier_imminent": True}), ("pickup_complete", {}),
-            ("dropoff", {}), ("dropoff", {"courier_imminent": True}), ("delivered", {}),
+            ("pending", {}),
+            ("pickup", {}),
+            ("pickup", {"courier_imminent": True}),
+            ("pickup_complete", {}),
+            ("dropoff", {}),
+            ("dropoff", {"courier_imminent": True}),
+            ("delivered", {}),
         ]
         if scenario is CourierScenario.FAIL:
             statuses = [("pending", {}), ("canceled", {"undeliverable_reason": "no_couriers_available"})]
@@ -429,7 +442,9 @@ class SandboxPlatform:
                 out.append(WebhookDelivery(self.provider, headers, body, due))
                 # Platforms retry on timeouts, so the same webhook can land twice (or more).
                 while self._rng.random() < b.duplicate_probability:
-                    out.append(WebhookDelivery(self.provider, headers, body, due + timedelta(seconds=self._rng.random())))
+                    out.append(
+                        WebhookDelivery(self.provider, headers, body, due + timedelta(seconds=self._rng.random()))
+                    )
                 order.emitted += 1
         if b.reorder:
             self._rng.shuffle(out)

@@ -185,7 +185,9 @@ def delivery_from_response(body: Mapping[str, Any]) -> PlatformDelivery:
     )
 
 
-def cancellation_refusal(raw_status: str, courier_accepted_at: datetime | None = None, now: datetime | None = None) -> str | None:
+def cancellation_refusal(
+    raw_status: str, courier_accepted_at: datetime | None = None, now: datetime | None = None
+) -> str | None:
     if raw_status in CANCELLABLE_STATUSES:
         return None
     return f"Uber Direct deliveries cannot be cancelled once picked up (status {raw_status})"
@@ -217,10 +219,7 @@ def updates_from_webhook(payload: Mapping[str, Any]) -> list[StatusUpdate]:
     if kind == "event.delivery_status":
         raw_status = str(payload.get("status") or data.get("status"))
         status = map_status(raw_status, data)
-        if data.get("courier_imminent"):
-            raw_status_label = f"{raw_status}:imminent"
-        else:
-            raw_status_label = raw_status
+        raw_status_label = f"{raw_status}:imminent" if data.get("courier_imminent") else raw_status
     else:
         # courier_update and other kinds carry no status change.
         raw_status_label, status = str(kind), None
@@ -255,8 +254,12 @@ class UberDirectPlatform:
 
     async def _fetch_token(self) -> tuple[str, float]:
         response = await send(
-            self.client, PROVIDER, "POST", self.creds.token_url,
-            data=token_form(self.creds), read_error=_read_oauth_error,
+            self.client,
+            PROVIDER,
+            "POST",
+            self.creds.token_url,
+            data=token_form(self.creds),
+            read_error=_read_oauth_error,
         )
         return token_from_response(response.json())
 
@@ -267,8 +270,13 @@ class UberDirectPlatform:
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             try:
                 return await send(
-                    self.client, PROVIDER, method, self.creds.api_base + path,
-                    headers=headers, content=content, read_error=read_error,
+                    self.client,
+                    PROVIDER,
+                    method,
+                    self.creds.api_base + path,
+                    headers=headers,
+                    content=content,
+                    read_error=read_error,
                 )
             except PlatformError as exc:
                 if exc.status_code == 401 and attempt == 1:

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
-
 from smartdist.auth.deps import require_roles
 from smartdist.auth.tokens import Principal
 from smartdist.pagination import paginate
 from smartdist.problems import Conflict, NotFound, Problem, Unauthorized
 from smartdist.web.deps import DbSession, IdempotencyDep, get_runtime
+from sqlalchemy import select
+
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
     CancellationRefused,
@@ -138,12 +138,32 @@ async def book_delivery(
         raise PlatformCannotTakeJob(f"{provider} is not a platform of this service.")
 
     trip = quote_set.trip
-    pickup = Place(trip.pickup.lat, trip.pickup.lng, trip.pickup.address, body.pickup_contact.name,
-                   body.pickup_contact.phone, body.pickup_contact.notes)
-    dropoff = Place(trip.dropoff.lat, trip.dropoff.lng, trip.dropoff.address, body.dropoff_contact.name,
-                    body.dropoff_contact.phone, body.dropoff_contact.notes)
-    order = new_order(tenant_id, quote_set, quote, reference=body.reference, goods_value=body.goods_value,
-                      pickup=pickup, dropoff=dropoff, now=now)
+    pickup = Place(
+        trip.pickup.lat,
+        trip.pickup.lng,
+        trip.pickup.address,
+        body.pickup_contact.name,
+        body.pickup_contact.phone,
+        body.pickup_contact.notes,
+    )
+    dropoff = Place(
+        trip.dropoff.lat,
+        trip.dropoff.lng,
+        trip.dropoff.address,
+        body.dropoff_contact.name,
+        body.dropoff_contact.phone,
+        body.dropoff_contact.notes,
+    )
+    order = new_order(
+        tenant_id,
+        quote_set,
+        quote,
+        reference=body.reference,
+        goods_value=body.goods_value,
+        pickup=pickup,
+        dropoff=dropoff,
+        now=now,
+    )
     session.add(order)
     session.flush()
     if body.use_subsidy:
@@ -152,7 +172,9 @@ async def book_delivery(
         except SubsidyCapExceeded as exc:
             raise SubsidyWouldBeOverspent(
                 str(exc) + "; book with use_subsidy=false to pay the fee yourself.",
-                needed=exc.amount, remaining=exc.remaining, cap=exc.cap,
+                needed=exc.amount,
+                remaining=exc.remaining,
+                cap=exc.cap,
             ) from exc
     booking = BookingRequest(
         trip=replace(trip, pickup=pickup, dropoff=dropoff, goods_value=body.goods_value, reference=order.id),
@@ -186,8 +208,15 @@ def list_deliveries(
         stmt = stmt.where(DeliveryOrder.status == status)
     if provider:
         stmt = stmt.where(DeliveryOrder.provider == provider)
-    return paginate(session, stmt, DeliveryOrder.id, limit=limit, cursor=cursor, descending=True,
-                    serialize=lambda o: order_view(session, o))
+    return paginate(
+        session,
+        stmt,
+        DeliveryOrder.id,
+        limit=limit,
+        cursor=cursor,
+        descending=True,
+        serialize=lambda o: order_view(session, o),
+    )
 
 
 @router.get("/deliveries/{delivery_id}")
@@ -230,9 +259,7 @@ async def _raw_body(request: Request) -> bytes:
 
 
 @webhook_router.post("/webhooks/{provider}")
-def receive_webhook(
-    provider: str, request: Request, body: Annotated[bytes, Depends(_raw_body)]
-) -> JSONResponse:
+def receive_webhook(provider: str, request: Request, body: Annotated[bytes, Depends(_raw_body)]) -> JSONResponse:
     """Status webhooks from a platform; the signature is checked, each status applied once."""
     platform = quoting_context(request).registry.by_provider(provider)
     if platform is None:

@@ -129,11 +129,7 @@ def apply_status_update(state: DeliveryState, update: StatusUpdate) -> ApplyResu
         )
 
     # Driver change: the platform is looking for a courier again, after the assignment we hold.
-    if (
-        current is DeliveryStatus.ASSIGNED
-        and new is DeliveryStatus.PENDING
-        and update.occurred_at > state.status_at
-    ):
+    if current is DeliveryStatus.ASSIGNED and new is DeliveryStatus.PENDING and update.occurred_at > state.status_at:
         change = StatusChange(new, current, update.occurred_at, update.raw_status, update.event_key)
         return ApplyResult(
             Outcome.APPLIED,

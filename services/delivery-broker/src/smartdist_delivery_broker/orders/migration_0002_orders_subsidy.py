@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 from smartdist.db import UtcDateTime
 
 revision = "delivery_broker_0002"

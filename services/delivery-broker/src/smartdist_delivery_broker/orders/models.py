@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from smartdist.db import TenantScoped, UtcDateTime, new_id, utcnow
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartdist.db import TenantScoped, UtcDateTime, new_id, utcnow
 from smartdist_delivery_broker.db import Base
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from smartdist import kpi
+from smartdist.bus import outbox
+from smartdist.db import Database, new_id
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartdist import kpi
-from smartdist.bus import outbox
-from smartdist.db import Database, new_id
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
     DeliveryPlatform,
@@ -54,13 +54,17 @@ def delivery_state(session: Session, order: DeliveryOrder) -> DeliveryState:
     """Rebuild the lifecycle state of `order` from its stored events."""
     events = list(
         session.scalars(
-            select(DeliveryStatusEvent).where(DeliveryStatusEvent.order_id == order.id).order_by(DeliveryStatusEvent.received_at)
+            select(DeliveryStatusEvent)
+            .where(DeliveryStatusEvent.order_id == order.id)
+            .order_by(DeliveryStatusEvent.received_at)
         )
     )
     history = [StatusChange(DeliveryStatus.PENDING, None, order.created_at, "booked", BOOKED_KEY)]
     for e in events:
         if e.outcome in (Outcome.APPLIED, Outcome.BACKFILLED) and e.status is not None:
-            history.append(StatusChange(DeliveryStatus(e.status), None, e.occurred_at, e.raw_status, e.event_key, e.late))
+            history.append(
+                StatusChange(DeliveryStatus(e.status), None, e.occurred_at, e.raw_status, e.event_key, e.late)
+            )
     history.sort(key=lambda c: (RANK[c.status], c.occurred_at))
     return DeliveryState(
         status=DeliveryStatus(order.status),
@@ -144,10 +148,20 @@ def record_status_update(session: Session, order: DeliveryOrder, update: StatusU
         order.courier_accepted_at = new_state.courier_accepted_at
         session.flush()
         outbox.publish(
-            session, type=EVENT_STATUS_CHANGED, subject=order.no, data=_event_data(order, previous), tenant_id=order.tenant_id
+            session,
+            type=EVENT_STATUS_CHANGED,
+            subject=order.no,
+            data=_event_data(order, previous),
+            tenant_id=order.tenant_id,
         )
         if new_state.status is DeliveryStatus.DELIVERED:
-            outbox.publish(session, type=EVENT_COMPLETED, subject=order.no, data=_event_data(order, previous), tenant_id=order.tenant_id)
+            outbox.publish(
+                session,
+                type=EVENT_COMPLETED,
+                subject=order.no,
+                data=_event_data(order, previous),
+                tenant_id=order.tenant_id,
+            )
         _kpi(session, order, order.status, update.occurred_at)
         if new_state.status in RELEASE_ON and not new_state.reached(DeliveryStatus.PICKED_UP) and order.subsidised:
             release_subsidy(session, order.tenant_id, order.id)
@@ -161,8 +175,15 @@ def delivery_number(order_id: str, at: datetime) -> str:
 
 
 def new_order(
-    tenant_id: str, quote_set: QuoteSet, quote: ProviderQuote, *, reference: str | None, goods_value: int,
-    pickup: Place, dropoff: Place, now: datetime,
+    tenant_id: str,
+    quote_set: QuoteSet,
+    quote: ProviderQuote,
+    *,
+    reference: str | None,
+    goods_value: int,
+    pickup: Place,
+    dropoff: Place,
+    now: datetime,
 ) -> DeliveryOrder:
     order_id = new_id()
     return DeliveryOrder(
@@ -209,13 +230,21 @@ async def place_with_platform(
     session.flush()
     session.add(
         DeliveryStatusEvent(
-            tenant_id=order.tenant_id, order_id=order.id, provider=order.provider, event_key=BOOKED_KEY,
-            raw_status=delivery.raw_status[:60] or "booked", status=DeliveryStatus.PENDING.value,
-            outcome=Outcome.UNCHANGED.value, occurred_at=order.created_at, raw=dict(delivery.raw),
+            tenant_id=order.tenant_id,
+            order_id=order.id,
+            provider=order.provider,
+            event_key=BOOKED_KEY,
+            raw_status=delivery.raw_status[:60] or "booked",
+            status=DeliveryStatus.PENDING.value,
+            outcome=Outcome.UNCHANGED.value,
+            occurred_at=order.created_at,
+            raw=dict(delivery.raw),
         )
     )
     session.flush()
-    outbox.publish(session, type=EVENT_REQUESTED, subject=order.no, data=_event_data(order, None), tenant_id=order.tenant_id)
+    outbox.publish(
+        session, type=EVENT_REQUESTED, subject=order.no, data=_event_data(order, None), tenant_id=order.tenant_id
+    )
     _kpi(session, order, DeliveryStatus.PENDING.value, order.created_at)
     return delivery
 
@@ -250,9 +279,7 @@ def ingest_status_updates(database: Database, updates: list[StatusUpdate]) -> di
         if found is None:
             raise UnknownDelivery(f"no {update.provider} delivery {update.platform_ref}")
         with database.tenant_transaction(found.tenant_id) as session:
-            order = session.scalars(
-                select(DeliveryOrder).where(DeliveryOrder.id == found.id).with_for_update()
-            ).one()
+            order = session.scalars(select(DeliveryOrder).where(DeliveryOrder.id == found.id).with_for_update()).one()
             result = record_status_update(session, order, update)
         counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
     return counts
@@ -287,12 +314,19 @@ def order_view(session: Session, order: DeliveryOrder, *, with_events: bool = Fa
     }
     if with_events:
         events = session.scalars(
-            select(DeliveryStatusEvent).where(DeliveryStatusEvent.order_id == order.id).order_by(DeliveryStatusEvent.received_at)
+            select(DeliveryStatusEvent)
+            .where(DeliveryStatusEvent.order_id == order.id)
+            .order_by(DeliveryStatusEvent.received_at)
         )
         body["events"] = [
             {
-                "raw_status": e.raw_status, "status": e.status, "outcome": e.outcome, "occurred_at": e.occurred_at.isoformat(),
-                "received_at": e.received_at.isoformat(), "event_key": e.event_key, "detail": e.detail,
+                "raw_status": e.raw_status,
+                "status": e.status,
+                "outcome": e.outcome,
+                "occurred_at": e.occurred_at.isoformat(),
+                "received_at": e.received_at.isoformat(),
+                "event_key": e.event_key,
+                "detail": e.detail,
             }
             for e in events
         ]

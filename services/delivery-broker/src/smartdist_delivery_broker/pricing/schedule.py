@@ -68,9 +68,7 @@ class PlatformTerms(BaseModel):
     offers_cod: bool = Field(description="Whether the platform collects cash on delivery.")
     cod_fee: Money = Field(0, description="Added to the fee when the order carries COD.")
     cod_cap: Money | None = Field(None, description="Largest COD amount accepted; None = no cap.")
-    max_distance_m: int | None = Field(
-        None, ge=0, description="Longest trip accepted, inclusive; None = no limit."
-    )
+    max_distance_m: int | None = Field(None, ge=0, description="Longest trip accepted, inclusive; None = no limit.")
     schedule: FeeSchedule | None = Field(
         None, description="A contract-specific schedule; None = the broker's default schedule."
     )
@@ -153,9 +151,7 @@ def distance_fee(distance_m: int, schedule: FeeSchedule) -> int:
 def _unavailable_reason(distance_m: int, cod_amount: int, terms: PlatformTerms) -> str | None:
     reasons = []
     if terms.max_distance_m is not None and distance_m > terms.max_distance_m:
-        reasons.append(
-            f"trip of {distance_m} m is over the platform's distance limit of {terms.max_distance_m} m"
-        )
+        reasons.append(f"trip of {distance_m} m is over the platform's distance limit of {terms.max_distance_m} m")
     if terms.offers_cod and terms.cod_cap is not None and cod_amount > terms.cod_cap:
         reasons.append(f"COD amount {cod_amount} TWD is over the platform's cap of {terms.cod_cap} TWD")
     return "; ".join(reasons) or None

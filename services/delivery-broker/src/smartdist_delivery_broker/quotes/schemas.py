@@ -31,7 +31,9 @@ class QuoteRequest(BaseModel):
     scheduled_at: AwareDatetime | None = Field(None, description="Pickup time (RFC 3339 with offset); none = now.")
     selection: Selection = Field(Selection.CHEAPEST, description="How `recommended` is chosen.")
     preferred_providers: list[str] = Field(
-        default_factory=list, max_length=10, description="Merchant preference, first choice first (selection=preference)."
+        default_factory=list,
+        max_length=10,
+        description="Merchant preference, first choice first (selection=preference).",
     )
 
 

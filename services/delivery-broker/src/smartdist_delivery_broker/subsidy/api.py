@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-
 from smartdist.auth.deps import require_roles
 from smartdist.auth.tokens import Principal
 from smartdist.web.deps import DbSession
+
 from smartdist_delivery_broker.subsidy.service import subsidy_account, subsidy_history
 
 router = APIRouter(tags=["subsidy"])
@@ -47,8 +47,13 @@ def get_subsidy(
         "remaining": account.cap - account.spent,
         "entries": [
             {
-                "booking_ref": e.booking_ref, "kind": e.kind, "delivery_fee": e.delivery_fee, "cod_fee": e.cod_fee,
-                "amount": e.amount, "balance_after": e.balance_after, "at": e.at.isoformat(),
+                "booking_ref": e.booking_ref,
+                "kind": e.kind,
+                "delivery_fee": e.delivery_fee,
+                "cod_fee": e.cod_fee,
+                "amount": e.amount,
+                "balance_after": e.balance_after,
+                "at": e.at.isoformat(),
             }
             for e in subsidy_history(session, tenant_id, limit)
         ],

@@ -84,14 +84,21 @@ def charge_booking(
     return SubsidyAccount(account.cap, account.entries + (entry,)), entry
 
 
-def release_booking(account: SubsidyAccount, booking_ref: str, at: datetime) -> tuple[SubsidyAccount, LedgerEntry | None]:
+def release_booking(
+    account: SubsidyAccount, booking_ref: str, at: datetime
+) -> tuple[SubsidyAccount, LedgerEntry | None]:
     """Give a cancelled booking's charge back, once; nothing to give back is not an error."""
     charge = account.charge_for(booking_ref)
     if charge is None or account.released(booking_ref):
         return account, None
     entry = LedgerEntry(
-        booking_ref, EntryKind.RELEASE, -charge.delivery_fee, -charge.cod_fee, -charge.amount,
-        account.remaining + charge.amount, at,
+        booking_ref,
+        EntryKind.RELEASE,
+        -charge.delivery_fee,
+        -charge.cod_fee,
+        -charge.amount,
+        account.remaining + charge.amount,
+        at,
     )
     return SubsidyAccount(account.cap, account.entries + (entry,)), entry
 

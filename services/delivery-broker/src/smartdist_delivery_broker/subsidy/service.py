@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from smartdist.db import utcnow
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartdist.db import utcnow
 from smartdist_delivery_broker.subsidy.domain import SUBSIDY_CAP_TWD, EntryKind, SubsidyCapExceeded
 from smartdist_delivery_broker.subsidy.models import SubsidyAccountRow, SubsidyEntryRow
 
@@ -68,15 +68,23 @@ def charge_subsidy(
         session.refresh(account)
         raise SubsidyCapExceeded(booking_ref, amount, account.cap - account.spent, account.cap)
     entry = SubsidyEntryRow(
-        tenant_id=tenant_id, booking_ref=booking_ref, kind=EntryKind.CHARGE.value, delivery_fee=delivery_fee,
-        cod_fee=cod_fee, amount=amount, balance_after=spent.cap - spent.spent, at=at or utcnow(),
+        tenant_id=tenant_id,
+        booking_ref=booking_ref,
+        kind=EntryKind.CHARGE.value,
+        delivery_fee=delivery_fee,
+        cod_fee=cod_fee,
+        amount=amount,
+        balance_after=spent.cap - spent.spent,
+        at=at or utcnow(),
     )
     session.add(entry)
     session.flush()
     return entry
 
 
-def release_subsidy(session: Session, tenant_id: str, booking_ref: str, at: datetime | None = None) -> SubsidyEntryRow | None:
+def release_subsidy(
+    session: Session, tenant_id: str, booking_ref: str, at: datetime | None = None
+) -> SubsidyEntryRow | None:
     """Give back a booking's charge once (cancelled or failed before pickup)."""
     charge = _entry(session, tenant_id, booking_ref, EntryKind.CHARGE)
     if charge is None or _entry(session, tenant_id, booking_ref, EntryKind.RELEASE) is not None:
@@ -89,9 +97,14 @@ def release_subsidy(session: Session, tenant_id: str, booking_ref: str, at: date
         .execution_options(synchronize_session=False)
     ).one()
     entry = SubsidyEntryRow(
-        tenant_id=tenant_id, booking_ref=booking_ref, kind=EntryKind.RELEASE.value,
-        delivery_fee=-charge.delivery_fee, cod_fee=-charge.cod_fee, amount=-charge.amount,
-        balance_after=spent.cap - spent.spent, at=at or utcnow(),
+        tenant_id=tenant_id,
+        booking_ref=booking_ref,
+        kind=EntryKind.RELEASE.value,
+        delivery_fee=-charge.delivery_fee,
+        cod_fee=-charge.cod_fee,
+        amount=-charge.amount,
+        balance_after=spent.cap - spent.spent,
+        at=at or utcnow(),
     )
     session.add(entry)
     session.flush()

@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-
 from smartdist.auth.tokens import TokenSigner
 from smartdist.config import PlatformSettings
 from smartdist.migrate import PLATFORM_MIGRATIONS, alembic_config, service_versions
@@ -25,6 +23,7 @@ from smartdist_delivery_broker.orders import api as orders_api
 from smartdist_delivery_broker.quotes import api as quotes_api
 from smartdist_delivery_broker.subsidy import api as subsidy_api
 from smartdist_delivery_broker.subsidy.models import SubsidyAccountRow
+from sqlalchemy import select
 
 TAIPEI_101 = {"lat": 25.0340, "lng": 121.5645, "address": "Taipei 101"}
 MAIN_STATION = {"lat": 25.0478, "lng": 121.5170, "address": "Taipei Main Station"}
@@ -47,7 +46,13 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClie
     data_dir: Path = tmp_path_factory.mktemp("broker-orders")
     definition = replace(
         DEFINITION,
-        routers=[*DEFINITION.routers, quotes_api.router, orders_api.router, orders_api.webhook_router, subsidy_api.router],
+        routers=[
+            *DEFINITION.routers,
+            quotes_api.router,
+            orders_api.router,
+            orders_api.webhook_router,
+            subsidy_api.router,
+        ],
     )
     runtime = ServiceRuntime(definition, PlatformSettings(data_dir=data_dir, run_background=False, log_json=False))
     app = create_service_app(runtime)
@@ -82,7 +87,9 @@ def auth(runtime: ServiceRuntime, tenant: str, roles: tuple[str, ...] = ("owner"
 def quote(service: Any, tenant: str, cod: int = 0) -> dict[str, Any]:
     client, runtime, _ = service
     response = client.post(
-        "/api/v1/quotes", json={"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": cod}, headers=auth(runtime, tenant)
+        "/api/v1/quotes",
+        json={"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": cod},
+        headers=auth(runtime, tenant),
     )
     assert response.status_code == 200, response.text
     return dict(response.json())
@@ -142,7 +149,12 @@ def test_repeated_and_reordered_webhooks_change_status_once(service: Any) -> Non
     detail = client.get(f"/api/v1/deliveries/{delivery['id']}", headers=auth(runtime, "tenant-hooks")).json()
     assert detail["status"] == "delivered"
     statuses = [h["status"] for h in detail["history"]]
-    assert sorted(statuses) == sorted(set(statuses)) and set(statuses) == {"pending", "assigned", "picked_up", "delivered"}
+    assert sorted(statuses) == sorted(set(statuses)) and set(statuses) == {
+        "pending",
+        "assigned",
+        "picked_up",
+        "delivered",
+    }
 
 
 def test_webhook_with_a_bad_signature_is_refused_401_problem(service: Any) -> None:
@@ -161,8 +173,16 @@ def test_webhook_for_an_unknown_order_asks_the_platform_to_retry(service: Any) -
     from smartdist_delivery_broker.adapters import uber_direct
     from smartdist_delivery_broker.adapters.sandbox import SandboxSecrets
 
-    body = json.dumps({"id": "evt_x", "kind": "event.delivery_status", "status": "pickup", "delivery_id": "del_nobody",
-                       "created": "2026-11-26T01:00:00Z", "data": {}}).encode()
+    body = json.dumps(
+        {
+            "id": "evt_x",
+            "kind": "event.delivery_status",
+            "status": "pickup",
+            "delivery_id": "del_nobody",
+            "created": "2026-11-26T01:00:00Z",
+            "data": {},
+        }
+    ).encode()
     signature = uber_direct.webhook_signature(body, SandboxSecrets().uber_signing_key)
     response = client.post("/api/v1/webhooks/uber_direct", content=body, headers={"x-uber-signature": signature})
     assert response.status_code == 404
@@ -172,7 +192,9 @@ def test_cancel_inside_the_window_releases_the_subsidy_and_outside_is_409(servic
     client, runtime, clock = service
     headers = auth(runtime, "tenant-cancel")
     delivery = book(service, "tenant-cancel", "lalamove").json()
-    cancelled = client.post(f"/api/v1/deliveries/{delivery['id']}/cancel", json={"reason": "MISTAKE_ERROR"}, headers=headers)
+    cancelled = client.post(
+        f"/api/v1/deliveries/{delivery['id']}/cancel", json={"reason": "MISTAKE_ERROR"}, headers=headers
+    )
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"
     subsidy = client.get("/api/v1/subsidy", headers=headers).json()
@@ -218,7 +240,10 @@ def test_another_tenant_cannot_read_or_cancel_a_delivery(service: Any) -> None:
     client, runtime, _ = service
     delivery = book(service, "tenant-a1", "lalamove").json()
     assert client.get(f"/api/v1/deliveries/{delivery['id']}", headers=auth(runtime, "tenant-b1")).status_code == 404
-    assert client.post(f"/api/v1/deliveries/{delivery['id']}/cancel", headers=auth(runtime, "tenant-b1")).status_code == 404
+    assert (
+        client.post(f"/api/v1/deliveries/{delivery['id']}/cancel", headers=auth(runtime, "tenant-b1")).status_code
+        == 404
+    )
     assert client.get("/api/v1/deliveries", headers=auth(runtime, "tenant-b1")).json()["items"] == []
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
 from smartdist.auth.tokens import TokenSigner
 from smartdist.config import PlatformSettings
 from smartdist.runtime import ServiceRuntime
@@ -100,7 +99,9 @@ def test_bad_input_is_answered_422_problem_json_naming_the_field(service: Any, b
 def test_malformed_json_is_422_problem_json(service: Any) -> None:
     client, runtime = service
     response = client.post(
-        "/api/v1/quotes", content=b"{not json", headers={**token(runtime, "tenant-a"), "content-type": "application/json"}
+        "/api/v1/quotes",
+        content=b"{not json",
+        headers={**token(runtime, "tenant-a"), "content-type": "application/json"},
     )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 from delivery_broker_fakes.lalamove import FakeLalamove
-
 from smartdist_delivery_broker.adapters import lalamove
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
@@ -26,7 +25,9 @@ from smartdist_delivery_broker.adapters.port import (
 TRIP = TripRequest(Place(25.034, 121.5645, "Taipei 101"), Place(25.0478, 121.517, "Taipei Main Station"), 5025)
 
 
-def with_fake(test: Callable[[lalamove.LalamovePlatform, FakeLalamove], Awaitable[Any]], secret: str = "sk_test") -> Any:
+def with_fake(
+    test: Callable[[lalamove.LalamovePlatform, FakeLalamove], Awaitable[Any]], secret: str = "sk_test"
+) -> Any:
     fake = FakeLalamove("pk_test", "sk_test")
     creds = lalamove.LalamoveCredentials("pk_test", secret, api_host=lalamove.SANDBOX_API_HOST)
 
@@ -104,22 +105,37 @@ def test_request_body_is_wrapped_in_data_with_string_coordinates() -> None:
 
 
 def test_authorization_header_follows_the_sdk_signing_recipe() -> None:
-    headers = lalamove.request_headers(lalamove.LalamoveCredentials("pk", "sk"), 1700000000000, "POST", "/v3/quotations", '{"data":{}}')
-    expected = hmac.new(b"sk", b'1700000000000\r\nPOST\r\n/v3/quotations\r\n\r\n{"data":{}}', hashlib.sha256).hexdigest()
+    headers = lalamove.request_headers(
+        lalamove.LalamoveCredentials("pk", "sk"), 1700000000000, "POST", "/v3/quotations", '{"data":{}}'
+    )
+    expected = hmac.new(
+        b"sk", b'1700000000000\r\nPOST\r\n/v3/quotations\r\n\r\n{"data":{}}', hashlib.sha256
+    ).hexdigest()
     assert headers["Authorization"] == f"hmac pk:1700000000000:{expected}"
     assert headers["Market"] == "TW"
 
 
 CREDS = lalamove.LalamoveCredentials("pk_test", "sk_test")
-PLATFORM = lalamove.LalamovePlatform(CREDS, httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(599))))
+PLATFORM = lalamove.LalamovePlatform(
+    CREDS, httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(599)))
+)
 
 
-def envelope(status: str, *, compact: bool = True, api_key: str = "pk_test", event_type: str = "ORDER_STATUS_CHANGED") -> bytes:
+def envelope(
+    status: str, *, compact: bool = True, api_key: str = "pk_test", event_type: str = "ORDER_STATUS_CHANGED"
+) -> bytes:
     data = {"order": {"orderId": "3000000000000000001", "status": status}, "updatedAt": "2026-11-26T01:02:03.000Z"}
     signature = lalamove.webhook_signature("sk_test", 1764118923000, CREDS.webhook_path, data, compact=compact)
     return json.dumps(
-        {"apiKey": api_key, "timestamp": 1764118923000, "signature": signature, "eventId": f"e-{status}",
-         "eventType": event_type, "eventVersion": "v3", "data": data}
+        {
+            "apiKey": api_key,
+            "timestamp": 1764118923000,
+            "signature": signature,
+            "eventId": f"e-{status}",
+            "eventType": event_type,
+            "eventVersion": "v3",
+            "data": data,
+        }
     ).encode()
 
 

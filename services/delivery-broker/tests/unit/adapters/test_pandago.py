@@ -13,7 +13,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from delivery_broker_fakes.pandago import FakePandago
-
 from smartdist_delivery_broker.adapters import pandago
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
@@ -38,9 +37,11 @@ def key_pair(n: int = 0) -> tuple[str, str]:
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
@@ -72,7 +73,10 @@ def test_quote_signs_a_client_assertion_and_reuses_the_token() -> None:
         assert first.eta_minutes is not None and first.eta_minutes > 0
         assert first.expires_at is None and first.platform_quote_ref is None
         assert fake.tokens_issued == 1
-        assert ("POST", "/sg/api/v1/orders/fee") in fake.requests and ("POST", "/sg/api/v1/orders/time") in fake.requests
+        assert ("POST", "/sg/api/v1/orders/fee") in fake.requests and (
+            "POST",
+            "/sg/api/v1/orders/time",
+        ) in fake.requests
 
     with_fake(scenario)
 

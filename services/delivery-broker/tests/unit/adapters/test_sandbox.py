@@ -2,7 +2,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
     CancellationRefused,
@@ -83,8 +82,10 @@ def test_sandbox_webhooks_are_signed_and_tampering_is_caught() -> None:
         book(platform)
         clock.now = T0 + timedelta(minutes=1)
         hook = platform.due_webhooks()[0]
-        tampered = hook.body.replace(b"ASSIGNING_DRIVER", b"COMPLETED").replace(b"NEW", b"DELIVERED").replace(
-            b'"pending"', b'"delivered"'
+        tampered = (
+            hook.body.replace(b"ASSIGNING_DRIVER", b"COMPLETED")
+            .replace(b"NEW", b"DELIVERED")
+            .replace(b'"pending"', b'"delivered"')
         )
         assert tampered != hook.body
         with pytest.raises(WebhookSignatureInvalid):
@@ -95,7 +96,9 @@ def test_sandbox_webhooks_are_signed_and_tampering_is_caught() -> None:
     ("provider", "open_until_s", "closed_at_s"),
     [("pandago", 60, 90), ("uber_direct", 60, 90), ("lalamove", 30 + 299, 30 + 301)],
 )
-def test_sandbox_enforces_each_platforms_cancellation_window(provider: str, open_until_s: int, closed_at_s: int) -> None:
+def test_sandbox_enforces_each_platforms_cancellation_window(
+    provider: str, open_until_s: int, closed_at_s: int
+) -> None:
     clock = ManualClock()
     platform = SandboxPlatform(provider, SandboxBehaviour(step_s=30), clock)
     first = book(platform, "a")

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 from delivery_broker_fakes.uber_direct import FakeUberDirect
-
 from smartdist_delivery_broker.adapters import uber_direct
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
@@ -23,10 +22,14 @@ from smartdist_delivery_broker.adapters.port import (
     WebhookSignatureInvalid,
 )
 
-TRIP = TripRequest(Place(25.034, 121.5645, "Taipei 101"), Place(25.0478, 121.517, "Taipei Main Station"), 5025, 800, goods_value=450)
+TRIP = TripRequest(
+    Place(25.034, 121.5645, "Taipei 101"), Place(25.0478, 121.517, "Taipei Main Station"), 5025, 800, goods_value=450
+)
 
 
-def with_fake(test: Callable[[uber_direct.UberDirectPlatform, FakeUberDirect], Awaitable[Any]], secret: str = "s3cret") -> Any:
+def with_fake(
+    test: Callable[[uber_direct.UberDirectPlatform, FakeUberDirect], Awaitable[Any]], secret: str = "s3cret"
+) -> Any:
     fake = FakeUberDirect("client-1", "s3cret", "cus_42")
     creds = uber_direct.UberDirectCredentials("client-1", secret, "cus_42", webhook_signing_key="whk")
 
@@ -178,5 +181,7 @@ def test_webhook_statuses_map_to_the_lifecycle() -> None:
     assert parse(webhook("canceled")).status is DeliveryStatus.CANCELLED
     assert parse(webhook("canceled", undeliverable_reason="customer_unavailable")).status is DeliveryStatus.FAILED
     assert parse(webhook("returned")).status is DeliveryStatus.RETURNED
-    courier = json.dumps({"kind": "event.courier_update", "delivery_id": "del_abc", "location": {}, "data": {}}).encode()
+    courier = json.dumps(
+        {"kind": "event.courier_update", "delivery_id": "del_abc", "location": {}, "data": {}}
+    ).encode()
     assert parse(courier).status is None

@@ -3,7 +3,6 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from smartdist_delivery_broker.pricing import (
     DEFAULT_RULES,
     BrokerRules,

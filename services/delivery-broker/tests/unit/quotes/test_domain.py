@@ -3,7 +3,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from smartdist_delivery_broker.adapters.port import Place, TripRequest
 from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, sandbox_platforms
 from smartdist_delivery_broker.quotes.domain import (
@@ -68,9 +67,7 @@ def test_programme_rules_exclude_platforms_with_reasons() -> None:
 
 
 def test_no_platform_available_means_no_recommendation() -> None:
-    result = quotes_for(
-        9000, 0, lalamove=SandboxBehaviour(quote_error="down")
-    )
+    result = quotes_for(9000, 0, lalamove=SandboxBehaviour(quote_error="down"))
     assert result.recommended is None and not any(q.available for q in result.quotes)
 
 

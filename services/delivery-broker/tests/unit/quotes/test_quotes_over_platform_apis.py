@@ -10,7 +10,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from delivery_broker_fakes.lalamove import FakeLalamove
 from delivery_broker_fakes.pandago import FakePandago
 from delivery_broker_fakes.uber_direct import FakeUberDirect
-
 from smartdist_delivery_broker.adapters import lalamove, pandago, uber_direct
 from smartdist_delivery_broker.adapters.port import Place, TripRequest
 from smartdist_delivery_broker.quotes.domain import gather_quotes
@@ -20,8 +19,14 @@ TRIP = TripRequest(Place(25.034, 121.5645), Place(25.0478, 121.517), 5025, cod_a
 
 def platforms_over_fakes() -> tuple[list[Any], dict[str, Any]]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     fakes = {
         "pandago": FakePandago("pandago:tw:1", "kid", public),
         "uber_direct": FakeUberDirect("cid", "secret", "cus_1"),
@@ -33,7 +38,9 @@ def platforms_over_fakes() -> tuple[list[Any], dict[str, Any]]:
 
     platforms = [
         pandago.PandagoPlatform(pandago.PandagoCredentials("pandago:tw:1", "kid", private), client("pandago")),
-        uber_direct.UberDirectPlatform(uber_direct.UberDirectCredentials("cid", "secret", "cus_1", "whk"), client("uber_direct")),
+        uber_direct.UberDirectPlatform(
+            uber_direct.UberDirectCredentials("cid", "secret", "cus_1", "whk"), client("uber_direct")
+        ),
         lalamove.LalamovePlatform(lalamove.LalamoveCredentials("pk", "sk"), client("lalamove")),
     ]
     return platforms, fakes
