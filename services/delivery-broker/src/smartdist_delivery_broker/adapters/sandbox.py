@@ -81,6 +81,7 @@ class ScriptStep:
 
 def courier_script(provider: str, scenario: CourierScenario, step_s: float) -> list[ScriptStep]:
     """The raw statuses a courier walks through on `provider`, step_s apart."""
+    statuses: list[tuple[str, dict[str, Any]]]
     if provider == "pandago":
         happy = [
             "NEW",
@@ -94,7 +95,7 @@ def courier_script(provider: str, scenario: CourierScenario, step_s: float) -> l
             "NEAR_CUSTOMER",
             "DELIVERED",
         ]
-        statuses: list[tuple[str, dict[str, Any]]] = [(s, {}) for s in happy]
+        statuses = [(s, {}) for s in happy]
         if scenario is CourierScenario.DELAYED:
             statuses.insert(7, ("DELAYED", {}))
         elif scenario is CourierScenario.FAIL:
@@ -102,7 +103,8 @@ def courier_script(provider: str, scenario: CourierScenario, step_s: float) -> l
                 ("CANCELLED", {"cancellation": {"source": "LOGISTICS", "reason": "NO_COURIER"}})
             ]
         elif scenario is CourierScenario.RETURN:
-            statuses = [(s, {}) for s in happy[:9]] + [("RETURNED_TO_VENDOR", {})]
+            returned: dict[str, Any] = {}
+            statuses = [(s, {}) for s in happy[:9]] + [("RETURNED_TO_VENDOR", returned)]
     elif provider == "uber_direct":
         statuses = [
             ("pending", {}),
@@ -307,8 +309,12 @@ class SandboxPlatform:
         return self._delivery(self._order(platform_ref))
 
     def cancellation_refusal(self, raw_status: str, courier_accepted_at: datetime | None, now: datetime) -> str | None:
-        module = {"pandago": pandago, "uber_direct": uber_direct, "lalamove": lalamove}[self.provider]
-        return module.cancellation_refusal(raw_status.split(":")[0], courier_accepted_at, now)  # type: ignore[attr-defined]
+        window = {
+            "pandago": pandago.cancellation_refusal,
+            "uber_direct": uber_direct.cancellation_refusal,
+            "lalamove": lalamove.cancellation_refusal,
+        }[self.provider]
+        return window(raw_status.split(":")[0], courier_accepted_at, now)
 
     async def cancel(self, platform_ref: str, reason: str = "") -> PlatformDelivery:
         order = self._order(platform_ref)

@@ -88,7 +88,7 @@ def _platform_problem(exc: PlatformError) -> Problem:
 
 
 def _order(session: Any, delivery_id: str) -> DeliveryOrder:
-    order = session.scalar(select(DeliveryOrder).where(DeliveryOrder.id == delivery_id))
+    order: DeliveryOrder | None = session.scalar(select(DeliveryOrder).where(DeliveryOrder.id == delivery_id))
     if order is None:
         raise NotFound(f"No delivery {delivery_id}.")
     return order

@@ -151,10 +151,11 @@ async def gather_quotes(
             reason=fee.reason,
             quote_id=uuid.uuid4().hex,
         )
-        task = tasks.get(platform.provider)
-        if task is None:
+        asked_task = tasks.get(platform.provider)
+        if asked_task is None:
             quotes.append(base)
             continue
+        task = asked_task
         if not task.done() or task.cancelled():
             quotes.append(
                 replace(

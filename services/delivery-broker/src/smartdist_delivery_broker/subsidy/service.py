@@ -21,7 +21,9 @@ from smartdist_delivery_broker.subsidy.models import SubsidyAccountRow, SubsidyE
 
 def subsidy_account(session: Session, tenant_id: str, cap: int = SUBSIDY_CAP_TWD) -> SubsidyAccountRow:
     """The merchant's balance row, opened with the programme cap on first use."""
-    row = session.scalar(select(SubsidyAccountRow).where(SubsidyAccountRow.tenant_id == tenant_id))
+    row: SubsidyAccountRow | None = session.scalar(
+        select(SubsidyAccountRow).where(SubsidyAccountRow.tenant_id == tenant_id)
+    )
     if row is not None:
         return row
     try:
