@@ -20,7 +20,9 @@ def parse_bound(value: str | None, field: str, *, end: bool = False) -> datetime
             if end:
                 day += timedelta(days=1)
             return datetime.combine(day, time.min, TAIPEI)
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        # RFC 3339 allows a lower-case 't'/'z' and a leap second, which fromisoformat does not.
+        normalised = value.upper().replace("Z", "+00:00").replace(":60", ":59")
+        moment = datetime.fromisoformat(normalised)
     except ValueError:
         raise Unprocessable(
             f"{field}: '{value}' is neither a date (YYYY-MM-DD) nor an RFC 3339 time",

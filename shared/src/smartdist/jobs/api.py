@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from smartdist.auth import TenantPrincipal
 from smartdist.jobs.models import Job
-from smartdist.pagination import Page, paginate
+from smartdist.pagination import Cursor, Limit, Page, paginate
 from smartdist.problems import NotFound
 from smartdist.web.deps import DbSession
 from sqlalchemy import select
@@ -50,7 +50,7 @@ def get_job(job_id: str, session: DbSession, principal: TenantPrincipal) -> JobO
 
 
 @router.get("", response_model=Page[JobOut])
-def list_jobs(session: DbSession, principal: TenantPrincipal, limit: int = 50, cursor: str | None = None) -> Page[JobOut]:
+def list_jobs(session: DbSession, principal: TenantPrincipal, limit: Limit = 50, cursor: Cursor = None) -> Page[JobOut]:
     """The tenant's jobs, newest first."""
     return paginate(session, select(Job), Job.id, limit=limit, cursor=cursor,
                     serialize=job_out, descending=True)

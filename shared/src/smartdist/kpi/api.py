@@ -20,6 +20,12 @@ from smartdist.problems import NotFound
 from smartdist.timeparams import parse_bound
 from smartdist.web.deps import DbSession
 
+# A date (the whole day, Asia/Taipei) or an RFC 3339 time; documented as either format.
+TimeBound = Annotated[str | None, Query(json_schema_extra={"anyOf": [{"type": "string", "format": "date"},
+                                                                     {"type": "string", "format": "date-time"}]})]
+FromBound = Annotated[str | None, Query(alias="from", json_schema_extra={
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})]
+
 Reader = Annotated[Principal, require_roles("owner", "clerk", "dispatcher", "warehouse", "integrator")]
 Owner = Annotated[Principal, require_roles("owner")]
 
@@ -63,13 +69,16 @@ class BaselineOut(BaseModel):
 def kpi_router(spec: KpiSpec) -> APIRouter:
     router = APIRouter(prefix="/kpi", tags=["kpi"])
 
-    @router.get("/logs", summary="KPI log records for the acceptance meeting")
+    @router.get("/logs", summary="KPI log records for the acceptance meeting", response_class=StreamingResponse,
+                responses={200: {"description": "One record per line (jsonl) or a CSV with a header row.",
+                                 "content": {"application/x-ndjson": {"schema": {"type": "string"}},
+                                             "text/csv": {"schema": {"type": "string"}}}}})
     def kpi_logs(
         request: Request,
         session: DbSession,
         principal: Reader,
-        from_: Annotated[str | None, Query(alias="from")] = None,
-        to: str | None = None,
+        from_: FromBound = None,
+        to: TimeBound = None,
         format: Literal["jsonl", "csv"] = "jsonl",
     ) -> StreamingResponse:
         """Every KPI record of the tenant in [from, to), as JSON lines or CSV."""
@@ -86,8 +95,8 @@ def kpi_router(spec: KpiSpec) -> APIRouter:
         request: Request,
         session: DbSession,
         principal: Reader,
-        from_: Annotated[str | None, Query(alias="from")] = None,
-        to: str | None = None,
+        from_: FromBound = None,
+        to: TimeBound = None,
     ) -> SummaryOut:
         """The service's two acceptance KPIs computed from the log, and the CO2e estimate."""
         start, end = parse_bound(from_, "from"), parse_bound(to, "to", end=True)

@@ -17,7 +17,7 @@ from smartdist.bus.outbox import publish
 from smartdist.db import TenantScoped, make_base
 from smartdist.jobs import JobContext, job_task, submit_job
 from smartdist.kpi import KpiSpec, KpiSummary, StatusCode, SummaryContext, record, volume_kpi
-from smartdist.pagination import Page, paginate
+from smartdist.pagination import Cursor, Limit, Page, paginate
 from smartdist.problems import NotFound
 from smartdist.service import ServiceDefinition
 from smartdist.web.deps import DbSession, IdempotencyDep
@@ -61,7 +61,7 @@ def create_note(body: NoteIn, session: DbSession, principal: Writer, idem: Idemp
 
 
 @router.get("/notes", response_model=Page[NoteOut])
-def list_notes(session: DbSession, principal: Writer, limit: int = 50, cursor: str | None = None) -> Page[NoteOut]:
+def list_notes(session: DbSession, principal: Writer, limit: Limit = 50, cursor: Cursor = None) -> Page[NoteOut]:
     """The tenant's notes, oldest first."""
     return paginate(session, select(Note), Note.id, limit=limit, cursor=cursor,
                     serialize=lambda n: NoteOut(id=n.id, text=n.text))

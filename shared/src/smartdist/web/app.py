@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from smartdist.jobs.api import router as jobs_router
 from smartdist.kpi.api import kpi_router
-from smartdist.problems import install_problem_handlers
+from smartdist.problems import install_problem_handlers, problem_responses
 from smartdist.runtime import ServiceRuntime
 from smartdist.web.auth_pages import require_page_principal
 from smartdist.web.observability import RequestContextMiddleware, RequestMetrics, configure_logging
@@ -98,7 +98,7 @@ def create_service_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True
     app.add_middleware(RequestContextMiddleware, metrics=RequestMetrics(runtime.metrics, d.name))
 
     app.include_router(platform_router())
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", responses=problem_responses(401, 403, 404, 422))
     api.include_router(jobs_router)
     if d.kpi is not None:
         api.include_router(kpi_router(d.kpi))
