@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
 from click.testing import CliRunner
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.cli import bus_cli
@@ -14,8 +15,11 @@ from smartdist.db import Database
 from sqlalchemy.orm import Session
 
 SCANNED = "smartdist.wms.parcel.scanned"
+# Storage plays no part here; the bus backends are what varies.
+SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
 
 
+@SQLITE_ONLY
 def test_relay_once_then_inspect_and_replay_dead_letters(
     bus_database: Database, make_bus: Callable[[], BusBackend], publish_scan, scan_handlers, count_scans
 ) -> None:
@@ -57,6 +61,7 @@ def test_relay_once_then_inspect_and_replay_dead_letters(
     assert count_scans() == 2
 
 
+@SQLITE_ONLY
 def test_replay_of_unknown_dead_letter_fails_with_a_message(
     bus_database: Database, make_bus: Callable[[], BusBackend]
 ) -> None:
@@ -66,6 +71,7 @@ def test_replay_of_unknown_dead_letter_fails_with_a_message(
     assert "no dead letter 999999" in result.output
 
 
+@SQLITE_ONLY
 def test_replay_needs_an_id_or_all(bus_database: Database, make_bus: Callable[[], BusBackend]) -> None:
     result = CliRunner().invoke(bus_cli(lambda: {"wms": bus_database}, make_bus), ["dead", "replay"])
     assert result.exit_code == 2
