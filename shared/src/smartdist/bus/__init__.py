@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from smartdist.bus.envelope import CloudEvent, InvalidEvent, stream_for_type
     from smartdist.bus.outbox import publish
     from smartdist.bus.relay import OutboxRelay, run_relays
+    from smartdist.bus.workers import BusWorkers
 
 _HOMES = {
     "BusBackend": "smartdist.bus.backends",
@@ -35,6 +36,7 @@ _HOMES = {
     "publish": "smartdist.bus.outbox",
     "OutboxRelay": "smartdist.bus.relay",
     "run_relays": "smartdist.bus.relay",
+    "BusWorkers": "smartdist.bus.workers",
 }
 
 
@@ -48,6 +50,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BusBackend",
     "BusUnavailable",
+    "BusWorkers",
     "CloudEvent",
     "Consumer",
     "Handler",

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from smartdist.bus.backends import BusBackend, BusUnavailable, Message
 from smartdist.bus.envelope import CloudEvent, InvalidEvent, stream_for_type
+from smartdist.bus.metrics import EVENTS_CONSUMED
 from smartdist.bus.models import ProcessedEvent
 from smartdist.db import Database
 
@@ -164,7 +165,10 @@ class Consumer:
                 chunk = items[start : start + self.transaction_batch]
                 for item, result in zip(chunk, self._handle_chunk(tenant, chunk), strict=True):
                     outcomes[item.index] = self._settle(item, result)
-        return [outcome or Outcome.FAILED for outcome in outcomes]
+        settled = [outcome or Outcome.FAILED for outcome in outcomes]
+        for outcome in settled:
+            EVENTS_CONSUMED.labels(self.group, outcome.value).inc()
+        return settled
 
     def _handle_chunk(self, tenant: str | None, chunk: list[_Work]) -> list[Outcome | Exception]:
         if len(chunk) > 1:

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.envelope import stream_for_type
+from smartdist.bus.metrics import EVENTS_RELAYED, RELAY_FAILURES
 from smartdist.bus.models import OutboxEvent, ProcessedEvent
 from smartdist.db import Database, utcnow
 
@@ -65,6 +66,10 @@ class OutboxRelay:
                 session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(published_at=utcnow()))
                 published += len(chunk)
         self.last_error = error
+        if published:
+            EVENTS_RELAYED.labels(self.name).inc(published)
+        if error is not None:
+            RELAY_FAILURES.labels(self.name).inc()
         return published
 
     def pending_count(self) -> int:
