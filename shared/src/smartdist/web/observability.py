@@ -84,8 +84,13 @@ class RequestContextMiddleware:
             self.metrics.requests.labels(self.metrics.service, method, route, str(status)).inc()
             self.metrics.latency.labels(self.metrics.service, method, route).observe(elapsed)
             if route not in ("/metrics", "/healthz", "/readyz"):
+                # Sync dependencies run in a thread, so the principal comes back through the
+                # request state rather than through context variables.
+                principal = (scope.get("state") or {}).get("principal")
                 self.log.info("request", method=method, path=scope.get("path"), route=route,
-                              status=status, duration_ms=round(elapsed * 1000, 1))
+                              status=status, duration_ms=round(elapsed * 1000, 1),
+                              tenant_id=getattr(principal, "tenant_id", None),
+                              subject=getattr(principal, "subject", None))
 
 
 def _route_template(scope: dict[str, Any]) -> str:
