@@ -32,6 +32,8 @@ from smartdist.db import Database
 
 log = logging.getLogger(__name__)
 
+# A handler writes through the session it is given and may flush, never commit: the consumer
+# commits its writes together with the processed-event row.
 Handler = Callable[[Session, CloudEvent], None]
 
 

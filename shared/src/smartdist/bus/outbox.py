@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.models import OutboxEvent
+from smartdist.db import TENANT_KEY, CrossTenantWrite
 
 
 def publish(
@@ -24,7 +25,14 @@ def publish(
     tenant_id: str | None,
     source: str | None = None,
 ) -> CloudEvent:
-    """Add a CloudEvent to the outbox in ``session``'s transaction; never commits."""
+    """Add a CloudEvent to the outbox in ``session``'s transaction; never commits.
+
+    In a session opened for one tenant the event must belong to that tenant: a request of
+    merchant A announcing something about merchant B would leak B's data to A's subscribers.
+    """
+    scoped_tenant = session.info.get(TENANT_KEY)
+    if scoped_tenant is not None and tenant_id != scoped_tenant:
+        raise CrossTenantWrite(f"an event for tenant {tenant_id!r} cannot be published in a session of another")
     event = CloudEvent.create(type=type, subject=subject, data=data, tenant_id=tenant_id, source=source)
     session.add(
         OutboxEvent(

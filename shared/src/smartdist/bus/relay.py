@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.envelope import stream_for_type
@@ -73,8 +73,13 @@ class OutboxRelay:
         return published
 
     def pending_count(self) -> int:
+        """Events committed but not yet on the bus (for /readyz details and the CLI)."""
         with self.database.system_session() as session, session.begin():
-            return len(session.execute(select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None))).all())
+            return int(
+                session.execute(
+                    select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+                ).scalar_one()
+            )
 
     def purge_published(self, keep: timedelta = timedelta(days=7)) -> int:
         """Drop relayed rows older than ``keep``; unpublished rows are never purged."""

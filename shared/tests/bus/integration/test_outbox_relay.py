@@ -7,13 +7,14 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.consumer import Consumer
 from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.models import OutboxEvent
 from smartdist.bus.outbox import publish
 from smartdist.bus.relay import OutboxRelay
-from smartdist.db import Database, utcnow
+from smartdist.db import CrossTenantWrite, Database, utcnow
 from sqlalchemy import select, update
 
 SCANNED = "smartdist.wms.parcel.scanned"
@@ -197,3 +198,21 @@ def test_purge_drops_old_published_rows_but_never_unpublished_ones(
     with bus_database.system_transaction() as session:
         left = session.execute(select(OutboxEvent.subject)).scalars().all()
     assert left == ["P-waiting"]
+
+
+def test_request_of_one_tenant_cannot_publish_an_event_of_another(bus_database: Database) -> None:
+    with pytest.raises(CrossTenantWrite), bus_database.tenant_transaction("t1") as session:
+        publish(session, type=SCANNED, subject="P-1", data={"parcel_no": "P-1"}, tenant_id="t2")
+    with bus_database.system_transaction() as session:
+        assert session.execute(select(OutboxEvent)).first() is None
+
+
+def test_pending_count_shows_events_waiting_for_the_bus(
+    bus_database: Database, backend: BusBackend, publish_scan
+) -> None:
+    relay = OutboxRelay(bus_database, backend)
+    publish_scan("P-1")
+    publish_scan("P-2")
+    assert relay.pending_count() == 2
+    relay.run_once()
+    assert relay.pending_count() == 0
