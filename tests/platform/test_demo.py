@@ -59,6 +59,8 @@ def test_demo_merchant_signs_in_and_reads_every_kpi_summary(demo: TestClient) ->
         summary = demo.get(f"/{name}/api/v1/kpi/summary", headers=headers)
         assert summary.status_code == 200, name
         assert len(summary.json()["kpis"]) >= 2 and "co2e_kg" in summary.json()
+    seeded = demo.get("/wms/api/v1/kpi/baselines", headers=headers).json()
+    assert all(row["value"] is not None for row in seeded), "the demo merchant's baselines are seeded"
     wrong = demo.post("/api/v1/auth/token", json={"email": DEMO_EMAIL, "password": "wrong-password"})
     assert wrong.status_code == 401 and wrong.headers["content-type"].startswith("application/problem+json")
 

@@ -72,3 +72,12 @@ def export_row(r: KpiRecord) -> dict[str, Any]:
 def latest_baselines(session: Session) -> dict[str, float]:
     rows = session.scalars(select(KpiBaseline).order_by(KpiBaseline.entered_at, KpiBaseline.id))
     return {b.code: b.value for b in rows}
+
+
+def seed_baselines(session: Session, values: dict[str, float], note: str) -> None:
+    """Demo data: baselines a merchant would enter, written only where none exists yet."""
+    present = latest_baselines(session)
+    for code, value in values.items():
+        if code not in present:
+            session.add(KpiBaseline(code=code, value=value, note=note, entered_by="demo"))
+    session.flush()
