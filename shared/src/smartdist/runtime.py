@@ -119,7 +119,7 @@ class ServiceRuntime:
         from smartdist.bus.consumer import Consumer
         from smartdist.bus.relay import OutboxRelay
 
-        relay = OutboxRelay(self.database, self.bus)
+        relay = OutboxRelay(self.database, self.bus, name=self.name)
         consumer = Consumer(self.bus, self.database, group=self.name, handlers=self.subscriptions(),
                             consumer_name=f"{self.name}-{threading.get_native_id()}")
         for target, label in ((relay.run_forever, "relay"), (consumer.run_forever, "consumer")):
