@@ -142,3 +142,22 @@ def test_embedded_bus_is_shared_safely_by_several_processes(tmp_path: Path) -> N
             numbers = [int(p.split("-")[1]) for p in reader if p.startswith(name)]
             assert numbers == sorted(numbers)
     bus.close()
+
+
+def test_settings_choose_the_backend_and_its_namespace(tmp_path: Path, redis_url: str) -> None:
+    from smartdist.bus.backends import make_backend
+    from smartdist.bus.backends.redis import RedisBusBackend
+    from smartdist.config import PlatformSettings
+
+    embedded = make_backend(PlatformSettings(data_dir=tmp_path, redis_url=None, bus_backend=None, bus_namespace=""))
+    assert isinstance(embedded, EmbeddedBusBackend)
+    assert embedded.path == (tmp_path / "bus.db").resolve()
+    embedded.close()
+
+    redis_bus = make_backend(
+        PlatformSettings(data_dir=tmp_path, redis_url=redis_url, bus_backend=None, bus_namespace="demo-a:")
+    )
+    assert isinstance(redis_bus, RedisBusBackend)
+    assert redis_bus.namespace == "demo-a:"
+    redis_bus.ping()
+    redis_bus.close()

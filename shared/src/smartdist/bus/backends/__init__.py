@@ -83,8 +83,14 @@ class BusBackend(Protocol):
     def close(self) -> None: ...
 
 
-def make_backend(settings: PlatformSettings, *, namespace: str = "") -> BusBackend:
-    """The backend the settings ask for: Redis when configured, else ``<data_dir>/bus.db``."""
+def make_backend(settings: PlatformSettings, *, namespace: str | None = None) -> BusBackend:
+    """The backend the settings ask for: Redis when configured, else ``<data_dir>/bus.db``.
+
+    ``namespace`` (default ``settings.bus_namespace``) prefixes every stream name, so several
+    deployments or test runs can share one Redis without seeing each other's events.
+    """
+    if namespace is None:
+        namespace = str(getattr(settings, "bus_namespace", "") or "")
     namespace = namespace or settings.bus_namespace
     if settings.effective_bus_backend() == "redis":
         from smartdist.bus.backends.redis import RedisBusBackend
