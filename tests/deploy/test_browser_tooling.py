@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,6 +78,24 @@ def test_clicking_the_button_runs_the_pages_script_in_chromium(page: Page, shipp
     page.click("#ship")
     page.wait_for_function("document.getElementById('status').textContent !== '待出貨'")
     # The context's default locale (zh-TW) reaches the page's scripts.
+    assert page.text_content("#status") == "已出貨 zh-TW"
+
+
+# The next two tests run after the browser test above (pytest keeps file order): the session's
+# Chromium must not leave asyncio believing a loop is running, and must still work afterwards.
+def test_asyncio_runs_in_a_test_after_a_browser_test() -> None:
+    async def count_shipments() -> int:
+        await asyncio.sleep(0)
+        return 3
+
+    assert asyncio.run(count_shipments()) == 3
+
+
+@pytest.mark.browser
+def test_browser_still_drives_pages_after_asyncio_ran(page: Page, shipping_site: str) -> None:
+    page.goto(shipping_site + "/")
+    page.click("#ship")
+    page.wait_for_function("document.getElementById('status').textContent !== '待出貨'")
     assert page.text_content("#status") == "已出貨 zh-TW"
 
 

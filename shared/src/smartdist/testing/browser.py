@@ -15,6 +15,7 @@ CI run can never pass without having exercised the pages.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
@@ -74,6 +75,43 @@ def chromium_missing_reason() -> str | None:
     return None
 
 
+class PlaywrightLoop:
+    """Keeps Playwright's event loop marked as running only while a browser test runs.
+
+    Between sync calls Playwright leaves its loop marked as the thread's running loop, which a
+    session-scoped browser would turn into "asyncio.run() cannot be called from a running
+    event loop" for every later test of the session that uses asyncio. So the mark is parked
+    after each browser test and put back before the next one.
+    """
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def capture(cls) -> None:
+        cls.loop = asyncio.events._get_running_loop()
+
+    @classmethod
+    def enter(cls) -> None:
+        if cls.loop is not None:
+            asyncio.events._set_running_loop(cls.loop)
+
+    @staticmethod
+    def leave() -> None:
+        asyncio.events._set_running_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def playwright_loop_only_in_browser_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    PlaywrightLoop.enter()
+    try:
+        yield
+    finally:
+        PlaywrightLoop.leave()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """One headless Chromium for the whole session; tests isolate through their own context."""
@@ -85,6 +123,7 @@ def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
+        PlaywrightLoop.capture()
         try:
             launched = playwright.chromium.launch(
                 executable_path=str(CHROMIUM_EXECUTABLE),
@@ -97,7 +136,10 @@ def browser() -> Iterator[Browser]:
         try:
             yield launched
         finally:
+            PlaywrightLoop.enter()
             launched.close()
+    PlaywrightLoop.leave()
+    PlaywrightLoop.loop = None
 
 
 @pytest.fixture
