@@ -75,7 +75,13 @@ def _mstl_ets_one(history: np.ndarray, horizon: int) -> np.ndarray:
         base = np.asarray(level.forecast(horizon))
     steps = np.arange(horizon)
     future_weekly = weekly[len(weekly) - WEEK + steps % WEEK]
-    future_yearly = yearly[len(yearly) - YEAR_DAYS + steps % YEAR_DAYS]
+    # The yearly component of a few noisy years is itself noisy: average the years we have and
+    # smooth over a fortnight before projecting it.
+    years = len(yearly) // YEAR_DAYS
+    profile = np.mean([yearly[len(yearly) - k * YEAR_DAYS : len(yearly) - (k - 1) * YEAR_DAYS] for k in range(1, years + 1)], axis=0)
+    smooth = pd.Series(np.concatenate([profile, profile, profile])).rolling(15, center=True).mean().to_numpy()
+    profile = smooth[YEAR_DAYS : 2 * YEAR_DAYS]
+    future_yearly = profile[steps % YEAR_DAYS]
     return np.maximum(np.expm1(base + future_weekly + future_yearly), 0.0)
 
 

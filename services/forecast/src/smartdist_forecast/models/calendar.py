@@ -22,7 +22,7 @@ FESTIVAL_WINDOW_DAYS = 21
 @lru_cache(maxsize=64)
 def _festival_dates(year: int) -> dict[str, pd.Timestamp]:
     def solar(lunar_year: int, month: int, day: int) -> pd.Timestamp:
-        return pd.Timestamp(LunarDate(lunar_year, month, day).toSolarDate())
+        return pd.Timestamp(LunarDate(lunar_year, month, day).to_solar_date())
 
     return {
         "lunar_new_year": solar(year, 1, 1),
@@ -54,17 +54,17 @@ def calendar_features(dates: pd.DatetimeIndex) -> pd.DataFrame:
     holiday_days = pd.DatetimeIndex(sorted(public))
     is_holiday = dates.isin(holiday_days)
     # Long weekends move demand more than a single day off: count the run of days off around a day.
-    day_off = pd.Series(is_holiday | (dates.dayofweek >= 5), index=dates)
+    day_off = pd.Series(is_holiday | (dates.day_of_week >= 5), index=dates)
     full = pd.date_range(dates.min() - pd.Timedelta(days=10), dates.max() + pd.Timedelta(days=10))
-    full_off = pd.Series(full.isin(holiday_days) | (full.dayofweek >= 5), index=full).astype(int)
+    full_off = pd.Series(full.isin(holiday_days) | (full.day_of_week >= 5), index=full).astype(int)
     run_id = (full_off.diff().fillna(0) != 0).cumsum()
     run_length = full_off.groupby(run_id).transform("sum") * full_off
     frame = pd.DataFrame(
         {
-            "dow": dates.dayofweek.astype(float),
+            "dow": dates.day_of_week.astype(float),
             "dom": dates.day.astype(float),
             "month": dates.month.astype(float),
-            "doy": dates.dayofyear.astype(float),
+            "doy": dates.day_of_year.astype(float),
             "woy": dates.isocalendar().week.to_numpy(dtype=float),
             "year": dates.year.astype(float),
             "is_public_holiday": is_holiday.astype(float),

@@ -108,6 +108,20 @@ class GlobalDemandModel:
         offsets = last[:, None] + 1 + np.arange(horizon)[None, :]
         return work.demand[np.arange(panel.n_series)[:, None], offsets]
 
+    def lagged_forecast(self, panel: DemandPanel, first_day: int, n_days: int) -> np.ndarray:
+        """Forecasts of days ``first_day .. first_day + n_days - 1`` from actual history.
+
+        Each day's features end 28 days before it, so the forecast of day t is one a planner had
+        in hand by day t - 28: fair input for replaying ordering decisions over history, as long
+        as the model was fitted on data before ``first_day``.
+        """
+        end = first_day + n_days
+        work = panel.extended(end - panel.n_days) if end > panel.n_days else panel
+        days = np.arange(first_day, end)
+        series = np.repeat(np.arange(panel.n_series), n_days)
+        day = np.tile(days, panel.n_series)
+        return self.predict_rows(work, series, day).reshape(panel.n_series, n_days)
+
     def feature_importance(self) -> dict[str, float]:
         gains = self.booster.feature_importance(importance_type="gain")
         return {name: float(g) for name, g in sorted(zip(self.feature_names, gains), key=lambda x: -x[1])}

@@ -108,7 +108,9 @@ def build_panel(sales: pd.DataFrame) -> DemandPanel:
     demand[series, day] = frame["qty"].to_numpy(dtype=float)
     price = None
     if "amount" in sales.columns:
-        qty = frame["qty"].to_numpy(dtype=float)
+        # Online rows carry no till amount: the unit price comes from counter sales only.
+        qty_column = "store_qty" if "store_qty" in sales.columns else "qty"
+        qty = sales[qty_column].to_numpy(dtype=float)
         amount = sales["amount"].to_numpy(dtype=float)
         price = np.full((len(keys), n_days), np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from smartdist_forecast.sales.csv_source import CsvUnreadable, RowError, open_csv
+from smartdist_forecast.sales.text_checks import matches_among, mismatches, stripped
 
 POS_HEADER: tuple[str, ...] = (
     "店號",
@@ -35,12 +36,12 @@ POS_HEADER: tuple[str, ...] = (
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 MAX_REPORTED_ERRORS = 10_000
 
-_DATE = r"^\d{4}/\d{1,2}/\d{1,2}$"
-_WHOLE = r"^\d+$"
-_THOUSANDS = r"^\d{1,3}(,\d{3})+$"
+_DATE = r"\d{4}/\d{1,2}/\d{1,2}"
+_WHOLE = r"\d+"
+_THOUSANDS = r"\d{1,3}(?:,\d{3})+"
 _NUMBER = r"-?\d+(?:\.\d+)?"
-_TEMPERATURE = rf"^\s*({_NUMBER})\s*~\s*({_NUMBER})\s*$"
-_LUNAR = r"^\d{4}(0[1-9]|1[0-2])(0[1-9]|[12]\d|30)$"
+_TEMPERATURE = rf"{_NUMBER}[ \t]*~[ \t]*{_NUMBER}"
+_LUNAR = r"\d{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|30)"
 
 
 class PosHeaderError(ValueError):
@@ -85,93 +86,109 @@ class PosImport:
         }
 
 
-def _validate_chunk(rows: list[int], columns: dict[str, pd.Series]) -> tuple[pd.DataFrame, list[RowError]]:
+def _validate_chunk(rows: list[int], columns: dict[str, list[str]]) -> tuple[pd.DataFrame, list[RowError]]:
     """Check one chunk of 14-field records; return the good rows parsed and the errors."""
     n = len(rows)
-    problems: list[tuple[np.ndarray, str, str | pd.Series]] = []
+    problems: list[tuple[np.ndarray, str, str | list[str]]] = []
 
-    def flag(mask: pd.Series | np.ndarray, column: str, message: str | pd.Series) -> None:
+    def flag(mask: np.ndarray, column: str, message: str | list[str]) -> None:
         problems.append((np.asarray(mask, dtype=bool), column, message))
 
-    store = columns["店號"].str.strip()
-    sku = columns["商品代碼"].str.strip()
-    flag(store == "", "店號", "店號 (store number) is empty")
-    flag(sku == "", "商品代碼", "商品代碼 (product code) is empty")
+    store = stripped(columns["店號"])
+    sku = stripped(columns["商品代碼"])
+    flag(mismatches(store, r".+"), "店號", "店號 (store number) is empty")
+    flag(mismatches(sku, r".+"), "商品代碼", "商品代碼 (product code) is empty")
 
-    raw_date = columns["銷售日期"].str.strip()
-    date = pd.to_datetime(raw_date.where(raw_date.str.match(_DATE)), format="%Y/%m/%d", errors="coerce")
-    flag(raw_date == "", "銷售日期", "銷售日期 is empty")
-    flag((raw_date != "") & ~raw_date.str.match(_DATE), "銷售日期", "銷售日期 must be a date like 2024/01/01")
-    flag(raw_date.str.match(_DATE) & date.isna(), "銷售日期", "銷售日期 is not a real calendar date")
+    raw_date = stripped(columns["銷售日期"])
+    date_empty = mismatches(raw_date, r".+")
+    date_shape_bad = mismatches(raw_date, _DATE)
+    date = pd.to_datetime(
+        pd.Series(np.where(date_shape_bad, "", np.asarray(raw_date, dtype=object)), dtype=object),
+        format="%Y/%m/%d",
+        errors="coerce",
+    )
+    date_missing = date.isna().to_numpy()
+    flag(date_empty, "銷售日期", "銷售日期 is empty")
+    flag(date_shape_bad & ~date_empty, "銷售日期", "銷售日期 must be a date like 2024/01/01")
+    flag(~date_shape_bad & date_missing, "銷售日期", "銷售日期 is not a real calendar date")
 
-    raw_qty = columns["總銷量"].str.strip()
-    qty_ok = raw_qty.str.match(_WHOLE)
-    negative = raw_qty.str.match(r"^-\d+(\.\d+)?$")
-    fractional = raw_qty.str.match(r"^\d+\.\d+$")
+    raw_qty = stripped(columns["總銷量"])
+    qty_bad = mismatches(raw_qty, _WHOLE)
+    negative = matches_among(raw_qty, qty_bad, r"-\d+(?:\.\d+)?")
+    fractional = matches_among(raw_qty, qty_bad, r"\d+\.\d+")
     flag(negative, "總銷量", "總銷量 must not be negative (returns are not sales rows)")
     flag(fractional, "總銷量", "總銷量 must be a whole number of units")
-    flag(~qty_ok & ~negative & ~fractional, "總銷量", "總銷量 must be a whole number")
+    flag(qty_bad & ~negative & ~fractional, "總銷量", "總銷量 must be a whole number")
 
-    raw_amount = columns["總金額"].str.strip()
-    amount_plain = raw_amount.str.match(_WHOLE) | raw_amount.str.match(_THOUSANDS)
-    amount_negative = raw_amount.str.match(r"^-\d")
+    raw_amount = stripped(columns["總金額"])
+    amount_bad = mismatches(raw_amount, _WHOLE) & mismatches(raw_amount, _THOUSANDS)
+    amount_negative = matches_among(raw_amount, amount_bad, r"-\d.*")
     flag(amount_negative, "總金額", "總金額 must not be negative")
-    flag(~amount_plain & ~amount_negative, "總金額", "總金額 must be a whole number of NT$")
+    flag(amount_bad & ~amount_negative, "總金額", "總金額 must be a whole number of NT$")
 
-    lunar = columns["農曆"].str.strip()
-    flag((lunar != "") & ~lunar.str.match(_LUNAR), "農曆", "農曆 must be the lunar date as YYYYMMDD")
+    lunar = stripped(columns["農曆"])
+    flag(mismatches(lunar, rf"|{_LUNAR}"), "農曆", "農曆 must be the lunar date as YYYYMMDD")
 
-    weekday = columns["星期"].str.strip()
-    weekday_known = weekday.isin(WEEKDAYS)
-    flag((weekday != "") & ~weekday_known, "星期", "星期 must be one of 星期一 … 星期日")
-    actual_weekday = pd.Series(np.asarray(WEEKDAYS, dtype=object)[date.dt.day_of_week.fillna(0).astype(int)], index=date.index)
-    mismatch = weekday_known & date.notna() & (weekday != actual_weekday)
-    flag(mismatch, "星期", "星期 does not match 銷售日期 (" + raw_date + " is " + actual_weekday + ")")
+    weekday = stripped(columns["星期"])
+    weekday_array = np.asarray(weekday, dtype=object)
+    weekday_known = np.isin(weekday_array, WEEKDAYS)
+    flag((weekday_array != "") & ~weekday_known, "星期", "星期 must be one of 星期一 … 星期日")
+    day_numbers = date.dt.day_of_week.fillna(0).astype(int).to_numpy()
+    actual_weekday = np.asarray(WEEKDAYS, dtype=object)[day_numbers]
+    mismatch = weekday_known & ~date_missing & (weekday_array != actual_weekday)
+    if mismatch.any():
+        texts = [f"星期 does not match 銷售日期 ({raw_date[i]} is {actual_weekday[i]})" for i in range(n)]
+        flag(mismatch, "星期", texts)
 
-    temperature = columns["天氣溫度"].str.strip()
-    bounds = temperature.str.extract(_TEMPERATURE)
-    temp_low = pd.to_numeric(bounds[0], errors="coerce")
-    temp_high = pd.to_numeric(bounds[1], errors="coerce")
-    temperature_bad = (temperature != "") & (temp_low.isna() | (temp_low > temp_high))
-    flag(temperature_bad, "天氣溫度", "天氣溫度 must be low~high in °C, like 15~24")
+    temperature = stripped(columns["天氣溫度"])
+    temperature_shape_bad = mismatches(temperature, rf"|{_TEMPERATURE}")
+    halves = [t.partition("~") if ok else ("", "", "") for t, ok in zip(temperature, ~temperature_shape_bad)]
+    temp_low = pd.to_numeric(pd.Series([h[0] for h in halves], dtype=object), errors="coerce").to_numpy(dtype=float)
+    temp_high = pd.to_numeric(pd.Series([h[2] for h in halves], dtype=object), errors="coerce").to_numpy(dtype=float)
+    flag(temperature_shape_bad | (temp_low > temp_high), "天氣溫度", "天氣溫度 must be low~high in °C, like 15~24")
 
-    week = columns["年度週別"].str.strip()
-    week_number = pd.to_numeric(week.where(week.str.match(r"^\d{1,2}$")), errors="coerce")
-    flag((week != "") & ~week_number.between(1, 53), "年度週別", "年度週別 must be a week number 1..53")
+    week = stripped(columns["年度週別"])
+    week_bad = mismatches(week, r"|[1-9]|[1-4]\d|5[0-3]|0[1-9]")
+    flag(week_bad, "年度週別", "年度週別 must be a week number 1..53")
 
     bad = np.zeros(n, dtype=bool)
-    errors: list[RowError] = []
-    row_array = np.asarray(rows)
+    row_array = np.asarray(rows, dtype=np.int64)
     per_row: list[tuple[int, int, RowError]] = []
     for order, (mask, column, message) in enumerate(problems):
         if not mask.any():
             continue
         bad |= mask
-        positions = np.flatnonzero(mask)
-        texts = message[positions].tolist() if isinstance(message, pd.Series) else [message] * len(positions)
-        for position, text in zip(positions.tolist(), texts):
+        for position in np.flatnonzero(mask).tolist():
+            text = message if isinstance(message, str) else message[position]
             per_row.append((position, order, RowError(int(row_array[position]), column, text)))
     per_row.sort(key=lambda item: (item[0], item[1]))
     errors = [error for _, _, error in per_row]
 
     good = ~bad
+
+    def kept(values: list[str]) -> np.ndarray:
+        return np.asarray(values, dtype=object)[good]
+
+    week_values = np.asarray(week, dtype=object)[good]
     parsed = pd.DataFrame(
         {
             "row": row_array[good],
-            "store": store[good].to_numpy(),
-            "store_name": columns["店名"][good].str.strip().to_numpy(),
-            "date": date[good].to_numpy(),
-            "sku": sku[good].to_numpy(),
-            "product_name": columns["品名"][good].str.strip().to_numpy(),
-            "category": columns["品類"][good].str.strip().to_numpy(),
-            "category_name": columns["品類名稱"][good].str.strip().to_numpy(),
-            "qty": raw_qty[good].astype("int64").to_numpy(),
-            "amount": raw_amount[good].str.replace(",", "", regex=False).astype("int64").to_numpy(),
-            "lunar_date": lunar[good].to_numpy(),
-            "weather": columns["天氣概況"][good].str.strip().to_numpy(),
-            "temp_low": temp_low[good].to_numpy(dtype=float),
-            "temp_high": temp_high[good].to_numpy(dtype=float),
-            "week": week_number[good].to_numpy(dtype=float),
+            "store": kept(store),
+            "store_name": kept(stripped(columns["店名"])),
+            "date": date.to_numpy()[good],
+            "sku": kept(sku),
+            "product_name": kept(stripped(columns["品名"])),
+            "category": kept(stripped(columns["品類"])),
+            "category_name": kept(stripped(columns["品類名稱"])),
+            "qty": np.asarray(kept(raw_qty), dtype=str).astype(np.int64) if good.any() else np.zeros(0, np.int64),
+            "amount": np.asarray([a.replace(",", "") for a in kept(raw_amount)], dtype=str).astype(np.int64)
+            if good.any()
+            else np.zeros(0, np.int64),
+            "lunar_date": kept(lunar),
+            "weather": kept(stripped(columns["天氣概況"])),
+            "temp_low": temp_low[good],
+            "temp_high": temp_high[good],
+            "week": pd.to_numeric(pd.Series(week_values, dtype=object).replace("", np.nan), errors="coerce").to_numpy(dtype=float),
         }
     )
     return parsed, errors
@@ -230,8 +247,7 @@ def parse_pos_csv(
             else:
                 errors.append(_field_count_error(data_row, fields))
         if wide_rows:
-            table = pd.DataFrame(wide_fields, columns=list(POS_HEADER), dtype=object)
-            columns = {name: table[name].astype(str) for name in POS_HEADER}
+            columns = {name: list(values) for name, values in zip(POS_HEADER, zip(*wide_fields))}
             parsed, chunk_errors = _validate_chunk(wide_rows, columns)
             accepted.append(parsed)
             errors.extend(chunk_errors)
@@ -245,5 +261,5 @@ def parse_pos_csv(
     return PosImport(records.encoding, sales.reset_index(drop=True), errors, rejected, False)
 
 
-def _empty_columns() -> dict[str, pd.Series]:
-    return {name: pd.Series([], dtype=object).astype(str) for name in POS_HEADER}
+def _empty_columns() -> dict[str, list[str]]:
+    return {name: [] for name in POS_HEADER}

@@ -1,0 +1,134 @@
+"""Online channel orders (store delivery / store pickup) per store, SKU and day.
+
+Our own CSV format, documented for integrators (one row per day, store, SKU and channel):
+
+    date,store,sku,channel,qty,stockout_qty,returned_qty
+    2024-01-01,10101,11001010,delivery,4,1,0
+
+- ``date``: ``YYYY-MM-DD`` (``YYYY/MM/DD`` also accepted);
+- ``store`` / ``sku``: the POS file's 店號 / 商品代碼;
+- ``channel``: ``delivery`` (store delivery) or ``pickup`` (order online, collect in store);
+- ``qty``: units sold and handed over; ``stockout_qty``: units ordered but not available
+  (lost demand); ``returned_qty``: units returned later. Counts are whole and ≥ 0; an empty
+  ``stockout_qty`` / ``returned_qty`` means 0.
+UTF-8 (with or without BOM) or Big5, like the POS file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from smartdist_forecast.sales.csv_source import RowError, open_csv
+
+ONLINE_HEADER: tuple[str, ...] = ("date", "store", "sku", "channel", "qty", "stockout_qty", "returned_qty")
+CHANNELS = ("delivery", "pickup")
+
+
+class OnlineHeaderError(ValueError):
+    def __init__(self, found: list[str]) -> None:
+        self.found = found
+        super().__init__(f"expected header {','.join(ONLINE_HEADER)}, found {','.join(found)}")
+
+
+@dataclass
+class OnlineImport:
+    encoding: str
+    orders: pd.DataFrame  # row, date, store, sku, channel, qty, stockout_qty, returned_qty
+    errors: list[RowError] = field(default_factory=list)
+    rows_rejected: int = 0
+
+    @property
+    def rows_accepted(self) -> int:
+        return int(len(self.orders))
+
+    @property
+    def clean(self) -> bool:
+        return self.rows_rejected == 0
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "rows_accepted": self.rows_accepted,
+            "rows_rejected": self.rows_rejected,
+            "errors": [error.as_dict() for error in self.errors],
+        }
+
+
+def _count(raw: pd.Series, column: str, optional: bool, flag: Callable[[pd.Series, str, str], None]) -> pd.Series:
+    text = raw.str.strip()
+    if optional:
+        text = text.mask(text == "", "0")
+    ok = text.str.match(r"^\d+$")
+    flag(~ok, column, f"{column} must be a whole number ≥ 0")
+    return pd.to_numeric(text.where(ok), errors="coerce")
+
+
+def parse_online_orders_csv(source: BinaryIO, chunk_rows: int = 100_000) -> OnlineImport:
+    records = open_csv(source, chunk_rows=chunk_rows)
+    if tuple(records.header) != ONLINE_HEADER:
+        raise OnlineHeaderError(records.header)
+    errors: list[RowError] = []
+    accepted: list[pd.DataFrame] = []
+    for chunk in records.chunks:
+        rows: list[int] = []
+        fields_list: list[list[str]] = []
+        for data_row, fields in chunk:
+            if len(fields) != len(ONLINE_HEADER):
+                errors.append(RowError(data_row, None, f"row has {len(fields)} fields, expected {len(ONLINE_HEADER)}"))
+                continue
+            rows.append(data_row)
+            fields_list.append(fields)
+        if not rows:
+            continue
+        table = pd.DataFrame(fields_list, columns=list(ONLINE_HEADER), dtype=object).astype(str)
+        bad = np.zeros(len(rows), dtype=bool)
+        row_array = np.asarray(rows)
+
+        def flag(mask: pd.Series, column: str, message: str) -> None:
+            nonlocal bad
+            positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+            bad[positions] = True
+            errors.extend(RowError(int(row_array[p]), column, message) for p in positions)
+
+        raw_date = table["date"].str.strip().str.replace("/", "-", regex=False)
+        date = pd.to_datetime(raw_date.where(raw_date.str.match(r"^\d{4}-\d{1,2}-\d{1,2}$")), format="%Y-%m-%d", errors="coerce")
+        flag(date.isna(), "date", "date must be a real date like 2024-01-31")
+        store = table["store"].str.strip()
+        sku = table["sku"].str.strip()
+        flag(store == "", "store", "store is empty")
+        flag(sku == "", "sku", "sku is empty")
+        channel = table["channel"].str.strip().str.lower()
+        flag(~channel.isin(CHANNELS), "channel", "channel must be delivery or pickup")
+        qty = _count(table["qty"], "qty", False, flag)
+        stockout = _count(table["stockout_qty"], "stockout_qty", True, flag)
+        returned = _count(table["returned_qty"], "returned_qty", True, flag)
+        good = ~bad
+        accepted.append(
+            pd.DataFrame(
+                {
+                    "row": row_array[good],
+                    "date": date[good].to_numpy(),
+                    "store": store[good].to_numpy(),
+                    "sku": sku[good].to_numpy(),
+                    "channel": channel[good].to_numpy(),
+                    "qty": qty[good].astype("int64").to_numpy(),
+                    "stockout_qty": stockout[good].astype("int64").to_numpy(),
+                    "returned_qty": returned[good].astype("int64").to_numpy(),
+                }
+            )
+        )
+    orders = pd.concat(accepted, ignore_index=True) if accepted else pd.DataFrame(columns=["row", *ONLINE_HEADER])
+    key = ["date", "store", "sku", "channel"]
+    repeated = orders.duplicated(key, keep="first")
+    if repeated.any():
+        first_row = orders[~repeated].set_index(key)["row"]
+        for record in orders[repeated].itertuples(index=False):
+            first = int(first_row.loc[(record.date, record.store, record.sku, record.channel)])
+            errors.append(RowError(int(record.row), None, f"repeats data row {first} (same date, store, sku, channel)"))
+        orders = orders[~repeated].reset_index(drop=True)
+    errors.sort(key=lambda e: e.row or 0)
+    return OnlineImport(records.encoding, orders, errors, len({e.row for e in errors}))

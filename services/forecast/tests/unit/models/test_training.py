@@ -1,0 +1,46 @@
+import numpy as np
+
+from smartdist_forecast.models.global_lgbm import GlobalModelConfig
+from smartdist_forecast.models.training import GLOBAL_MODEL, ModelArtefact, TrainingOptions, run_training
+
+from ..synthetic_panels import seasonal_panel
+
+
+def test_training_run_backtests_forecasts_with_band_and_reports_progress():
+    panel, _ = seasonal_panel(n_series=3, days=600)
+    seen: list[float] = []
+    outcome = run_training(
+        panel, TrainingOptions(horizon_days=14, model=GlobalModelConfig(rounds=60)), progress=seen.append
+    )
+    rows = outcome.forecasts
+    assert len(rows) == 3 * 14
+    assert set(rows.columns) >= {"store", "sku", "date", "yhat", "yhat_lo", "yhat_hi"}
+    assert (rows["yhat_lo"] <= rows["yhat"]).all() and (rows["yhat"] <= rows["yhat_hi"]).all()
+    assert rows["date"].min() == panel.date_at(panel.n_days)
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    assert set(outcome.artefact.backtest) == {GLOBAL_MODEL, "seasonal_naive", "ets_weekly"}
+    for metrics in outcome.artefact.backtest.values():
+        assert {"wape", "mase", "bias", "coverage_80"} <= set(metrics)
+
+
+def test_artefact_round_trips_through_json_and_restores_the_model():
+    panel, _ = seasonal_panel(n_series=2, days=500)
+    outcome = run_training(
+        panel, TrainingOptions(horizon_days=7, baselines=(), model=GlobalModelConfig(rounds=30))
+    )
+    restored = ModelArtefact.from_json(outcome.artefact.to_json())
+    assert restored.backtest == outcome.artefact.backtest
+    model = restored.global_model()
+    forecast = model.forecast(panel, 7)
+    assert np.allclose(forecast.reshape(-1), outcome.forecasts["yhat"].to_numpy())
+
+
+def test_horizon_outside_1_to_90_days_is_refused():
+    panel, _ = seasonal_panel(n_series=1, days=300)
+    for horizon in (0, 91):
+        try:
+            run_training(panel, TrainingOptions(horizon_days=horizon))
+        except ValueError as refused:
+            assert "horizon" in str(refused)
+        else:
+            raise AssertionError("accepted a horizon outside 1..90")
