@@ -9,6 +9,7 @@ describe: migrate succeeds on an empty database, the web processes answer /healt
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -176,6 +177,22 @@ def wait_until_ready(process: Process) -> None:
     raise AssertionError(f"{process.name} not ready in {READY_TIMEOUT_S} s\n{process.log_tail()}")
 
 
+def create_tenant(environment: dict[str, str], tmp_path: Path) -> str:
+    """`smartdist tenant create` as an operator runs it in the console container; its API key."""
+    done = subprocess.run(
+        [str(SMARTDIST), "tenant", "create", "--name", "部署檢查商店"],
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=READY_TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    created = json.loads(done.stdout.strip().splitlines()[-1])
+    assert created["tenant_id"]
+    return str(created["api_key"])
+
+
 def test_deployed_processes_start_serve_health_and_stop_cleanly(local_values: dict[str, str], tmp_path: Path) -> None:
     services = compose_services()
 
@@ -213,6 +230,16 @@ def test_deployed_processes_start_serve_health_and_stop_cleanly(local_values: di
         landing = httpx.get(f"http://127.0.0.1:{processes[0].port}/", timeout=5)
         assert landing.status_code == 200
         assert "<html" in landing.text
+
+        # The operator's first step (deploy/README.md): create a merchant where the signing key
+        # is, i.e. in the console's environment. Its key must open another process's API, which
+        # holds only the public key.
+        api_key = create_tenant(deployed_environment(services["console"], local_values), tmp_path)
+        wms_jobs = f"http://127.0.0.1:{processes[1].port}/api/v1/jobs"
+        assert httpx.get(wms_jobs, timeout=5).status_code == 401
+        authorised = httpx.get(wms_jobs, headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
+        assert authorised.status_code == 200, authorised.text
+        assert authorised.json()["items"] == []
 
         for process in processes:
             assert process.popen.poll() is None, f"{process.name} died\n{process.log_tail()}"
