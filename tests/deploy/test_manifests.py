@@ -424,6 +424,25 @@ def test_k8s_environment_comes_from_the_config_map_and_secrets_that_exist() -> N
         assert (SIGNING_KEY_ENV in names) == (name == "console"), name
 
 
+def test_k8s_pods_run_as_the_image_user_with_a_writable_data_dir_on_a_read_only_root() -> None:
+    (image_user,) = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "USER"]
+    data_dir = k8s_object("ConfigMap", "smartdist-config")["data"]["SMARTDIST_DATA_DIR"]
+    workloads = [("Deployment", name) for name in PROCESSES] + [("Job", "migrate")]
+    for kind, name in workloads:
+        spec = pod_spec(kind, name)
+        container = only_container(kind, name)
+        assert str(spec["securityContext"]["runAsUser"]) == image_user, name
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True, name
+        mounted = {mount["mountPath"] for mount in container["volumeMounts"]}
+        assert {data_dir, "/tmp"} <= mounted, f"{name} cannot write its data dir or /tmp"
+
+
+def test_compose_keeps_the_data_dir_on_a_volume_shared_by_every_process() -> None:
+    for name in (*PROCESSES, "migrate"):
+        data_dir = compose_environment(name)["SMARTDIST_DATA_DIR"]
+        assert f"smartdist-data:{data_dir}" in compose_service(name)["volumes"], name
+
+
 def test_k8s_secret_template_holds_placeholders_not_real_credentials() -> None:
     for name in ("smartdist-runtime", "smartdist-signing-key"):
         for key, value in k8s_object("Secret", name)["stringData"].items():
