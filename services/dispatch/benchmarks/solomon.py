@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instances", default="all", help="comma list, e.g. C101,R101; or 'all'")
     parser.add_argument("--limits", default="1,5,30", help="seconds per instance, comma list")
-    parser.add_argument("--engines", default="auto,ortools,pyvrp-native", help="auto,pyvrp,ortools,pyvrp-native")
+    parser.add_argument("--engines", default="auto,ortools,pyvrp-native", help="auto,pyvrp,ortools,ortools-warm,pyvrp-native")
     parser.add_argument("--objective", default="distance", choices=["distance", "vehicles_then_distance"])
     parser.add_argument("--large", type=float, default=0.0, help="also time the 1,000-stop instance at this limit")
     parser.add_argument("--skip-solomon", action="store_true")

@@ -9,6 +9,7 @@ answers when not everything fits and the dropped ones are reported), reloads at 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -38,6 +39,10 @@ class OrToolsSettings:
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     # Weight of the longest route's duration when balancing workloads (per scaled second).
     balance_coefficient: int = 1
+    # Share of the budget given to PyVRP for a starting plan (0 = OR-Tools builds its own). PyVRP
+    # solves a version without breaks, balancing or priorities and with only each stop's first
+    # window; its plan seeds the search when OR-Tools accepts it as feasible.
+    warm_start_share: float = 0.0
 
 
 class OrToolsEngine:
@@ -60,9 +65,46 @@ class OrToolsEngine:
         raw: list[RawRoute] = []
         if stops and problem.vehicles:
             raw = self._solve_servable(problem, stops, started, time_limit_s, progress)
+            if not raw:
+                raw = self._greedy_routes(problem, stops)
         if progress is not None:
             progress(1.0)
         return finalize_plan(problem, raw, screened_out, self.name, time.perf_counter() - started)
+
+    @staticmethod
+    def _greedy_routes(problem: RoutingProblem, stops) -> list[RawRoute]:
+        """Cheapest feasible insertion, stop by stop: the answer when OR-Tools found no first
+        solution inside the time limit (breaks on a busy machine can do that), so the caller still
+        gets a feasible plan instead of every stop unassigned."""
+        from smartdist_dispatch.planning.insertion import insert_rush_stops
+
+        order = sorted(stops, key=lambda s: (-s.priority, min((w.end for w in s.time_windows), default=float("inf"))))
+        result = insert_rush_stops(problem, [], [s.id for s in order], now=float("-inf"))
+        return [RawRoute(vid, sequence) for vid, sequence in result.sequences.items() if sequence]
+
+    @staticmethod
+    def _pyvrp_routes(problem, stops, vehicles, stop_node, reload_owner, time_limit_s) -> list[list[int]]:
+        """Node sequences per vehicle from PyVRP on the relaxed problem (see warm_start_share)."""
+        from smartdist_dispatch.planning.pyvrp_engine import PyVRPEngine
+
+        relaxed = dataclasses.replace(
+            problem,
+            stops=[dataclasses.replace(s, time_windows=s.time_windows[:1], priority=0) for s in stops],
+            vehicles=[dataclasses.replace(v, breaks=()) for v in vehicles],
+            balance_workload=False,
+        )
+        plan = PyVRPEngine().solve(relaxed, time_limit_s)
+        reloads: dict[int, list[int]] = {}
+        for node, owner in sorted(reload_owner.items()):
+            reloads.setdefault(owner, []).append(node)
+        position = {v.id: k for k, v in enumerate(vehicles)}
+        routes: list[list[int]] = [[] for _ in vehicles]
+        for route in plan.routes:
+            v_index = position[route.vehicle_id]
+            spare = list(reloads.get(v_index, []))
+            for visit in route.visits:
+                routes[v_index].append(spare.pop(0) if visit.stop_id == RELOAD else stop_node[visit.stop_id])
+        return routes
 
     def _solve_servable(self, problem, stops, started, time_limit_s, progress) -> list[RawRoute]:
         vehicles = problem.vehicles
@@ -207,10 +249,22 @@ class OrToolsEngine:
         params.local_search_metaheuristic = getattr(
             routing_enums_pb2.LocalSearchMetaheuristic, self.settings.metaheuristic
         )
-        remaining = max(0.1, time_limit_s - (time.perf_counter() - started) - 0.1)
-        params.time_limit.FromMilliseconds(int(remaining * 1000))
         with progress_by_clock(progress, time_limit_s):
-            solution = routing.SolveWithParameters(params)
+            routes = None
+            if self.settings.warm_start_share > 0 and not problem.pairs:
+                budget = time_limit_s * self.settings.warm_start_share - (time.perf_counter() - started)
+                routes = self._pyvrp_routes(problem, stops, vehicles, stop_node, reload_owner, max(0.05, budget))
+            remaining = max(0.1, time_limit_s - (time.perf_counter() - started) - 0.1)
+            params.time_limit.FromMilliseconds(int(remaining * 1000))
+            initial = None
+            if routes is not None:
+                routing.CloseModelWithParameters(params)
+                # None when the relaxed plan breaks a rule PyVRP did not see (a break, say).
+                initial = routing.ReadAssignmentFromRoutes(routes, True)
+            if initial is not None:
+                solution = routing.SolveFromAssignmentWithParameters(initial, params)
+            else:
+                solution = routing.SolveWithParameters(params)
         if solution is None:
             return []
         raw = []

@@ -11,15 +11,17 @@ from typing import Literal
 
 from smartdist_dispatch.planning.engine import ProgressCallback, SolverEngine
 from smartdist_dispatch.planning.model import Plan, RoutingProblem
-from smartdist_dispatch.planning.ortools_engine import OrToolsEngine
+from smartdist_dispatch.planning.ortools_engine import OrToolsEngine, OrToolsSettings
 from smartdist_dispatch.planning.pyvrp_engine import PyVRPEngine
 
-EngineName = Literal["auto", "pyvrp", "ortools"]
+EngineName = Literal["auto", "pyvrp", "ortools", "ortools-warm"]
 
 
 def choose_engine(problem: RoutingProblem, engine: EngineName = "auto") -> SolverEngine:
     if engine == "ortools":
         return OrToolsEngine()
+    if engine == "ortools-warm":
+        return OrToolsEngine(OrToolsSettings(warm_start_share=0.3))
     pyvrp_engine = PyVRPEngine()
     if engine == "pyvrp":
         if not pyvrp_engine.supports(problem):

@@ -62,3 +62,28 @@ def test_automatic_choice_sends_rich_constraints_to_ortools(line_problem):
     assert isinstance(choose_engine(line_problem(balance_workload=True)), OrToolsEngine)
     with pytest.raises(ValueError):
         choose_engine(line_problem(balance_workload=True), "pyvrp")
+
+
+def test_warm_start_from_pyvrp_keeps_every_rich_constraint(line_problem):
+    from smartdist_dispatch.planning.ortools_engine import OrToolsSettings
+
+    stops = [Stop(f"s{k}", k, (1,), (TimeWindow(0.0, 40.0), TimeWindow(150.0, 400.0)), 10.0) for k in range(1, 6)]
+    vehicles = [
+        Vehicle(f"v{k}", (3,), shift=TimeWindow(0.0, 600.0), breaks=(Break(TimeWindow(60.0, 120.0), 20.0),), max_trips=2)
+        for k in (1, 2)
+    ]
+    problem = line_problem(stops=stops, vehicles=vehicles, balance_workload=True)
+    plan = OrToolsEngine(OrToolsSettings(warm_start_share=0.4)).solve(problem, 0.6)
+    assert check_plan(problem, plan) == []
+    assert plan.unassigned == []
+
+
+def test_without_a_first_solution_in_time_a_greedy_feasible_plan_is_returned(line_problem, monkeypatch):
+    stops = [Stop(f"s{k}", k, (1,), (), 15.0) for k in range(1, 6)]
+    vehicles = [Vehicle("v1", (3,), shift=TimeWindow(0.0, 300.0), breaks=(Break(TimeWindow(40.0, 80.0), 30.0),)), Vehicle("v2", (3,))]
+    problem = line_problem(stops=stops, vehicles=vehicles)
+    monkeypatch.setattr(OrToolsEngine, "_solve_servable", lambda self, *args: [])
+    plan = OrToolsEngine().solve(problem, 0.2)
+    assert check_plan(problem, plan) == []
+    assert plan.unassigned == []
+    assert plan.vehicles_used == 2
