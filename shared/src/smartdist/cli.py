@@ -135,6 +135,40 @@ def tenant_create(name: str, owner_email: str | None, owner_password: str | None
     }, ensure_ascii=False))
 
 
+@main.group(help="Schema migrations for developers.")
+def db() -> None:
+    pass
+
+
+@db.command("revision", help="Autogenerate a migration of SERVICE's own tables into its package.")
+@click.argument("service")
+@click.option("-m", "--message", required=True)
+def db_revision(service: str, message: str) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from alembic import command
+
+    from smartdist.catalog import definition
+    from smartdist.migrate import alembic_config, service_versions, upgrade
+
+    d = definition(service)
+    if d.base is None:
+        raise click.ClickException(f"{service} declares no tables of its own")
+    label = d.package.removeprefix("smartdist_").removeprefix("smartdist.")
+    with tempfile.TemporaryDirectory() as tmp:
+        # Compare the models with a database migrated to the newest revision of every branch.
+        database = Database(f"sqlite:///{Path(tmp) / 'revision.db'}")
+        upgrade(database, d.package, d.base)
+        versions = service_versions(d.package)
+        cfg = alembic_config(database, [Path(__file__).parent / "migrations" / "versions", versions], [d.base])
+        script = command.revision(cfg, message=message, autogenerate=True, head=f"{label}@head",
+                                  version_path=str(versions))
+        database.dispose()
+    click.echo(json.dumps({"service": service, "revision": getattr(script, "revision", None),
+                           "path": getattr(script, "path", None)}))
+
+
 @main.group(help="Signing keys.")
 def keys() -> None:
     pass
