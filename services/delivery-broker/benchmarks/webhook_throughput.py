@@ -38,6 +38,11 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=3000)
     parser.add_argument("--duplicates", type=float, default=0.5, help="probability a webhook is sent again")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--database",
+        help="also store everything: a SQLAlchemy URL (e.g. sqlite:////tmp/b.db or postgresql://...) "
+        "— webhooks then go through ingest_status_updates with the orders in the database",
+    )
     args = parser.parse_args()
 
     clock = Clock()
@@ -78,6 +83,10 @@ def main() -> None:
     stream = [(platform, hook) for platform in platforms.values() for hook in platform.due_webhooks()]
     rng.shuffle(stream)
     expected = {key: [s for s in platform.orders[key[1]].script] for key, platform in owners.items()}
+
+    if args.database:
+        stored_run(args.database, owners, stream, expected)
+        return
 
     states: dict[tuple[str, str], DeliveryState] = {}
     announced: dict[tuple[str, str], list[str]] = {}
@@ -121,6 +130,72 @@ def main() -> None:
                 "lost_status_changes": lost,
                 "duplicated_status_changes": duplicated,
                 "wrong_final_status": wrong_final,
+            },
+            indent=2,
+        )
+    )
+
+
+def stored_run(url: str, owners: dict, stream: list, expected: dict) -> None:  # type: ignore[type-arg]
+    """The same stream through the database pipeline: lock order, dedupe on (order, event key)."""
+    from smartdist.bus.models import OutboxEvent
+    from smartdist.db import Database, PlatformBase
+    from smartdist.migrate import import_platform_models
+    from smartdist_delivery_broker.db import Base
+    from smartdist_delivery_broker.orders.models import DeliveryOrder, DeliveryStatusEvent
+    from smartdist_delivery_broker.orders.service import ingest_status_updates, new_order
+    from smartdist_delivery_broker.quotes.domain import ProviderQuote, QuoteSet
+    from sqlalchemy import func, select
+
+    database = Database(url)
+    import_platform_models()
+    PlatformBase.metadata.create_all(database.engine)
+    Base.metadata.create_all(database.engine)
+    with database.tenant_transaction("bench") as session:
+        for (provider, platform_ref), platform in owners.items():
+            trip = platform.orders[platform_ref].trip
+            quote_set = QuoteSet(trip.distance_m, 0, (), None, T0, None, trip=trip)
+            quote = ProviderQuote(provider, True, 150, {"base": 85, "distance": 65, "cod": 0})
+            order = new_order(
+                "bench",
+                quote_set,
+                quote,
+                reference=None,
+                goods_value=0,
+                pickup=trip.pickup,
+                dropoff=trip.dropoff,
+                now=T0,
+            )
+            order.platform_ref = platform_ref
+            session.add(order)
+    started = time.perf_counter()
+    for platform, hook in stream:
+        ingest_status_updates(database, platform.parse_webhook(hook.headers, hook.body))
+    elapsed = time.perf_counter() - started
+    with database.tenant_transaction("bench") as session:
+        events = session.scalar(select(func.count()).select_from(DeliveryStatusEvent))
+        completed = session.scalar(
+            select(func.count()).select_from(OutboxEvent).where(OutboxEvent.type.endswith("delivery.completed"))
+        )
+        delivered = session.scalar(
+            select(func.count()).select_from(DeliveryOrder).where(DeliveryOrder.status == "delivered")
+        )
+    should_deliver = sum(
+        1 for key, script in expected.items() if script[-1].raw_status in ("DELIVERED", "delivered", "COMPLETED")
+    )
+    print(
+        json.dumps(
+            {
+                "database": database.engine.url.render_as_string(),
+                "orders": len(owners),
+                "webhooks_delivered": len(stream),
+                "unique_webhooks": sum(len(s) for s in expected.values()),
+                "stored_status_events": events,
+                "seconds": round(elapsed, 3),
+                "webhooks_per_s": round(len(stream) / elapsed),
+                "delivered_orders": delivered,
+                "expected_delivered_orders": should_deliver,
+                "completed_events_published": completed,
             },
             indent=2,
         )

@@ -6,6 +6,8 @@ status event, the outbox event, the KPI record and the subsidy entry land togeth
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,13 +54,17 @@ def _place_doc(place: Place) -> dict[str, Any]:
 
 def delivery_state(session: Session, order: DeliveryOrder) -> DeliveryState:
     """Rebuild the lifecycle state of `order` from its stored events."""
-    events = list(
-        session.scalars(
-            select(DeliveryStatusEvent)
-            .where(DeliveryStatusEvent.order_id == order.id)
-            .order_by(DeliveryStatusEvent.received_at)
-        )
-    )
+    # Only the columns the lifecycle needs: the raw payloads can be large and are not read here.
+    events = session.execute(
+        select(
+            DeliveryStatusEvent.event_key,
+            DeliveryStatusEvent.outcome,
+            DeliveryStatusEvent.status,
+            DeliveryStatusEvent.occurred_at,
+            DeliveryStatusEvent.raw_status,
+            DeliveryStatusEvent.late,
+        ).where(DeliveryStatusEvent.order_id == order.id)
+    ).all()
     history = [StatusChange(DeliveryStatus.PENDING, None, order.created_at, "booked", BOOKED_KEY)]
     for e in events:
         if e.outcome in (Outcome.APPLIED, Outcome.BACKFILLED) and e.status is not None:
@@ -266,20 +272,51 @@ class UnknownDelivery(Exception):
     """A webhook for an order we do not (yet) hold; the platform will retry."""
 
 
+# (provider, platform_ref) -> (order id, tenant id). A platform reference never changes owner,
+# so remembering it saves a lookup transaction per webhook; bounded, oldest dropped first.
+_OWNERS: OrderedDict[tuple[int, str, str], tuple[str, str]] = OrderedDict()
+_OWNERS_MAX = 100_000
+_OWNERS_LOCK = threading.Lock()
+
+
+def _owner_of(database: Database, provider: str, platform_ref: str) -> tuple[str, str] | None:
+    key = (id(database), provider, platform_ref)
+    with _OWNERS_LOCK:
+        known = _OWNERS.get(key)
+    if known is not None:
+        return known
+    with database.system_session() as lookup:
+        found = lookup.execute(
+            select(DeliveryOrder.id, DeliveryOrder.tenant_id).where(
+                DeliveryOrder.provider == provider, DeliveryOrder.platform_ref == platform_ref
+            )
+        ).first()
+    if found is None:
+        return None
+    owner = (str(found.id), str(found.tenant_id))
+    with _OWNERS_LOCK:
+        _OWNERS[key] = owner
+        while len(_OWNERS) > _OWNERS_MAX:
+            _OWNERS.popitem(last=False)
+    return owner
+
+
 def ingest_status_updates(database: Database, updates: list[StatusUpdate]) -> dict[str, int]:
     """Apply webhook updates, each in its own tenant's transaction; returns outcome counts."""
     counts: dict[str, int] = {}
     for update in updates:
-        with database.system_session() as lookup:
-            found = lookup.execute(
-                select(DeliveryOrder.id, DeliveryOrder.tenant_id).where(
-                    DeliveryOrder.provider == update.provider, DeliveryOrder.platform_ref == update.platform_ref
-                )
-            ).first()
-        if found is None:
+        owner = _owner_of(database, update.provider, update.platform_ref)
+        if owner is None:
             raise UnknownDelivery(f"no {update.provider} delivery {update.platform_ref}")
-        with database.tenant_transaction(found.tenant_id) as session:
-            order = session.scalars(select(DeliveryOrder).where(DeliveryOrder.id == found.id).with_for_update()).one()
+        order_id, tenant_id = owner
+        with database.tenant_transaction(tenant_id) as session:
+            order = session.scalars(
+                select(DeliveryOrder).where(DeliveryOrder.id == order_id).with_for_update()
+            ).one_or_none()
+            if order is None:
+                with _OWNERS_LOCK:
+                    _OWNERS.pop((id(database), update.provider, update.platform_ref), None)
+                raise UnknownDelivery(f"no {update.provider} delivery {update.platform_ref}")
             result = record_status_update(session, order, update)
         counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
     return counts

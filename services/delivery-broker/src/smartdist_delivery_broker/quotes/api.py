@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -52,12 +53,20 @@ class QuotingContext:
         self.book = QuoteBook()
 
 
+_CONTEXT_LOCK = threading.Lock()
+
+
 def quoting_context(request: Request) -> QuotingContext:
+    """The app's one context; sync endpoints run in threads, so it is created under a lock
+    (two contexts would mean two sets of sandbox couriers, each unaware of the other's orders)."""
     state = request.app.state
     context = getattr(state, "delivery_quoting", None)
     if context is None:
-        context = QuotingContext()
-        state.delivery_quoting = context
+        with _CONTEXT_LOCK:
+            context = getattr(state, "delivery_quoting", None)
+            if context is None:
+                context = QuotingContext()
+                state.delivery_quoting = context
     return context
 
 

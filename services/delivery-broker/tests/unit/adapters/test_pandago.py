@@ -237,3 +237,8 @@ def test_callback_statuses_map_to_the_lifecycle() -> None:
 def test_pandago_cancellation_window_closes_when_a_courier_accepts() -> None:
     assert pandago.cancellation_refusal("WAITING_FOR_TRANSPORT") is None
     assert pandago.cancellation_refusal("COURIER_ACCEPTED_DELIVERY") is not None
+
+
+def test_callbacks_are_refused_when_no_signing_secret_was_agreed() -> None:
+    body = callback("DELIVERED")
+    assert not pandago.verify_callback_signature(body, pandago.callback_signature(body, "x"), None)
