@@ -17,7 +17,6 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -28,7 +27,7 @@ from smartdist.bus.backends import BusBackend, BusUnavailable, Message
 from smartdist.bus.envelope import CloudEvent, InvalidEvent, stream_for_type
 from smartdist.bus.metrics import EVENTS_CONSUMED
 from smartdist.bus.models import ProcessedEvent
-from smartdist.db import Database
+from smartdist.db import TENANT_KEY, Database
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,7 @@ class _Work:
     message: Message
     event: CloudEvent
     handler: Handler
+    tenant: str | None
 
 
 class Consumer:
@@ -63,7 +63,7 @@ class Consumer:
     A failing handler leaves its message pending; it comes back through :meth:`claim_stale`
     once idle for ``claim_idle_ms`` (here or in another consumer of the group), and after
     ``max_deliveries`` tries it goes to the dead letters. Up to ``transaction_batch`` messages
-    of one tenant commit together, each in its own savepoint. Events carrying a tenant are handled
+    commit together (see :meth:`handle_batch`). Events carrying a tenant are handled
     in a session scoped to that tenant (``tenant_scoped``), so a handler cannot touch another
     merchant's rows; events without one get a system session.
     """
@@ -135,7 +135,7 @@ class Consumer:
         return self.handle_batch([message])[0]
 
     def handle_batch(self, messages: Sequence[Message]) -> list[Outcome]:
-        """Handle messages, committing up to ``transaction_batch`` of one tenant together.
+        """Handle messages, committing up to ``transaction_batch`` of them together.
 
         One commit per batch instead of per message is what lets a consumer keep up on a disk
         where a commit costs ~10 ms. Batches are optimistic: if any handler (or the commit)
@@ -143,7 +143,8 @@ class Consumer:
         only the failing message is left for a retry. Does not acknowledge.
         """
         outcomes: list[Outcome | None] = [None] * len(messages)
-        work: dict[str | None, list[_Work]] = defaultdict(list)
+        # Tenant events and system events (no tenant) never share a transaction.
+        work: dict[bool, list[_Work]] = defaultdict(list)
         for index, message in enumerate(messages):
             try:
                 event = CloudEvent.from_json(message.payload)
@@ -161,27 +162,27 @@ class Consumer:
                 outcomes[index] = Outcome.DEAD
             else:
                 tenant = event.tenantid if self.tenant_scoped else None
-                work[tenant].append(_Work(index, message, event, handler))
-        for tenant, items in work.items():
+                work[tenant is not None].append(_Work(index, message, event, handler, tenant))
+        for items in work.values():
             for start in range(0, len(items), self.transaction_batch):
                 chunk = items[start : start + self.transaction_batch]
-                for item, result in zip(chunk, self._handle_chunk(tenant, chunk), strict=True):
+                for item, result in zip(chunk, self._handle_chunk(chunk), strict=True):
                     outcomes[item.index] = self._settle(item, result)
         settled = [outcome or Outcome.FAILED for outcome in outcomes]
         for outcome in settled:
             EVENTS_CONSUMED.labels(self.group, outcome.value).inc()
         return settled
 
-    def _handle_chunk(self, tenant: str | None, chunk: list[_Work]) -> list[Outcome | Exception]:
+    def _handle_chunk(self, chunk: list[_Work]) -> list[Outcome | Exception]:
         if len(chunk) > 1:
             try:
-                return list(self._handle_in_one_transaction(tenant, chunk))
+                return list(self._handle_in_one_transaction(chunk))
             except Exception:  # noqa: BLE001 - redo one by one to find the failing message
                 log.debug("consumer %s: batch of %d failed, redoing singly", self.group, len(chunk))
         results: list[Outcome | Exception] = []
         for item in chunk:
             try:
-                results.extend(self._handle_in_one_transaction(tenant, [item]))
+                results.extend(self._handle_in_one_transaction([item]))
             except IntegrityError as exc:
                 # Another consumer committed the same event while we ran it: ours rolled back.
                 results.append(Outcome.DUPLICATE if self._already_processed(item.event) else exc)
@@ -189,20 +190,25 @@ class Consumer:
                 results.append(exc)
         return results
 
-    def _transaction_for(self, tenant: str | None) -> AbstractContextManager[Session]:
-        if tenant:
-            return self.database.tenant_transaction(tenant)
-        return self.database.system_transaction()
+    def _handle_in_one_transaction(self, chunk: list[_Work]) -> list[Outcome]:
+        """All-or-nothing: every handler's writes and processed rows commit, or none do.
 
-    def _handle_in_one_transaction(self, tenant: str | None, chunk: list[_Work]) -> list[Outcome]:
-        """All-or-nothing: every handler's writes and processed rows commit, or none do."""
+        Tenant events of several tenants may share the transaction: before each handler the
+        session is switched to that event's tenant, and after it the handler's rows are flushed
+        (stamped and checked against that tenant) and dropped from the session, so the next
+        handler can reach another tenant's objects neither by query nor by identity map.
+        """
+        first = chunk[0].tenant
+        session = self.database.tenant_session(first) if first else self.database.system_session()
         results: list[Outcome] = []
-        with self._transaction_for(tenant) as session:
+        with session, session.begin():
             done = self._processed_among(session, [item.event.id for item in chunk])
             for item in chunk:
                 if item.event.id in done:
                     results.append(Outcome.DUPLICATE)
                     continue
+                if item.tenant:
+                    session.info[TENANT_KEY] = item.tenant
                 session.add(ProcessedEvent(consumer=self.group, event_id=item.event.id))
                 if len(chunk) == 1:
                     # Claim the event id before the handler runs: a second consumer handling the
@@ -210,6 +216,9 @@ class Consumer:
                     # write lock (SQLite) and then finds it taken.
                     session.flush()
                 item.handler(session, item.event)
+                if len(chunk) > 1:
+                    session.flush()
+                    session.expunge_all()
                 done.add(item.event.id)
                 results.append(Outcome.HANDLED)
         return results
