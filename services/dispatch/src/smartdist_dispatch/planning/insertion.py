@@ -8,7 +8,7 @@ ties broken by how little the later stops' ETAs move.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Sequence
 
 from smartdist_dispatch.planning.feasibility import RouteEvaluation, evaluate_route
 from smartdist_dispatch.planning.model import RELOAD, RoutingProblem, UnassignedReason
