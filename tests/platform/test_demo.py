@@ -122,3 +122,15 @@ def test_tenant_create_refuses_an_empty_name(data_dir: Path) -> None:
 
     result = CliRunner().invoke(main, ["tenant", "create", "--name", "  "])
     assert result.exit_code != 0 and "empty" in result.output
+
+
+def test_standalone_console_links_services_at_their_configured_urls(tmp_path: Path) -> None:
+    from smartdist.console import IDENTITY, create_console_app, standalone_links
+    from smartdist.runtime import ServiceRuntime
+
+    settings = PlatformSettings(data_dir=tmp_path, service_urls={"dispatch": "https://dispatch.shop.tw/"},
+                                run_background=False)
+    links = standalone_links(settings.service_urls)  # what `smartdist serve console` shows
+    with TestClient(create_console_app(ServiceRuntime(IDENTITY, settings), links)) as console:
+        page = console.get("/").text
+    assert 'href="https://dispatch.shop.tw/docs"' in page and 'href="/forecast/"' in page

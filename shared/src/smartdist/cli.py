@@ -62,9 +62,9 @@ def serve(service: str, host: str, port: int) -> None:
 
     runtime = _runtime(service)
     if runtime.name == "identity":
-        from smartdist.console import create_console_app
+        from smartdist.console import create_console_app, standalone_links
 
-        app = create_console_app(runtime, [])
+        app = create_console_app(runtime, standalone_links(runtime.settings.service_urls))
     else:
         app = create_service_app(runtime)
     uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)

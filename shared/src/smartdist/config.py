@@ -48,6 +48,11 @@ class PlatformSettings(BaseSettings):
     log_json: bool = True
     run_background: bool = Field(True, description="Start outbox relay and consumers with the app.")
     default_timezone: str = "Asia/Taipei"
+    service_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Public base URL of each service for the console's landing page when the "
+        "services run apart, as JSON: {\"dispatch\": \"https://dispatch.example\"}.",
+    )
 
     def resolved_data_dir(self) -> Path:
         path = self.data_dir.expanduser().resolve()

@@ -90,6 +90,14 @@ def _safe_next(target: str) -> str:
     return target
 
 
+def standalone_links(urls: dict[str, str]) -> list[ServiceLink]:
+    """Landing-page links when the services run apart: configured URLs, else ``/<name>`` behind one proxy."""
+    from smartdist.catalog import service_definitions
+
+    return [ServiceLink(d.name, d.title, d.title_zh, d.summary, urls.get(d.name, f"/{d.name}").rstrip("/"))
+            for d in service_definitions().values()]
+
+
 IDENTITY = ServiceDefinition(
     name="identity",
     package="smartdist.identity",
