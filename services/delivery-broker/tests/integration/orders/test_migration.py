@@ -6,14 +6,12 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-
 from smartdist.db import Database
 from smartdist.migrate import PLATFORM_MIGRATIONS, alembic_config, service_versions
 from smartdist_delivery_broker import orders
 from smartdist_delivery_broker.db import Base
 from smartdist_delivery_broker.orders import models as _order_models  # noqa: F401 - registers tables
 from smartdist_delivery_broker.subsidy import models as _subsidy_models  # noqa: F401 - registers tables
-
 
 OURS = {"delivery_order", "delivery_status_event", "subsidy_account", "subsidy_entry"}
 
