@@ -26,7 +26,7 @@ class QuoteRequest(BaseModel):
     pickup: Point
     dropoff: Point
     cod_amount: int = Field(
-        strict=True, ge=0, le=10_000_000, description="Cash to collect on delivery, integer TWD; 0 = prepaid."
+        strict=True, ge=0, le=1_000_000_000, description="Cash to collect on delivery, integer TWD; 0 = prepaid."
     )
     scheduled_at: AwareDatetime | None = Field(None, description="Pickup time (RFC 3339 with offset); none = now.")
     selection: Selection = Field(Selection.CHEAPEST, description="How `recommended` is chosen.")
