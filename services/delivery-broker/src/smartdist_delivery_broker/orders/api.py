@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from smartdist.auth.deps import require_roles
 from smartdist.auth.tokens import Principal
 from smartdist.pagination import paginate
@@ -23,6 +24,7 @@ from smartdist_delivery_broker.adapters.port import (
     PlatformUnavailable,
     WebhookSignatureInvalid,
 )
+from smartdist_delivery_broker.adapters.sandbox import CourierScenario, SandboxPlatform
 from smartdist_delivery_broker.orders.domain import cancellation_refusal
 from smartdist_delivery_broker.orders.models import DeliveryOrder
 from smartdist_delivery_broker.orders.schemas import BookingIn, CancelIn
@@ -282,3 +284,57 @@ def advance_sandbox_couriers(principal: Annotated[Principal, require_roles("owne
     if not quoting_context(request).registry.sandboxes():
         raise Conflict("The service talks to live platforms; there are no sandbox couriers.")
     return {"outcomes": deliver_due_sandbox_webhooks(request)}
+
+
+class SandboxBehaviourIn(BaseModel):
+    """What a sandbox platform should do from now on; fields left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quote_latency_s: float | None = Field(None, ge=0, le=60)
+    hang_quotes: bool | None = Field(None, description="Never answer quotes (the deadline must cut it off).")
+    quote_error: str | None = Field(None, max_length=200, description="Answer quotes with this 503; '' clears it.")
+    rate_limited: bool | None = None
+    scenario: CourierScenario | None = None
+    step_s: float | None = Field(None, gt=0, le=3600)
+    webhook_delay_s: float | None = Field(None, ge=0, le=3600)
+    duplicate_probability: float | None = Field(None, ge=0, lt=1)
+    reorder: bool | None = None
+
+
+def _behaviour_view(platform: SandboxPlatform) -> dict[str, Any]:
+    b = platform.behaviour
+    return {
+        "provider": platform.provider,
+        "quote_latency_s": b.quote_latency_s,
+        "hang_quotes": b.hang_quotes,
+        "quote_error": b.quote_error,
+        "rate_limited": b.rate_limited,
+        "scenario": b.scenario.value,
+        "step_s": b.step_s,
+        "webhook_delay_s": b.webhook_delay_s,
+        "duplicate_probability": b.duplicate_probability,
+        "reorder": b.reorder,
+    }
+
+
+@router.get("/sandbox/platforms")
+def list_sandbox_platforms(principal: Annotated[Principal, require_roles("owner")], request: Request) -> Any:
+    """How each simulated platform behaves (sandbox mode)."""
+    return {"items": [_behaviour_view(p) for p in quoting_context(request).registry.sandboxes()]}
+
+
+@router.put("/sandbox/platforms/{provider}")
+def set_sandbox_platform(
+    provider: str, body: SandboxBehaviourIn, principal: Annotated[Principal, require_roles("owner")], request: Request
+) -> Any:
+    """Make a simulated platform slow, hang, fail, rate-limit, or change its couriers (sandbox mode)."""
+    platform = next((p for p in quoting_context(request).registry.sandboxes() if p.provider == provider), None)
+    if platform is None:
+        raise NotFound(f"No sandbox platform {provider} (the service may talk to live platforms).")
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("quote_error") == "":
+        changes["quote_error"] = None
+    for name, value in changes.items():
+        setattr(platform.behaviour, name, value)
+    return _behaviour_view(platform)

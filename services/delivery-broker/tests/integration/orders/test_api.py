@@ -258,3 +258,24 @@ def test_booking_validates_its_body_as_422_problem(service: Any) -> None:
     response = client.post("/api/v1/deliveries", json={"quote_set_id": "x"}, headers=auth(runtime, "tenant-x"))
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_owner_can_make_a_sandbox_platform_hang_and_quotes_report_it(service: Any) -> None:
+    client, runtime, _ = service
+    owner = auth(runtime, "tenant-sbx")
+    changed = client.put("/api/v1/sandbox/platforms/lalamove", json={"hang_quotes": True}, headers=owner)
+    assert changed.status_code == 200 and changed.json()["hang_quotes"] is True
+    try:
+        body = quote(service, "tenant-sbx")
+        lalamove = next(q for q in body["quotes"] if q["provider"] == "lalamove")
+        assert lalamove["available"] is False and "did not answer" in lalamove["reason"]
+    finally:
+        client.put("/api/v1/sandbox/platforms/lalamove", json={"hang_quotes": False}, headers=owner)
+    clerk = auth(runtime, "tenant-sbx", ("clerk",))
+    assert (
+        client.put("/api/v1/sandbox/platforms/lalamove", json={"hang_quotes": True}, headers=clerk).status_code == 403
+    )
+    assert client.put("/api/v1/sandbox/platforms/nope", json={}, headers=owner).status_code == 404
+    assert client.put("/api/v1/sandbox/platforms/lalamove", json={"step_s": -1}, headers=owner).status_code == 422
+    listed = client.get("/api/v1/sandbox/platforms", headers=owner).json()["items"]
+    assert [p["provider"] for p in listed] == ["pandago", "uber_direct", "lalamove"]
