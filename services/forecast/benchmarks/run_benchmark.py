@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from smartdist_forecast.models import baselines
 from smartdist_forecast.models.global_lgbm import GlobalDemandModel
 from smartdist_forecast.models.metrics import coverage, wape
@@ -49,7 +48,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def import_and_train(csv_path: Path, holdout: int) -> tuple[DemandPanel, DemandPanel, dict[str, object], dict[str, float]]:
+def import_and_train(
+    csv_path: Path, holdout: int
+) -> tuple[DemandPanel, DemandPanel, dict[str, object], dict[str, float]]:
     """The timed part: import, build demand, train with back-test, forecast the holdout."""
     timings: dict[str, float] = {}
     cpu_started = time.process_time()
@@ -132,7 +133,14 @@ def replay_inventory(panel: DemandPanel) -> list[dict[str, object]]:
     lower, upper = outcome.artefact.band().apply(forecast)
     history = panel.demand[:, :start]
     results = []
-    for lead, review, pack, cover in [(2, 7, 1, 9), (2, 7, 1, 10), (2, 7, 1, 12), (2, 7, 6, 10), (1, 1, 1, 2), (1, 1, 1, 3)]:
+    for lead, review, pack, cover in [
+        (2, 7, 1, 9),
+        (2, 7, 1, 10),
+        (2, 7, 1, 12),
+        (2, 7, 6, 10),
+        (1, 1, 1, 2),
+        (1, 1, 1, 3),
+    ]:
         params = ReplenishmentParams(lead_time_days=lead, review_period_days=review, pack_size=pack, service_level=0.95)
         days = REPLAY_DAYS - params.protection_days + 1
         demand = panel.demand[:, start : start + days]
@@ -162,8 +170,10 @@ def generate_synthetic(path: Path, n_stores: int = 25, seed: int = SEED) -> int:
     template = by_store[stores[0]]
     qty = {s: by_store[s]["總銷量"].astype(np.int64).to_numpy() for s in stores}
     unit_price = (
-        template["總金額"].astype(np.int64) / template["總銷量"].astype(np.int64).clip(lower=1)
-    ).round().astype(np.int64)
+        (template["總金額"].astype(np.int64) / template["總銷量"].astype(np.int64).clip(lower=1))
+        .round()
+        .astype(np.int64)
+    )
     frames = []
     for k in range(n_stores):
         a, b = rng.choice(len(stores), 2, replace=False)
@@ -236,7 +246,8 @@ def print_report(report: dict[str, object]) -> None:
                 f"   replay L={case['lead_time_days']} R={case['review_period_days']} pack={case['pack_size']} "
                 f"rule=cover {case['cover_days']}d [{label} sl={c['service_level']}]: "
                 f"on-hand {c['recommended']['average_on_hand']:.1f} vs {c['simple_rule']['average_on_hand']:.1f} "
-                f"(cut {c['inventory_cut']:+.1%}), fill {c['recommended']['fill_rate']:.4f} vs {c['simple_rule']['fill_rate']:.4f}"
+                f"(cut {c['inventory_cut']:+.1%}), "
+                f"fill {c['recommended']['fill_rate']:.4f} vs {c['simple_rule']['fill_rate']:.4f}"
             )
 
 

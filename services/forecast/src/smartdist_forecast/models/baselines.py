@@ -29,7 +29,8 @@ def _history(panel: DemandPanel, series: int, max_days: int | None = None) -> np
     # A missing day inside the history is filled from the same weekday a week earlier, else 0.
     filled = pd.Series(values)
     filled = filled.fillna(filled.shift(WEEK)).fillna(filled.shift(-WEEK)).fillna(0.0)
-    return filled.to_numpy(dtype=float)
+    history: np.ndarray = filled.to_numpy(dtype=float)
+    return history
 
 
 def seasonal_naive(panel: DemandPanel, horizon: int) -> np.ndarray:
@@ -51,7 +52,8 @@ def _ets_weekly_one(history: np.ndarray, horizon: int) -> np.ndarray:
         fit = ExponentialSmoothing(
             history, trend=None, seasonal="add", seasonal_periods=WEEK, initialization_method="estimated"
         ).fit()
-        return np.maximum(np.asarray(fit.forecast(horizon)), 0.0)
+        forecast: np.ndarray = np.maximum(np.asarray(fit.forecast(horizon)), 0.0)
+        return forecast
 
 
 def ets_weekly(panel: DemandPanel, horizon: int, history_days: int = 365) -> np.ndarray:
@@ -69,20 +71,21 @@ def _mstl_ets_one(history: np.ndarray, horizon: int) -> np.ndarray:
         seasonal = np.asarray(parts.seasonal)
         weekly, yearly = seasonal[:, 0], seasonal[:, 1]
         adjusted = log_demand - weekly - yearly
-        level = ExponentialSmoothing(
-            adjusted, trend="add", damped_trend=True, initialization_method="estimated"
-        ).fit()
+        level = ExponentialSmoothing(adjusted, trend="add", damped_trend=True, initialization_method="estimated").fit()
         base = np.asarray(level.forecast(horizon))
     steps = np.arange(horizon)
     future_weekly = weekly[len(weekly) - WEEK + steps % WEEK]
     # The yearly component of a few noisy years is itself noisy: average the years we have and
     # smooth over a fortnight before projecting it.
     years = len(yearly) // YEAR_DAYS
-    profile = np.mean([yearly[len(yearly) - k * YEAR_DAYS : len(yearly) - (k - 1) * YEAR_DAYS] for k in range(1, years + 1)], axis=0)
+    profile = np.mean(
+        [yearly[len(yearly) - k * YEAR_DAYS : len(yearly) - (k - 1) * YEAR_DAYS] for k in range(1, years + 1)], axis=0
+    )
     smooth = pd.Series(np.concatenate([profile, profile, profile])).rolling(15, center=True).mean().to_numpy()
     profile = smooth[YEAR_DAYS : 2 * YEAR_DAYS]
     future_yearly = profile[steps % YEAR_DAYS]
-    return np.maximum(np.expm1(base + future_weekly + future_yearly), 0.0)
+    forecast: np.ndarray = np.maximum(np.expm1(base + future_weekly + future_yearly), 0.0)
+    return forecast
 
 
 def mstl_ets(panel: DemandPanel, horizon: int, history_days: int = 3 * YEAR_DAYS) -> np.ndarray:

@@ -39,7 +39,8 @@ def _signed_distance(dates: pd.DatetimeIndex, festival: str) -> np.ndarray:
     day_ns = 86_400 * 10**9
     diffs = (values[:, None] - occurrences[None, :]) // day_ns
     nearest = diffs[np.arange(len(values)), np.abs(diffs).argmin(axis=1)]
-    return np.clip(nearest, -FESTIVAL_WINDOW_DAYS, FESTIVAL_WINDOW_DAYS).astype(float)
+    clipped: np.ndarray = np.clip(nearest, -FESTIVAL_WINDOW_DAYS, FESTIVAL_WINDOW_DAYS).astype(float)
+    return clipped
 
 
 def taiwan_public_holidays(years: range) -> dict[pd.Timestamp, str]:

@@ -124,7 +124,7 @@ class GlobalDemandModel:
 
     def feature_importance(self) -> dict[str, float]:
         gains = self.booster.feature_importance(importance_type="gain")
-        return {name: float(g) for name, g in sorted(zip(self.feature_names, gains), key=lambda x: -x[1])}
+        return {name: float(g) for name, g in sorted(zip(self.feature_names, gains, strict=True), key=lambda x: -x[1])}
 
     def to_text(self) -> str:
         return self.booster.model_to_string()

@@ -15,7 +15,8 @@ BLOCK_DAYS = 28
 
 
 def _scaled(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
-    return (actual - forecast) / np.sqrt(np.maximum(forecast, 0.0) + 1.0)
+    scores: np.ndarray = (actual - forecast) / np.sqrt(np.maximum(forecast, 0.0) + 1.0)
+    return scores
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class ConformalBand:
         for start in range(0, horizon, BLOCK_DAYS):
             a = actual[:, start : start + BLOCK_DAYS]
             f = forecast[:, start : start + BLOCK_DAYS]
-            known = ~np.isnan(a)
+            known = ~np.isnan(a) & ~np.isnan(f)
             if known.sum() < 20:
                 break
             scores = _scaled(a[known], f[known])

@@ -1,4 +1,7 @@
-"""Accuracy measures used in back-tests: WAPE, MASE (weekly seasonal scale) and bias."""
+"""Accuracy measures used in back-tests: WAPE, MASE (weekly seasonal scale) and bias.
+
+A NaN actual (no sale row) or a NaN forecast (a model run on a subset of series) is left out.
+"""
 
 from __future__ import annotations
 
@@ -20,13 +23,13 @@ class Accuracy:
 
 
 def wape(actual: np.ndarray, forecast: np.ndarray) -> float:
-    known = ~np.isnan(actual)
+    known = ~np.isnan(actual) & ~np.isnan(forecast)
     total = np.abs(actual[known]).sum()
     return float(np.abs(actual[known] - forecast[known]).sum() / total) if total > 0 else float("nan")
 
 
 def bias(actual: np.ndarray, forecast: np.ndarray) -> float:
-    known = ~np.isnan(actual)
+    known = ~np.isnan(actual) & ~np.isnan(forecast)
     total = np.abs(actual[known]).sum()
     return float((forecast[known] - actual[known]).sum() / total) if total > 0 else float("nan")
 
@@ -41,7 +44,7 @@ def weekly_naive_scale(history: np.ndarray) -> np.ndarray:
 
 
 def mase(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> float:
-    known = ~np.isnan(actual)
+    known = ~np.isnan(actual) & ~np.isnan(forecast)
     errors = np.where(known, np.abs(actual - forecast), 0.0).sum(axis=1)
     counts = known.sum(axis=1)
     usable = (counts > 0) & (scale > 0) & ~np.isnan(scale)
@@ -51,7 +54,7 @@ def mase(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> float:
 
 
 def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
-    known = ~np.isnan(actual)
+    known = ~np.isnan(actual) & ~np.isnan(lower)
     inside = (actual[known] >= lower[known]) & (actual[known] <= upper[known])
     return float(inside.mean()) if inside.size else float("nan")
 
@@ -68,5 +71,5 @@ def accuracy(
         mase=mase(actual, forecast, scale),
         bias=bias(actual, forecast),
         coverage_80=None if lower is None or upper is None else coverage(actual, lower, upper),
-        n_points=int((~np.isnan(actual)).sum()),
+        n_points=int((~np.isnan(actual) & ~np.isnan(forecast)).sum()),
     )

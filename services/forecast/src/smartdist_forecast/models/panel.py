@@ -83,7 +83,8 @@ class DemandPanel:
 
 def _last_valid(matrix: np.ndarray) -> np.ndarray:
     frame = pd.DataFrame(matrix.T)
-    return frame.ffill().iloc[-1].to_numpy(dtype=float)
+    last: np.ndarray = frame.ffill().iloc[-1].to_numpy(dtype=float)
+    return last
 
 
 def build_panel(sales: pd.DataFrame) -> DemandPanel:

@@ -20,6 +20,7 @@ from smartdist_forecast.models.backtest import BacktestResult, rolling_origin_ba
 from smartdist_forecast.models.features import MIN_LAG
 from smartdist_forecast.models.global_lgbm import GlobalDemandModel, GlobalModelConfig, forecast_frame
 from smartdist_forecast.models.intervals import ConformalBand
+from smartdist_forecast.models.metrics import wape
 from smartdist_forecast.models.panel import DemandPanel
 
 GLOBAL_MODEL = "global_lightgbm"
@@ -35,6 +36,9 @@ class TrainingOptions:
     horizon_days: int = 28
     backtest_origins: int = 2
     baselines: tuple[str, ...] = ("seasonal_naive", "ets_weekly")
+    # Per-series baselines cost ~0.06 s a series and origin; past this many series they are
+    # back-tested on a fixed random subset (the global model is compared on the same subset).
+    baseline_series_cap: int = 100
     model: GlobalModelConfig = field(default_factory=GlobalModelConfig)
 
 
@@ -77,9 +81,41 @@ class TrainingOutcome:
     backtest: BacktestResult
 
 
-def _baseline(name: str) -> Callable[[DemandPanel, int], np.ndarray]:
+def _baseline(name: str, subset: np.ndarray | None) -> Callable[[DemandPanel, int], np.ndarray]:
     forecaster: Callable[[DemandPanel, int], np.ndarray] = getattr(baselines, name)
-    return forecaster
+    if subset is None:
+        return forecaster
+
+    def on_subset(panel: DemandPanel, horizon: int) -> np.ndarray:
+        out = np.full((panel.n_series, horizon), np.nan)
+        out[subset] = forecaster(_select(panel, subset), horizon)
+        return out
+
+    return on_subset
+
+
+def _select(panel: DemandPanel, rows: np.ndarray) -> DemandPanel:
+    return DemandPanel(
+        stores=panel.stores[rows],
+        skus=panel.skus[rows],
+        start=panel.start,
+        demand=panel.demand[rows],
+        price=None if panel.price is None else panel.price[rows],
+        categories=None if panel.categories is None else panel.categories[rows],
+        first_day=panel.first_day[rows],
+        last_day=panel.last_day[rows],
+    )
+
+
+def _selection_wape(backtest: BacktestResult, name: str, rows: np.ndarray | None) -> float:
+    """Back-test WAPE of ``name`` on the series every candidate was run on."""
+    actual, forecast = backtest.stacked(name)
+    if rows is not None:
+        mask = np.zeros(len(actual) // len(backtest.origins), dtype=bool)
+        mask[rows] = True
+        keep = np.tile(mask, len(backtest.origins))
+        actual, forecast = actual[keep], forecast[keep]
+    return wape(actual, forecast)
 
 
 def _global_forecaster(config: GlobalModelConfig) -> Callable[[DemandPanel, int], np.ndarray]:
@@ -107,8 +143,12 @@ def run_training(panel: DemandPanel, options: TrainingOptions, progress: Progres
         raise ValueError(f"horizon_days must be 1..{MAX_HORIZON_DAYS}")
     report = progress or (lambda _: None)
     report(0.02)
+    subset = None
+    if options.baselines and panel.n_series > options.baseline_series_cap:
+        rng = np.random.default_rng(panel.n_series)
+        subset = np.sort(rng.choice(panel.n_series, options.baseline_series_cap, replace=False))
     forecasters = {GLOBAL_MODEL: _global_forecaster(options.model)}
-    forecasters.update({name: _baseline(name) for name in options.baselines})
+    forecasters.update({name: _baseline(name, subset) for name in options.baselines})
     n_origins = options.backtest_origins
     backtest = rolling_origin_backtest(
         panel,
@@ -124,7 +164,7 @@ def run_training(panel: DemandPanel, options: TrainingOptions, progress: Progres
         bands[name] = ConformalBand.calibrate(actual, forecast)
         lo, hi = bands[name].apply(forecast)
         metrics[name] = backtest.accuracy(name, (lo, hi)).as_dict()
-    chosen = min(metrics, key=lambda name: float(metrics[name]["wape"]))  # type: ignore[arg-type]
+    chosen = min(metrics, key=lambda name: _selection_wape(backtest, name, subset))
     report(0.7)
     model_text = ""
     feature_names: list[str] = []
@@ -133,7 +173,7 @@ def run_training(panel: DemandPanel, options: TrainingOptions, progress: Progres
         matrix = _with_short_series_fallback(panel, model.forecast(panel, horizon), horizon)
         model_text, feature_names = model.to_text(), model.feature_names
     else:
-        matrix = forecasters[chosen](panel, horizon)
+        matrix = _baseline(chosen, None)(panel, horizon)
     report(0.95)
     lo, hi = bands[chosen].apply(matrix)
     rows = forecast_frame(panel, matrix)

@@ -59,7 +59,8 @@ class Recommendation:
 
 def daily_sigma_from_band(yhat_lo: np.ndarray, yhat_hi: np.ndarray) -> np.ndarray:
     """Standard deviation per day implied by an 80% band (normal approximation)."""
-    return np.maximum(np.asarray(yhat_hi) - np.asarray(yhat_lo), 0.0) / (2.0 * Z_80)
+    sigma: np.ndarray = np.maximum(np.asarray(yhat_hi) - np.asarray(yhat_lo), 0.0) / (2.0 * Z_80)
+    return sigma
 
 
 def round_up_to_pack(quantity: float, pack_size: int) -> int:

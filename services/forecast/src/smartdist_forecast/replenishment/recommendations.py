@@ -85,7 +85,8 @@ def forecast_csv(forecasts: pd.DataFrame) -> bytes:
     table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d")
     for column in ("yhat", "yhat_lo", "yhat_hi"):
         table[column] = table[column].round(2)
-    return table.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    text: str = table.to_csv(index=False, lineterminator="\n")
+    return text.encode("utf-8-sig")
 
 
 def table_xlsx(table: pd.DataFrame, sheet: str) -> bytes:

@@ -119,7 +119,8 @@ def recommended_levels(
     variance = variance_sums[:, days : days + n_days] - variance_sums[:, :n_days]
     z = NormalDist().inv_cdf(params.service_level)
     # Same formula as order_up_to_level, for every day at once.
-    return expected + z * np.sqrt(np.maximum(variance, 0.0))
+    levels: np.ndarray = expected + z * np.sqrt(np.maximum(variance, 0.0))
+    return levels
 
 
 def simple_rule_levels(history: np.ndarray, demand: np.ndarray, cover_days: float) -> np.ndarray:
@@ -133,7 +134,8 @@ def simple_rule_levels(history: np.ndarray, demand: np.ndarray, cover_days: floa
     n_days = demand.shape[1]
     # Day t of the period is column 28 + t; its average covers columns t .. t+27 (the 4 weeks before).
     averages = (cumulative[:, 28 : 28 + n_days] - cumulative[:, 0:n_days]) / 28.0
-    return cover_days * averages
+    levels: np.ndarray = cover_days * averages
+    return levels
 
 
 def compare_policies(
@@ -168,7 +170,24 @@ def lowest_service_level_matching(
     upper: np.ndarray,
     params: ReplenishmentParams,
     cover_days: float,
-    levels: tuple[float, ...] = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999),
+    levels: tuple[float, ...] = (
+        0.5,
+        0.6,
+        0.7,
+        0.75,
+        0.8,
+        0.85,
+        0.9,
+        0.925,
+        0.95,
+        0.96,
+        0.97,
+        0.98,
+        0.99,
+        0.995,
+        0.998,
+        0.999,
+    ),
 ) -> PolicyComparison:
     """The cheapest service-level target whose simulated fill rate is not worse than the rule's.
 

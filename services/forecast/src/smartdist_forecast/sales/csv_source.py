@@ -19,7 +19,7 @@ SNIFF_BYTES = 256 * 1024
 FALLBACK_ENCODINGS = ("cp950", "big5hkscs")
 
 
-class CsvUnreadable(ValueError):
+class CsvUnreadableError(ValueError):
     """The bytes are not a CSV we can read (neither UTF-8 nor Big5, or broken quoting)."""
 
 
@@ -47,7 +47,7 @@ def detect_encoding(sample: bytes) -> str:
         except UnicodeDecodeError:
             continue
         return encoding
-    raise CsvUnreadable("file is neither UTF-8 nor Big5 text")
+    raise CsvUnreadableError("file is neither UTF-8 nor Big5 text")
 
 
 def _seekable(source: BinaryIO) -> BinaryIO:
@@ -75,14 +75,14 @@ def open_csv(
     start = stream.tell()
     encoding = detect_encoding(stream.read(SNIFF_BYTES))
     stream.seek(start)
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     reader = csv.reader(text)
     try:
         header = next(reader)
     except StopIteration:
         header = []
     except UnicodeDecodeError as exc:
-        raise CsvUnreadable(f"cannot decode the header as {encoding}") from exc
+        raise CsvUnreadableError(f"cannot decode the header as {encoding}") from exc
     header = [name.strip().lstrip("\ufeff") for name in header]
 
     def chunks() -> Iterator[list[tuple[int, list[str]]]]:
@@ -100,9 +100,9 @@ def open_csv(
                     if on_bytes_read is not None:
                         on_bytes_read(stream.tell() - start)
         except UnicodeDecodeError as exc:
-            raise CsvUnreadable(f"data row {data_row + 1} is not valid {encoding} text") from exc
+            raise CsvUnreadableError(f"data row {data_row + 1} is not valid {encoding} text") from exc
         except csv.Error as exc:
-            raise CsvUnreadable(f"data row {data_row + 1}: {exc}") from exc
+            raise CsvUnreadableError(f"data row {data_row + 1}: {exc}") from exc
         if chunk:
             yield chunk
         if on_bytes_read is not None:

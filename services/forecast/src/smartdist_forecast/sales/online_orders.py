@@ -58,6 +58,20 @@ class OnlineImport:
         }
 
 
+class _ChunkErrors:
+    """Marks bad rows of one chunk and appends their errors to the import's list."""
+
+    def __init__(self, rows: np.ndarray, errors: list[RowError]) -> None:
+        self.rows = rows
+        self.bad = np.zeros(len(rows), dtype=bool)
+        self.errors = errors
+
+    def flag(self, mask: pd.Series, column: str, message: str) -> None:
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        self.bad[positions] = True
+        self.errors.extend(RowError(int(self.rows[p]), column, message) for p in positions)
+
+
 def _count(raw: pd.Series, column: str, optional: bool, flag: Callable[[pd.Series, str, str], None]) -> pd.Series:
     text = raw.str.strip()
     if optional:
@@ -85,17 +99,14 @@ def parse_online_orders_csv(source: BinaryIO, chunk_rows: int = 100_000) -> Onli
         if not rows:
             continue
         table = pd.DataFrame(fields_list, columns=list(ONLINE_HEADER), dtype=object).astype(str)
-        bad = np.zeros(len(rows), dtype=bool)
-        row_array = np.asarray(rows)
-
-        def flag(mask: pd.Series, column: str, message: str) -> None:
-            nonlocal bad
-            positions = np.flatnonzero(np.asarray(mask, dtype=bool))
-            bad[positions] = True
-            errors.extend(RowError(int(row_array[p]), column, message) for p in positions)
+        chunk_errors = _ChunkErrors(np.asarray(rows), errors)
+        flag = chunk_errors.flag
+        row_array = chunk_errors.rows
 
         raw_date = table["date"].str.strip().str.replace("/", "-", regex=False)
-        date = pd.to_datetime(raw_date.where(raw_date.str.match(r"^\d{4}-\d{1,2}-\d{1,2}$")), format="%Y-%m-%d", errors="coerce")
+        date = pd.to_datetime(
+            raw_date.where(raw_date.str.match(r"^\d{4}-\d{1,2}-\d{1,2}$")), format="%Y-%m-%d", errors="coerce"
+        )
         flag(date.isna(), "date", "date must be a real date like 2024-01-31")
         store = table["store"].str.strip()
         sku = table["sku"].str.strip()
@@ -106,7 +117,7 @@ def parse_online_orders_csv(source: BinaryIO, chunk_rows: int = 100_000) -> Onli
         qty = _count(table["qty"], "qty", False, flag)
         stockout = _count(table["stockout_qty"], "stockout_qty", True, flag)
         returned = _count(table["returned_qty"], "returned_qty", True, flag)
-        good = ~bad
+        good = ~chunk_errors.bad
         accepted.append(
             pd.DataFrame(
                 {

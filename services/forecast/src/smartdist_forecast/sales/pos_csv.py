@@ -14,7 +14,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from smartdist_forecast.sales.csv_source import CsvUnreadable, RowError, open_csv
+from smartdist_forecast.sales.csv_source import RowError, open_csv
 from smartdist_forecast.sales.text_checks import matches_among, mismatches, stripped
 
 POS_HEADER: tuple[str, ...] = (
@@ -142,7 +142,9 @@ def _validate_chunk(rows: list[int], columns: dict[str, list[str]]) -> tuple[pd.
 
     temperature = stripped(columns["天氣溫度"])
     temperature_shape_bad = mismatches(temperature, rf"|{_TEMPERATURE}")
-    halves = [t.partition("~") if ok else ("", "", "") for t, ok in zip(temperature, ~temperature_shape_bad)]
+    halves = [
+        t.partition("~") if ok else ("", "", "") for t, ok in zip(temperature, ~temperature_shape_bad, strict=True)
+    ]
     temp_low = pd.to_numeric(pd.Series([h[0] for h in halves], dtype=object), errors="coerce").to_numpy(dtype=float)
     temp_high = pd.to_numeric(pd.Series([h[2] for h in halves], dtype=object), errors="coerce").to_numpy(dtype=float)
     flag(temperature_shape_bad | (temp_low > temp_high), "天氣溫度", "天氣溫度 must be low~high in °C, like 15~24")
@@ -188,7 +190,9 @@ def _validate_chunk(rows: list[int], columns: dict[str, list[str]]) -> tuple[pd.
             "weather": kept(stripped(columns["天氣概況"])),
             "temp_low": temp_low[good],
             "temp_high": temp_high[good],
-            "week": pd.to_numeric(pd.Series(week_values, dtype=object).replace("", np.nan), errors="coerce").to_numpy(dtype=float),
+            "week": pd.to_numeric(pd.Series(week_values, dtype=object).replace("", np.nan), errors="coerce").to_numpy(
+                dtype=float
+            ),
         }
     )
     return parsed, errors
@@ -231,7 +235,7 @@ def parse_pos_csv(
     progress: Callable[[int], None] | None = None,
     max_errors: int = MAX_REPORTED_ERRORS,
 ) -> PosImport:
-    """Parse and validate a POS export. Raises PosHeaderError / CsvUnreadable for a whole-file problem."""
+    """Parse and validate a POS export. Raises PosHeaderError / CsvUnreadableError for a whole-file problem."""
     records = open_csv(source, chunk_rows=chunk_rows, on_bytes_read=progress)
     if tuple(records.header) != POS_HEADER:
         raise PosHeaderError(records.header)
@@ -247,7 +251,9 @@ def parse_pos_csv(
             else:
                 errors.append(_field_count_error(data_row, fields))
         if wide_rows:
-            columns = {name: list(values) for name, values in zip(POS_HEADER, zip(*wide_fields))}
+            columns = {
+                name: list(values) for name, values in zip(POS_HEADER, zip(*wide_fields, strict=True), strict=True)
+            }
             parsed, chunk_errors = _validate_chunk(wide_rows, columns)
             accepted.append(parsed)
             errors.extend(chunk_errors)

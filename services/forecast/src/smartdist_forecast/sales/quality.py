@@ -74,7 +74,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, length) of each run of True in a 1-d boolean array."""
     padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
-    return [(int(s), int(e - s)) for s, e in zip(edges[::2], edges[1::2])]
+    return [(int(s), int(e - s)) for s, e in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def _same_weekday_median(demand: np.ndarray, weeks: int = 4) -> np.ndarray:
@@ -92,7 +92,8 @@ def _same_weekday_median(demand: np.ndarray, weeks: int = 4) -> np.ndarray:
         shifted.append(layer)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(np.stack(shifted), axis=0)
+        median: np.ndarray = np.nanmedian(np.stack(shifted), axis=0)
+        return median
 
 
 def build_quality_report(
@@ -106,8 +107,18 @@ def build_quality_report(
     rejected_by_column = Counter(error.column or "(row)" for error in errors)
     negative_rows = sum(1 for error in errors if "negative" in error.message)
     if sales.empty:
-        return QualityReport(0, 0, 0, 0, None, None, 0, rejected_rows=len({e.row for e in errors}),
-                             rejected_by_column=dict(rejected_by_column), negative_rows=negative_rows)
+        return QualityReport(
+            0,
+            0,
+            0,
+            0,
+            None,
+            None,
+            0,
+            rejected_rows=len({e.row for e in errors}),
+            rejected_by_column=dict(rejected_by_column),
+            negative_rows=negative_rows,
+        )
     panel = build_panel(sales)
     gaps: list[SeriesGap] = []
     zero_runs: list[ZeroRun] = []
@@ -144,7 +155,9 @@ def build_quality_report(
         log_ratio = np.log1p(np.maximum(panel.demand, 0)) - np.log1p(np.maximum(typical, 0))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            mad = np.nanmedian(np.abs(log_ratio - np.nanmedian(log_ratio, axis=1, keepdims=True)), axis=1, keepdims=True)
+            mad = np.nanmedian(
+                np.abs(log_ratio - np.nanmedian(log_ratio, axis=1, keepdims=True)), axis=1, keepdims=True
+            )
         z = np.abs(log_ratio) / np.maximum(1.4826 * mad, 0.05)
     # A jump of a couple of units on a slow mover is noise, not an outlier.
     flagged = (z > OUTLIER_Z) & (np.abs(panel.demand - typical) >= 5)

@@ -1,5 +1,4 @@
 import pandas as pd
-
 from smartdist_forecast.models.calendar import calendar_features
 
 

@@ -1,5 +1,4 @@
 import numpy as np
-
 from smartdist_forecast.models.intervals import ConformalBand
 from smartdist_forecast.models.metrics import accuracy, bias, mase, wape, weekly_naive_scale
 

@@ -1,5 +1,4 @@
 import numpy as np
-
 from smartdist_forecast.models.global_lgbm import GlobalModelConfig
 from smartdist_forecast.models.training import GLOBAL_MODEL, ModelArtefact, TrainingOptions, run_training
 
@@ -25,9 +24,7 @@ def test_training_run_backtests_forecasts_with_band_and_reports_progress():
 
 def test_artefact_round_trips_through_json_and_restores_the_model():
     panel, _ = seasonal_panel(n_series=2, days=500)
-    outcome = run_training(
-        panel, TrainingOptions(horizon_days=7, baselines=(), model=GlobalModelConfig(rounds=30))
-    )
+    outcome = run_training(panel, TrainingOptions(horizon_days=7, baselines=(), model=GlobalModelConfig(rounds=30)))
     restored = ModelArtefact.from_json(outcome.artefact.to_json())
     assert restored.backtest == outcome.artefact.backtest
     model = restored.global_model()
@@ -44,3 +41,13 @@ def test_horizon_outside_1_to_90_days_is_refused():
             assert "horizon" in str(refused)
         else:
             raise AssertionError("accepted a horizon outside 1..90")
+
+
+def test_many_series_back_test_baselines_on_a_subset_and_still_choose_fairly():
+    panel, _ = seasonal_panel(n_series=4, days=500)
+    options = TrainingOptions(horizon_days=7, baseline_series_cap=2, model=GlobalModelConfig(rounds=30))
+    outcome = run_training(panel, options)
+    backtest = outcome.artefact.backtest
+    assert backtest["ets_weekly"]["n_points"] == backtest[GLOBAL_MODEL]["n_points"] // 2
+    assert outcome.forecasts["yhat"].notna().all()
+    assert len(outcome.forecasts) == 4 * 7

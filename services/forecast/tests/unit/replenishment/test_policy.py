@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from smartdist_forecast.replenishment.policy import (
     ReplenishmentParams,
     cover_days_level,
@@ -39,7 +38,9 @@ def test_wider_band_and_higher_service_level_hold_more_safety_stock():
 
 def test_enough_stock_on_hand_orders_nothing():
     yhat = np.full(5, 4.0)
-    recommendation = recommend_order(yhat, yhat - 1, yhat + 1, on_hand=100, on_order=0, params=ReplenishmentParams(1, 1))
+    recommendation = recommend_order(
+        yhat, yhat - 1, yhat + 1, on_hand=100, on_order=0, params=ReplenishmentParams(1, 1)
+    )
     assert recommendation.order_qty == 0
 
 

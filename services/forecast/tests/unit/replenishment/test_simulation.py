@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
 from smartdist_forecast.replenishment.simulation import (
     compare_policies,
@@ -54,8 +53,6 @@ def test_calibrated_policy_holds_less_stock_than_a_generous_cover_rule_at_no_wor
     history, demand, forecast, lower, upper = _poisson_world()
     params = ReplenishmentParams(lead_time_days=2, review_period_days=7, pack_size=1, service_level=0.95)
     days = demand.shape[1] - params.protection_days + 1
-    comparison = lowest_service_level_matching(
-        history, demand[:, :days], forecast, lower, upper, params, cover_days=10
-    )
+    comparison = lowest_service_level_matching(history, demand[:, :days], forecast, lower, upper, params, cover_days=10)
     assert comparison.fill_rate_not_worse
     assert comparison.inventory_cut > 0.05

@@ -2,8 +2,7 @@ import csv
 import io
 
 import pytest
-
-from smartdist_forecast.sales.csv_source import CsvUnreadable
+from smartdist_forecast.sales.csv_source import CsvUnreadableError
 from smartdist_forecast.sales.pos_csv import POS_HEADER, PosHeaderError, parse_pos_csv
 
 from ..forecast_data import DATA, as_stream, sample_lines
@@ -86,7 +85,7 @@ def test_crlf_line_ends_and_trailing_blank_line_are_fine():
 
 def test_bytes_that_are_neither_utf8_nor_big5_are_refused():
     garbage = ",".join(POS_HEADER).encode("utf-8") + b"\n\xff\xfe\xff\xfe\x80\x80\n"
-    with pytest.raises(CsvUnreadable):
+    with pytest.raises(CsvUnreadableError):
         parse_pos_csv(io.BytesIO(garbage))
 
 

@@ -1,6 +1,5 @@
 import numpy as np
 import pandas as pd
-
 from smartdist_forecast.sales.csv_source import RowError
 from smartdist_forecast.sales.quality import build_quality_report
 
@@ -19,7 +18,10 @@ def test_report_finds_gaps_zero_runs_outliers_and_unknown_master_data():
     spiky = _steady("B", "y")
     spiky.loc[40, "qty"] = 400
     sales = pd.concat([clean, gappy, zeros, spiky], ignore_index=True)
-    errors = [RowError(5, "總銷量", "總銷量 must not be negative (returns are not sales rows)"), RowError(9, "店號", "店號 (store number) is empty")]
+    errors = [
+        RowError(5, "總銷量", "總銷量 must not be negative (returns are not sales rows)"),
+        RowError(9, "店號", "店號 (store number) is empty"),
+    ]
     report = build_quality_report(sales, known_stores={"A"}, known_skus={"x", "y"}, import_errors=errors)
     assert report.series == 4 and report.rows == len(sales)
     assert [(g.store, g.sku, g.missing_days, g.longest_gap_days) for g in report.gaps] == [("A", "y", 3, 3)]
