@@ -13,7 +13,7 @@ from smartdist.auth.deps import require_roles
 from smartdist.auth.tokens import Principal
 from smartdist.pagination import paginate
 from smartdist.problems import Conflict, NotFound, Problem, Unauthorized
-from smartdist.web.deps import DbSession, IdempotencyDep, get_runtime
+from smartdist.web.deps import DbSession, IdempotencyDep, SystemDbSession, get_runtime
 from sqlalchemy import select
 
 from smartdist_delivery_broker.adapters.port import (
@@ -338,3 +338,25 @@ def set_sandbox_platform(
     for name, value in changes.items():
         setattr(platform.behaviour, name, value)
     return _behaviour_view(platform)
+
+
+@webhook_router.get("/track/{delivery_id}")
+def track_delivery(delivery_id: str, session: SystemDbSession, request: Request) -> Any:
+    """Public tracking for the consumer: status and milestones only, no names, phones or fees.
+
+    The delivery id carries 80 random bits, so the link itself is the credential (like the
+    platforms' own tracking links).
+    """
+    deliver_due_sandbox_webhooks(request)
+    order: DeliveryOrder | None = session.scalar(select(DeliveryOrder).where(DeliveryOrder.id == delivery_id))
+    if order is None:
+        raise NotFound("No such delivery.")
+    view = order_view(session, order)
+    return {
+        "no": order.no,
+        "status": order.status,
+        "provider": order.provider,
+        "platform_tracking_url": order.tracking_url,
+        "history": [{"status": h["status"], "at": h["at"]} for h in view["history"]],
+        "updated_at": view["updated_at"],
+    }

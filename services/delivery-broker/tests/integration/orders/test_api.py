@@ -279,3 +279,16 @@ def test_owner_can_make_a_sandbox_platform_hang_and_quotes_report_it(service: An
     assert client.put("/api/v1/sandbox/platforms/lalamove", json={"step_s": -1}, headers=owner).status_code == 422
     listed = client.get("/api/v1/sandbox/platforms", headers=owner).json()["items"]
     assert [p["provider"] for p in listed] == ["pandago", "uber_direct", "lalamove"]
+
+
+def test_consumer_tracking_link_shows_progress_without_personal_data(service: Any) -> None:
+    client, runtime, clock = service
+    delivery = book(service, "tenant-track", "lalamove").json()
+    clock.now += timedelta(minutes=1)
+    tracked = client.get(f"/api/v1/track/{delivery['id']}")  # no token: the link is the credential
+    assert tracked.status_code == 200
+    body = tracked.json()
+    assert body["no"] == delivery["no"] and body["history"][0]["status"] == "pending"
+    text = tracked.text
+    assert "Customer" not in text and "+886" not in text and "fee" not in text
+    assert client.get("/api/v1/track/0000000000000000000000000000dead").status_code == 404
