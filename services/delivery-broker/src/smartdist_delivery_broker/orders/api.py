@@ -27,7 +27,7 @@ from smartdist_delivery_broker.adapters.port import (
 from smartdist_delivery_broker.adapters.sandbox import CourierScenario, SandboxPlatform
 from smartdist_delivery_broker.orders.domain import cancellation_refusal
 from smartdist_delivery_broker.orders.models import DeliveryOrder
-from smartdist_delivery_broker.orders.schemas import BookingIn, CancelIn
+from smartdist_delivery_broker.orders.schemas import BookingIn, CancelIn, InstantBookingIn
 from smartdist_delivery_broker.orders.service import (
     UnknownDelivery,
     delivery_state,
@@ -39,8 +39,8 @@ from smartdist_delivery_broker.orders.service import (
     spend_subsidy_for,
     update_from_platform_answer,
 )
-from smartdist_delivery_broker.quotes.api import QuotingContext, quoting_context
-from smartdist_delivery_broker.quotes.domain import QuoteExpiredError, QuoteNotBookable, bookable_quote
+from smartdist_delivery_broker.quotes.api import QuotingContext, quote_set_body, quote_trip, quoting_context
+from smartdist_delivery_broker.quotes.domain import QuoteExpiredError, QuoteNotBookable, QuoteSet, bookable_quote
 from smartdist_delivery_broker.subsidy.domain import SubsidyCapExceeded
 
 router = APIRouter(tags=["deliveries"])
@@ -113,21 +113,17 @@ def deliver_due_sandbox_webhooks(request: Request) -> dict[str, int]:
     return counts
 
 
-@router.post("/deliveries", status_code=201)
-async def book_delivery(
-    body: BookingIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep, request: Request
-) -> Any:
-    """Book a delivery on one platform of a quote set (default: the recommended one)."""
-    if idem.replay is not None:
-        return idem.replay
-    context: QuotingContext = quoting_context(request)
-    tenant_id = str(principal.tenant_id)
-    quote_set = context.book.find(tenant_id, body.quote_set_id)
-    if quote_set is None or quote_set.trip is None:
-        raise NotFound(f"No quote set {body.quote_set_id}; ask POST /quotes again.")
-    provider = body.provider or quote_set.recommended
+async def _book_on_quote(
+    session: Any, context: QuotingContext, tenant_id: str, quote_set: QuoteSet, provider: str | None, body: Any
+) -> DeliveryOrder:
+    """Book `provider` (default: recommended) of `quote_set`; raises the Problems callers see."""
+    if quote_set.trip is None:
+        raise NotFound("That quote set cannot be booked; ask POST /quotes again.")
+    provider = provider or quote_set.recommended
     if provider is None:
-        raise PlatformCannotTakeJob("No platform can take this delivery.", quotes=[q.reason for q in quote_set.quotes])
+        raise PlatformCannotTakeJob(
+            "No platform can take this delivery.", reasons={q.provider: q.reason for q in quote_set.quotes}
+        )
     now = datetime.now(UTC)
     try:
         quote = bookable_quote(quote_set, provider, now)
@@ -140,32 +136,13 @@ async def book_delivery(
         raise PlatformCannotTakeJob(f"{provider} is not a platform of this service.")
 
     trip = quote_set.trip
-    pickup = Place(
-        trip.pickup.lat,
-        trip.pickup.lng,
-        trip.pickup.address,
-        body.pickup_contact.name,
-        body.pickup_contact.phone,
-        body.pickup_contact.notes,
-    )
-    dropoff = Place(
-        trip.dropoff.lat,
-        trip.dropoff.lng,
-        trip.dropoff.address,
-        body.dropoff_contact.name,
-        body.dropoff_contact.phone,
-        body.dropoff_contact.notes,
-    )
+    pc, dc = body.pickup_contact, body.dropoff_contact
+    pickup = Place(trip.pickup.lat, trip.pickup.lng, trip.pickup.address, pc.name, pc.phone, pc.notes)
+    dropoff = Place(trip.dropoff.lat, trip.dropoff.lng, trip.dropoff.address, dc.name, dc.phone, dc.notes)
     order = new_order(
-        tenant_id,
-        quote_set,
-        quote,
-        reference=body.reference,
-        goods_value=body.goods_value,
-        pickup=pickup,
-        dropoff=dropoff,
-        now=now,
-    )
+        tenant_id, quote_set, quote, reference=body.reference, goods_value=body.goods_value,
+        pickup=pickup, dropoff=dropoff, now=now,
+    )  # fmt: skip
     session.add(order)
     session.flush()
     if body.use_subsidy:
@@ -190,7 +167,39 @@ async def book_delivery(
     except PlatformError as exc:
         # Raising rolls the request back: no order and no subsidy spent.
         raise _platform_problem(exc) from exc
+    return order
+
+
+@router.post("/deliveries", status_code=201)
+async def book_delivery(
+    body: BookingIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep, request: Request
+) -> Any:
+    """Book a delivery on one platform of a quote set (default: the recommended one)."""
+    if idem.replay is not None:
+        return idem.replay
+    context: QuotingContext = quoting_context(request)
+    tenant_id = str(principal.tenant_id)
+    quote_set = context.book.find(tenant_id, body.quote_set_id)
+    if quote_set is None:
+        raise NotFound(f"No quote set {body.quote_set_id}; ask POST /quotes again.")
+    order = await _book_on_quote(session, context, tenant_id, quote_set, body.provider, body)
     return idem.save(201, order_view(session, order))
+
+
+@router.post("/deliveries/instant", status_code=201)
+async def book_instant_delivery(
+    body: InstantBookingIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep, request: Request
+) -> Any:
+    """Order intake in one call (e-shops, POS): quote every platform, book the recommended one."""
+    if idem.replay is not None:
+        return idem.replay
+    context: QuotingContext = quoting_context(request)
+    tenant_id = str(principal.tenant_id)
+    quote_set = await quote_trip(context, body, tenant_id)
+    order = await _book_on_quote(session, context, tenant_id, quote_set, None, body)
+    view = order_view(session, order)
+    view["quotes"] = quote_set_body(quote_set)["quotes"]
+    return idem.save(201, view)
 
 
 @router.get("/deliveries")

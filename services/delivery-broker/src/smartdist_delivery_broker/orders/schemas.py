@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from smartdist_delivery_broker.quotes.domain import Selection
+from smartdist_delivery_broker.quotes.schemas import Point
 
 
 class Contact(BaseModel):
@@ -30,3 +33,22 @@ class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field("MISTAKE_ERROR", max_length=60)
+
+
+class InstantBookingIn(BaseModel):
+    """Quote and book in one call: what an e-shop or POS sends when an order needs a courier."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pickup: Point
+    dropoff: Point
+    pickup_contact: Contact
+    dropoff_contact: Contact
+    cod_amount: int = Field(0, strict=True, ge=0, le=1_000_000_000, description="Cash to collect, TWD.")
+    goods_value: int = Field(0, strict=True, ge=0, le=10_000_000, description="Value of the goods, TWD.")
+    reference: str | None = Field(None, max_length=100, description="Your order number (e-shop / POS).")
+    description: str = Field("goods", max_length=200)
+    scheduled_at: AwareDatetime | None = None
+    selection: Selection = Selection.CHEAPEST
+    preferred_providers: list[str] = Field(default_factory=list, max_length=10)
+    use_subsidy: bool = True

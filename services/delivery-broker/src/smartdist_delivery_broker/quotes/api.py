@@ -102,10 +102,8 @@ def quote_set_body(quote_set: QuoteSet) -> dict[str, Any]:
     }
 
 
-@router.post("/quotes", response_model=QuoteResponse)
-async def create_quotes(body: QuoteRequest, principal: Quoter, request: Request) -> JSONResponse:
-    """Quote a trip on every platform at once; slow or failing platforms are reported unavailable."""
-    context = quoting_context(request)
+async def quote_trip(context: QuotingContext, body: QuoteRequest | Any, tenant_id: str) -> QuoteSet:
+    """Quote pickup → dropoff of `body` on every platform and remember the set for `tenant_id`."""
     settings = context.registry.settings
     pickup = Place(body.pickup.lat, body.pickup.lng, body.pickup.address or "")
     dropoff = Place(body.dropoff.lat, body.dropoff.lng, body.dropoff.address or "")
@@ -125,7 +123,14 @@ async def create_quotes(body: QuoteRequest, principal: Quoter, request: Request)
         selection=body.selection,
         preference=body.preferred_providers,
     )
-    context.book.remember(str(principal.tenant_id), quote_set, datetime.now(UTC))
+    context.book.remember(tenant_id, quote_set, datetime.now(UTC))
+    return quote_set
+
+
+@router.post("/quotes", response_model=QuoteResponse)
+async def create_quotes(body: QuoteRequest, principal: Quoter, request: Request) -> JSONResponse:
+    """Quote a trip on every platform at once; slow or failing platforms are reported unavailable."""
+    quote_set = await quote_trip(quoting_context(request), body, str(principal.tenant_id))
     return JSONResponse(quote_set_body(quote_set))
 
 

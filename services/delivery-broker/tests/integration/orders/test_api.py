@@ -292,3 +292,25 @@ def test_consumer_tracking_link_shows_progress_without_personal_data(service: An
     text = tracked.text
     assert "Customer" not in text and "+886" not in text and "fee" not in text
     assert client.get("/api/v1/track/0000000000000000000000000000dead").status_code == 404
+
+
+def test_eshop_order_is_quoted_and_booked_in_one_call(service: Any) -> None:
+    client, runtime, _ = service
+    headers = {**auth(runtime, "tenant-eshop", ("integrator",)), "Idempotency-Key": "shop-order-77"}
+    body = {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 2500, "reference": "SHOP-77", **CONTACTS}
+    first = client.post("/api/v1/deliveries/instant", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    delivery = first.json()
+    # COD 2500 is over Uber's cap; pandago (180) and Lalamove (150, no COD fee) can take it.
+    assert delivery["provider"] == "lalamove" and delivery["reference"] == "SHOP-77"
+    assert {q["provider"]: q["available"] for q in delivery["quotes"]}["uber_direct"] is False
+    again = client.post("/api/v1/deliveries/instant", json=body, headers=headers)
+    assert again.status_code == 201 and again.json()["id"] == delivery["id"]
+    far = {
+        **body,
+        "dropoff": {"lat": 24.15, "lng": 120.67},
+        "preferred_providers": ["pandago"],
+        "selection": "preference",
+    }
+    booked_far = client.post("/api/v1/deliveries/instant", json=far, headers=auth(runtime, "tenant-eshop"))
+    assert booked_far.status_code == 201 and booked_far.json()["provider"] == "lalamove"  # pandago: over 8 km
