@@ -35,14 +35,16 @@ from smartdist.bus.backends.embedded import EmbeddedBusBackend
 from smartdist.bus.backends.redis import RedisBusBackend
 from smartdist.bus.consumer import Consumer, Outcome
 from smartdist.bus.envelope import CloudEvent
-from smartdist.bus.models import create_bus_tables
+from smartdist.bus.models import OutboxEvent, create_bus_tables
 from smartdist.bus.outbox import publish
 from smartdist.bus.relay import OutboxRelay
 from smartdist.db import NAMING_CONVENTION, Database, TenantScoped
-from sqlalchemy import Integer, MetaData, String, create_engine, text
+from sqlalchemy import Integer, MetaData, String, create_engine, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 EVENT_TYPE = "smartdist.wms.outbound.shipped"
+# The latency run uses its own stream, so its consumer does not first wade through the stage run's.
+PIPELINE_EVENT_TYPE = "smartdist.dispatch.outbound.shipped"
 TENANTS = [f"tenant{n:02d}" for n in range(10)]
 
 
@@ -82,14 +84,16 @@ class TimedConsumer(Consumer):
         return outcomes
 
 
-def write_events(database: Database, count: int, per_transaction: int, start: int = 0) -> None:
+def write_events(
+    database: Database, count: int, per_transaction: int, start: int = 0, event_type: str = EVENT_TYPE
+) -> None:
     for first in range(start, start + count, per_transaction):
         tenant = TENANTS[(first // per_transaction) % len(TENANTS)]
         with database.tenant_transaction(tenant) as session:
             for number in range(first, min(first + per_transaction, start + count)):
                 publish(
                     session,
-                    type=EVENT_TYPE,
+                    type=event_type,
                     subject=f"OUT-{number:07d}",
                     data={"order_no": f"OUT-{number:07d}", "parcels": 1 + number % 3, "carrier": "tcat"},
                     tenant_id=tenant,
@@ -146,23 +150,28 @@ def measure_stages(database: Database, backend: BusBackend, events: int, per_tra
 
 
 def measure_pipeline(
-    database: Database, backend: BusBackend, events: int, rate: float, per_transaction: int, offset: int
+    database: Database,
+    backend: BusBackend,
+    events: int,
+    rate: float,
+    per_transaction: int,
+    offset: int,
+    relay_idle_sleep: float,
 ) -> dict[str, float]:
     stop = threading.Event()
     relay = OutboxRelay(database, backend, name="bench-pipeline")
-    # The group starts at the stream's beginning; only events written from now on count.
     consumer = TimedConsumer(
         backend,
         database,
         "bench-pipeline",
-        {EVENT_TYPE: note_shipment},
+        {PIPELINE_EVENT_TYPE: note_shipment},
         "c1",
         batch=200,
         block_ms=100,
         since=datetime.now(UTC),
     )
     consumer.ensure_groups()
-    relay_thread = threading.Thread(target=relay.run_forever, args=(stop, 0.005), daemon=True)
+    relay_thread = threading.Thread(target=relay.run_forever, args=(stop, relay_idle_sleep), daemon=True)
     consumer_thread = threading.Thread(target=consumer.run_forever, args=(stop,), daemon=True)
     relay_thread.start()
     consumer_thread.start()
@@ -174,7 +183,7 @@ def measure_pipeline(
         pause = due - time.perf_counter()
         if pause > 0:
             time.sleep(pause)
-        write_events(database, per_transaction, per_transaction, offset + written)
+        write_events(database, per_transaction, per_transaction, offset + written, PIPELINE_EVENT_TYPE)
         written += per_transaction
     deadline = time.monotonic() + 120
     while len(consumer.latencies) < events and time.monotonic() < deadline:
@@ -186,8 +195,19 @@ def measure_pipeline(
     latencies = consumer.latencies
     if len(latencies) < events:
         raise SystemExit(f"pipeline handled {len(latencies)} of {events} within the deadline")
+    # Where the time goes: commit -> on the bus (relay lag) is read back from the outbox.
+    with database.system_transaction() as session:
+        relay_lags = [
+            (published - created).total_seconds()
+            for created, published in session.execute(
+                select(OutboxEvent.created_at, OutboxEvent.published_at).where(OutboxEvent.created_at >= consumer.since)
+            )
+            if published is not None
+        ]
     return {
         "pipeline_events_per_s": len(latencies) / elapsed,
+        "relay_lag_p50_ms": percentile(relay_lags, 0.50) * 1000,
+        "relay_lag_p95_ms": percentile(relay_lags, 0.95) * 1000,
         "latency_p50_ms": percentile(latencies, 0.50) * 1000,
         "latency_p95_ms": percentile(latencies, 0.95) * 1000,
         "latency_p99_ms": percentile(latencies, 0.99) * 1000,
@@ -204,8 +224,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--per-transaction", type=int, default=10, help="events per writing transaction")
-    parser.add_argument("--pipeline-events", type=int, default=5_000, help="events for the latency run")
-    parser.add_argument("--rate", type=float, default=500.0, help="pipeline writer pace, events/s (0 = flat out)")
+    parser.add_argument(
+        "--pipeline-events", type=int, default=5_000, help="events for the latency run (capped at 30 s of writing)"
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="pipeline writer pace, events/s; default half the slowest stage's measured rate, so latency is "
+        "measured below saturation rather than as a growing queue (0 = flat out)",
+    )
+    parser.add_argument("--relay-idle-sleep", type=float, default=0.05, help="relay's pause between empty passes")
     args = parser.parse_args(argv)
 
     with ExitStack() as cleanup:
@@ -241,22 +270,26 @@ def main(argv: list[str] | None = None) -> int:
             cleanup.callback(backend.close)
 
         print(
-            f"bus benchmark: db={args.db} bus={args.bus} events={args.events} "
-            f"per_transaction={args.per_transaction} pipeline_events={args.pipeline_events} rate={args.rate}/s",
+            f"bus benchmark: db={args.db} bus={args.bus} events={args.events} per_transaction={args.per_transaction}",
             flush=True,
         )
         figures: dict[str, object] = {"db": args.db, "bus": args.bus, "events": args.events}
         stages = measure_stages(database, backend, args.events, args.per_transaction)
         for name, value in stages.items():
             print(f"  {name:34s} {value:10.0f}", flush=True)
+        slowest = min(stages["write_events_per_s"], stages["relay_events_per_s"], stages["consume_events_per_s"])
+        rate = slowest / 2 if args.rate is None else args.rate
+        pipeline_events = args.pipeline_events if rate <= 0 else min(args.pipeline_events, max(100, int(rate * 30)))
+        pipeline_events -= pipeline_events % args.per_transaction
+        print(f"  pipeline: {pipeline_events} events written at {rate:.0f}/s", flush=True)
         pipeline = measure_pipeline(
-            database, backend, args.pipeline_events, args.rate, args.per_transaction, args.events
+            database, backend, pipeline_events, rate, args.per_transaction, args.events, args.relay_idle_sleep
         )
         for name, value in pipeline.items():
             print(f"  {name:34s} {value:10.1f}", flush=True)
         figures.update(stages)
         figures.update(pipeline)
-        figures.update({"pipeline_events": args.pipeline_events, "rate": args.rate})
+        figures.update({"pipeline_events": pipeline_events, "rate": rate})
         print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in figures.items()}))
     return 0
 

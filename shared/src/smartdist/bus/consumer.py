@@ -193,34 +193,39 @@ class Consumer:
     def _handle_in_one_transaction(self, chunk: list[_Work]) -> list[Outcome]:
         """All-or-nothing: every handler's writes and processed rows commit, or none do.
 
-        Tenant events of several tenants may share the transaction: before each handler the
-        session is switched to that event's tenant, and after it the handler's rows are flushed
-        (stamped and checked against that tenant) and dropped from the session, so the next
-        handler can reach another tenant's objects neither by query nor by identity map.
+        Tenant events of several tenants may share the transaction: where the tenant changes,
+        the rows written so far are flushed (stamped and checked as their tenant's) and dropped
+        from the session, and the session is switched to the next tenant, so no handler can
+        reach another tenant's objects, by query or by identity map.
         """
         first = chunk[0].tenant
         session = self.database.tenant_session(first) if first else self.database.system_session()
         results: list[Outcome] = []
+        processed: list[ProcessedEvent] = []
         with session, session.begin():
             done = self._processed_among(session, [item.event.id for item in chunk])
+            current_tenant = first
             for item in chunk:
                 if item.event.id in done:
                     results.append(Outcome.DUPLICATE)
                     continue
-                if item.tenant:
-                    session.info[TENANT_KEY] = item.tenant
-                session.add(ProcessedEvent(consumer=self.group, event_id=item.event.id))
+                if item.tenant != current_tenant:
+                    session.flush()  # the previous tenant's rows, stamped and checked as that tenant
+                    session.expunge_all()
+                    session.info[TENANT_KEY] = current_tenant = item.tenant
                 if len(chunk) == 1:
                     # Claim the event id before the handler runs: a second consumer handling the
                     # same event at the same moment waits on this row (PostgreSQL) or on the
                     # write lock (SQLite) and then finds it taken.
+                    session.add(ProcessedEvent(consumer=self.group, event_id=item.event.id))
                     session.flush()
+                else:
+                    processed.append(ProcessedEvent(consumer=self.group, event_id=item.event.id))
                 item.handler(session, item.event)
-                if len(chunk) > 1:
-                    session.flush()
-                    session.expunge_all()
                 done.add(item.event.id)
                 results.append(Outcome.HANDLED)
+            # Processed-event rows are no tenant's data: one multi-row insert for the batch.
+            session.add_all(processed)
         return results
 
     def _already_processed(self, event: CloudEvent) -> bool:

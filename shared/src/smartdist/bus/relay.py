@@ -20,6 +20,7 @@ from smartdist.bus.backends import BusBackend
 from smartdist.bus.envelope import stream_for_type
 from smartdist.bus.metrics import EVENTS_RELAYED, RELAY_FAILURES
 from smartdist.bus.models import OutboxEvent, ProcessedEvent
+from smartdist.bus.outbox import relay_wakeup
 from smartdist.db import Database, utcnow
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class OutboxRelay:
         self.name = name
         # Why the last pass stopped early (bus down); None when it went through.
         self.last_error: str | None = None
+        self._wakeup = relay_wakeup(database.engine)
 
     def run_once(self, batch: int = 500) -> int:
         """Publish up to ``batch`` unpublished events in outbox order; returns how many went out."""
@@ -106,10 +108,15 @@ class OutboxRelay:
         max_backoff: float = 30.0,
         purge_every_s: float = 3600.0,
     ) -> None:
-        """Relay until ``stop`` is set; backs off exponentially while the bus or database is down."""
+        """Relay until ``stop`` is set; backs off exponentially while the bus or database is down.
+
+        Between passes it waits for a commit of this process that wrote events, or at most
+        ``idle_sleep`` (writes of other processes, and noticing ``stop``).
+        """
         backoff = idle_sleep
         next_purge = time.monotonic() + purge_every_s
         while not stop.is_set():
+            self._wakeup.clear()  # before the pass: a commit during it triggers the next one
             try:
                 published = self.run_once(batch)
             except Exception as exc:  # noqa: BLE001 - the database itself is unreachable
@@ -129,7 +136,15 @@ class OutboxRelay:
                 except Exception:  # noqa: BLE001 - purging can wait for the next hour
                     log.exception("outbox relay %s: purge failed", self.name)
             if published < batch:
-                stop.wait(idle_sleep)
+                self._idle(stop, idle_sleep)
+
+    def _idle(self, stop: threading.Event, seconds: float) -> None:
+        """Wait for a commit that wrote events, ``seconds`` at most, noticing ``stop`` within 0.25 s."""
+        deadline = time.monotonic() + seconds
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._wakeup.wait(min(remaining, 0.25)):
+                return
 
 
 def run_relays(relays: Sequence[OutboxRelay], stop: threading.Event, idle_sleep: float = 0.1) -> list[threading.Thread]:

@@ -220,3 +220,25 @@ def test_pending_count_shows_events_waiting_for_the_bus(
     assert relay.pending_count() == 2
     relay.run_once()
     assert relay.pending_count() == 0
+
+
+@SQLITE_ONLY
+def test_relay_sends_an_event_as_soon_as_its_transaction_commits(
+    bus_database: Database, backend: BusBackend, publish_scan
+) -> None:
+    stop = threading.Event()
+    relay = OutboxRelay(bus_database, backend)
+    # A poll this slow would miss the deadline below: only the commit's wake-up can make it.
+    thread = threading.Thread(target=relay.run_forever, args=(stop, 5.0))
+    thread.start()
+    try:
+        time.sleep(0.2)  # the relay is now waiting
+        publish_scan("P-1")
+        committed = time.monotonic()
+        deadline = committed + 2.0
+        while relay.pending_count() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert relay.pending_count() == 0
+    finally:
+        stop.set()
+        thread.join(10)
