@@ -74,6 +74,10 @@ class BrokerPlatformSettings(BaseSettings):
     lalamove_api_secret: str | None = None
     lalamove_market: str = "TW"
     lalamove_api_host: str = "https://rest.lalamove.com"
+    lalamove_webhook_path: str = Field(
+        lalamove.LalamoveCredentials("", "").webhook_path,
+        description="The path Lalamove posts to; it is part of the webhook signature.",
+    )
 
     def sandbox_behaviour(self, provider: str) -> SandboxBehaviour:
         return SandboxBehaviour(
@@ -166,6 +170,7 @@ def live_platforms(settings: BrokerPlatformSettings, client: httpx.AsyncClient) 
                 s.lalamove_api_secret or "",
                 market=s.lalamove_market,
                 api_host=s.lalamove_api_host,
+                webhook_path=s.lalamove_webhook_path,
             ),
             client,
         )

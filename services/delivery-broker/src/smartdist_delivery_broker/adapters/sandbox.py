@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import json
 import random
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -200,6 +201,7 @@ class SandboxPlatform:
         self.quotes: dict[str, dict[str, Any]] = {}
         self._by_reference: dict[str, str] = {}
         self._rng = random.Random(self.behaviour.seed)
+        self._emit_lock = threading.Lock()
         self._lalamove_creds = lalamove.LalamoveCredentials(
             secrets.lalamove_api_key, secrets.lalamove_api_secret, webhook_path=secrets.lalamove_webhook_path
         )
@@ -436,10 +438,13 @@ class SandboxPlatform:
     def due_webhooks(self, now: datetime | None = None) -> list[WebhookDelivery]:
         """Webhooks for every script step reached by `now` and not yet sent, with the behaviour's
         delay, duplicates and reordering applied. Each step is emitted (at least) once."""
-        now = now or self.clock()
+        with self._emit_lock:  # pages and the webhook pump may ask at once
+            return self._due_webhooks(now or self.clock())
+
+    def _due_webhooks(self, now: datetime) -> list[WebhookDelivery]:
         b = self.behaviour
         out: list[WebhookDelivery] = []
-        for order in self.orders.values():
+        for order in list(self.orders.values()):
             elapsed = (now - order.created_at).total_seconds()
             while order.emitted < len(order.script) and order.script[order.emitted].offset_s <= elapsed:
                 step = order.script[order.emitted]
