@@ -22,7 +22,7 @@ from smartdist_delivery_broker.orders.service import SERVICE, delivery_number
 from smartdist_delivery_broker.pricing import DEFAULT_RULES, BrokerRules, quote_fee, trip_distance_m
 from smartdist_delivery_broker.subsidy.service import charge_subsidy
 
-DEMO_BASELINES: dict[str, float] = {"monthly_revenue_before_twd": 180_000}
+DEMO_BASELINES: dict[str, float] = {"monthly_revenue_before_twd": 105_000}
 STORE = Place(25.0418, 121.5436, "台北市大安區忠孝東路四段 100 號", "示範商店", "+886227001234")
 PATH = [("assigned", 6), ("picked_up", 14), ("delivered", 31)]  # minutes after booking
 
