@@ -51,11 +51,19 @@ def bus_cli(
         relays = [OutboxRelay(db, backend, name=name) for name, db in get_databases().items()]
         try:
             if once:
+                failed = False
                 for one in relays:
-                    total = 0
-                    while (published := one.run_once(batch)) > 0:
-                        total += published
-                    click.echo(json.dumps({"service": one.name, "published": total, "error": one.last_error}))
+                    total, error = 0, None
+                    try:
+                        while (published := one.run_once(batch)) > 0:
+                            total += published
+                        error = one.last_error
+                    except Exception as exc:  # noqa: BLE001 - e.g. a database not migrated yet
+                        error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+                    failed = failed or error is not None
+                    click.echo(json.dumps({"service": one.name, "published": total, "error": error}))
+                if failed:
+                    raise SystemExit(1)
                 return
             stop = threading.Event()
 

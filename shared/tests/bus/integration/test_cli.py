@@ -75,3 +75,20 @@ def test_replay_of_unknown_dead_letter_fails_with_a_message(
 def test_replay_needs_an_id_or_all(bus_database: Database, make_bus: Callable[[], BusBackend]) -> None:
     result = CliRunner().invoke(bus_cli(lambda: {"wms": bus_database}, make_bus), ["dead", "replay"])
     assert result.exit_code == 2
+
+
+@SQLITE_ONLY
+def test_relay_once_reports_a_database_it_cannot_read_and_fails(
+    bus_database: Database, make_bus: Callable[[], BusBackend], publish_scan
+) -> None:
+    publish_scan("P-1")
+    unmigrated = Database(f"sqlite:///{bus_database.url.removeprefix('sqlite:///')}.other")
+    cli = bus_cli(lambda: {"wms": bus_database, "forecast": unmigrated}, make_bus)
+    result = CliRunner().invoke(cli, ["relay", "--once"])
+    unmigrated.dispose()
+
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert lines[0] == {"service": "wms", "published": 1, "error": None}
+    assert lines[1]["service"] == "forecast"
+    assert "outbox_event" in lines[1]["error"]
