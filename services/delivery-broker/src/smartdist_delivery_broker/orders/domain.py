@@ -159,10 +159,6 @@ def apply_status_update(state: DeliveryState, update: StatusUpdate) -> ApplyResu
     return ApplyResult(Outcome.STALE, seen)
 
 
-class CancellationNotAllowed(Exception):
-    """The order can no longer be cancelled; the message says why."""
-
-
 def cancellation_refusal(
     state: DeliveryState,
     platform_refusal: str | None,
