@@ -86,7 +86,12 @@ class PyVRPEngine:
             deadline = started + time_limit_s - 0.05 - 0.15 * len(stops) / 1000
             best = None
             with progress_by_clock(progress, time_limit_s):
-                if problem.objective == "vehicles_then_distance" and len(vehicle_pools) == 1:
+                # Removing vehicles needs every stop required: it must not force optional ones in.
+                if (
+                    problem.objective == "vehicles_then_distance"
+                    and len(vehicle_pools) == 1
+                    and all(s.required for s in stops)
+                ):
                     best = self._fewest_vehicles(data, deadline)
                 if best is None:
                     best = pyvrp.solve(data, started_clock(deadline), seed=self.seed, collect_stats=False).best
@@ -119,8 +124,9 @@ class PyVRPEngine:
         fleet_deadline = time.perf_counter() + (deadline - time.perf_counter()) * self.fleet_share
         best: tuple[pyvrp.ProblemData, pyvrp.Solution] | None = None
         count = fleet.num_available
+        trips = 1 if not fleet.reload_depots else min(fleet.max_reloads + 1, len(clients))
         lower_bound = max(
-            int(np.ceil(sum(c.delivery[k] for c in data.clients()) / max(1, fleet.capacity[k])))
+            int(np.ceil(sum(c.delivery[k] for c in data.clients()) / max(1, fleet.capacity[k] * trips)))
             for k in range(data.num_load_dimensions)
         )
         initial: pyvrp.Solution | None = None

@@ -130,3 +130,24 @@ def test_fixed_cost_steers_work_to_the_cheaper_vehicle(engine, line_problem):
     plan = engine.solve(problem, 0.3)
     assert check_plan(problem, plan) == []
     assert [r.vehicle_id for r in plan.routes] == ["own"]
+
+
+@pytest.mark.parametrize("engine", ENGINES, ids=lambda e: e.name)
+def test_vehicles_first_still_drops_an_optional_stop_not_worth_a_vehicle(engine, line_problem):
+    stops = [Stop("near", 1, (8,), (), 0.0), Stop("far", 5, (8,), (), 0.0, penalty=5)]
+    vehicles = [Vehicle("v1", (10,)), Vehicle("v2", (10,))]
+    problem = line_problem(stops=stops, vehicles=vehicles, objective="vehicles_then_distance")
+    plan = engine.solve(problem, 0.3)
+    assert check_plan(problem, plan) == []
+    assert reasons(plan) == {"far": UnassignedReason.NOT_WORTH_SERVING}
+    assert plan.vehicles_used == 1
+
+
+def test_vehicles_first_counts_reloads_when_removing_vehicles(line_problem):
+    stops = [Stop(f"s{k}", k, (6,), (), 0.0) for k in range(1, 5)]
+    vehicles = [Vehicle(f"v{k}", (10,), max_trips=4) for k in range(3)]
+    problem = line_problem(stops=stops, vehicles=vehicles, objective="vehicles_then_distance")
+    plan = PyVRPEngine().solve(problem, 0.5)
+    assert check_plan(problem, plan) == []
+    assert plan.unassigned == []
+    assert plan.vehicles_used == 1
