@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
+
 from smartdist_delivery_broker.db import Base
 from smartdist_delivery_broker.kpi import KPI
+from smartdist_delivery_broker.orders import api as orders_api
+from smartdist_delivery_broker.orders import models as _order_models  # noqa: F401 - tables on Base
+from smartdist_delivery_broker.orders.demo import seed_demo
+from smartdist_delivery_broker.quotes import api as quotes_api
+from smartdist_delivery_broker.subsidy import api as subsidy_api
+from smartdist_delivery_broker.subsidy import models as _subsidy_models  # noqa: F401 - tables on Base
 
 DEFINITION = ServiceDefinition(
     name="delivery-broker",
     package="smartdist_delivery_broker",
     title="Delivery broker",
     title_zh="跨平台配送",
-    summary="One back office over foodpanda pandago, Uber Direct, Lalamove and the merchant's own fleet, with the subsidy ledger.",
+    summary=(
+        "One back office over foodpanda pandago, Uber Direct, Lalamove and the merchant's own fleet, "
+        "with the subsidy ledger."
+    ),
     base=Base,
+    routers=[quotes_api.router, orders_api.router, orders_api.webhook_router, subsidy_api.router],
     kpi=KPI,
+    seed_demo=seed_demo,
 )
 
 

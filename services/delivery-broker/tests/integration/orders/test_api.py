@@ -1,27 +1,19 @@
 """Deliveries over HTTP: book on a quote, sandbox couriers, webhooks once, cancel windows, subsidy."""
 
-import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 from smartdist.auth.tokens import TokenSigner
 from smartdist.config import PlatformSettings
-from smartdist.migrate import PLATFORM_MIGRATIONS, alembic_config, service_versions
 from smartdist.runtime import ServiceRuntime
 from smartdist.web.app import create_service_app
-from smartdist_delivery_broker import orders
 from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION
-from smartdist_delivery_broker.db import Base
-from smartdist_delivery_broker.orders import api as orders_api
 from smartdist_delivery_broker.quotes import api as quotes_api
-from smartdist_delivery_broker.subsidy import api as subsidy_api
 from smartdist_delivery_broker.subsidy.models import SubsidyAccountRow
 from sqlalchemy import select
 
@@ -44,17 +36,7 @@ class Clock:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, ServiceRuntime, Clock]]:
     data_dir: Path = tmp_path_factory.mktemp("broker-orders")
-    definition = replace(
-        DEFINITION,
-        routers=[
-            *DEFINITION.routers,
-            quotes_api.router,
-            orders_api.router,
-            orders_api.webhook_router,
-            subsidy_api.router,
-        ],
-    )
-    runtime = ServiceRuntime(definition, PlatformSettings(data_dir=data_dir, run_background=False, log_json=False))
+    runtime = ServiceRuntime(DEFINITION, PlatformSettings(data_dir=data_dir, run_background=False, log_json=False))
     app = create_service_app(runtime)
     settings = BrokerPlatformSettings(sandbox_quote_latency_s=0, quote_deadline_s=1.0)
     registry = PlatformRegistry(settings)
@@ -63,16 +45,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClie
         sandbox.clock = clock
     app.state.delivery_quoting = quotes_api.QuotingContext(registry)
     with TestClient(app) as client:
-        # The orders/subsidy migration lives beside the models until the lead moves it.
-        versions = data_dir / "broker_versions"
-        versions.mkdir()
-        shutil.copy(Path(orders.__file__).parent / "migration_0002_orders_subsidy.py", versions)
-        cfg = alembic_config(
-            runtime.database,
-            [PLATFORM_MIGRATIONS / "versions", service_versions("smartdist_delivery_broker"), versions],
-            [Base],
-        )
-        command.upgrade(cfg, "heads")
         yield client, runtime, clock
 
 

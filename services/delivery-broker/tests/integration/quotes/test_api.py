@@ -2,7 +2,6 @@
 
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ MAIN_STATION = {"lat": 25.0478, "lng": 121.5170}
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, ServiceRuntime]]:
     data_dir: Path = tmp_path_factory.mktemp("broker")
-    definition = replace(DEFINITION, routers=[*DEFINITION.routers, quotes_api.router])
+    definition = DEFINITION
     runtime = ServiceRuntime(definition, PlatformSettings(data_dir=data_dir, run_background=False, log_json=False))
     app = create_service_app(runtime)
     settings = BrokerPlatformSettings(

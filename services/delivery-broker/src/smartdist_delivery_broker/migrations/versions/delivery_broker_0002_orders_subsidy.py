@@ -1,8 +1,5 @@
 """delivery-broker: delivery orders, their status events, and the subsidy ledger.
 
-For the lead: move this file to ``migrations/versions/delivery_broker_0002_orders_subsidy.py``
-(the helper brief kept migrations/ out of the helper's folders). Tests load it from here.
-
 Revision ID: delivery_broker_0002
 Revises: delivery_broker_0001
 """
