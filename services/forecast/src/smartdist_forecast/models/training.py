@@ -21,7 +21,8 @@ from smartdist_forecast.models.features import MIN_LAG
 from smartdist_forecast.models.global_lgbm import GlobalDemandModel, GlobalModelConfig, forecast_frame
 from smartdist_forecast.models.intervals import ConformalBand
 from smartdist_forecast.models.metrics import wape
-from smartdist_forecast.models.panel import DemandPanel
+from smartdist_forecast.models.panel import DemandPanel, build_panel
+from smartdist_forecast.sales.demand import daily_demand
 
 GLOBAL_MODEL = "global_lightgbm"
 MAX_HORIZON_DAYS = 90
@@ -135,6 +136,11 @@ def _with_short_series_fallback(panel: DemandPanel, matrix: np.ndarray, horizon:
             history = np.nan_to_num(history)
             matrix[i] = baselines._ets_weekly_one(history, horizon)
     return matrix
+
+
+def demand_panel(pos_sales: pd.DataFrame, online_orders: pd.DataFrame | None = None) -> DemandPanel:
+    """All channels' daily demand of a tenant as the panel the models train on."""
+    return build_panel(daily_demand(pos_sales, online_orders))
 
 
 def run_training(panel: DemandPanel, options: TrainingOptions, progress: Progress | None = None) -> TrainingOutcome:

@@ -51,3 +51,33 @@ def test_many_series_back_test_baselines_on_a_subset_and_still_choose_fairly():
     assert backtest["ets_weekly"]["n_points"] == backtest[GLOBAL_MODEL]["n_points"] // 2
     assert outcome.forecasts["yhat"].notna().all()
     assert len(outcome.forecasts) == 4 * 7
+
+
+def test_demand_panel_from_imported_pos_rows_counts_online_lost_sales():
+    import pandas as pd
+    from smartdist_forecast.models.training import demand_panel
+
+    pos = pd.DataFrame(
+        {
+            "store": ["1", "1"],
+            "sku": ["a", "a"],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "qty": [5, 6],
+            "amount": [50, 60],
+            "category": ["c", "c"],
+        }
+    )
+    online = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2024-01-02"]),
+            "store": ["1"],
+            "sku": ["a"],
+            "channel": ["delivery"],
+            "qty": [2],
+            "stockout_qty": [1],
+            "returned_qty": [0],
+        }
+    )
+    panel = demand_panel(pos, online)
+    assert panel.demand.tolist() == [[5.0, 9.0]]
+    assert panel.price is not None and panel.price[0, 1] == 10.0  # counter price, not diluted by online units
