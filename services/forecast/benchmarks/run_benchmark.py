@@ -28,12 +28,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from smartdist_forecast.models import baselines
-from smartdist_forecast.models.global_lgbm import GlobalDemandModel
 from smartdist_forecast.models.metrics import coverage, wape
 from smartdist_forecast.models.panel import DemandPanel, build_panel
 from smartdist_forecast.models.training import TrainingOptions, run_training
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
-from smartdist_forecast.replenishment.simulation import compare_policies, lowest_service_level_matching
+from smartdist_forecast.replenishment.replay import prepare_replay, replay_policies
 from smartdist_forecast.sales.demand import daily_demand
 from smartdist_forecast.sales.pos_csv import POS_HEADER, parse_pos_csv
 from smartdist_forecast.sales.quality import build_quality_report
@@ -126,14 +125,7 @@ def score_holdout(panel: DemandPanel, known: DemandPanel, outcome, mstl_series: 
 
 def replay_inventory(panel: DemandPanel) -> list[dict[str, object]]:
     """KPI-1 evidence: both policies over the last REPLAY_DAYS days, forecasts from a model fitted before."""
-    start = panel.n_days - REPLAY_DAYS
-    known = panel.truncated(start)
-    # The band is calibrated on back-tests before the replay; the model is refitted on all of `known`.
-    outcome = run_training(known, TrainingOptions(horizon_days=HOLDOUT_DAYS, baselines=()))
-    model = GlobalDemandModel.from_text(outcome.artefact.model_text)
-    forecast = model.lagged_forecast(panel, start, REPLAY_DAYS)
-    lower, upper = outcome.artefact.band().apply(forecast)
-    history = panel.demand[:, :start]
+    prepared = prepare_replay(panel, REPLAY_DAYS)
     results = []
     for lead, review, pack, cover in [
         (2, 7, 1, 9),
@@ -144,19 +136,16 @@ def replay_inventory(panel: DemandPanel) -> list[dict[str, object]]:
         (1, 1, 1, 3),
     ]:
         params = ReplenishmentParams(lead_time_days=lead, review_period_days=review, pack_size=pack, service_level=0.95)
-        days = REPLAY_DAYS - params.protection_days + 1
-        demand = panel.demand[:, start : start + days]
-        at_95 = compare_policies(history, demand, forecast, lower, upper, params, cover)
-        matched = lowest_service_level_matching(history, demand, forecast, lower, upper, params, cover)
+        replay = replay_policies(prepared, params, cover)
         results.append(
             {
                 "lead_time_days": lead,
                 "review_period_days": review,
                 "pack_size": pack,
                 "cover_days": cover,
-                "replay_days": days,
-                "at_service_level_0.95": at_95.as_dict(),
-                "cheapest_matching": matched.as_dict(),
+                "replay_days": replay.replay_days,
+                "at_service_level_0.95": replay.at_target.as_dict(),
+                "cheapest_matching": replay.cheapest_matching.as_dict(),
             }
         )
     return results
