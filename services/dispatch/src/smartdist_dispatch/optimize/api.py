@@ -1,7 +1,8 @@
 """HTTP for the stateless optimiser. The lead mounts `router` under /api/v1.
 
 `POST /optimize` answers synchronously (the SPEC §4.A contract); `POST /optimize/jobs` takes the
-same body and answers 202 with a job id, for solves longer than a client wants to hold a request.
+same body and answers 202 with a job id, for solves longer than a client wants to hold a request;
+`POST /optimize/evaluate` is plan mode: the same problem plus hand-drawn routes, judged as drawn.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from smartdist.auth import Principal, require_roles
 from smartdist.jobs import submit_job
 from smartdist.web.deps import DbSession
 from smartdist_dispatch.optimize.jobs import OPTIMIZE_JOB
-from smartdist_dispatch.optimize.schemas import OptimizeRequest, OptimizeResponse
-from smartdist_dispatch.optimize.service import optimize
+from smartdist_dispatch.optimize.schemas import EvaluateRequest, EvaluateResponse, OptimizeRequest, OptimizeResponse
+from smartdist_dispatch.optimize.service import evaluate, optimize
 
 router = APIRouter(tags=["optimize"])
 
@@ -34,3 +35,9 @@ def post_optimize_job(request: OptimizeRequest, session: DbSession, principal: P
     """Solve in the background; poll GET /api/v1/jobs/{job_id} for progress and the response."""
     params = request.model_dump(mode="json", exclude_none=True)
     return {"job_id": submit_job(session, OPTIMIZE_JOB, params, created_by=principal.subject)}
+
+
+@router.post("/optimize/evaluate", response_model=EvaluateResponse)
+def post_evaluate(request: EvaluateRequest, principal: Planner) -> EvaluateResponse:
+    """Plan mode: ETAs, distance and every violated constraint of routes drawn by hand."""
+    return evaluate(request)

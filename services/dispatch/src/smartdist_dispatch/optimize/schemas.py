@@ -91,3 +91,40 @@ class OptimizeResponse(Strict):
     total_distance: float
     vehicles_used: int
     solve_time_s: float
+
+
+class DrawnRoute(Strict):
+    vehicle: JobId = Field(description="A vehicle id (1..count when the fleet is given by `fleet`)")
+    jobs: list[JobId] = Field(description="Job ids in the order the driver will visit them")
+    depart_at: float | None = Field(None, description="Leave the depot then; default: shift start, pushed later to cut waiting")
+
+
+class EvaluateRequest(OptimizeRequest):
+    """Plan mode: the same problem as /optimize plus routes drawn by hand, judged as drawn."""
+
+    routes: list[DrawnRoute] = Field(max_length=1000)
+
+
+class ViolationOut(Strict):
+    kind: str = Field(description="late, capacity, shift_end, working_time, duplicate, not_served, unknown_stop, ...")
+    job: JobId | None = None
+    vehicle: JobId | None = None
+    detail: str
+
+
+class EvaluatedRoute(Strict):
+    vehicle: JobId
+    jobs: list[JobId]
+    distance: float
+    arrivals: list[float]
+    starts: list[float] = Field(description="Service start at each job (after any waiting)")
+    start_time: float
+    end_time: float
+
+
+class EvaluateResponse(Strict):
+    routes: list[EvaluatedRoute]
+    violations: list[ViolationOut]
+    unassigned: list[JobId] = Field(description="Jobs on no route")
+    total_distance: float
+    feasible: bool

@@ -8,8 +8,17 @@ import time
 import numpy as np
 
 from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
-from smartdist_dispatch.optimize.schemas import OptimizeRequest, OptimizeResponse, RouteOut
+from smartdist_dispatch.optimize.schemas import (
+    EvaluatedRoute,
+    EvaluateRequest,
+    EvaluateResponse,
+    OptimizeRequest,
+    OptimizeResponse,
+    RouteOut,
+    ViolationOut,
+)
 from smartdist_dispatch.planning.model import Plan, RoutingProblem, Stop, TimeWindow, Vehicle
+from smartdist_dispatch.planning.plan_mode import assess_plan
 from smartdist_dispatch.planning.selection import EngineName, plan_routes
 
 INFINITY = float("inf")
@@ -90,3 +99,46 @@ def optimize_with_plan(request: OptimizeRequest, engine: EngineName = "auto") ->
     budget = max(0.05, request.time_limit_s - (time.perf_counter() - started))
     plan = plan_routes(problem, budget, engine)
     return render_plan(plan, job_ids, vehicle_ids, time.perf_counter() - started), problem, plan
+
+
+def evaluate(request: EvaluateRequest) -> EvaluateResponse:
+    """Plan mode: ETAs, distances and every violated constraint of routes drawn by hand."""
+    problem, job_ids, vehicle_ids = build_problem(request)
+    known_jobs = job_ids
+    drawn = [(str(r.vehicle), [str(j) for j in r.jobs]) for r in request.routes]
+    depart = {str(r.vehicle): r.depart_at for r in request.routes if r.depart_at is not None}
+    assessment = assess_plan(problem, drawn, depart)
+    by_vehicle = {str(r.vehicle): r.vehicle for r in request.routes}
+
+    def job_of(stop_id: str | None) -> object:
+        return known_jobs.get(stop_id, stop_id) if stop_id is not None else None
+
+    violations = [
+        ViolationOut(kind=v.kind, job=job_of(v.stop_id), detail=v.detail) for v in assessment.violations
+    ]
+    routes = []
+    for evaluation in assessment.routes:
+        vehicle = by_vehicle.get(evaluation.vehicle_id, evaluation.vehicle_id)
+        violations.extend(
+            ViolationOut(kind=v.kind, job=job_of(v.stop_id), vehicle=vehicle, detail=v.detail)
+            for v in evaluation.violations
+        )
+        routes.append(
+            EvaluatedRoute(
+                vehicle=vehicle,
+                jobs=[job_of(v.stop_id) for v in evaluation.visits],
+                distance=evaluation.distance,
+                arrivals=[v.arrival for v in evaluation.visits],
+                starts=[v.start for v in evaluation.visits],
+                start_time=evaluation.start_time,
+                end_time=evaluation.end_time,
+            )
+        )
+    routed = {str(j) for r in request.routes for j in r.jobs}
+    return EvaluateResponse(
+        routes=routes,
+        violations=violations,
+        unassigned=[job_ids[sid] for sid in job_ids if sid not in routed],
+        total_distance=math.fsum(r.distance for r in routes),
+        feasible=not violations,
+    )

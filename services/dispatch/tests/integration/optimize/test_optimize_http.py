@@ -69,3 +69,14 @@ def test_background_solve_reports_progress_and_the_same_response(svc: ServiceUnd
     assert job["result"]["total_distance"] == pytest.approx(40.0)
     # Another tenant cannot see the job.
     assert svc.client.get(f"/api/v1/jobs/{job_id}", headers=svc.headers("t2")).status_code == 404
+
+
+def test_plan_mode_over_http_names_the_late_job(svc: ServiceUnderTest) -> None:
+    body = {k: v for k, v in BODY.items() if k not in ("objective", "time_limit_s")}
+    body["routes"] = [{"vehicle": 1, "jobs": ["a", "c"]}, {"vehicle": 2, "jobs": ["b"]}]
+    response = svc.client.post("/api/v1/optimize/evaluate", json=body, headers=svc.headers("t1", ("dispatcher",)))
+    assert response.status_code == 200
+    result = response.json()
+    assert result["feasible"] is False
+    assert {(v["kind"], v["job"]) for v in result["violations"]} == {("late", "c"), ("shift_end", None)}
+    assert [r["jobs"] for r in result["routes"]] == [["a", "c"], ["b"]]
