@@ -32,7 +32,9 @@ def build_problem(request: OptimizeRequest) -> tuple[RoutingProblem, dict[str, o
         distance = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=-1))
         travel = distance
     else:
-        matrix = HaversineMatrixProvider().matrix(points)
+        # The metric is named haversine, so distances are great-circle metres (no road detour);
+        # travel times come from the default speed profile.
+        matrix = HaversineMatrixProvider(detour_factor=1.0).matrix(points)
         distance, travel = matrix.distance_m, matrix.duration_s
     depot_window = request.depot.time_window or [0.0, INFINITY]
     job_ids = {str(j.id): j.id for j in request.jobs}

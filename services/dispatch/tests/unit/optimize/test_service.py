@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from smartdist_dispatch.matrix.haversine import great_circle_m
 from smartdist_dispatch.optimize.schemas import OptimizeRequest
 from smartdist_dispatch.optimize.service import optimize, optimize_with_plan
 from smartdist_dispatch.planning.feasibility import check_plan
@@ -80,6 +81,12 @@ def test_haversine_metric_plans_in_metres_and_seconds():
         body(metric="haversine", depot={"location": [121.54, 25.04], "time_window": [0, 8 * 3600]}, jobs=jobs)
     )
     assert response.unassigned == []
+    depot = (121.54, 25.04)
+    by_id = {j["id"]: tuple(j["location"]) for j in jobs}
+    for route in response.routes:
+        points = [depot] + [by_id[j] for j in route.jobs] + [depot]
+        legs = great_circle_m(points)
+        assert route.distance == pytest.approx(sum(legs[k, k + 1] for k in range(len(points) - 1)))
     assert 5_000 < response.total_distance < 20_000
 
 
