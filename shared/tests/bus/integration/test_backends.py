@@ -161,3 +161,32 @@ def test_settings_choose_the_backend_and_its_namespace(tmp_path: Path, redis_url
     assert redis_bus.namespace == "demo-a:"
     redis_bus.ping()
     redis_bus.close()
+
+
+def test_backends_opening_a_new_embedded_bus_at_once_all_get_in(tmp_path: Path) -> None:
+    # Each backend instance has its own connection, as separate processes would; the race is
+    # on making the fresh file WAL and creating its tables.
+    failures: list[BaseException] = []
+    for round_no in range(15):
+        path = tmp_path / f"bus-{round_no}.db"
+        start = threading.Barrier(6)
+
+        def open_and_publish(path: Path = path, start: threading.Barrier = start) -> None:
+            bus = EmbeddedBusBackend(path, busy_timeout_ms=5000)
+            start.wait()
+            try:
+                bus.publish(STREAM, "hello")
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                failures.append(exc)
+            finally:
+                bus.close()
+
+        threads = [threading.Thread(target=open_and_publish) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert failures == []
+        reader = EmbeddedBusBackend(path)
+        assert len(reader.read("g", "c", [STREAM], 100, 0)) == 6
+        reader.close()

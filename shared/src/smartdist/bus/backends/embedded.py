@@ -9,6 +9,7 @@ has its own connection.
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -103,20 +104,17 @@ class EmbeddedBusBackend:
                 timeout=self.busy_timeout_ms / 1000,
             )
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            if not self._schema_ready:
-                conn.execute("BEGIN IMMEDIATE")
+            # Several processes opening a new file at once: switching it to WAL can fail with
+            # "locked" without waiting for the busy timeout, so wait here ourselves.
+            deadline = time.monotonic() + self.busy_timeout_ms / 1000
+            while True:
                 try:
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-                self._schema_ready = True
+                    self._prepare(conn)
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.005 + random.random() * 0.02)
         except sqlite3.Error as exc:
             raise BusUnavailable(f"embedded bus {self.path} unusable: {exc}") from exc
         self._local.conn = conn
@@ -124,6 +122,23 @@ class EmbeddedBusBackend:
         with self._connections_lock:
             self._connections.append(conn)
         return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        if self._schema_ready:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self._schema_ready = True
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
