@@ -6,9 +6,14 @@ Two measurements on one database (SQLite file or a throwaway PostgreSQL schema) 
 1. stages, one after the other, N events each: writing through the outbox in request-sized
    transactions, relaying, consuming (each event in its own transaction with its effect row and
    processed-event row, as in production). Prints events/s per stage.
-2. pipeline, all three running at once in threads with the writer paced at --rate events/s:
-   end-to-end latency from the event's time (set when written to the outbox) to the moment the
-   consumer's transaction committed. Prints p50/p95/p99 and the achieved rate.
+2. pipeline, all three running at once in threads (as in a service process) on a stream of its
+   own, the writer paced at --rate events/s (default: half the slowest stage, so the figures are
+   latency and not a growing queue): end-to-end latency from the event's time (set when written
+   to the outbox) to the moment the consumer's transaction committed, p50/p95/p99, and the
+   relay's share (outbox commit -> published).
+
+On SQLite the three stages share one database file and its write lock, so the pipeline saturates
+well below the slowest stage's own rate; pass a lower --rate there (100 holds on 2 cores).
 
     .venv/bin/python benchmarks/bus_throughput.py --db postgresql --bus redis
     .venv/bin/python benchmarks/bus_throughput.py --db sqlite --bus embedded --events 5000
