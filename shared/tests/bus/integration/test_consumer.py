@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import pytest
 from smartdist.bus.backends import BusBackend, DeadLetterNotFound
+from smartdist.bus.backends.embedded import EmbeddedBusBackend
+from smartdist.bus.backends.redis import RedisBusBackend
 from smartdist.bus.consumer import Consumer, Outcome
 from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.models import ProcessedEvent
@@ -276,3 +278,32 @@ def test_one_failing_handler_in_a_batch_does_not_hold_back_the_others(
     assert consumer.handle_batch(messages) == [Outcome.HANDLED, Outcome.HANDLED, Outcome.FAILED, Outcome.HANDLED]
     assert count_scans() == 3
     assert count_scans("P-2") == 0
+
+
+def forget_streams_and_groups(backend: BusBackend) -> None:
+    """What a Redis restart without persistence does to the bus."""
+    if isinstance(backend, EmbeddedBusBackend):
+        with backend._transaction() as conn:
+            conn.execute("DELETE FROM bus_group")
+            conn.execute("DELETE FROM bus_pending")
+            conn.execute("DELETE FROM bus_message")
+    else:
+        assert isinstance(backend, RedisBusBackend)
+        backend.delete_namespace()
+
+
+@SQLITE_ONLY
+def test_consumer_recreates_its_group_after_the_bus_forgot_it(
+    bus_database: Database, backend: BusBackend, publish_scan, scan_handlers, count_scans
+) -> None:
+    relay = OutboxRelay(bus_database, backend)
+    consumer = Consumer(backend, bus_database, "dispatch", scan_handlers, "c1")
+    publish_scan("P-1")
+    relay.run_once()
+    assert drain(consumer) == 1
+
+    forget_streams_and_groups(backend)
+    publish_scan("P-2")
+    relay.run_once()
+    assert drain(consumer) == 1
+    assert count_scans("P-2") == 1
