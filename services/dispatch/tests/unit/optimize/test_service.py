@@ -93,3 +93,10 @@ def test_haversine_metric_plans_in_metres_and_seconds():
 def test_answer_comes_within_the_time_limit():
     response = optimize(body(time_limit_s=0.5))
     assert response.solve_time_s < 0.5 + 0.5
+
+
+def test_no_jobs_gives_an_empty_plan_at_once():
+    response = optimize(body(jobs=[]))
+    assert response.routes == [] and response.unassigned == []
+    assert response.total_distance == 0.0 and response.vehicles_used == 0
+    assert response.solve_time_s < 0.5
