@@ -78,7 +78,8 @@ class PlatformBase(DeclarativeBase):
 
 
 def make_base(name: str) -> type[DeclarativeBase]:
-    """A declarative base with the platform naming convention for one service's own tables."""
+    """A throwaway declarative base for tests. Services declare ``class Base(DeclarativeBase)``
+    with ``MetaData(naming_convention=NAMING_CONVENTION)`` so type checkers see a real class."""
     return type(name, (DeclarativeBase,), {"metadata": MetaData(naming_convention=NAMING_CONVENTION)})
 
 

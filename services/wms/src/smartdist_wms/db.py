@@ -1,5 +1,10 @@
 """The declarative base of wms's own tables (platform tables live in smartdist)."""
 
-from smartdist.db import make_base
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
 
-Base = make_base("WmsBase")
+from smartdist.db import NAMING_CONVENTION
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)

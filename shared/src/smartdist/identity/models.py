@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from smartdist.db import TenantScoped, UtcDateTime, make_base, new_id, utcnow
-
-IdentityBase = make_base("IdentityBase")
+from smartdist.db import NAMING_CONVENTION, TenantScoped, UtcDateTime, new_id, utcnow
 
 
-class Tenant(IdentityBase):  # type: ignore[misc, valid-type]
+class IdentityBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Tenant(IdentityBase):
     __tablename__ = "tenant"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -45,7 +47,7 @@ class ApiKey(TenantScoped, IdentityBase):  # type: ignore[misc, valid-type]
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
-class ConsumerAccount(IdentityBase):  # type: ignore[misc, valid-type]
+class ConsumerAccount(IdentityBase):
     """A shopper of the surplus market or virtual store: no tenant, no staff roles."""
 
     __tablename__ = "consumer_account"

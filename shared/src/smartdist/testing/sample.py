@@ -9,12 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import BigInteger, Integer, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Integer, MetaData, String, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from smartdist.auth import Principal, require_roles
 from smartdist.bus.outbox import publish
-from smartdist.db import TenantScoped, make_base
+from smartdist.db import NAMING_CONVENTION, TenantScoped
 from smartdist.jobs import JobContext, job_task, submit_job
 from smartdist.kpi import KpiSpec, KpiSummary, StatusCode, SummaryContext, record, volume_kpi
 from smartdist.pagination import Cursor, Limit, Page, paginate
@@ -22,10 +22,11 @@ from smartdist.problems import NotFound
 from smartdist.service import ServiceDefinition
 from smartdist.web.deps import DbSession, IdempotencyDep
 
-SampleBase = make_base("SampleBase")
+class SampleBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class Note(TenantScoped, SampleBase):  # type: ignore[misc, valid-type]
+class Note(TenantScoped, SampleBase):
     __tablename__ = "note"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
     text: Mapped[str] = mapped_column(String(200))
