@@ -8,6 +8,7 @@ from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_dispatch.db import Base
 from smartdist_dispatch.kpi import KPI
+from smartdist_dispatch.optimize import api as optimize_api
 
 DEFINITION = ServiceDefinition(
     name="dispatch",
@@ -16,7 +17,9 @@ DEFINITION = ServiceDefinition(
     title_zh="智慧派遣與司機助理",
     summary="Route planning with OR-Tools for a merchant's own fleet, rush-order insertion, and the driver's mobile app.",
     base=Base,
+    routers=[optimize_api.router],
     kpi=KPI,
+    job_modules=["smartdist_dispatch.optimize.jobs"],
 )
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterator
 
 import pytest
-
 from smartdist.testing.platform import ServiceUnderTest
 from smartdist_dispatch.app import DEFINITION
-from smartdist_dispatch.optimize.api import router
 
 BODY = {
     "metric": "euclidean",
@@ -28,10 +25,7 @@ BODY = {
 
 @pytest.fixture
 def svc(service_factory) -> Iterator[ServiceUnderTest]:  # type: ignore[no-untyped-def]
-    definition = dataclasses.replace(
-        DEFINITION, routers=[router], job_modules=["smartdist_dispatch.optimize.jobs"]
-    )
-    with service_factory(definition) as started:
+    with service_factory(DEFINITION) as started:
         yield started
 
 
