@@ -120,8 +120,8 @@ class ServiceRuntime:
         from smartdist.bus.relay import OutboxRelay
 
         relay = OutboxRelay(self.database, self.bus, name=self.name)
-        consumer = Consumer(self.bus, self.database, group=self.name, handlers=self.subscriptions(),
-                            consumer_name=f"{self.name}-{threading.get_native_id()}")
+        # The default consumer name (host-pid-random) stays unique across containers.
+        consumer = Consumer(self.bus, self.database, group=self.name, handlers=self.subscriptions())
         for target, label in ((relay.run_forever, "relay"), (consumer.run_forever, "consumer")):
             thread = threading.Thread(target=target, args=(self._stop,), name=f"{self.name}-{label}", daemon=True)
             thread.start()

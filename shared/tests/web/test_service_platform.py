@@ -30,6 +30,7 @@ def test_health_readiness_metrics_and_openapi(svc: ServiceUnderTest) -> None:
     metrics = c.get("/metrics").text
     assert "# TYPE smartdist_http_requests_total counter" in metrics
     assert 'route="/api/v1/notes"' in metrics
+    assert "smartdist_bus_events_relayed_total" in metrics  # the bus counters are served too
     assert "/api/v1/kpi/summary" in c.get("/openapi.json").json()["paths"]
 
 

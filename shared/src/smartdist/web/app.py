@@ -10,8 +10,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+import smartdist.bus.metrics  # noqa: F401 - declares the bus counters /metrics serves
 from smartdist.jobs.api import router as jobs_router
 from smartdist.kpi.api import kpi_router
 from smartdist.problems import install_problem_handlers, problem_responses
@@ -47,7 +48,9 @@ def platform_router() -> APIRouter:
     @router.get("/metrics", response_class=PlainTextResponse)
     def metrics(request: Request) -> Response:
         """Prometheus metrics in the text exposition format."""
-        return Response(generate_latest(request.app.state.runtime.metrics), media_type=CONTENT_TYPE_LATEST)
+        # The service's own HTTP metrics, then the process-wide ones (bus counters, Python runtime).
+        body = generate_latest(request.app.state.runtime.metrics) + generate_latest(REGISTRY)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return router
 
