@@ -39,7 +39,7 @@ class GlobalModelConfig:
     train_days: int = 1500
     # Fit time grows with rows; past this many a big tenant trains on fewer recent days (never
     # under a year), which costs little accuracy and keeps 500 series × 5 years within minutes.
-    max_train_rows: int = 400_000
+    max_train_rows: int = 300_000
     params: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
 
 

@@ -56,6 +56,22 @@ def _seekable(source: BinaryIO) -> BinaryIO:
     return io.BytesIO(source.read())
 
 
+def read_header(source: BinaryIO) -> tuple[BinaryIO, str, list[str]]:
+    """(seekable stream at its start, encoding, header fields) without consuming the stream."""
+    stream = _seekable(source)
+    start = stream.tell()
+    sample = stream.read(SNIFF_BYTES)
+    stream.seek(start)
+    encoding = detect_encoding(sample)
+    first_line = sample.split(b"\n", 1)[0]
+    try:
+        text = first_line.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise CsvUnreadableError(f"cannot decode the header as {encoding}") from exc
+    header = next(csv.reader([text.rstrip("\r")]), [])
+    return stream, encoding, [name.strip().lstrip("\ufeff") for name in header]
+
+
 @dataclass
 class CsvRecords:
     """An open CSV: its header, its detected encoding and an iterator of record chunks."""

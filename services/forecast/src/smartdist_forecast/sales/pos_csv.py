@@ -7,14 +7,14 @@ memory stays at the accepted rows. Nothing is stored here: the caller stores ``s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
-from smartdist_forecast.sales.csv_source import RowError, open_csv
+from smartdist_forecast.sales.csv_source import CsvUnreadableError, RowError, open_csv, read_header
 from smartdist_forecast.sales.text_checks import matches_among, mismatches, stripped
 
 POS_HEADER: tuple[str, ...] = (
@@ -121,7 +121,8 @@ def _validate_chunk(rows: list[int], columns: dict[str, list[str]]) -> tuple[pd.
     flag(qty_bad & ~negative & ~fractional, "總銷量", "總銷量 must be a whole number")
 
     raw_amount = stripped(columns["總金額"])
-    amount_bad = mismatches(raw_amount, _WHOLE) & mismatches(raw_amount, _THOUSANDS)
+    not_plain = mismatches(raw_amount, _WHOLE)
+    amount_bad = not_plain & ~matches_among(raw_amount, not_plain, _THOUSANDS)
     amount_negative = matches_among(raw_amount, amount_bad, r"-\d.*")
     flag(amount_negative, "總金額", "總金額 must not be negative")
     flag(amount_bad & ~amount_negative, "總金額", "總金額 must be a whole number of NT$")
@@ -150,7 +151,9 @@ def _validate_chunk(rows: list[int], columns: dict[str, list[str]]) -> tuple[pd.
     flag(temperature_shape_bad | (temp_low > temp_high), "天氣溫度", "天氣溫度 must be low~high in °C, like 15~24")
 
     week = stripped(columns["年度週別"])
-    week_bad = mismatches(week, r"|[1-9]|[1-4]\d|5[0-3]|0[1-9]")
+    week_empty = mismatches(week, r".+")
+    week_bad = mismatches(week, r"[1-9]|[1-4]\d|5[0-3]|0[1-9]") & ~week_empty
+    flag(week_empty, "年度週別", "年度週別 is empty (or the row has fewer than 14 fields)")
     flag(week_bad, "年度週別", "年度週別 must be a week number 1..53")
 
     bad = np.zeros(n, dtype=bool)
@@ -229,42 +232,111 @@ def _reject_duplicates(sales: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError
     return sales[~repeated], errors
 
 
+ColumnChunk = tuple[list[int], dict[str, list[str]], list[RowError]]
+
+
+def _exact_chunks(source: BinaryIO, chunk_rows: int, progress: Callable[[int], None] | None) -> Iterator[ColumnChunk]:
+    """Record by record with the csv module: exact field counts for every row."""
+    records = open_csv(source, chunk_rows=chunk_rows, on_bytes_read=progress)
+    for chunk in records.chunks:
+        rows: list[int] = []
+        fields_of_rows: list[list[str]] = []
+        errors: list[RowError] = []
+        for data_row, fields in chunk:
+            if len(fields) == len(POS_HEADER):
+                rows.append(data_row)
+                fields_of_rows.append(fields)
+            else:
+                errors.append(_field_count_error(data_row, fields))
+        if rows:
+            columns = {name: list(v) for name, v in zip(POS_HEADER, zip(*fields_of_rows, strict=True), strict=True)}
+        else:
+            columns = _empty_columns()
+        yield rows, columns, errors
+
+
+def _fast_chunks(
+    stream: BinaryIO, encoding: str, chunk_rows: int, progress: Callable[[int], None] | None
+) -> Iterator[ColumnChunk]:
+    """pandas' C tokenizer, ~10× faster than the csv module on a million rows.
+
+    It pads a short row with empty fields, so a short row surfaces as an empty 年度週別 (which is
+    required); one extra column catches long rows, and a row longer still raises ParserError,
+    on which the caller re-reads the file with ``_exact_chunks``.
+    """
+    start = stream.tell()
+    width = len(POS_HEADER)
+    reader = pd.read_csv(
+        stream,
+        encoding=encoding,
+        header=None,
+        names=list(range(width + 1)),
+        skiprows=1,
+        dtype=str,
+        na_filter=False,
+        skip_blank_lines=False,
+        chunksize=chunk_rows,
+        engine="c",
+    )
+    first_row = 1
+    for frame in reader:
+        rows = np.arange(first_row, first_row + len(frame))
+        first_row += len(frame)
+        extra = frame[width].to_numpy(dtype=object) != ""
+        blank = (frame.iloc[:, :width] == "").all(axis=1).to_numpy() & ~extra
+        errors = [RowError(int(r), None, f"row has more than {width} fields") for r in rows[extra]]
+        keep = ~extra & ~blank
+        columns = {name: frame[i].to_numpy(dtype=object)[keep].tolist() for i, name in enumerate(POS_HEADER)}
+        yield rows[keep].tolist(), columns, errors
+        if progress is not None:
+            progress(stream.tell() - start)
+
+
+def _parse_chunks(chunks: Iterator[ColumnChunk]) -> tuple[pd.DataFrame, list[RowError]]:
+    accepted: list[pd.DataFrame] = []
+    errors: list[RowError] = []
+    for rows, columns, field_errors in chunks:
+        errors.extend(field_errors)
+        if rows:
+            parsed, chunk_errors = _validate_chunk(rows, columns)
+            accepted.append(parsed)
+            errors.extend(chunk_errors)
+    sales = pd.concat(accepted, ignore_index=True) if accepted else _validate_chunk([], _empty_columns())[0]
+    return sales, errors
+
+
 def parse_pos_csv(
     source: BinaryIO,
     chunk_rows: int = 100_000,
     progress: Callable[[int], None] | None = None,
     max_errors: int = MAX_REPORTED_ERRORS,
+    exact: bool = False,
 ) -> PosImport:
-    """Parse and validate a POS export. Raises PosHeaderError / CsvUnreadableError for a whole-file problem."""
-    records = open_csv(source, chunk_rows=chunk_rows, on_bytes_read=progress)
-    if tuple(records.header) != POS_HEADER:
-        raise PosHeaderError(records.header)
-    accepted: list[pd.DataFrame] = []
-    errors: list[RowError] = []
-    for chunk in records.chunks:
-        wide_rows: list[int] = []
-        wide_fields: list[list[str]] = []
-        for data_row, fields in chunk:
-            if len(fields) == len(POS_HEADER):
-                wide_rows.append(data_row)
-                wide_fields.append(fields)
-            else:
-                errors.append(_field_count_error(data_row, fields))
-        if wide_rows:
-            columns = {
-                name: list(values) for name, values in zip(POS_HEADER, zip(*wide_fields, strict=True), strict=True)
-            }
-            parsed, chunk_errors = _validate_chunk(wide_rows, columns)
-            accepted.append(parsed)
-            errors.extend(chunk_errors)
-    sales = pd.concat(accepted, ignore_index=True) if accepted else _validate_chunk([], _empty_columns())[0]
+    """Parse and validate a POS export. Raises PosHeaderError / CsvUnreadableError for a whole-file problem.
+
+    ``exact`` reads record by record with the csv module (slower; names the exact field count of
+    a short row); by default the fast reader is used and falls back to it only when needed.
+    """
+    stream, encoding, header = read_header(source)
+    if tuple(header) != POS_HEADER:
+        raise PosHeaderError(header)
+    start = stream.tell()
+    if exact:
+        sales, errors = _parse_chunks(_exact_chunks(stream, chunk_rows, progress))
+    else:
+        try:
+            sales, errors = _parse_chunks(_fast_chunks(stream, encoding, chunk_rows, progress))
+        except pd.errors.ParserError:
+            stream.seek(start)
+            sales, errors = _parse_chunks(_exact_chunks(stream, chunk_rows, progress))
+        except UnicodeDecodeError as exc:
+            raise CsvUnreadableError(f"the file is not valid {encoding} text") from exc
     sales, duplicate_errors = _reject_duplicates(sales)
     errors.extend(duplicate_errors)
     errors.sort(key=lambda e: e.row or 0)
     rejected = len({e.row for e in errors})
-    if len(errors) > max_errors:
-        return PosImport(records.encoding, sales.reset_index(drop=True), errors[:max_errors], rejected, True)
-    return PosImport(records.encoding, sales.reset_index(drop=True), errors, rejected, False)
+    truncated = len(errors) > max_errors
+    return PosImport(encoding, sales.reset_index(drop=True), errors[:max_errors], rejected, truncated)
 
 
 def _empty_columns() -> dict[str, list[str]]:

@@ -44,7 +44,14 @@ def mismatches(values: list[str], pattern: str) -> np.ndarray:
     return bad
 
 
+_PADDED = re.compile(r"^[ \t]|[ \t]$", re.MULTILINE)
+
+
 def stripped(values: list[str] | tuple[str, ...]) -> list[str]:
+    """Values without surrounding blanks; one C-level search first, as exports rarely pad."""
+    values = list(values)
+    if _PADDED.search("\n".join(values)) is None:
+        return values
     return [v.strip() for v in values]
 
 

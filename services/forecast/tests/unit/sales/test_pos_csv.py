@@ -139,3 +139,30 @@ def test_import_job_reports_progress_fractions_and_refuses_a_bad_file_whole(tmp_
         bad = parse_pos_csv(handle)
     assert not should_store(bad, partial=False)
     assert should_store(bad, partial=True)
+
+
+def test_blanks_around_values_are_ignored():
+    fields = sample_lines(1)[1].split(",")
+    padded = ",".join(f" {value} " if index in (0, 3, 7, 12) else value for index, value in enumerate(fields))
+    result = parse_pos_csv(as_stream([sample_lines(0)[0], padded]))
+    assert result.clean
+    assert result.sales["store"].iloc[0] == "10101" and result.sales["qty"].iloc[0] == 13
+
+
+def test_fast_and_exact_readers_agree_on_every_bad_row():
+    with open(DATA / "pos_bad.csv", "rb") as handle:
+        fast = parse_pos_csv(handle)
+    with open(DATA / "pos_bad.csv", "rb") as handle:
+        exact = parse_pos_csv(handle, exact=True)
+    assert fast.sales["row"].tolist() == exact.sales["row"].tolist()
+    assert {(e.row, e.column) for e in fast.errors} == {(e.row, e.column) for e in exact.errors}
+
+
+def test_row_with_many_extra_fields_falls_back_to_the_exact_reader():
+    lines = sample_lines(3)
+    lines[2] = lines[2] + ",x,y,z"
+    result = parse_pos_csv(as_stream(lines))
+    assert result.rows_accepted == 2
+    assert [e.as_dict() for e in result.errors] == [
+        {"row": 2, "column": None, "message": "row has 17 fields, expected 14"}
+    ]
