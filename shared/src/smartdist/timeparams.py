@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from smartdist.problems import Unprocessable
@@ -19,15 +19,21 @@ def parse_bound(value: str | None, field: str, *, end: bool = False) -> datetime
             day = date.fromisoformat(value)
             if end:
                 day += timedelta(days=1)
-            return datetime.combine(day, time.min, TAIPEI)
-        # RFC 3339 allows a lower-case 't'/'z' and a leap second, which fromisoformat does not.
-        normalised = value.upper().replace("Z", "+00:00").replace(":60", ":59")
-        moment = datetime.fromisoformat(normalised)
-    except ValueError:
+            moment = datetime.combine(day, time.min, TAIPEI)
+        else:
+            # RFC 3339 allows a lower-case 't'/'z' and a leap second, which fromisoformat does not.
+            normalised = value.upper().replace("Z", "+00:00").replace(":60", ":59")
+            moment = datetime.fromisoformat(normalised)
+    except (ValueError, OverflowError):
         raise Unprocessable(
             f"{field}: '{value}' is neither a date (YYYY-MM-DD) nor an RFC 3339 time",
             errors=[{"loc": ["query", field], "message": "invalid date or time"}],
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=TAIPEI)
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01 in Taipei lies before the first representable UTC instant (and 9999-12-31
+        # after the last): such a bound means "from the beginning" / "to the end".
+        return datetime.min.replace(tzinfo=UTC) if moment.year < 2 else datetime.max.replace(tzinfo=UTC)

@@ -20,7 +20,7 @@ from smartdist.kpi import KpiSpec, KpiSummary, StatusCode, SummaryContext, recor
 from smartdist.pagination import Cursor, Limit, Page, paginate
 from smartdist.problems import NotFound
 from smartdist.service import ServiceDefinition
-from smartdist.web.deps import DbSession, IdempotencyDep
+from smartdist.web.deps import DbSession, IdempotencyDep, IntId
 
 class SampleBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -69,7 +69,7 @@ def list_notes(session: DbSession, principal: Writer, limit: Limit = 50, cursor:
 
 
 @router.get("/notes/{note_id}", response_model=NoteOut)
-def get_note(note_id: int, session: DbSession, principal: Writer) -> NoteOut:
+def get_note(note_id: IntId, session: DbSession, principal: Writer) -> NoteOut:
     note = session.get(Note, note_id)
     if note is None:
         raise NotFound(f"No note {note_id}.")

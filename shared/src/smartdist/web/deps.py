@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from smartdist.auth.deps import TenantPrincipal
 from smartdist.db import ScopedSession
@@ -13,6 +13,11 @@ from smartdist.idempotency import HEADER, Idempotency, canonical_body
 
 if TYPE_CHECKING:
     from smartdist.runtime import ServiceRuntime
+
+
+MAX_BIGINT = 2**63 - 1
+# Integer ids in paths: an id the database cannot hold is a 422, not an overflow deep in the driver.
+IntId = Annotated[int, Path(ge=1, le=MAX_BIGINT)]
 
 
 def get_runtime(request: Request) -> "ServiceRuntime":
