@@ -17,6 +17,7 @@ from smartdist.config import PlatformSettings
 from smartdist.console import DEMO_EMAIL, DEMO_PASSWORD, IDENTITY, ServiceLink, create_console_app
 from smartdist.identity import service as identity
 from smartdist.identity.models import UserAccount
+from smartdist.kpi.log import seed_baselines
 from smartdist.runtime import ServiceRuntime
 from smartdist.web.app import create_service_app
 
@@ -43,6 +44,7 @@ def build_demo_app(settings: PlatformSettings) -> FastAPI:
             rt.start()
         tenant_id = ensure_demo_tenant(console_rt)
         for rt in runtimes:
+            seed_demo_baselines(rt, tenant_id)
             if rt.definition.seed_demo is not None:
                 try:
                     rt.definition.seed_demo(rt, tenant_id)
@@ -58,6 +60,15 @@ def build_demo_app(settings: PlatformSettings) -> FastAPI:
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def seed_demo_baselines(runtime: ServiceRuntime, tenant_id: str) -> None:
+    """The demo merchant's pre-go-live figures, so every KPI page has something to compare with."""
+    spec = runtime.definition.kpi
+    values = {b.code: b.demo_value for b in spec.baselines if b.demo_value is not None} if spec else {}
+    if values:
+        with runtime.database.tenant_transaction(tenant_id) as session:
+            seed_baselines(session, values, note="demo merchant's figures before go-live")
 
 
 def ensure_demo_tenant(console: ServiceRuntime) -> str:

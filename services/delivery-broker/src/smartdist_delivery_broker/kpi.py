@@ -17,8 +17,9 @@ STATUS_CODES = [
 ]
 
 BASELINES = [
-    BaselineSpec("monthly_revenue_before_twd", "導入前月營收", "TWD",
-                 "Monthly revenue from delivered orders before go-live."),
+    BaselineSpec(
+        "monthly_revenue_before_twd", "導入前月營收", "TWD", "Monthly revenue from delivered orders before go-live."
+    ),
 ]
 
 
@@ -28,13 +29,28 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     baseline = ctx.baselines.get("monthly_revenue_before_twd")
     # Revenue after go-live is the delivered orders' value per month; the uplift compares with before.
     added = (delivered_value - (baseline or 0) * months) if baseline is not None else 0.0
-    kpi1 = revenue_uplift_kpi(ctx, code="revenue_uplift", name="營收成長 revenue vs before",
-                              baseline_code="monthly_revenue_before_twd", added_revenue_twd=added)
-    kpi2 = volume_kpi(ctx, code="deliveries_completed", name="完成配送需求 completed delivery requests",
-                      doc_types=[REQUEST], statuses=["delivered"], unit="requests")
-    return KpiSummary(kpis=[kpi1, kpi2], co2e_kg=0.0,
-                      notes=["No carbon claim: couriers' vehicles are the platforms', not measured here."])
+    kpi1 = revenue_uplift_kpi(
+        ctx,
+        code="revenue_uplift",
+        name="營收成長 revenue vs before",
+        baseline_code="monthly_revenue_before_twd",
+        added_revenue_twd=added,
+    )
+    kpi2 = volume_kpi(
+        ctx,
+        code="deliveries_completed",
+        name="完成配送需求 completed delivery requests",
+        doc_types=[REQUEST],
+        statuses=["delivered"],
+        unit="requests",
+    )
+    return KpiSummary(
+        kpis=[kpi1, kpi2],
+        co2e_kg=0.0,
+        notes=["No carbon claim: couriers' vehicles are the platforms', not measured here."],
+    )
 
 
-KPI = KpiSpec(service="delivery-broker", doc_types=[REQUEST], status_codes=STATUS_CODES,
-              baselines=BASELINES, summarize=summarize)
+KPI = KpiSpec(
+    service="delivery-broker", doc_types=[REQUEST], status_codes=STATUS_CODES, baselines=BASELINES, summarize=summarize
+)

@@ -15,9 +15,13 @@ STATUS_CODES = [
 ]
 
 BASELINES = [
-    BaselineSpec("avg_store_inventory_units", "導入前門市平均庫存", "units",
-                 "Average on-hand units per store and product before go-live (optional; the simulation "
-                 "compares with the merchant's rule on the same history)."),
+    BaselineSpec(
+        "avg_store_inventory_units",
+        "導入前門市平均庫存",
+        "units",
+        "Average on-hand units per store and product before go-live (optional; the simulation "
+        "compares with the merchant's rule on the same history).",
+    ),
 ]
 
 
@@ -26,23 +30,50 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     for r in ctx.records([SIMULATION], ["simulated"]):
         latest = r
     if latest is None:
-        kpi1 = KpiValue(code="inventory_cut", name="門市庫存降低 store inventory cut", value=None, unit="%",
-                        target=5.0, met=False, detail="no inventory simulation yet")
+        kpi1 = KpiValue(
+            code="inventory_cut",
+            name="門市庫存降低 store inventory cut",
+            value=None,
+            unit="%",
+            target=5.0,
+            met=False,
+            detail="no inventory simulation yet",
+        )
         waste_kg = 0.0
     else:
         x = latest.extra or {}
         rule, policy = float(x.get("avg_on_hand_rule", 0)), float(x.get("avg_on_hand_policy", 0))
         cut = round((rule - policy) / rule * 100, 2) if rule else None
         fill_ok = float(x.get("fill_rate_policy", 0)) >= float(x.get("fill_rate_rule", 1))
-        kpi1 = KpiValue(code="inventory_cut", name="門市庫存降低 store inventory cut", value=cut, unit="%",
-                        target=5.0, met=bool(cut is not None and cut >= 5.0 and fill_ok),
-                        detail=f"fill rate {x.get('fill_rate_policy')} vs rule {x.get('fill_rate_rule')}")
+        kpi1 = KpiValue(
+            code="inventory_cut",
+            name="門市庫存降低 store inventory cut",
+            value=cut,
+            unit="%",
+            target=5.0,
+            met=bool(cut is not None and cut >= 5.0 and fill_ok),
+            detail=f"fill rate {x.get('fill_rate_policy')} vs rule {x.get('fill_rate_rule')}",
+        )
         waste_kg = float(x.get("waste_kg_avoided", 0))
-    kpi2 = volume_kpi(ctx, code="series_forecast", name="預測門市×品項數 stores × products forecast",
-                      doc_types=[FORECAST], statuses=["published"], unit="series")
-    return KpiSummary(kpis=[kpi1, kpi2], co2e_kg=waste_kg * ctx.carbon.food_waste_kg_per_kg,
-                      notes=["CO2e: food waste avoided in the latest inventory simulation × 2.06 kg/kg."])
+    kpi2 = volume_kpi(
+        ctx,
+        code="series_forecast",
+        name="預測門市×品項數 stores × products forecast",
+        doc_types=[FORECAST],
+        statuses=["published"],
+        unit="series",
+    )
+    return KpiSummary(
+        kpis=[kpi1, kpi2],
+        co2e_kg=waste_kg * ctx.carbon.food_waste_kg_per_kg,
+        notes=["CO2e: food waste avoided in the latest inventory simulation × 2.06 kg/kg."],
+    )
 
 
-KPI = KpiSpec(service="forecast", doc_types=[FORECAST, REPLENISHMENT, SIMULATION], status_codes=STATUS_CODES,
-              baselines=BASELINES, summarize=summarize)
+KPI = KpiSpec(
+    service="forecast",
+    doc_types=[FORECAST, REPLENISHMENT, SIMULATION],
+    status_codes=STATUS_CODES,
+    baselines=BASELINES,
+    summarize=summarize,
+)

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from smartdist.kpi.log import seed_baselines
-from smartdist.runtime import ServiceRuntime
+
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
-
 from smartdist_surplus_market.db import Base
 from smartdist_surplus_market.kpi import KPI
-
-DEMO_BASELINES = {"monthly_revenue_before_twd": 180000}
-
-
-def seed_demo(runtime: ServiceRuntime, tenant_id: str) -> None:
-    """The demo merchant's pre-go-live figures, so the KPI page has something to compare with."""
-    with runtime.database.tenant_transaction(tenant_id) as session:
-        seed_baselines(session, DEMO_BASELINES, note="demo merchant's figures before go-live")
-
 
 DEFINITION = ServiceDefinition(
     name="surplus-market",
@@ -28,7 +17,6 @@ DEFINITION = ServiceDefinition(
     summary="Near-expiry and overstock goods sold in small units for pickup or as case lots for delivery.",
     base=Base,
     kpi=KPI,
-    seed_demo=seed_demo,
 )
 
 

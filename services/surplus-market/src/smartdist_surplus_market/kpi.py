@@ -20,20 +20,41 @@ STATUS_CODES = [
 ]
 
 BASELINES = [
-    BaselineSpec("monthly_revenue_before_twd", "導入前月營收", "TWD", "Monthly revenue before go-live."),
+    BaselineSpec(
+        "monthly_revenue_before_twd", "導入前月營收", "TWD", "Monthly revenue before go-live.", demo_value=180000
+    ),
 ]
 
 
 def summarize(ctx: SummaryContext) -> KpiSummary:
     recovered = ctx.sum_field("amount_twd", [ORDER], MATCHED)
-    kpi1 = revenue_uplift_kpi(ctx, code="revenue_uplift", name="營收成長 revenue vs before",
-                              baseline_code="monthly_revenue_before_twd", added_revenue_twd=recovered)
-    kpi2 = volume_kpi(ctx, code="transactions_matched", name="媒合成交筆數 matched transactions",
-                      doc_types=[ORDER], statuses=MATCHED, unit="transactions")
+    kpi1 = revenue_uplift_kpi(
+        ctx,
+        code="revenue_uplift",
+        name="營收成長 revenue vs before",
+        baseline_code="monthly_revenue_before_twd",
+        added_revenue_twd=recovered,
+    )
+    kpi2 = volume_kpi(
+        ctx,
+        code="transactions_matched",
+        name="媒合成交筆數 matched transactions",
+        doc_types=[ORDER],
+        statuses=MATCHED,
+        unit="transactions",
+    )
     saved_kg = sum(float((r.extra or {}).get("weight_kg", 0)) for r in ctx.records([ORDER], MATCHED))
-    return KpiSummary(kpis=[kpi1, kpi2], co2e_kg=saved_kg * ctx.carbon.food_waste_kg_per_kg,
-                      notes=["Revenue before counts scrapped goods as 0; CO2e: goods saved × 2.06 kg/kg."])
+    return KpiSummary(
+        kpis=[kpi1, kpi2],
+        co2e_kg=saved_kg * ctx.carbon.food_waste_kg_per_kg,
+        notes=["Revenue before counts scrapped goods as 0; CO2e: goods saved × 2.06 kg/kg."],
+    )
 
 
-KPI = KpiSpec(service="surplus-market", doc_types=[ORDER, LISTING], status_codes=STATUS_CODES,
-              baselines=BASELINES, summarize=summarize)
+KPI = KpiSpec(
+    service="surplus-market",
+    doc_types=[ORDER, LISTING],
+    status_codes=STATUS_CODES,
+    baselines=BASELINES,
+    summarize=summarize,
+)

@@ -16,7 +16,9 @@ STATUS_CODES = [
 ]
 
 BASELINES = [
-    BaselineSpec("monthly_revenue_before_twd", "導入前月營收", "TWD", "Monthly store revenue before go-live."),
+    BaselineSpec(
+        "monthly_revenue_before_twd", "導入前月營收", "TWD", "Monthly store revenue before go-live.", demo_value=250000
+    ),
 ]
 
 
@@ -24,15 +26,34 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     reversed_ = ctx.count_documents([COUPON], ["reversed"])
     redeemed = max(ctx.count_documents([COUPON], ["redeemed"]) - reversed_, 0)
     spend = ctx.sum_field("amount_twd", [COUPON], ["redeemed"]) - ctx.sum_field("amount_twd", [COUPON], ["reversed"])
-    kpi1 = revenue_uplift_kpi(ctx, code="revenue_uplift", name="營收成長 revenue vs before",
-                              baseline_code="monthly_revenue_before_twd", added_revenue_twd=spend)
+    kpi1 = revenue_uplift_kpi(
+        ctx,
+        code="revenue_uplift",
+        name="營收成長 revenue vs before",
+        baseline_code="monthly_revenue_before_twd",
+        added_revenue_twd=spend,
+    )
     views = ctx.count_documents([VISIT], ["viewed"])
     total = views + redeemed
-    kpi2 = KpiValue(code="views_and_redemptions", name="瀏覽數＋優惠券核銷數 views + coupon redemptions",
-                    value=total, unit="events", target=250, met=total >= 250)
-    return KpiSummary(kpis=[kpi1, kpi2], co2e_kg=redeemed * ctx.carbon.paper_kg_per_sheet,
-                      notes=["CO2e: each digital redemption replaces one printed A4 coupon × 0.0076 kg."])
+    kpi2 = KpiValue(
+        code="views_and_redemptions",
+        name="瀏覽數＋優惠券核銷數 views + coupon redemptions",
+        value=total,
+        unit="events",
+        target=250,
+        met=total >= 250,
+    )
+    return KpiSummary(
+        kpis=[kpi1, kpi2],
+        co2e_kg=redeemed * ctx.carbon.paper_kg_per_sheet,
+        notes=["CO2e: each digital redemption replaces one printed A4 coupon × 0.0076 kg."],
+    )
 
 
-KPI = KpiSpec(service="virtual-store", doc_types=[VISIT, COUPON], status_codes=STATUS_CODES,
-              baselines=BASELINES, summarize=summarize)
+KPI = KpiSpec(
+    service="virtual-store",
+    doc_types=[VISIT, COUPON],
+    status_codes=STATUS_CODES,
+    baselines=BASELINES,
+    summarize=summarize,
+)

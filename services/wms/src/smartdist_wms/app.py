@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from smartdist.kpi.log import seed_baselines
-from smartdist.runtime import ServiceRuntime
+
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
-
 from smartdist_wms.db import Base
 from smartdist_wms.kpi import KPI
-
-DEMO_BASELINES = {"paper_minutes_per_document": 18, "paper_sheets_per_document": 3}
-
-
-def seed_demo(runtime: ServiceRuntime, tenant_id: str) -> None:
-    """The demo merchant's pre-go-live figures, so the KPI page has something to compare with."""
-    with runtime.database.tenant_transaction(tenant_id) as session:
-        seed_baselines(session, DEMO_BASELINES, note="demo merchant's figures before go-live")
-
 
 DEFINITION = ServiceDefinition(
     name="wms",
@@ -28,7 +17,6 @@ DEFINITION = ServiceDefinition(
     summary="Paperless inbound, putaway, stock, cycle counts, picking, packing, shipping and returns on PDAs.",
     base=Base,
     kpi=KPI,
-    seed_demo=seed_demo,
 )
 
 

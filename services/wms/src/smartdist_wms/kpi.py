@@ -21,25 +21,51 @@ STATUS_CODES = [
 ]
 
 BASELINES = [
-    BaselineSpec("paper_minutes_per_document", "紙本單據處理時間 (每張)", "minutes",
-                 "Minutes from a document's arrival to its completion with paper and Excel."),
-    BaselineSpec("paper_sheets_per_document", "每張單據用紙", "sheets", "A4 sheets printed per document before."),
+    BaselineSpec(
+        "paper_minutes_per_document",
+        "紙本單據處理時間 (每張)",
+        "minutes",
+        "Minutes from a document's arrival to its completion with paper and Excel.",
+        demo_value=18,
+    ),
+    BaselineSpec(
+        "paper_sheets_per_document", "每張單據用紙", "sheets", "A4 sheets printed per document before.", demo_value=3
+    ),
 ]
 
 
 def summarize(ctx: SummaryContext) -> KpiSummary:
     mean_s = ctx.mean_elapsed([INBOUND, OUTBOUND], ["completed", "shipped"])
-    kpi1 = improvement_kpi(code="processing_time_cut", name="單據處理時間縮短 document processing time cut",
-                           baseline=ctx.baselines.get("paper_minutes_per_document"),
-                           measured=None if mean_s is None else mean_s / 60, target_pct=10.0, lower_is_better=True)
+    kpi1 = improvement_kpi(
+        code="processing_time_cut",
+        name="單據處理時間縮短 document processing time cut",
+        baseline=ctx.baselines.get("paper_minutes_per_document"),
+        measured=None if mean_s is None else mean_s / 60,
+        target_pct=10.0,
+        lower_is_better=True,
+    )
     inbound = ctx.count_documents([INBOUND], ["completed"])
     outbound = ctx.count_documents([OUTBOUND], ["shipped"])
-    kpi2 = volume_kpi(ctx, code="orders_completed", name="完成進出貨單 inbound + outbound orders completed",
-                      doc_types=[INBOUND, OUTBOUND], statuses=["completed", "shipped"], unit="orders")
+    kpi2 = volume_kpi(
+        ctx,
+        code="orders_completed",
+        name="完成進出貨單 inbound + outbound orders completed",
+        doc_types=[INBOUND, OUTBOUND],
+        statuses=["completed", "shipped"],
+        unit="orders",
+    )
     sheets = ctx.baselines.get("paper_sheets_per_document", 0.0) * (inbound + outbound)
-    return KpiSummary(kpis=[kpi1, kpi2], co2e_kg=sheets * ctx.carbon.paper_kg_per_sheet,
-                      notes=["CO2e: paper no longer printed per completed document × 0.0076 kg/sheet."])
+    return KpiSummary(
+        kpis=[kpi1, kpi2],
+        co2e_kg=sheets * ctx.carbon.paper_kg_per_sheet,
+        notes=["CO2e: paper no longer printed per completed document × 0.0076 kg/sheet."],
+    )
 
 
-KPI = KpiSpec(service="wms", doc_types=[INBOUND, OUTBOUND, RETURN], status_codes=STATUS_CODES,
-              baselines=BASELINES, summarize=summarize)
+KPI = KpiSpec(
+    service="wms",
+    doc_types=[INBOUND, OUTBOUND, RETURN],
+    status_codes=STATUS_CODES,
+    baselines=BASELINES,
+    summarize=summarize,
+)

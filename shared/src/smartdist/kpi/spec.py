@@ -26,6 +26,7 @@ class BaselineSpec:
     name: str
     unit: str
     description: str = ""
+    demo_value: float | None = None  # what the demo merchant "entered" before go-live
 
 
 @dataclass(frozen=True)

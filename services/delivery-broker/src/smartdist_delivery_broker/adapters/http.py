@@ -108,3 +108,29 @@ class AccessTokenCache:
 
     def invalidate(self) -> None:
         self._token = None
+
+
+async def send_json_with_bearer(
+    client: httpx.AsyncClient,
+    provider: str,
+    tokens: AccessTokenCache,
+    method: str,
+    url: str,
+    body: Any = None,
+    *,
+    read_error: ErrorReader,
+) -> httpx.Response:
+    """A JSON request with the cached OAuth2 bearer token; on a 401 the token is fetched anew once."""
+    content = None if body is None else json.dumps(body).encode()
+    for attempt in (1, 2):
+        token = await tokens.get()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        try:
+            return await send(client, provider, method, url, headers=headers, content=content, read_error=read_error)
+        except PlatformError as exc:
+            # An expired or revoked token: fetch a new one once.
+            if exc.status_code == 401 and attempt == 1:
+                tokens.invalidate()
+                continue
+            raise
+    raise AssertionError("unreachable")

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from smartdist_delivery_broker.adapters.http import AccessTokenCache, send
+from smartdist_delivery_broker.adapters.http import AccessTokenCache, send, send_json_with_bearer
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
     CancellationRefused,
@@ -264,26 +264,9 @@ class UberDirectPlatform:
         return token_from_response(response.json())
 
     async def _call(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        content = None if body is None else json.dumps(body).encode()
-        for attempt in (1, 2):
-            token = await self.tokens.get()
-            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            try:
-                return await send(
-                    self.client,
-                    PROVIDER,
-                    method,
-                    self.creds.api_base + path,
-                    headers=headers,
-                    content=content,
-                    read_error=read_error,
-                )
-            except PlatformError as exc:
-                if exc.status_code == 401 and attempt == 1:
-                    self.tokens.invalidate()
-                    continue
-                raise
-        raise AssertionError("unreachable")
+        return await send_json_with_bearer(
+            self.client, PROVIDER, self.tokens, method, self.creds.api_base + path, body, read_error=read_error
+        )
 
     async def quote(self, trip: TripRequest) -> PlatformQuote:
         return quote_from_response((await self._call("POST", "/delivery_quotes", quote_request(trip))).json())
