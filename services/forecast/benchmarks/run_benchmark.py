@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from smartdist_forecast.models import baselines
 from smartdist_forecast.models.metrics import coverage, wape
 from smartdist_forecast.models.panel import DemandPanel, build_panel

@@ -1,4 +1,5 @@
 import pandas as pd
+
 from smartdist_forecast.models.calendar import calendar_features
 
 

@@ -1,4 +1,5 @@
 import numpy as np
+
 from smartdist_forecast.models.intervals import ConformalBand
 from smartdist_forecast.models.metrics import accuracy, bias, mase, wape, weekly_naive_scale
 

@@ -1,4 +1,5 @@
 import numpy as np
+
 from smartdist_forecast.models import baselines
 from smartdist_forecast.models.global_lgbm import GlobalDemandModel, GlobalModelConfig
 from smartdist_forecast.models.metrics import wape

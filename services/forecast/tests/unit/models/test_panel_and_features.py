@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+
 from smartdist_forecast.models.features import MIN_LAG, build_features
 from smartdist_forecast.models.panel import build_panel
 

@@ -1,4 +1,5 @@
 import numpy as np
+
 from smartdist_forecast.models.global_lgbm import GlobalModelConfig
 from smartdist_forecast.models.training import GLOBAL_MODEL, ModelArtefact, TrainingOptions, run_training
 
@@ -55,6 +56,7 @@ def test_many_series_back_test_baselines_on_a_subset_and_still_choose_fairly():
 
 def test_demand_panel_from_imported_pos_rows_counts_online_lost_sales():
     import pandas as pd
+
     from smartdist_forecast.models.training import demand_panel
 
     pos = pd.DataFrame(

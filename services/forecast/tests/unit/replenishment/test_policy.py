@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+
 from smartdist_forecast.replenishment.policy import (
     ReplenishmentParams,
     cover_days_level,

@@ -2,6 +2,7 @@ import io
 
 import pandas as pd
 from openpyxl import load_workbook
+
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
 from smartdist_forecast.replenishment.recommendations import (
     forecast_csv,

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
 from smartdist_forecast.replenishment.simulation import (
     compare_policies,

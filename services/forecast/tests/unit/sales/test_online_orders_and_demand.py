@@ -2,6 +2,7 @@ import io
 
 import pandas as pd
 import pytest
+
 from smartdist_forecast.sales.demand import daily_demand
 from smartdist_forecast.sales.online_orders import OnlineHeaderError, parse_online_orders_csv
 from smartdist_forecast.sales.pos_csv import parse_pos_csv

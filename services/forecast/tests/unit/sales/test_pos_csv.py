@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+
 from smartdist_forecast.sales.csv_source import CsvUnreadableError
 from smartdist_forecast.sales.pos_csv import POS_HEADER, PosHeaderError, parse_pos_csv
 

@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+
 from smartdist_forecast.sales.csv_source import RowError
 from smartdist_forecast.sales.quality import build_quality_report
 
