@@ -8,6 +8,7 @@ from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_forecast.db import Base
 from smartdist_forecast.kpi import KPI
+from smartdist_forecast import tables  # noqa: F401 - registers the tables on Base for migrations
 
 DEFINITION = ServiceDefinition(
     name="forecast",
