@@ -8,6 +8,7 @@ from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_forecast.db import Base
 from smartdist_forecast.kpi import KPI
+from smartdist_forecast.sales.api import router as sales_router
 from smartdist_forecast import tables  # noqa: F401 - registers the tables on Base for migrations
 
 DEFINITION = ServiceDefinition(
@@ -18,6 +19,7 @@ DEFINITION = ServiceDefinition(
     summary="Per-store, per-product demand forecasts from POS sales with prediction intervals, and order-up-to replenishment.",
     base=Base,
     kpi=KPI,
+    routers=[sales_router],
 )
 
 

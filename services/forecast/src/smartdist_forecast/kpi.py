@@ -5,6 +5,7 @@ from __future__ import annotations
 from smartdist.kpi import BaselineSpec, KpiSpec, KpiSummary, KpiValue, StatusCode, SummaryContext, volume_kpi
 
 FORECAST, SIMULATION, REPLENISHMENT = "forecast", "inventory_simulation", "replenishment"
+SALES_IMPORT = "sales_import"
 
 STATUS_CODES = [
     StatusCode("imported", "銷售資料已匯入", "sales imported"),
@@ -72,7 +73,7 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
 
 KPI = KpiSpec(
     service="forecast",
-    doc_types=[FORECAST, REPLENISHMENT, SIMULATION],
+    doc_types=[SALES_IMPORT, FORECAST, REPLENISHMENT, SIMULATION],
     status_codes=STATUS_CODES,
     baselines=BASELINES,
     summarize=summarize,

@@ -1,0 +1,84 @@
+"""Storing parsed POS rows (upsert on tenant, store, SKU and day) and reading them back for training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from smartdist_forecast.tables import SalesDay
+
+# Rows per INSERT batch: well under SQLite's bound-parameter limit per statement page.
+UPSERT_BATCH = 5_000
+UPDATED_ON_CONFLICT = (
+    "qty", "amount", "store_name", "sku_name", "category", "category_name",
+    "lunar_date", "weather", "temp_low", "temp_high", "week",
+)
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def sales_rows(sales: pd.DataFrame, tenant_id: str) -> list[dict[str, Any]]:
+    """The parser's accepted rows as sales_day values (the tenant stamped explicitly: Core insert)."""
+    dates = pd.to_datetime(sales["date"]).dt.date
+    return [
+        {
+            "tenant_id": tenant_id,
+            "store": str(r.store),
+            "sku": str(r.sku),
+            "date": day,
+            "qty": int(r.qty),
+            "amount": int(r.amount),
+            "store_name": str(r.store_name),
+            "sku_name": str(r.product_name),
+            "category": str(r.category),
+            "category_name": str(r.category_name),
+            "lunar_date": str(r.lunar_date),
+            "weather": str(r.weather),
+            "temp_low": _optional_float(r.temp_low),
+            "temp_high": _optional_float(r.temp_high),
+            "week": _optional_int(r.week),
+        }
+        for r, day in zip(sales.itertuples(index=False), dates, strict=True)
+    ]
+
+
+def upsert_sales(session: Session, sales: pd.DataFrame, tenant_id: str, progress: Any = None) -> int:
+    """Insert or overwrite the rows; importing the same file twice leaves one row per key."""
+    rows = sales_rows(sales, tenant_id)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = SalesDay.__table__
+    for start in range(0, len(rows), UPSERT_BATCH):
+        stmt = insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "store", "sku", "date"],
+            set_={name: stmt.excluded[name] for name in UPDATED_ON_CONFLICT},
+        )
+        session.execute(stmt, rows[start:start + UPSERT_BATCH])
+        if progress is not None:
+            progress(min(start + UPSERT_BATCH, len(rows)) / max(len(rows), 1))
+    return len(rows)
+
+
+def tenant_sales(session: Session) -> pd.DataFrame:
+    """All of the session tenant's sales as the frame ``demand_panel`` takes (store, sku, date, qty...)."""
+    result = session.execute(
+        select(SalesDay.store, SalesDay.sku, SalesDay.date, SalesDay.qty, SalesDay.amount, SalesDay.category)
+    ).all()
+    frame = pd.DataFrame(result, columns=["store", "sku", "date", "qty", "amount", "category"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["qty"] = frame["qty"].astype(np.int64)
+    frame["amount"] = frame["amount"].astype(np.int64)
+    return frame

@@ -1,0 +1,140 @@
+"""POST /api/v1/sales/import: the contract answer, all-or-nothing storage, upsert, jobs, tenancy."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from .pos_slices import pos_slice
+from smartdist_forecast.app import DEFINITION
+from smartdist_forecast.sales import api as sales_api
+from smartdist_forecast.tables import SalesDay
+
+URL = "/api/v1/sales/import"
+
+
+def sales_count(svc: Any, tenant: str) -> int:
+    with svc.database.tenant_session(tenant) as session:
+        return int(session.scalar(select(func.count()).select_from(SalesDay)))
+
+
+def upload(svc: Any, tenant: str, data: bytes, **params: Any) -> Any:
+    return svc.client.post(URL, headers=svc.headers(tenant), params=params,
+                           files={"file": ("pos.csv", data, "text/csv")})
+
+
+def wait_for_job(svc: Any, tenant: str, job_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = svc.client.get(f"/api/v1/jobs/{job_id}", headers=svc.headers(tenant)).json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+def expected_bad_rows(shared_data_dir: Path) -> dict[int, str]:
+    with open(shared_data_dir / "forecast" / "pos_bad_expected.csv", encoding="utf-8") as handle:
+        return {int(r["data_row"]): r for r in csv.DictReader(handle)}  # type: ignore[misc]
+
+
+def test_clean_slice_is_stored_and_reimport_upserts_without_duplicates(service_factory, shared_data_dir):
+    data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", days=30)
+    with service_factory(DEFINITION) as svc:
+        tenant = svc.new_tenant()
+        first = upload(svc, tenant, data)
+        assert first.status_code == 200, first.text
+        assert first.json() == {"rows_accepted": 2 * 3 * 30, "rows_rejected": 0, "errors": []}
+        again = upload(svc, tenant, data)
+        assert again.status_code == 200
+        assert sales_count(svc, tenant) == 180
+
+
+def test_file_with_bad_rows_stores_nothing_and_names_each_row_and_column(service_factory, shared_data_dir):
+    data = (shared_data_dir / "forecast" / "pos_bad.csv").read_bytes()
+    expected = expected_bad_rows(shared_data_dir)
+    with service_factory(DEFINITION) as svc:
+        tenant = svc.new_tenant()
+        answer = upload(svc, tenant, data)
+        assert answer.status_code == 422
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        body = answer.json()
+        assert body["rows_accepted"] == 0
+        rejected_rows = {e["row"] for e in body["errors"]}
+        must_reject = {n for n, r in expected.items() if r["expected"] == "reject"}
+        must_accept = {n for n, r in expected.items() if r["expected"] == "ok"}
+        assert must_reject <= rejected_rows
+        assert not must_accept & rejected_rows
+        for error in body["errors"]:
+            if expected[error["row"]]["expected"] == "reject" and expected[error["row"]]["column"]:
+                assert {e["column"] for e in body["errors"] if e["row"] == error["row"]} >= {expected[error["row"]]["column"]}
+            assert set(error) >= {"row", "column", "message"}
+        assert sales_count(svc, tenant) == 0
+
+
+def test_partial_import_stores_only_the_good_rows(service_factory, shared_data_dir):
+    data = (shared_data_dir / "forecast" / "pos_bad.csv").read_bytes()
+    with service_factory(DEFINITION) as svc:
+        tenant = svc.new_tenant()
+        answer = upload(svc, tenant, data, partial="true")
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["rows_accepted"] > 0 and body["rows_rejected"] > 0
+        assert body["rows_accepted"] + body["rows_rejected"] == 31
+        assert sales_count(svc, tenant) == body["rows_accepted"]
+
+
+def test_wrong_header_is_refused_as_a_whole(service_factory, shared_data_dir):
+    data = (shared_data_dir / "forecast" / "pos_bad_header.csv").read_bytes()
+    with service_factory(DEFINITION) as svc:
+        tenant = svc.new_tenant()
+        answer = upload(svc, tenant, data, partial="true")
+        assert answer.status_code == 422
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert "expected header" in answer.json()["detail"]
+        assert sales_count(svc, tenant) == 0
+
+
+def test_unreadable_bytes_are_a_422_not_a_500(service_factory):
+    with service_factory(DEFINITION) as svc:
+        tenant = svc.new_tenant()
+        answer = upload(svc, tenant, b"\xff\xfe\x00\x81\x00garbage")
+        assert answer.status_code == 422
+
+
+def test_large_file_is_imported_by_a_job_with_the_same_answer(service_factory, shared_data_dir, monkeypatch):
+    data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", days=20)
+    monkeypatch.setattr(sales_api, "LARGE_UPLOAD_BYTES", 1024)
+    with service_factory(DEFINITION, background=True) as svc:
+        tenant = svc.new_tenant()
+        started = upload(svc, tenant, data)
+        assert started.status_code == 202, started.text
+        job = wait_for_job(svc, tenant, started.json()["job_id"])
+        assert job["status"] == "succeeded", job
+        assert job["result"] == {"rows_accepted": 120, "rows_rejected": 0, "errors": []}
+        assert sales_count(svc, tenant) == 120
+
+
+def test_another_tenants_import_neither_sees_nor_overwrites_the_first(service_factory, shared_data_dir):
+    data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", days=10)
+    with service_factory(DEFINITION) as svc:
+        tenant_a, tenant_b = svc.new_tenant(), svc.new_tenant()
+        assert upload(svc, tenant_a, data).status_code == 200
+        assert sales_count(svc, tenant_b) == 0
+        assert upload(svc, tenant_b, data).status_code == 200
+        assert sales_count(svc, tenant_a) == 60 and sales_count(svc, tenant_b) == 60
+
+
+@pytest.mark.parametrize("role", ["driver"])
+def test_roles_without_import_rights_are_refused(service_factory, shared_data_dir, role):
+    data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", days=5)
+    with service_factory(DEFINITION) as svc:
+        tenant = svc.new_tenant()
+        answer = svc.client.post(URL, headers=svc.headers(tenant, [role]), files={"file": ("p.csv", data, "text/csv")})
+        assert answer.status_code == 403
+        assert sales_count(svc, tenant) == 0
