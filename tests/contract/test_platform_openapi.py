@@ -12,19 +12,26 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from smartdist.catalog import SERVICE_ORDER, service_definitions
+from smartdist.config import PlatformSettings
 from smartdist.runtime import ServiceRuntime
 from smartdist.testing.platform import ServiceUnderTest, service_under_test
 from smartdist.testing.sample import SAMPLE, SampleBase
 from smartdist.web.app import create_service_app
-from smartdist.config import PlatformSettings
 
 
 @pytest.mark.parametrize("name", SERVICE_ORDER)
 def test_openapi_has_the_platform_contracts(name: str, tmp_path: Path) -> None:
     app = create_service_app(ServiceRuntime(service_definitions()[name], PlatformSettings(data_dir=tmp_path)))
     paths = app.openapi()["paths"]
-    for path in ("/healthz", "/readyz", "/metrics", "/api/v1/kpi/logs", "/api/v1/kpi/summary",
-                 "/api/v1/kpi/codes", "/api/v1/jobs/{job_id}"):
+    for path in (
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/api/v1/kpi/logs",
+        "/api/v1/kpi/summary",
+        "/api/v1/kpi/codes",
+        "/api/v1/jobs/{job_id}",
+    ):
         assert path in paths, path
     logs = {p["name"]: p for p in paths["/api/v1/kpi/logs"]["get"]["parameters"]}
     assert {"from", "to", "format"} <= set(logs)
@@ -59,8 +66,9 @@ def test_platform_endpoints_never_fail_and_answer_as_documented(api_schema, samp
 
         @given(case=operation.as_strategy())
         # derandomize: CI runs the same cases every time; widen max_examples locally to hunt for more.
-        @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-                  derandomize=True)
+        @settings(
+            max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True
+        )
         def check(case) -> None:  # type: ignore[no-untyped-def]
             # An opaque cursor that this API never gave out is refused (422) although it matches
             # the schema's pattern; every other check applies.

@@ -58,6 +58,7 @@ def platform_setting_names() -> frozenset[str]:
     ``config.Settings``), since the worker, relay and migrate act for every service.
     """
     from pydantic_settings import BaseSettings
+
     from smartdist.config import CarbonFactors, PlatformSettings
 
     models: list[type[BaseSettings]] = [PlatformSettings, CarbonFactors]

@@ -28,6 +28,7 @@ import sqlalchemy
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from smartdist.testing.servers import postgres_available, redis_available
 
 pytestmark = pytest.mark.slow

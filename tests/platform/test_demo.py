@@ -67,12 +67,18 @@ def test_demo_merchant_signs_in_and_reads_every_kpi_summary(demo: TestClient) ->
 
 def test_sign_in_page_sets_the_cookie_the_service_pages_use(demo: TestClient) -> None:
     assert demo.get("/dispatch/kpi", follow_redirects=False).status_code == 303
-    r = demo.post("/signin", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "next": "/dispatch/kpi"},
-                  follow_redirects=False)
+    r = demo.post(
+        "/signin",
+        data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "next": "/dispatch/kpi"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/dispatch/kpi"
     assert demo.get("/dispatch/kpi").status_code == 200
-    offsite = demo.post("/signin", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD,
-                                         "next": "https://evil.example/"}, follow_redirects=False)
+    offsite = demo.post(
+        "/signin",
+        data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "next": "https://evil.example/"},
+        follow_redirects=False,
+    )
     assert offsite.headers["location"] == "/"
 
 
@@ -128,8 +134,9 @@ def test_standalone_console_links_services_at_their_configured_urls(tmp_path: Pa
     from smartdist.console import IDENTITY, create_console_app, standalone_links
     from smartdist.runtime import ServiceRuntime
 
-    settings = PlatformSettings(data_dir=tmp_path, service_urls={"dispatch": "https://dispatch.shop.tw/"},
-                                run_background=False)
+    settings = PlatformSettings(
+        data_dir=tmp_path, service_urls={"dispatch": "https://dispatch.shop.tw/"}, run_background=False
+    )
     links = standalone_links(settings.service_urls)  # what `smartdist serve console` shows
     with TestClient(create_console_app(ServiceRuntime(IDENTITY, settings), links)) as console:
         page = console.get("/").text

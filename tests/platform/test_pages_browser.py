@@ -42,8 +42,7 @@ def test_job_progress_bar_follows_the_job_to_its_result(page: Page, tmp_path: Pa
         SampleBase.metadata.create_all(svc.database.engine)
         tenant = svc.new_tenant()
         with live_server(svc.client.app) as base:
-            page.context.add_cookies([{"name": "smartdist_token", "value": svc.token(tenant, ["clerk"]),
-                                       "url": base}])
+            page.context.add_cookies([{"name": "smartdist_token", "value": svc.token(tenant, ["clerk"]), "url": base}])
             for text in ("a", "b"):
                 page.request.post(base + "/api/v1/notes", data={"text": text})
             page.goto(base + "/count")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy
@@ -24,8 +23,12 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestC
     pg, redis_url = postgres_available(), redis_available()
     with throwaway_database(pg) as url:
         settings = PlatformSettings(
-            data_dir=tmp_path_factory.mktemp("prod"), database_url=url, redis_url=redis_url,
-            bus_namespace=f"test-{uuid.uuid4().hex[:8]}:", jobs_backend="inprocess", log_json=False,
+            data_dir=tmp_path_factory.mktemp("prod"),
+            database_url=url,
+            redis_url=redis_url,
+            bus_namespace=f"test-{uuid.uuid4().hex[:8]}:",
+            jobs_backend="inprocess",
+            log_json=False,
         )
         with TestClient(build_demo_app(settings), raise_server_exceptions=False) as client:
             yield client, url
@@ -36,8 +39,11 @@ def test_each_service_has_its_own_schema_and_answers(production: tuple[TestClien
     engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
         schemas = set(conn.scalars(sqlalchemy.text("SELECT schema_name FROM information_schema.schemata")))
-        kpi_tables = set(conn.scalars(sqlalchemy.text(
-            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'kpi_record'")))
+        kpi_tables = set(
+            conn.scalars(
+                sqlalchemy.text("SELECT table_schema FROM information_schema.tables WHERE table_name = 'kpi_record'")
+            )
+        )
     engine.dispose()
     expected = {name.replace("-", "_") for name in SERVICE_ORDER}
     assert expected | {"identity"} <= schemas

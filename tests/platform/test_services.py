@@ -26,11 +26,17 @@ def test_service_migrates_serves_and_isolates_tenants(name: str, service_factory
         summary = c.get("/api/v1/kpi/summary", headers=svc.headers(b)).json()
         assert len(summary["kpis"]) == 2 and all(k["met"] is False for k in summary["kpis"])
         for baseline in definition.kpi.baselines:
-            assert c.put(f"/api/v1/kpi/baselines/{baseline.code}", json={"value": 10},
-                         headers=svc.headers(a)).status_code == 200
+            assert (
+                c.put(f"/api/v1/kpi/baselines/{baseline.code}", json={"value": 10}, headers=svc.headers(a)).status_code
+                == 200
+            )
             # Only the owner enters baselines.
-            assert c.put(f"/api/v1/kpi/baselines/{baseline.code}", json={"value": 1},
-                         headers=svc.headers(a, roles=["clerk"])).status_code == 403
+            assert (
+                c.put(
+                    f"/api/v1/kpi/baselines/{baseline.code}", json={"value": 1}, headers=svc.headers(a, roles=["clerk"])
+                ).status_code
+                == 403
+            )
         seen_by_b = c.get("/api/v1/kpi/baselines", headers=svc.headers(b)).json()
         assert all(row["value"] is None for row in seen_by_b)
         assert c.get("/api/v1/jobs", headers=svc.headers(b)).json()["items"] == []

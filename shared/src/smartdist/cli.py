@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
@@ -122,17 +121,30 @@ def tenant_create(name: str, owner_email: str | None, owner_password: str | None
         raise click.ClickException("creating a tenant signs its API key: SMARTDIST_AUTH_PRIVATE_KEY is needed")
     try:
         with rt.database.system_transaction() as session:
-            created = identity.create_tenant(session, TokenSigner(rt.keys.private_pem), name=name,
-                                             owner_email=owner_email, owner_password=owner_password)
+            created = identity.create_tenant(
+                session,
+                TokenSigner(rt.keys.private_pem),
+                name=name,
+                owner_email=owner_email,
+                owner_password=owner_password,
+            )
     except Problem as exc:
         raise click.ClickException(exc.detail) from None
     finally:
         rt.database.dispose()
-    click.echo(json.dumps({
-        "tenant_id": created.tenant_id, "name": created.name, "api_key": created.api_key,
-        "api_key_id": created.api_key_id, "owner_email": created.owner_email,
-        "owner_password": created.owner_password,
-    }, ensure_ascii=False))
+    click.echo(
+        json.dumps(
+            {
+                "tenant_id": created.tenant_id,
+                "name": created.name,
+                "api_key": created.api_key,
+                "api_key_id": created.api_key_id,
+                "owner_email": created.owner_email,
+                "owner_password": created.owner_password,
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 @main.group(help="Schema migrations for developers.")
@@ -162,11 +174,15 @@ def db_revision(service: str, message: str) -> None:
         upgrade(database, d.package, d.base)
         versions = service_versions(d.package)
         cfg = alembic_config(database, [Path(__file__).parent / "migrations" / "versions", versions], [d.base])
-        script = command.revision(cfg, message=message, autogenerate=True, head=f"{label}@head",
-                                  version_path=str(versions))
+        script = command.revision(
+            cfg, message=message, autogenerate=True, head=f"{label}@head", version_path=str(versions)
+        )
         database.dispose()
-    click.echo(json.dumps({"service": service, "revision": getattr(script, "revision", None),
-                           "path": getattr(script, "path", None)}))
+    click.echo(
+        json.dumps(
+            {"service": service, "revision": getattr(script, "revision", None), "path": getattr(script, "path", None)}
+        )
+    )
 
 
 @main.group(help="Signing keys.")
@@ -179,7 +195,9 @@ def keys_generate() -> None:
     from smartdist.auth.keys import generate_pem_pair
 
     pair = generate_pem_pair()
-    click.echo(json.dumps({"SMARTDIST_AUTH_PRIVATE_KEY": pair.private_pem, "SMARTDIST_AUTH_PUBLIC_KEY": pair.public_pem}))
+    click.echo(
+        json.dumps({"SMARTDIST_AUTH_PRIVATE_KEY": pair.private_pem, "SMARTDIST_AUTH_PUBLIC_KEY": pair.public_pem})
+    )
 
 
 main.add_command(bus_cli(_all_databases))

@@ -34,9 +34,7 @@ class PlatformSettings(BaseSettings):
 
     env: Literal["local", "test", "production"] = "local"
     data_dir: Path = Field(Path("var"), description="Where embedded state lives (SQLite, keys, bus).")
-    database_url: str | None = Field(
-        None, description="PostgreSQL URL; each service then uses its own schema in it."
-    )
+    database_url: str | None = Field(None, description="PostgreSQL URL; each service then uses its own schema in it.")
     redis_url: str | None = Field(None, description="Redis URL; switches the bus and jobs to Redis.")
     bus_backend: Literal["embedded", "redis"] | None = None
     bus_namespace: str = Field("", description="Prefix of stream keys, so deployments can share a Redis.")
@@ -51,7 +49,7 @@ class PlatformSettings(BaseSettings):
     service_urls: dict[str, str] = Field(
         default_factory=dict,
         description="Public base URL of each service for the console's landing page when the "
-        "services run apart, as JSON: {\"dispatch\": \"https://dispatch.example\"}.",
+        'services run apart, as JSON: {"dispatch": "https://dispatch.example"}.',
     )
 
     def resolved_data_dir(self) -> Path:
@@ -72,14 +70,14 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = None
 
     @classmethod
-    def for_service(cls, service: str) -> "ServiceSettings":
+    def for_service(cls, service: str) -> ServiceSettings:
         prefix = "SMARTDIST_" + service.upper().replace("-", "_") + "_"
         klass = type(
             f"{cls.__name__}_{service}",
             (cls,),
             {"model_config": SettingsConfigDict(env_prefix=prefix, extra="ignore")},
         )
-        return klass()
+        return klass()  # type: ignore[no-any-return]
 
 
 def service_database_url(platform: PlatformSettings, service: str) -> str:

@@ -22,6 +22,7 @@ from smartdist.problems import Unauthorized
 from smartdist.runtime import ServiceRuntime
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import create_service_app
+from smartdist.web.pages import pages_of
 
 DEMO_EMAIL = "demo@smartdist.local"
 DEMO_PASSWORD = "demo-merchant"
@@ -48,27 +49,44 @@ def console_pages() -> APIRouter:
     @router.get("/")
     def landing(request: Request) -> Response:
         links: list[ServiceLink] = request.app.state.service_links
-        return request.app.state.pages.render(request, "landing.html", {
-            "links": links, "demo": request.app.state.demo_credentials,
-        })
+        return pages_of(request).render(
+            request,
+            "landing.html",
+            {
+                "links": links,
+                "demo": request.app.state.demo_credentials,
+            },
+        )
 
     @router.get("/signin")
     def signin_form(request: Request, next: str = "/") -> Response:
-        return request.app.state.pages.render(request, "signin.html", {
-            "next": _safe_next(next), "demo": request.app.state.demo_credentials, "failed": False})
+        return pages_of(request).render(
+            request,
+            "signin.html",
+            {"next": _safe_next(next), "demo": request.app.state.demo_credentials, "failed": False},
+        )
 
     @router.post("/signin")
-    def signin(request: Request, email: Annotated[str, Form()], password: Annotated[str, Form()],
-               next: Annotated[str, Form()] = "/") -> Response:
+    def signin(
+        request: Request,
+        email: Annotated[str, Form()],
+        password: Annotated[str, Form()],
+        next: Annotated[str, Form()] = "/",
+    ) -> Response:
         runtime: ServiceRuntime = request.app.state.runtime
         ttl = runtime.settings.access_token_ttl_s
         with runtime.database.system_transaction() as session:
             try:
-                token, _ = identity.sign_in(session, request.app.state.signer, email=email, password=password, ttl_s=ttl)
+                token, _ = identity.sign_in(
+                    session, request.app.state.signer, email=email, password=password, ttl_s=ttl
+                )
             except Unauthorized:
-                return request.app.state.pages.render(request, "signin.html", {
-                    "next": _safe_next(next), "demo": request.app.state.demo_credentials, "failed": True},
-                    status_code=401)
+                return pages_of(request).render(
+                    request,
+                    "signin.html",
+                    {"next": _safe_next(next), "demo": request.app.state.demo_credentials, "failed": True},
+                    status_code=401,
+                )
         response = RedirectResponse(_safe_next(next), status_code=303)
         response.set_cookie(TOKEN_COOKIE, token, max_age=ttl, httponly=True, samesite="lax", path="/")
         return response
@@ -94,8 +112,10 @@ def standalone_links(urls: dict[str, str]) -> list[ServiceLink]:
     """Landing-page links when the services run apart: configured URLs, else ``/<name>`` behind one proxy."""
     from smartdist.catalog import service_definitions
 
-    return [ServiceLink(d.name, d.title, d.title_zh, d.summary, urls.get(d.name, f"/{d.name}").rstrip("/"))
-            for d in service_definitions().values()]
+    return [
+        ServiceLink(d.name, d.title, d.title_zh, d.summary, urls.get(d.name, f"/{d.name}").rstrip("/"))
+        for d in service_definitions().values()
+    ]
 
 
 IDENTITY = ServiceDefinition(
@@ -110,8 +130,13 @@ IDENTITY = ServiceDefinition(
 )
 
 
-def create_console_app(runtime: ServiceRuntime, links: list[ServiceLink], *, manage_lifecycle: bool = True,
-                       demo_credentials: tuple[str, str] | None = None) -> FastAPI:
+def create_console_app(
+    runtime: ServiceRuntime,
+    links: list[ServiceLink],
+    *,
+    manage_lifecycle: bool = True,
+    demo_credentials: tuple[str, str] | None = None,
+) -> FastAPI:
     if runtime.keys.private_pem is None:
         raise RuntimeError("the console signs tokens: SMARTDIST_AUTH_PRIVATE_KEY is required")
     app = create_service_app(runtime, manage_lifecycle=manage_lifecycle)

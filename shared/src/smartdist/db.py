@@ -112,9 +112,7 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         return
     tenant = session.info.get(TENANT_KEY)
     if tenant is None:
-        raise TenantScopeMissing(
-            "session opened without a tenant; use Database.tenant_session() or system_session()"
-        )
+        raise TenantScopeMissing("session opened without a tenant; use Database.tenant_session() or system_session()")
     if state.is_select or state.is_update or state.is_delete:
         state.statement = state.statement.options(
             with_loader_criteria(
@@ -155,15 +153,11 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.schema = None if self.is_sqlite else schema
         self.engine = self._create_engine(url, echo)
-        self._sessions = sessionmaker(
-            bind=self.engine, class_=ScopedSession, expire_on_commit=False, autoflush=True
-        )
+        self._sessions = sessionmaker(bind=self.engine, class_=ScopedSession, expire_on_commit=False, autoflush=True)
 
     def _create_engine(self, url: str, echo: bool) -> Engine:
         if self.is_sqlite:
-            engine = create_engine(
-                url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
-            )
+            engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
 
             @event.listens_for(engine, "connect")
             def _sqlite_pragmas(dbapi_conn: Any, record: Any) -> None:

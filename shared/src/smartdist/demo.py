@@ -30,10 +30,11 @@ def build_demo_app(settings: PlatformSettings) -> FastAPI:
     keys = load_keys(settings)
     console_rt = ServiceRuntime(IDENTITY, settings, bus_backend=backend, keys=keys)
     runtimes = [ServiceRuntime(d, settings, bus_backend=backend, keys=keys) for d in service_definitions().values()]
-    links = [ServiceLink(rt.name, rt.definition.title, rt.definition.title_zh, rt.definition.summary,
-                         f"/{rt.name}", rt) for rt in runtimes]
-    app = create_console_app(console_rt, links, manage_lifecycle=False,
-                             demo_credentials=(DEMO_EMAIL, DEMO_PASSWORD))
+    links = [
+        ServiceLink(rt.name, rt.definition.title, rt.definition.title_zh, rt.definition.summary, f"/{rt.name}", rt)
+        for rt in runtimes
+    ]
+    app = create_console_app(console_rt, links, manage_lifecycle=False, demo_credentials=(DEMO_EMAIL, DEMO_PASSWORD))
     for rt in runtimes:
         app.mount(f"/{rt.name}", create_service_app(rt, manage_lifecycle=False))
 
@@ -78,6 +79,11 @@ def ensure_demo_tenant(console: ServiceRuntime) -> str:
         user = session.scalar(select(UserAccount).where(UserAccount.email == DEMO_EMAIL))
         if user is not None:
             return user.tenant_id
-        created = identity.create_tenant(session, TokenSigner(console.keys.private_pem), name=DEMO_TENANT_NAME,
-                                         owner_email=DEMO_EMAIL, owner_password=DEMO_PASSWORD)
+        created = identity.create_tenant(
+            session,
+            TokenSigner(console.keys.private_pem),
+            name=DEMO_TENANT_NAME,
+            owner_email=DEMO_EMAIL,
+            owner_password=DEMO_PASSWORD,
+        )
         return created.tenant_id

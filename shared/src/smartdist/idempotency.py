@@ -76,7 +76,8 @@ class Idempotency:
                 errors=[{"loc": ["header", HEADER], "message": "key already used for a different request"}],
             )
         self.replay = JSONResponse(
-            existing.response, status_code=existing.status_code or 200,
+            existing.response,
+            status_code=existing.status_code or 200,
             headers={"Idempotent-Replayed": "true"},
         )
 

@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-
 from pydantic import BaseModel
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -19,7 +18,9 @@ T = TypeVar("T")
 MAX_LIMIT = 500
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, 1-{MAX_LIMIT}.")]
-Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,512}$", description="next_cursor of the previous page.")]
+Cursor = Annotated[
+    str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,512}$", description="next_cursor of the previous page.")
+]
 
 
 class Page(BaseModel, Generic[T]):

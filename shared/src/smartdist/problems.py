@@ -137,11 +137,20 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting RFC 9457 answers for the given statuses."""
-    described = {400: "Bad request", 401: "Not authenticated", 403: "Not allowed", 404: "Not found",
-                 409: "Conflict", 422: "Validation failed", 503: "Service unavailable"}
+    described = {
+        400: "Bad request",
+        401: "Not authenticated",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict",
+        422: "Validation failed",
+        503: "Service unavailable",
+    }
     return {
-        status: {"description": described.get(status, "Problem"),
-                 "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}}
+        status: {
+            "description": described.get(status, "Problem"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}},
+        }
         for status in statuses
     }
 

@@ -100,7 +100,9 @@ class ServiceRuntime:
 
     def migrate(self) -> None:
         base = self.definition.base
-        package = self.definition.package if self.definition.package and _has_migrations(self.definition.package) else None
+        package = (
+            self.definition.package if self.definition.package and _has_migrations(self.definition.package) else None
+        )
         upgrade(self.database, package, base)
 
     def start(self, *, migrate: bool = True, background: bool | None = None) -> None:

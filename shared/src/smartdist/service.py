@@ -30,7 +30,7 @@ class ServiceDefinition:
     pages: APIRouter | None = None  # HTML pages mounted at the service root
     kpi: KpiSpec | None = None
     subscriptions: Mapping[str, EventHandler] = field(default_factory=dict)
-    seed_demo: Callable[["ServiceRuntime", str], None] | None = None
+    seed_demo: Callable[[ServiceRuntime, str], None] | None = None
     job_modules: Sequence[str] = ()  # imported at start so their @job_task kinds register
     messages: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # lang -> key -> text
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -14,14 +14,15 @@ from typing import Protocol
 from urllib.parse import urlparse
 
 import pytest
+from sqlalchemy import Integer, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.backends.embedded import EmbeddedBusBackend
 from smartdist.bus.backends.redis import RedisBusBackend
 from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.models import create_bus_tables
 from smartdist.db import Database, TenantScoped, make_base
-from sqlalchemy import Integer, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
 
 BUS_KINDS = ["embedded", "redis"]
 

@@ -36,8 +36,12 @@ def test_health_readiness_metrics_and_openapi(svc: ServiceUnderTest) -> None:
 
 def test_missing_bad_and_expired_tokens_get_401_problem_json(svc: ServiceUnderTest) -> None:
     c = svc.client
-    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic abc"},
-                    svc.headers("t1", ttl_s=-10)):
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": "Basic abc"},
+        svc.headers("t1", ttl_s=-10),
+    ):
         r = c.get("/api/v1/notes", headers=headers)
         assert r.status_code == 401, headers
         assert r.headers["content-type"].startswith(PROBLEM)
@@ -50,7 +54,8 @@ def test_a_token_signed_by_another_key_is_refused(svc: ServiceUnderTest) -> None
     from smartdist.auth.tokens import TokenSigner
 
     forged, _ = TokenSigner(generate_pem_pair().private_pem).issue(
-        kind="user", subject="x", tenant_id="t1", roles=["owner"], ttl_s=60)
+        kind="user", subject="x", tenant_id="t1", roles=["owner"], ttl_s=60
+    )
     assert svc.client.get("/api/v1/notes", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
 
@@ -112,8 +117,9 @@ def test_cursor_pagination_walks_every_row_once(svc: ServiceUnderTest) -> None:
         svc.client.post("/api/v1/notes", json={"text": f"n{i}"}, headers=h)
     seen, cursor = [], None
     while True:
-        page = svc.client.get("/api/v1/notes", params={"limit": 3, **({"cursor": cursor} if cursor else {})},
-                              headers=h).json()
+        page = svc.client.get(
+            "/api/v1/notes", params={"limit": 3, **({"cursor": cursor} if cursor else {})}, headers=h
+        ).json()
         seen += [n["text"] for n in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:

@@ -28,7 +28,7 @@ def optional_principal(request: Request) -> Principal | None:
     token = _token_from(request)
     if token is None:
         return None
-    principal = request.app.state.runtime.verifier.verify(token)
+    principal: Principal = request.app.state.runtime.verifier.verify(token)
     request.state.principal = principal
     structlog.contextvars.bind_contextvars(tenant_id=principal.tenant_id, subject=principal.subject)
     return principal

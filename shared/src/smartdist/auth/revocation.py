@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from smartdist.db import Database, PlatformBase, UtcDateTime, utcnow
-from datetime import datetime
 
 REVOKED_EVENT = "smartdist.identity.token.revoked"
 

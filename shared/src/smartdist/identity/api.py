@@ -92,8 +92,9 @@ def register_consumer(body: ConsumerIn, session: SystemDbSession) -> dict[str, s
 @router.post("/auth/consumers/token", response_model=TokenOut)
 def consumer_token(body: Credentials, request: Request, session: SystemDbSession) -> TokenOut:
     """Sign in a consumer; the token carries no tenant and no staff role."""
-    token = service.consumer_sign_in(session, _signer(request), email=body.email, password=body.password,
-                                     ttl_s=_ttl(request))
+    token = service.consumer_sign_in(
+        session, _signer(request), email=body.email, password=body.password, ttl_s=_ttl(request)
+    )
     return TokenOut(access_token=token, expires_in=_ttl(request))
 
 
@@ -101,8 +102,13 @@ def consumer_token(body: Credentials, request: Request, session: SystemDbSession
 def my_tenant(session: DbSession, principal: TenantPrincipal) -> dict[str, object]:
     """The caller's tenant and who the caller is."""
     tenant = session.get(Tenant, principal.tenant_id)
-    return {"tenant_id": principal.tenant_id, "name": tenant.name if tenant else "",
-            "subject": principal.subject, "kind": principal.kind, "roles": sorted(principal.roles)}
+    return {
+        "tenant_id": principal.tenant_id,
+        "name": tenant.name if tenant else "",
+        "subject": principal.subject,
+        "kind": principal.kind,
+        "roles": sorted(principal.roles),
+    }
 
 
 @router.get("/users", response_model=list[UserOut])
@@ -115,14 +121,26 @@ def list_users(session: DbSession, principal: Owner) -> list[UserOut]:
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
 def add_user(body: UserIn, session: DbSession, principal: Owner) -> UserOut:
     """Add a staff account (dispatcher, driver, warehouse clerk...)."""
-    u = service.add_user(session, tenant_id=str(principal.tenant_id), email=body.email, name=body.name,
-                         password=body.password, roles=body.roles)
+    u = service.add_user(
+        session,
+        tenant_id=str(principal.tenant_id),
+        email=body.email,
+        name=body.name,
+        password=body.password,
+        roles=body.roles,
+    )
     return UserOut(id=u.id, email=u.email, name=u.name, roles=u.roles, active=u.active)
 
 
 def _key_out(k: ApiKey, token: str | None = None) -> ApiKeyOut:
-    return ApiKeyOut(id=k.id, name=k.name, roles=k.roles, created_at=k.created_at.isoformat(),
-                     revoked_at=k.revoked_at.isoformat() if k.revoked_at else None, api_key=token)
+    return ApiKeyOut(
+        id=k.id,
+        name=k.name,
+        roles=k.roles,
+        created_at=k.created_at.isoformat(),
+        revoked_at=k.revoked_at.isoformat() if k.revoked_at else None,
+        api_key=token,
+    )
 
 
 @router.get("/api-keys", response_model=list[ApiKeyOut], response_model_exclude_none=True)
@@ -134,8 +152,14 @@ def list_api_keys(session: DbSession, principal: Owner) -> list[ApiKeyOut]:
 @router.post("/api-keys", response_model=ApiKeyOut, status_code=status.HTTP_201_CREATED)
 def create_api_key(body: ApiKeyIn, request: Request, session: DbSession, principal: Owner) -> ApiKeyOut:
     """Create a long-lived API key for an integrator."""
-    token, key_id = service.create_api_key(session, _signer(request), tenant_id=str(principal.tenant_id),
-                                           name=body.name, roles=body.roles, created_by=principal.subject)
+    token, key_id = service.create_api_key(
+        session,
+        _signer(request),
+        tenant_id=str(principal.tenant_id),
+        name=body.name,
+        roles=body.roles,
+        created_by=principal.subject,
+    )
     key = session.get(ApiKey, key_id)
     assert key is not None
     return _key_out(key, token)

@@ -22,7 +22,7 @@ class Tenant(IdentityBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class UserAccount(TenantScoped, IdentityBase):  # type: ignore[misc, valid-type]
+class UserAccount(TenantScoped, IdentityBase):
     __tablename__ = "user_account"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -34,7 +34,7 @@ class UserAccount(TenantScoped, IdentityBase):  # type: ignore[misc, valid-type]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class ApiKey(TenantScoped, IdentityBase):  # type: ignore[misc, valid-type]
+class ApiKey(TenantScoped, IdentityBase):
     """An integrator's long-lived token; the row exists to list and revoke it (id = the token's jti)."""
 
     __tablename__ = "api_key"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -44,8 +44,10 @@ class NewTenant:
 
 def hash_password(password: str) -> str:
     if len(password) < 8:
-        raise Unprocessable("Password must have at least 8 characters.",
-                            errors=[{"loc": ["body", "password"], "message": "at least 8 characters"}])
+        raise Unprocessable(
+            "Password must have at least 8 characters.",
+            errors=[{"loc": ["body", "password"], "message": "at least 8 characters"}],
+        )
     return _hasher.hash(password)
 
 
@@ -60,8 +62,14 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     return roles
 
 
-def create_tenant(session: Session, signer: TokenSigner, *, name: str, owner_email: str | None = None,
-                  owner_password: str | None = None) -> NewTenant:
+def create_tenant(
+    session: Session,
+    signer: TokenSigner,
+    *,
+    name: str,
+    owner_email: str | None = None,
+    owner_password: str | None = None,
+) -> NewTenant:
     """A merchant with an owner account and an owner-level API key (``smartdist tenant create``)."""
     name = name.strip()
     if not name:
@@ -72,13 +80,15 @@ def create_tenant(session: Session, signer: TokenSigner, *, name: str, owner_ema
     email = (owner_email or f"owner+{tenant.id[-8:]}@{tenant.id[-8:]}.smartdist.local").lower()
     password = owner_password or secrets.token_urlsafe(12)
     add_user(session, tenant_id=tenant.id, email=email, name=f"{name} owner", password=password, roles=["owner"])
-    token, key_id = create_api_key(session, signer, tenant_id=tenant.id, name="owner key", roles=["owner"],
-                                   created_by="cli")
+    token, key_id = create_api_key(
+        session, signer, tenant_id=tenant.id, name="owner key", roles=["owner"], created_by="cli"
+    )
     return NewTenant(tenant.id, name, email, password, token, key_id)
 
 
-def add_user(session: Session, *, tenant_id: str, email: str, name: str, password: str,
-             roles: Iterable[str]) -> UserAccount:
+def add_user(
+    session: Session, *, tenant_id: str, email: str, name: str, password: str, roles: Iterable[str]
+) -> UserAccount:
     email = email.strip().lower()
     if session.scalar(select(func.count()).select_from(UserAccount).where(UserAccount.email == email)):
         raise EmailTaken(f"{email} already has an account.")
@@ -89,11 +99,13 @@ def add_user(session: Session, *, tenant_id: str, email: str, name: str, passwor
     return user
 
 
-def create_api_key(session: Session, signer: TokenSigner, *, tenant_id: str, name: str,
-                   roles: Iterable[str], created_by: str) -> tuple[str, str]:
+def create_api_key(
+    session: Session, signer: TokenSigner, *, tenant_id: str, name: str, roles: Iterable[str], created_by: str
+) -> tuple[str, str]:
     roles = _check_roles(roles)
-    token, jti = signer.issue(kind="api_key", subject=f"key:{name}", tenant_id=tenant_id, roles=roles,
-                              ttl_s=None, name=name)
+    token, jti = signer.issue(
+        kind="api_key", subject=f"key:{name}", tenant_id=tenant_id, roles=roles, ttl_s=None, name=name
+    )
     key = ApiKey(id=jti, name=name, roles=roles, created_by=created_by)
     key.tenant_id = tenant_id
     session.add(key)
@@ -108,8 +120,13 @@ def revoke_api_key(session: Session, key_id: str) -> ApiKey:
         raise NotFound(f"No API key '{key_id}'.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        publish(session, type=REVOKED_EVENT, subject=key.id, data={"jti": key.id, "kind": "api_key"},
-                tenant_id=key.tenant_id)
+        publish(
+            session,
+            type=REVOKED_EVENT,
+            subject=key.id,
+            data={"jti": key.id, "kind": "api_key"},
+            tenant_id=key.tenant_id,
+        )
     session.flush()
     return key
 
@@ -118,8 +135,9 @@ def sign_in(session: Session, signer: TokenSigner, *, email: str, password: str,
     user = session.scalar(select(UserAccount).where(UserAccount.email == email.strip().lower()))
     if not _password_matches(user.password_hash if user else None, password) or user is None or not user.active:
         raise Unauthorized("Wrong email or password.")
-    token, _ = signer.issue(kind="user", subject=user.id, tenant_id=user.tenant_id, roles=user.roles,
-                            ttl_s=ttl_s, name=user.name)
+    token, _ = signer.issue(
+        kind="user", subject=user.id, tenant_id=user.tenant_id, roles=user.roles, ttl_s=ttl_s, name=user.name
+    )
     return token, user
 
 
@@ -137,8 +155,9 @@ def consumer_sign_in(session: Session, signer: TokenSigner, *, email: str, passw
     consumer = session.scalar(select(ConsumerAccount).where(ConsumerAccount.email == email.strip().lower()))
     if not _password_matches(consumer.password_hash if consumer else None, password) or consumer is None:
         raise Unauthorized("Wrong email or password.")
-    token, _ = signer.issue(kind="consumer", subject=consumer.id, tenant_id=None, roles=["consumer"],
-                            ttl_s=ttl_s, name=consumer.name)
+    token, _ = signer.issue(
+        kind="consumer", subject=consumer.id, tenant_id=None, roles=["consumer"], ttl_s=ttl_s, name=consumer.name
+    )
     return token
 
 

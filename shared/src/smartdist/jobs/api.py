@@ -6,13 +6,13 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from smartdist.auth import TenantPrincipal
 from smartdist.jobs.models import Job
 from smartdist.pagination import Cursor, Limit, Page, paginate
 from smartdist.problems import NotFound
 from smartdist.web.deps import DbSession
-from sqlalchemy import select
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -32,8 +32,13 @@ class JobOut(BaseModel):
 
 def job_out(job: Job) -> JobOut:
     return JobOut(
-        id=job.id, kind=job.kind, status=job.status, progress=job.progress,  # type: ignore[arg-type]
-        message=job.message, result=job.result, error=job.error,
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        progress=job.progress,
+        message=job.message,
+        result=job.result,
+        error=job.error,
         created_at=job.created_at.isoformat(),
         started_at=job.started_at.isoformat() if job.started_at else None,
         finished_at=job.finished_at.isoformat() if job.finished_at else None,
@@ -52,5 +57,4 @@ def get_job(job_id: str, session: DbSession, principal: TenantPrincipal) -> JobO
 @router.get("", response_model=Page[JobOut])
 def list_jobs(session: DbSession, principal: TenantPrincipal, limit: Limit = 50, cursor: Cursor = None) -> Page[JobOut]:
     """The tenant's jobs, newest first."""
-    return paginate(session, select(Job), Job.id, limit=limit, cursor=cursor,
-                    serialize=job_out, descending=True)
+    return paginate(session, select(Job), Job.id, limit=limit, cursor=cursor, serialize=job_out, descending=True)

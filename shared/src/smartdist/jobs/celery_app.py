@@ -30,7 +30,7 @@ def create_celery(settings: PlatformSettings, runtime_for: Callable[[str], Any] 
         timezone="Asia/Taipei",
     )
 
-    @app.task(name="smartdist.run_job")
+    @app.task(name="smartdist.run_job")  # type: ignore[untyped-decorator]
     def run_job_task(service: str, job_id: str) -> None:
         from smartdist.jobs.registry import run_job
 

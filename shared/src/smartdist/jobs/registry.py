@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,12 +57,9 @@ class JobContext:
         self._last_write = now
         fraction = min(max(float(fraction), 0.0), 1.0)
         with self.database.system_transaction() as session:
-            session.execute(
-                update(Job).where(Job.id == self.job_id)
-                .values(progress=fraction, message=message[:300])
-            )
+            session.execute(update(Job).where(Job.id == self.job_id).values(progress=fraction, message=message[:300]))
 
-    def tenant_transaction(self):  # type: ignore[no-untyped-def]
+    def tenant_transaction(self) -> AbstractContextManager[ScopedSession]:
         return self.database.tenant_transaction(self.tenant_id)
 
 
@@ -88,16 +86,17 @@ def submit_job(session: Session, kind: str, params: dict[str, Any], *, created_b
 def run_job(database: Database, job_id: str, services: dict[str, Any] | None = None) -> None:
     """Claim the job (queued -> running) and run it; a job already claimed elsewhere is left alone."""
     with database.system_transaction() as session:
-        claimed = session.execute(
-            update(Job).where(Job.id == job_id, Job.status == "queued")
+        result = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
             .values(status="running", started_at=utcnow(), attempts=Job.attempts + 1)
-        ).rowcount
+        )
+        claimed = getattr(result, "rowcount", 0)
         job = session.get(Job, job_id) if claimed else None
         if job is None:
             return
         kind, tenant_id, params = job.kind, job.tenant_id, dict(job.params or {})
-    ctx = JobContext(job_id=job_id, tenant_id=tenant_id, kind=kind, database=database,
-                     services=services or {})
+    ctx = JobContext(job_id=job_id, tenant_id=tenant_id, kind=kind, database=database, services=services or {})
     structlog.contextvars.bind_contextvars(job_id=job_id, tenant_id=tenant_id)
     try:
         result = task_for(kind)(ctx, params)

@@ -15,6 +15,16 @@ from smartdist.kpi.spec import (
 )
 
 __all__ = [
-    "BaselineSpec", "KpiBaseline", "KpiRecord", "KpiSpec", "KpiSummary", "KpiValue", "StatusCode",
-    "SummaryContext", "improvement_kpi", "record", "revenue_uplift_kpi", "volume_kpi",
+    "BaselineSpec",
+    "KpiBaseline",
+    "KpiRecord",
+    "KpiSpec",
+    "KpiSummary",
+    "KpiValue",
+    "StatusCode",
+    "SummaryContext",
+    "improvement_kpi",
+    "record",
+    "revenue_uplift_kpi",
+    "volume_kpi",
 ]

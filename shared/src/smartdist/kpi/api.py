@@ -21,10 +21,19 @@ from smartdist.timeparams import parse_bound
 from smartdist.web.deps import DbSession
 
 # A date (the whole day, Asia/Taipei) or an RFC 3339 time; documented as either format.
-TimeBound = Annotated[str | None, Query(json_schema_extra={"anyOf": [{"type": "string", "format": "date"},
-                                                                     {"type": "string", "format": "date-time"}]})]
-FromBound = Annotated[str | None, Query(alias="from", json_schema_extra={
-    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})]
+TimeBound = Annotated[
+    str | None,
+    Query(
+        json_schema_extra={"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+    ),
+]
+FromBound = Annotated[
+    str | None,
+    Query(
+        alias="from",
+        json_schema_extra={"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]},
+    ),
+]
 
 Reader = Annotated[Principal, require_roles("owner", "clerk", "dispatcher", "warehouse", "integrator")]
 Owner = Annotated[Principal, require_roles("owner")]
@@ -69,10 +78,20 @@ class BaselineOut(BaseModel):
 def kpi_router(spec: KpiSpec) -> APIRouter:
     router = APIRouter(prefix="/kpi", tags=["kpi"])
 
-    @router.get("/logs", summary="KPI log records for the acceptance meeting", response_class=StreamingResponse,
-                responses={200: {"description": "One record per line (jsonl) or a CSV with a header row.",
-                                 "content": {"application/x-ndjson": {"schema": {"type": "string"}},
-                                             "text/csv": {"schema": {"type": "string"}}}}})
+    @router.get(
+        "/logs",
+        summary="KPI log records for the acceptance meeting",
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "description": "One record per line (jsonl) or a CSV with a header row.",
+                "content": {
+                    "application/x-ndjson": {"schema": {"type": "string"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            }
+        },
+    )
     def kpi_logs(
         request: Request,
         session: DbSession,
@@ -85,10 +104,14 @@ def kpi_router(spec: KpiSpec) -> APIRouter:
         start, end = parse_bound(from_, "from"), parse_bound(to, "to", end=True)
         rows = [export_row(r) for r in records_between(session, start, end)]
         if format == "csv":
-            return StreamingResponse(_csv(rows), media_type="text/csv; charset=utf-8",
-                                     headers={"Content-Disposition": f'attachment; filename="{spec.service}-kpi-log.csv"'})
-        return StreamingResponse((json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                                 media_type="application/x-ndjson")
+            return StreamingResponse(
+                _csv(rows),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{spec.service}-kpi-log.csv"'},
+            )
+        return StreamingResponse(
+            (json.dumps(r, ensure_ascii=False) + "\n" for r in rows), media_type="application/x-ndjson"
+        )
 
     @router.get("/summary", response_model=SummaryOut, response_model_by_alias=True)
     def kpi_summary(
@@ -100,14 +123,21 @@ def kpi_router(spec: KpiSpec) -> APIRouter:
     ) -> SummaryOut:
         """The service's two acceptance KPIs computed from the log, and the CO2e estimate."""
         start, end = parse_bound(from_, "from"), parse_bound(to, "to", end=True)
-        ctx = SummaryContext(session=session, start=start, end=end,
-                             baselines=latest_baselines(session),
-                             carbon=request.app.state.runtime.carbon)
+        ctx = SummaryContext(
+            session=session,
+            start=start,
+            end=end,
+            baselines=latest_baselines(session),
+            carbon=request.app.state.runtime.carbon,
+        )
         summary = spec.summarize(ctx)
         return SummaryOut(
-            service=spec.service, from_=from_, to=to,
+            service=spec.service,
+            from_=from_,
+            to=to,
             kpis=[KpiOut(**k.__dict__) for k in summary.kpis],
-            co2e_kg=round(summary.co2e_kg, 3), notes=summary.notes,
+            co2e_kg=round(summary.co2e_kg, 3),
+            notes=summary.notes,
         )
 
     @router.get("/codes")
@@ -123,8 +153,10 @@ def kpi_router(spec: KpiSpec) -> APIRouter:
     def list_baselines(session: DbSession, principal: Reader) -> list[BaselineOut]:
         """The baselines this service's KPIs compare with, and the values entered so far."""
         values = latest_baselines(session)
-        return [BaselineOut(code=b.code, name=b.name, unit=b.unit, description=b.description,
-                            value=values.get(b.code)) for b in spec.baselines]
+        return [
+            BaselineOut(code=b.code, name=b.name, unit=b.unit, description=b.description, value=values.get(b.code))
+            for b in spec.baselines
+        ]
 
     @router.put("/baselines/{code}")
     def enter_baseline(code: str, body: BaselineIn, session: DbSession, principal: Owner) -> BaselineOut:

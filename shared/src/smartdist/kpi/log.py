@@ -12,8 +12,20 @@ from smartdist.db import utcnow
 from smartdist.kpi.models import KpiBaseline, KpiRecord
 
 EXPORT_FIELDS = [
-    "tenant_id", "service", "doc_type", "doc_no", "sender", "receiver", "sent_at", "received_at",
-    "status", "at", "elapsed_s", "amount_twd", "quantity", "distance_m",
+    "tenant_id",
+    "service",
+    "doc_type",
+    "doc_no",
+    "sender",
+    "receiver",
+    "sent_at",
+    "received_at",
+    "status",
+    "at",
+    "elapsed_s",
+    "amount_twd",
+    "quantity",
+    "distance_m",
 ]
 
 
@@ -38,9 +50,19 @@ def record(
 ) -> KpiRecord:
     """Add a KPI record to the caller's transaction (it lands with the change it describes)."""
     row = KpiRecord(
-        service=service, doc_type=doc_type, doc_no=doc_no, status=status, sender=sender,
-        receiver=receiver, sent_at=sent_at, received_at=received_at, elapsed_s=elapsed_s,
-        amount_twd=amount_twd, quantity=quantity, distance_m=distance_m, at=at or utcnow(),
+        service=service,
+        doc_type=doc_type,
+        doc_no=doc_no,
+        status=status,
+        sender=sender,
+        receiver=receiver,
+        sent_at=sent_at,
+        received_at=received_at,
+        elapsed_s=elapsed_s,
+        amount_twd=amount_twd,
+        quantity=quantity,
+        distance_m=distance_m,
+        at=at or utcnow(),
         extra=extra,
     )
     if tenant_id is not None:
@@ -50,9 +72,7 @@ def record(
     return row
 
 
-def records_between(
-    session: Session, start: datetime | None, end: datetime | None, *, batch: int = 1000
-) -> Any:
+def records_between(session: Session, start: datetime | None, end: datetime | None, *, batch: int = 1000) -> Any:
     stmt = select(KpiRecord).order_by(KpiRecord.at, KpiRecord.id)
     if start is not None:
         stmt = stmt.where(KpiRecord.at >= start)

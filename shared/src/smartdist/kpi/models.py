@@ -13,8 +13,10 @@ from smartdist.db import PlatformBase, TenantScoped, UtcDateTime, utcnow
 
 class KpiRecord(TenantScoped, PlatformBase):
     __tablename__ = "kpi_record"
-    __table_args__ = (Index("ix_kpi_record_tenant_id_at", "tenant_id", "at"),
-                      Index("ix_kpi_record_tenant_id_doc", "tenant_id", "doc_type", "doc_no"))
+    __table_args__ = (
+        Index("ix_kpi_record_tenant_id_at", "tenant_id", "at"),
+        Index("ix_kpi_record_tenant_id_doc", "tenant_id", "doc_type", "doc_no"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
     service: Mapped[str] = mapped_column(String(40))

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVarTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from smartdist.config import CarbonFactors
 from smartdist.kpi.models import KpiRecord
+
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class SummaryContext:
     baselines: Mapping[str, float]
     carbon: CarbonFactors
 
-    def _window(self, stmt):  # type: ignore[no-untyped-def]
+    def _window(self, stmt: Select[*Ts]) -> Select[*Ts]:
         if self.start is not None:
             stmt = stmt.where(KpiRecord.at >= self.start)
         if self.end is not None:
@@ -87,9 +90,9 @@ class SummaryContext:
     def records(self, doc_types: Iterable[str], statuses: Iterable[str]) -> Iterable[KpiRecord]:
         """The matching records themselves, for KPIs computed from their ``extra`` figures."""
         stmt = self._window(
-            select(KpiRecord).where(
-                KpiRecord.doc_type.in_(list(doc_types)), KpiRecord.status.in_(list(statuses))
-            ).order_by(KpiRecord.at, KpiRecord.id)
+            select(KpiRecord)
+            .where(KpiRecord.doc_type.in_(list(doc_types)), KpiRecord.status.in_(list(statuses)))
+            .order_by(KpiRecord.at, KpiRecord.id)
         )
         return self.session.scalars(stmt.execution_options(yield_per=1000))
 
@@ -123,15 +126,26 @@ class KpiSpec:
 
 
 def volume_kpi(
-    ctx: SummaryContext, *, code: str, name: str, doc_types: Iterable[str],
-    statuses: Iterable[str], target: float = 250, unit: str = "documents",
+    ctx: SummaryContext,
+    *,
+    code: str,
+    name: str,
+    doc_types: Iterable[str],
+    statuses: Iterable[str],
+    target: float = 250,
+    unit: str = "documents",
 ) -> KpiValue:
     value = ctx.count_documents(doc_types, statuses)
     return KpiValue(code=code, name=name, value=value, unit=unit, target=target, met=value >= target)
 
 
 def revenue_uplift_kpi(
-    ctx: SummaryContext, *, code: str, name: str, baseline_code: str, added_revenue_twd: float,
+    ctx: SummaryContext,
+    *,
+    code: str,
+    name: str,
+    baseline_code: str,
+    added_revenue_twd: float,
     target_pct: float = 5.0,
 ) -> KpiValue:
     """Revenue +x% vs the merchant's monthly revenue before go-live: (before + added/month) / before."""
@@ -139,15 +153,24 @@ def revenue_uplift_kpi(
     months = ctx.months_in_window()
     monthly_added = added_revenue_twd / months if months else None
     return improvement_kpi(
-        code=code, name=name, baseline=baseline,
+        code=code,
+        name=name,
+        baseline=baseline,
         measured=None if monthly_added is None or baseline is None else baseline + monthly_added,
-        target_pct=target_pct, lower_is_better=False,
+        target_pct=target_pct,
+        lower_is_better=False,
     )
 
 
 def improvement_kpi(
-    *, code: str, name: str, baseline: float | None, measured: float | None, target_pct: float,
-    lower_is_better: bool, missing: str = "",
+    *,
+    code: str,
+    name: str,
+    baseline: float | None,
+    measured: float | None,
+    target_pct: float,
+    lower_is_better: bool,
+    missing: str = "",
 ) -> KpiValue:
     """Percentage improvement of ``measured`` over the merchant's ``baseline``."""
     if baseline is None or measured is None or baseline == 0:

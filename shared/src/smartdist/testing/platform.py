@@ -28,8 +28,15 @@ class ServiceUnderTest:
     def database(self) -> Database:
         return self.runtime.database
 
-    def token(self, tenant_id: str | None, roles: Iterable[str] = ("owner",), *, kind: PrincipalKind = "user",
-              ttl_s: int | None = 3600, subject: str = "test-user") -> str:
+    def token(
+        self,
+        tenant_id: str | None,
+        roles: Iterable[str] = ("owner",),
+        *,
+        kind: PrincipalKind = "user",
+        ttl_s: int | None = 3600,
+        subject: str = "test-user",
+    ) -> str:
         token, _ = self.signer.issue(kind=kind, subject=subject, tenant_id=tenant_id, roles=roles, ttl_s=ttl_s)
         return token
 
@@ -42,15 +49,30 @@ class ServiceUnderTest:
 
 
 @contextmanager
-def service_under_test(definition: ServiceDefinition, url: str, schema: str | None, data_dir: Path, *,
-                       background: bool = False, settings: dict[str, Any] | None = None) -> Iterator[ServiceUnderTest]:
+def service_under_test(
+    definition: ServiceDefinition,
+    url: str,
+    schema: str | None,
+    data_dir: Path,
+    *,
+    background: bool = False,
+    settings: dict[str, Any] | None = None,
+) -> Iterator[ServiceUnderTest]:
     """Start the service (migrations included) on the given database; stop it afterwards."""
     from smartdist.web.app import create_service_app
 
     pair = generate_pem_pair()
-    platform = PlatformSettings(data_dir=data_dir, run_background=background, log_json=False,
-                                auth_private_key=pair.private_pem, auth_public_key=pair.public_pem,
-                                jobs_backend="inprocess", bus_backend="embedded", **(settings or {}))
+    assert pair.private_pem is not None
+    platform = PlatformSettings(
+        data_dir=data_dir,
+        run_background=background,
+        log_json=False,
+        auth_private_key=pair.private_pem,
+        auth_public_key=pair.public_pem,
+        jobs_backend="inprocess",
+        bus_backend="embedded",
+        **(settings or {}),
+    )
     database = Database(url, schema=schema)
     runtime = ServiceRuntime(definition, platform, database=database)
     app = create_service_app(runtime)

@@ -22,6 +22,7 @@ from smartdist.problems import NotFound
 from smartdist.service import ServiceDefinition
 from smartdist.web.deps import DbSession, IdempotencyDep, IntId
 
+
 class SampleBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -54,18 +55,31 @@ def create_note(body: NoteIn, session: DbSession, principal: Writer, idem: Idemp
     note = Note(text=body.text)
     session.add(note)
     session.flush()
-    publish(session, type="smartdist.sample.note.created", subject=str(note.id),
-            data={"id": note.id, "text": note.text}, tenant_id=principal.tenant_id)
-    record(session, service="sample", doc_type="note", doc_no=str(note.id), status="created",
-           sender=principal.subject, receiver="archive")
+    publish(
+        session,
+        type="smartdist.sample.note.created",
+        subject=str(note.id),
+        data={"id": note.id, "text": note.text},
+        tenant_id=principal.tenant_id,
+    )
+    record(
+        session,
+        service="sample",
+        doc_type="note",
+        doc_no=str(note.id),
+        status="created",
+        sender=principal.subject,
+        receiver="archive",
+    )
     return idem.save(201, NoteOut(id=note.id, text=note.text))
 
 
 @router.get("/notes", response_model=Page[NoteOut])
 def list_notes(session: DbSession, principal: Writer, limit: Limit = 50, cursor: Cursor = None) -> Page[NoteOut]:
     """The tenant's notes, oldest first."""
-    return paginate(session, select(Note), Note.id, limit=limit, cursor=cursor,
-                    serialize=lambda n: NoteOut(id=n.id, text=n.text))
+    return paginate(
+        session, select(Note), Note.id, limit=limit, cursor=cursor, serialize=lambda n: NoteOut(id=n.id, text=n.text)
+    )
 
 
 @router.get("/notes/{note_id}", response_model=NoteOut)
@@ -109,18 +123,33 @@ document.getElementById("start").addEventListener("click", async () => {
 def count_page(request: Request) -> Response:
     """A page that starts a job and shows its progress bar (the pattern service pages follow)."""
     template = request.app.state.pages.templates.env.from_string(COUNT_PAGE)
-    return HTMLResponse(template.render(request=request, root=request.scope.get("root_path", ""),
-                                        t=lambda key, **kw: key, lang="en", service=None))
+    return HTMLResponse(
+        template.render(
+            request=request, root=request.scope.get("root_path", ""), t=lambda key, **kw: key, lang="en", service=None
+        )
+    )
 
 
 def summarize(ctx: SummaryContext) -> KpiSummary:
-    return KpiSummary(kpis=[volume_kpi(ctx, code="notes", name="notes", doc_types=["note"], statuses=["created"])],
-                      co2e_kg=0.0)
+    return KpiSummary(
+        kpis=[volume_kpi(ctx, code="notes", name="notes", doc_types=["note"], statuses=["created"])], co2e_kg=0.0
+    )
 
 
 SAMPLE = ServiceDefinition(
-    name="sample", package="", title="Sample", title_zh="範例", summary="Platform test service.",
-    base=SampleBase, routers=[router], pages=pages,
-    kpi=KpiSpec(service="sample", doc_types=["note"], status_codes=[StatusCode("created", "已建立", "created")],
-                baselines=[], summarize=summarize),
+    name="sample",
+    package="",
+    title="Sample",
+    title_zh="範例",
+    summary="Platform test service.",
+    base=SampleBase,
+    routers=[router],
+    pages=pages,
+    kpi=KpiSpec(
+        service="sample",
+        doc_types=["note"],
+        status_codes=[StatusCode("created", "已建立", "created")],
+        baselines=[],
+        summarize=summarize,
+    ),
 )

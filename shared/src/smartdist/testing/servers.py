@@ -9,9 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 
-POSTGRES_URL = os.environ.get(
-    "SMARTDIST_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_URL = os.environ.get("SMARTDIST_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("SMARTDIST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

@@ -19,7 +19,7 @@ from smartdist.problems import install_problem_handlers, problem_responses
 from smartdist.runtime import ServiceRuntime
 from smartdist.web.auth_pages import require_page_principal
 from smartdist.web.observability import RequestContextMiddleware, RequestMetrics, configure_logging
-from smartdist.web.pages import Pages, shared_static_dir, vendor_dir
+from smartdist.web.pages import Pages, pages_of, shared_static_dir, vendor_dir
 
 VERSION = "0.1.0"
 
@@ -42,8 +42,7 @@ def platform_router() -> APIRouter:
         """Readiness: the database and the bus are reachable."""
         checks = request.app.state.runtime.ready()
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                            status_code=200 if ok else 503)
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
     @router.get("/metrics", response_class=PlainTextResponse)
     def metrics(request: Request) -> Response:
@@ -60,15 +59,16 @@ def default_pages(has_kpi: bool) -> APIRouter:
 
     @router.get("/")
     def home(request: Request) -> Response:
-        return request.app.state.pages.render(request, "service_home.html")
+        return pages_of(request).render(request, "service_home.html")
 
     if has_kpi:
+
         @router.get("/kpi")
         def kpi_page(request: Request) -> Response:
             redirect = require_page_principal(request)
             if redirect is not None:
                 return redirect
-            return request.app.state.pages.render(request, "kpi.html")
+            return pages_of(request).render(request, "kpi.html")
 
     return router
 

@@ -20,7 +20,7 @@ MAX_BIGINT = 2**63 - 1
 IntId = Annotated[int, Path(ge=1, le=MAX_BIGINT)]
 
 
-def get_runtime(request: Request) -> "ServiceRuntime":
+def get_runtime(request: Request) -> ServiceRuntime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
@@ -49,9 +49,7 @@ async def _request_body(request: Request) -> bytes:
     return await request.body()
 
 
-def idempotency(
-    request: Request, session: DbSession, body: Annotated[bytes, Depends(_request_body)]
-) -> Idempotency:
+def idempotency(request: Request, session: DbSession, body: Annotated[bytes, Depends(_request_body)]) -> Idempotency:
     endpoint = f"{request.method} {request.url.path}"
     return Idempotency(session, request.headers.get(HEADER), endpoint, canonical_body(body))
 

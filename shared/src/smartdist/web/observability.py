@@ -6,6 +6,7 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -20,7 +21,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     if _configured:
         return
     _configured = True
-    shared = [
+    shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -39,12 +40,17 @@ class RequestMetrics:
     def __init__(self, registry: CollectorRegistry, service: str) -> None:
         self.service = service
         self.requests = Counter(
-            "smartdist_http_requests", "HTTP requests handled", ["service", "method", "route", "status"],
+            "smartdist_http_requests",
+            "HTTP requests handled",
+            ["service", "method", "route", "status"],
             registry=registry,
         )
         self.latency = Histogram(
-            "smartdist_http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"],
-            registry=registry, buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            "smartdist_http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "method", "route"],
+            registry=registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
 
 
@@ -87,13 +93,19 @@ class RequestContextMiddleware:
                 # Sync dependencies run in a thread, so the principal comes back through the
                 # request state rather than through context variables.
                 principal = (scope.get("state") or {}).get("principal")
-                self.log.info("request", method=method, path=scope.get("path"), route=route,
-                              status=status, duration_ms=round(elapsed * 1000, 1),
-                              tenant_id=getattr(principal, "tenant_id", None),
-                              subject=getattr(principal, "subject", None))
+                self.log.info(
+                    "request",
+                    method=method,
+                    path=scope.get("path"),
+                    route=route,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 1),
+                    tenant_id=getattr(principal, "tenant_id", None),
+                    subject=getattr(principal, "subject", None),
+                )
 
 
-def _route_template(scope: dict[str, Any]) -> str:
+def _route_template(scope: MutableMapping[str, Any]) -> str:
     """The matched route's template with its router prefixes (``/api/v1/jobs/{job_id}``).
 
     Routers are nested, so the matched route knows only its own tail; the prefixes are the
@@ -107,7 +119,7 @@ def _route_template(scope: dict[str, Any]) -> str:
     path = scope.get("path", "")
     root = scope.get("root_path", "")
     if root and path.startswith(root):
-        path = path[len(root):]
+        path = path[len(root) :]
     tail = template.count("/")
     segments = path.split("/")
     prefix = "/".join(segments[: len(segments) - tail]) if tail else path

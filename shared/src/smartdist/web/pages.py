@@ -29,6 +29,12 @@ def shared_static_dir() -> Path:
     return Path(str(resources.files("smartdist.web") / "static"))
 
 
+def pages_of(request: Request) -> Pages:
+    """The Pages of the app serving this request (each service has its own templates)."""
+    pages: Pages = request.app.state.pages
+    return pages
+
+
 class Pages:
     def __init__(self, package: str | None, messages: Mapping[str, Mapping[str, str]], title: str = "") -> None:
         loaders: list[Any] = []
@@ -44,8 +50,9 @@ class Pages:
         self.messages = messages
         self.title = title
 
-    def render(self, request: Request, template: str, context: dict[str, Any] | None = None,
-               status_code: int = 200) -> Response:
+    def render(
+        self, request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+    ) -> Response:
         lang = language_for(request)
         runtime = getattr(request.app.state, "runtime", None)
         ctx = {

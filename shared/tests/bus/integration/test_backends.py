@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from smartdist.bus.backends import BusBackend, BusUnavailable
 from smartdist.bus.backends.embedded import EmbeddedBusBackend
 

@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.orm import Session
+
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.cli import bus_cli
 from smartdist.bus.consumer import Consumer
 from smartdist.bus.envelope import CloudEvent
 from smartdist.db import Database
-from sqlalchemy.orm import Session
 
 SCANNED = "smartdist.wms.parcel.scanned"
 # Storage plays no part here; the bus backends are what varies.

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from smartdist.bus.backends import BusBackend, DeadLetterNotFound
 from smartdist.bus.backends.embedded import EmbeddedBusBackend
 from smartdist.bus.backends.redis import RedisBusBackend
@@ -13,8 +16,6 @@ from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.models import ProcessedEvent
 from smartdist.bus.relay import OutboxRelay
 from smartdist.db import CrossTenantWrite, Database
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 SCANNED = "smartdist.wms.parcel.scanned"
 # Storage plays no part here; the bus backends are what varies.

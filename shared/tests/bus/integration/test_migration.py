@@ -9,9 +9,10 @@ from types import ModuleType
 from alembic.autogenerate import compare_metadata
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData, inspect
+
 from smartdist.bus.models import BUS_TABLES
 from smartdist.db import NAMING_CONVENTION, Database
-from sqlalchemy import MetaData, inspect
 
 REVISION = Path(__file__).resolve().parents[3] / "src" / "smartdist" / "migrations" / "versions" / "p0002_bus.py"
 

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select, update
+
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.consumer import Consumer
 from smartdist.bus.envelope import CloudEvent
@@ -15,7 +17,6 @@ from smartdist.bus.models import OutboxEvent
 from smartdist.bus.outbox import publish
 from smartdist.bus.relay import OutboxRelay
 from smartdist.db import CrossTenantWrite, Database, utcnow
-from sqlalchemy import select, update
 
 SCANNED = "smartdist.wms.parcel.scanned"
 # Storage plays no part here; the bus backends are what varies.

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from prometheus_client import REGISTRY
+
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.workers import BusWorkers
 from smartdist.db import Database

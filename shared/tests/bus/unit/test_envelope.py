@@ -2,6 +2,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from smartdist.bus.envelope import CloudEvent, InvalidEvent, stream_for_type
 
 
