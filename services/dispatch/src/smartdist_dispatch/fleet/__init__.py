@@ -1,0 +1,1 @@
+"""The merchant's depots, vehicles and drivers: stored, listed and imported from spreadsheets."""

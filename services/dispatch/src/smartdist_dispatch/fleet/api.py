@@ -1,0 +1,237 @@
+"""/api/v1/depots, /vehicles (and their sheet import), /drivers: the dispatcher's fleet."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, status
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import select, update
+from sqlalchemy.orm import InstrumentedAttribute
+
+from smartdist.auth import Principal, require_roles
+from smartdist.db import ScopedSession
+from smartdist.pagination import Cursor, Limit, Page, paginate
+from smartdist.problems import Conflict, NotFound, Unprocessable
+from smartdist.web.deps import DbSession, IdempotencyDep, IntId
+from smartdist_dispatch.fleet.models import Depot, Driver, Vehicle
+from smartdist_dispatch.fleet.schemas import (
+    DepotIn, DepotOut, DepotPatch, DriverIn, DriverOut, DriverPatch, VehicleIn, VehicleOut, VehiclePatch,
+)
+from smartdist_dispatch.orders.api import raise_row_errors
+from smartdist_dispatch.orders.upload import SheetUpload, sheet_request_body
+from smartdist_dispatch.orders.spreadsheet import Cell, RowError, SheetUnreadable, read_sheet, text, validate_rows
+
+Dispatcher = Annotated[Principal, require_roles("dispatcher")]
+router = APIRouter(tags=["fleet"])
+Row = TypeVar("Row", Depot, Vehicle, Driver)
+
+
+def _get(session: ScopedSession, model: type[Row], row_id: int, noun: str) -> Row:
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"No {noun} {row_id}.")
+    return row
+
+
+def _code_free(session: ScopedSession, column: InstrumentedAttribute[str], code: str, noun: str) -> None:
+    if session.scalars(select(column).where(column == code)).first() is not None:
+        raise Conflict(f"{noun} {code} already exists", errors=[{"loc": ["body", "code"], "message": "taken"}])
+
+
+def _apply(row: Any, body: BaseModel, nullable: frozenset[str] = frozenset()) -> None:
+    for field, value in body.model_dump(exclude_unset=True).items():
+        if value is None and field not in nullable:
+            raise Unprocessable(f"{field} cannot be null", errors=[{"loc": ["body", field], "message": "not null"}])
+        setattr(row, field, value)
+
+
+def _out(model: type[BaseModel], row: Any) -> Any:
+    return model.model_validate({name: getattr(row, name) for name in model.model_fields})
+
+
+# -- depots ---------------------------------------------------------------------------------------
+
+@router.post("/depots", status_code=status.HTTP_201_CREATED, response_model=DepotOut)
+def create_depot(body: DepotIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+    if idem.replay is not None:
+        return idem.replay
+    _code_free(session, Depot.code, body.code, "depot")
+    depot = Depot(**body.model_dump())
+    session.add(depot)
+    session.flush()
+    return idem.save(201, _out(DepotOut, depot))
+
+
+@router.get("/depots", response_model=Page[DepotOut])
+def list_depots(session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None) -> Page[DepotOut]:
+    return paginate(session, select(Depot), Depot.id, limit=limit, cursor=cursor,
+                    serialize=lambda d: _out(DepotOut, d))
+
+
+@router.get("/depots/{depot_id}", response_model=DepotOut)
+def get_depot(depot_id: IntId, session: DbSession, principal: Dispatcher) -> Any:
+    return _out(DepotOut, _get(session, Depot, depot_id, "depot"))
+
+
+@router.patch("/depots/{depot_id}", response_model=DepotOut)
+def change_depot(depot_id: IntId, body: DepotPatch, session: DbSession, principal: Dispatcher) -> Any:
+    depot = _get(session, Depot, depot_id, "depot")
+    _apply(depot, body)
+    session.flush()
+    return _out(DepotOut, depot)
+
+
+@router.delete("/depots/{depot_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_depot(depot_id: IntId, session: DbSession, principal: Dispatcher) -> Response:
+    depot = _get(session, Depot, depot_id, "depot")
+    # Its vehicles stay, without a home depot, rather than vanishing with it.
+    session.execute(update(Vehicle).where(Vehicle.depot_id == depot.id).values(depot_id=None))
+    session.delete(depot)
+    session.flush()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# -- vehicles -------------------------------------------------------------------------------------
+
+def _check_depot(session: ScopedSession, depot_id: int | None, loc: list[Any]) -> None:
+    if depot_id is not None and session.get(Depot, depot_id) is None:
+        raise Unprocessable(f"no depot {depot_id}", errors=[{"loc": loc, "message": f"no depot {depot_id}"}])
+
+
+@router.post("/vehicles", status_code=status.HTTP_201_CREATED, response_model=VehicleOut)
+def create_vehicle(body: VehicleIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+    if idem.replay is not None:
+        return idem.replay
+    _code_free(session, Vehicle.code, body.code, "vehicle")
+    _check_depot(session, body.depot_id, ["body", "depot_id"])
+    vehicle = Vehicle(**body.model_dump())
+    session.add(vehicle)
+    session.flush()
+    return idem.save(201, _out(VehicleOut, vehicle))
+
+
+VEHICLE_COLUMNS = ("code", "kind", "capacity_weight_kg", "capacity_volume_l", "capacity_boxes",
+                   "shift_start", "shift_end", "fixed_cost_twd", "depot_code")
+REQUIRED_VEHICLE_COLUMNS = ("code", "kind", "capacity_weight_kg", "capacity_volume_l", "capacity_boxes")
+
+
+def _vehicle_fields(cells: Mapping[str, Cell]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for column in VEHICLE_COLUMNS:
+        value = cells.get(column)
+        if value is None or column == "depot_code":
+            continue
+        fields[column] = text(value) if column in ("code", "kind") else value
+    return fields
+
+
+@router.post("/vehicles/import", status_code=status.HTTP_201_CREATED, openapi_extra=sheet_request_body(
+    "CSV (UTF-8, BOM allowed) or .xlsx; header: " + ",".join(VEHICLE_COLUMNS)))
+def import_vehicles(sheet: SheetUpload, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+    """Create every vehicle of a sheet, or none: any bad row is a 422 listing every bad row."""
+    if idem.replay is not None:
+        return idem.replay
+    try:
+        rows = read_sheet(sheet.filename, sheet.content, required=REQUIRED_VEHICLE_COLUMNS,
+                          known=VEHICLE_COLUMNS)
+    except SheetUnreadable as exc:
+        raise Unprocessable(str(exc), errors=[{"loc": ["file"], "message": str(exc)}]) from None
+    good, errors = validate_rows(rows, VehicleIn, _vehicle_fields, lambda loc: str(loc[0]) if loc else "row")
+    depots = {d.code: d.id for d in session.scalars(select(Depot))}
+    stored = set(session.scalars(select(Vehicle.code)))
+    cells = {r.number: r.cells for r in rows}
+    seen: dict[str, int] = {}
+    vehicles = []
+    for number, body in good:
+        depot_code = text(cells[number].get("depot_code"))
+        if depot_code is not None and depot_code not in depots:
+            errors.append(RowError(number, "depot_code", f"no depot {depot_code}"))
+        elif body.code in stored:
+            errors.append(RowError(number, "code", f"vehicle {body.code} already exists"))
+        elif body.code in seen:
+            errors.append(RowError(number, "code", f"vehicle {body.code} is already on row {seen[body.code]}"))
+        else:
+            seen[body.code] = number
+            depot_id = depots[depot_code] if depot_code is not None else None
+            vehicles.append(Vehicle(**body.model_dump(exclude={"depot_id"}), depot_id=depot_id))
+    if errors:
+        raise_row_errors(sorted(errors, key=lambda e: e.row))
+    if not vehicles:
+        raise Unprocessable("the file has no vehicle rows", errors=[{"loc": ["file"], "message": "no rows"}])
+    session.add_all(vehicles)
+    session.flush()
+    return idem.save(201, {"created": len(vehicles)})
+
+
+@router.get("/vehicles", response_model=Page[VehicleOut])
+def list_vehicles(session: DbSession, principal: Dispatcher, limit: Limit = 50,
+                  cursor: Cursor = None) -> Page[VehicleOut]:
+    return paginate(session, select(Vehicle), Vehicle.id, limit=limit, cursor=cursor,
+                    serialize=lambda v: _out(VehicleOut, v))
+
+
+@router.get("/vehicles/{vehicle_id}", response_model=VehicleOut)
+def get_vehicle(vehicle_id: IntId, session: DbSession, principal: Dispatcher) -> Any:
+    return _out(VehicleOut, _get(session, Vehicle, vehicle_id, "vehicle"))
+
+
+@router.patch("/vehicles/{vehicle_id}", response_model=VehicleOut)
+def change_vehicle(vehicle_id: IntId, body: VehiclePatch, session: DbSession, principal: Dispatcher) -> Any:
+    vehicle = _get(session, Vehicle, vehicle_id, "vehicle")
+    _check_depot(session, body.depot_id, ["body", "depot_id"])
+    _apply(vehicle, body, nullable=frozenset({"depot_id"}))
+    if vehicle.shift_end <= vehicle.shift_start:
+        raise Unprocessable("shift_end must be after shift_start",
+                            errors=[{"loc": ["body", "shift_end"], "message": "must be after shift_start"}])
+    session.flush()
+    return _out(VehicleOut, vehicle)
+
+
+@router.delete("/vehicles/{vehicle_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_vehicle(vehicle_id: IntId, session: DbSession, principal: Dispatcher) -> Response:
+    session.delete(_get(session, Vehicle, vehicle_id, "vehicle"))
+    session.flush()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# -- drivers --------------------------------------------------------------------------------------
+
+@router.post("/drivers", status_code=status.HTTP_201_CREATED, response_model=DriverOut)
+def create_driver(body: DriverIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+    if idem.replay is not None:
+        return idem.replay
+    _code_free(session, Driver.code, body.code, "driver")
+    driver = Driver(**body.model_dump())
+    session.add(driver)
+    session.flush()
+    return idem.save(201, _out(DriverOut, driver))
+
+
+@router.get("/drivers", response_model=Page[DriverOut])
+def list_drivers(session: DbSession, principal: Dispatcher, limit: Limit = 50,
+                 cursor: Cursor = None) -> Page[DriverOut]:
+    return paginate(session, select(Driver), Driver.id, limit=limit, cursor=cursor,
+                    serialize=lambda d: _out(DriverOut, d))
+
+
+@router.get("/drivers/{driver_id}", response_model=DriverOut)
+def get_driver(driver_id: IntId, session: DbSession, principal: Dispatcher) -> Any:
+    return _out(DriverOut, _get(session, Driver, driver_id, "driver"))
+
+
+@router.patch("/drivers/{driver_id}", response_model=DriverOut)
+def change_driver(driver_id: IntId, body: DriverPatch, session: DbSession, principal: Dispatcher) -> Any:
+    driver = _get(session, Driver, driver_id, "driver")
+    _apply(driver, body, nullable=frozenset({"user_subject"}))
+    session.flush()
+    return _out(DriverOut, driver)
+
+
+@router.delete("/drivers/{driver_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_driver(driver_id: IntId, session: DbSession, principal: Dispatcher) -> Response:
+    session.delete(_get(session, Driver, driver_id, "driver"))
+    session.flush()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,1 @@
+"""Delivery orders: stored, listed and imported from CSV/Excel, each one a KPI record and an event."""
