@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
-
 from smartdist_delivery_broker.db import Base
 from smartdist_delivery_broker.kpi import KPI
 from smartdist_delivery_broker.orders import api as orders_api
 from smartdist_delivery_broker.orders import models as _order_models  # noqa: F401 - tables on Base
 from smartdist_delivery_broker.orders.demo import seed_demo
+from smartdist_delivery_broker.pages.api import pages
+from smartdist_delivery_broker.pages.messages import MESSAGES
 from smartdist_delivery_broker.quotes import api as quotes_api
 from smartdist_delivery_broker.subsidy import api as subsidy_api
 from smartdist_delivery_broker.subsidy import models as _subsidy_models  # noqa: F401 - tables on Base
@@ -26,6 +28,8 @@ DEFINITION = ServiceDefinition(
     ),
     base=Base,
     routers=[quotes_api.router, orders_api.router, orders_api.webhook_router, subsidy_api.router],
+    pages=pages,
+    messages=MESSAGES,
     kpi=KPI,
     seed_demo=seed_demo,
 )

@@ -1,0 +1,64 @@
+"""Server-rendered pages over the broker's JSON API: the browser calls the API itself with
+``SmartDist.api`` (the sign-in cookie authenticates), so the pages hold no business logic."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from smartdist.web.auth_pages import require_page_principal
+from smartdist.web.i18n import Translator, language_for
+from smartdist_delivery_broker.adapters.port import DeliveryStatus
+
+pages = APIRouter(include_in_schema=False)
+
+STATUSES = [s.value for s in DeliveryStatus]
+
+
+PROVIDERS = ["pandago", "uber_direct", "lalamove"]
+
+
+def _labels(request: Request) -> dict[str, dict[str, str]]:
+    """Status and platform names in the page's language, for the page script to show API values."""
+    t = Translator(language_for(request), request.app.state.pages.messages)
+    return {
+        "status": {status: t(f"broker.status.{status}") for status in STATUSES},
+        "provider": {provider: t(f"broker.provider.{provider}") for provider in PROVIDERS},
+    }
+
+
+@pages.get("/")
+def merchant_home(request: Request) -> Response:
+    """Book a delivery: compare every platform's quote, book one, see the subsidy balance."""
+    redirect = require_page_principal(request)
+    if redirect is not None:
+        return redirect
+    return request.app.state.pages.render(request, "broker_home.html", {"labels": _labels(request)})
+
+
+@pages.get("/deliveries")
+def order_board(request: Request) -> Response:
+    """Live order board: every delivery with its status, refreshed every few seconds."""
+    redirect = require_page_principal(request)
+    if redirect is not None:
+        return redirect
+    return request.app.state.pages.render(request, "broker_deliveries.html", {"labels": _labels(request)})
+
+
+@pages.get("/deliveries/{delivery_id}")
+def delivery_history(delivery_id: str, request: Request) -> Response:
+    """One delivery's normalised status history, for the merchant."""
+    redirect = require_page_principal(request)
+    if redirect is not None:
+        return redirect
+    return request.app.state.pages.render(
+        request, "broker_delivery.html", {"delivery_id": delivery_id, "labels": _labels(request)}
+    )
+
+
+@pages.get("/track/{delivery_id}")
+def consumer_tracking(delivery_id: str, request: Request) -> Response:
+    """Public page for the consumer: the link is the credential, like the platforms' own links."""
+    return request.app.state.pages.render(
+        request, "broker_track.html", {"delivery_id": delivery_id, "labels": _labels(request)}
+    )

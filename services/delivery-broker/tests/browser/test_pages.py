@@ -1,0 +1,182 @@
+"""The merchant's booking page, order board and history, and the consumer's tracking page, in
+headless Chromium against the real service (SQLite, sandbox platforms)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from smartdist.testing.browser import live_server
+from smartdist.testing.platform import ServiceUnderTest, service_under_test
+from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.app import DEFINITION
+from smartdist_delivery_broker.quotes.api import QuotingContext
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[tuple[ServiceUnderTest, str]]:
+    with service_under_test(DEFINITION, f"sqlite:///{tmp_path / 'broker.db'}", None, tmp_path / "data") as svc:
+        # Sandboxes answer at once so the page never waits on simulated latency.
+        registry = PlatformRegistry(BrokerPlatformSettings(sandbox_quote_latency_s=0, quote_deadline_s=1.0))
+        svc.client.app.state.delivery_quoting = QuotingContext(registry)
+        with live_server(svc.client.app) as base:
+            yield svc, base
+
+
+def sign_in(page: Page, svc: ServiceUnderTest, base: str) -> str:
+    tenant = svc.new_tenant()
+    page.context.add_cookies([{"name": "smartdist_token", "value": svc.token(tenant, ["owner"]), "url": base}])
+    return tenant
+
+
+def test_merchant_compares_quotes_books_the_recommended_platform_and_sees_it_on_the_board(
+    page: Page, broker: tuple[ServiceUnderTest, str]
+) -> None:
+    svc, base = broker
+    sign_in(page, svc, base)
+    page.goto(base + "/?lang=en")
+    expect(page.locator("#subsidy-cap")).to_have_text("30000")
+    expect(page.locator("#subsidy-remaining")).to_have_text("30000")
+
+    page.fill("input[name=cod_amount]", "500")
+    page.click("#compare")
+    rows = page.locator("#quotes tbody tr")
+    expect(rows).to_have_count(3)
+    recommended = page.locator("#quotes tbody tr.recommended")
+    expect(recommended).to_have_count(1)
+    expect(recommended).to_contain_text("recommended")
+    provider = recommended.get_attribute("data-provider")
+    assert provider in {"pandago", "uber_direct", "lalamove"}
+    # Taipei 101 → Taipei Main Station is 5,025 m by haversine, 6 started km:
+    # 85 + 10 + 10 + 15 + 15 + 15 = 150, plus 30 COD fee where the platform carries COD (not Lalamove).
+    expect(page.locator("#distance")).to_contain_text("5.0 km")
+    expect(page.locator("#quotes tr[data-provider=pandago] .fee")).to_have_text("180")
+    expect(page.locator("#quotes tr[data-provider=lalamove] .fee")).to_have_text("150")
+    expect(recommended.locator(".eta")).to_contain_text("min")
+
+    page.fill("input[name=pickup_name]", "Store")
+    page.fill("input[name=pickup_phone]", "+886223456789")
+    page.fill("input[name=dropoff_name]", "Customer")
+    page.fill("input[name=dropoff_phone]", "+886912345678")
+    page.fill("input[name=reference]", "POS-42")
+    recommended.locator("button.book").click()
+    expect(page.locator("#booked")).to_be_visible()
+    expect(page.locator("#booked-status")).to_have_text("Finding a courier")
+    no = page.locator("#booked-no").inner_text()
+    assert no.startswith("DR")
+    fee = int(page.locator("#booked-fee").inner_text())
+    expect(page.locator("#subsidy-spent")).to_have_text(str(fee))
+    expect(page.locator("#subsidy-remaining")).to_have_text(str(30000 - fee))
+
+    page.click("text=Open the order board")
+    expect(page).to_have_url(base + "/deliveries")
+    board_row = page.locator("#board tbody tr")
+    expect(board_row).to_have_count(1)
+    expect(board_row).to_contain_text(no)
+    expect(board_row).to_contain_text("POS-42")
+    expect(board_row.locator(".status")).to_have_text("Finding a courier")
+
+    board_row.locator("a.history").click()
+    expect(page.locator("#no")).to_have_text(no)
+    expect(page.locator("#history tbody tr[data-status=pending]")).to_have_count(1)
+
+
+def test_merchant_cancels_a_pending_delivery_from_the_board(page: Page, broker: tuple[ServiceUnderTest, str]) -> None:
+    svc, base = broker
+    tenant = sign_in(page, svc, base)
+    headers = svc.headers(tenant, ["owner"])
+    quotes = svc.client.post(
+        "/api/v1/quotes",
+        headers=headers,
+        json={
+            "pickup": {"lat": 25.0340, "lng": 121.5645},
+            "dropoff": {"lat": 25.0478, "lng": 121.5170},
+            "cod_amount": 0,
+        },
+    ).json()
+    booked = svc.client.post(
+        "/api/v1/deliveries",
+        headers=headers,
+        json={
+            "quote_set_id": quotes["quote_set_id"],
+            "provider": "lalamove",
+            "pickup_contact": {"name": "Store", "phone": "+886223456789"},
+            "dropoff_contact": {"name": "Customer", "phone": "+886912345678"},
+        },
+    )
+    assert booked.status_code == 201, booked.text
+    page.goto(base + "/deliveries?lang=en")
+    row = page.locator(f"#board tbody tr[data-delivery-id='{booked.json()['id']}']")
+    row.locator("button.cancel").click()
+    expect(row.locator(".status")).to_have_text("Cancelled")
+    expect(row.locator("button.cancel")).to_have_count(0)
+    assert svc.client.get("/api/v1/subsidy", headers=headers).json()["spent"] == 0
+
+
+def test_consumer_tracking_page_shows_status_and_platform_without_sign_in(
+    page: Page, broker: tuple[ServiceUnderTest, str]
+) -> None:
+    svc, base = broker
+    tenant = svc.new_tenant()
+    headers = svc.headers(tenant, ["owner"])
+    quotes = svc.client.post(
+        "/api/v1/quotes",
+        headers=headers,
+        json={
+            "pickup": {"lat": 25.0340, "lng": 121.5645},
+            "dropoff": {"lat": 25.0478, "lng": 121.5170},
+            "cod_amount": 0,
+        },
+    ).json()
+    delivery = svc.client.post(
+        "/api/v1/deliveries",
+        headers=headers,
+        json={
+            "quote_set_id": quotes["quote_set_id"],
+            "provider": "pandago",
+            "pickup_contact": {"name": "Store", "phone": "+886223456789"},
+            "dropoff_contact": {"name": "Customer", "phone": "+886912345678"},
+        },
+    ).json()
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base + f"/track/{delivery['id']}?lang=en")
+    expect(page.locator("#status")).to_have_text("Finding a courier")
+    expect(page.locator("#provider")).to_have_text("foodpanda pandago")
+    expect(page.locator("#no")).to_have_text(delivery["no"])
+    expect(page.locator("#timeline li")).to_have_count(4)
+    expect(page.locator("#timeline li.reached")).to_have_count(1)
+    expect(page.locator("#timeline li.reached")).to_have_attribute("data-status", "pending")
+    # Nothing the consumer should not see: no fee, no names or phones.
+    expect(page.locator("main")).not_to_contain_text("Customer")
+    expect(page.locator("main")).not_to_contain_text("+886")
+
+    page.goto(base + "/track/no-such-delivery?lang=en")
+    expect(page.locator("#problem")).to_have_text("No such delivery")
+
+
+def test_cod_over_ubers_cap_shows_ubers_reason_and_no_book_button(
+    page: Page, broker: tuple[ServiceUnderTest, str]
+) -> None:
+    svc, base = broker
+    sign_in(page, svc, base)
+    page.goto(base + "/?lang=en")
+    page.fill("input[name=cod_amount]", "3000")
+    page.click("#compare")
+    uber = page.locator("#quotes tr[data-provider=uber_direct]")
+    expect(uber).to_have_class("unavailable")
+    expect(uber.locator(".reason")).to_have_text("COD amount 3000 TWD is over the platform's cap of 2000 TWD")
+    expect(uber.locator("button.book")).to_have_count(0)
+    expect(page.locator("#quotes tr[data-provider=pandago] button.book")).to_have_count(1)
+    expect(page.locator("#quotes tr.recommended")).not_to_have_attribute("data-provider", "uber_direct")
+
+
+def test_booking_page_sends_a_signed_out_merchant_to_sign_in(page: Page, broker: tuple[ServiceUnderTest, str]) -> None:
+    _, base = broker
+    page.goto(base + "/deliveries")
+    expect(page).to_have_url(base + "/signin?next=/deliveries")
