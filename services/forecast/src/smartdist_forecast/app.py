@@ -8,6 +8,8 @@ from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_forecast.db import Base
 from smartdist_forecast.kpi import KPI
+from smartdist_forecast.publishing import training_job  # noqa: F401 - registers the forecast.train job
+from smartdist_forecast.publishing.api import router as forecasts_router
 from smartdist_forecast.sales.api import router as sales_router
 from smartdist_forecast import tables  # noqa: F401 - registers the tables on Base for migrations
 
@@ -19,7 +21,7 @@ DEFINITION = ServiceDefinition(
     summary="Per-store, per-product demand forecasts from POS sales with prediction intervals, and order-up-to replenishment.",
     base=Base,
     kpi=KPI,
-    routers=[sales_router],
+    routers=[sales_router, forecasts_router],
 )
 
 

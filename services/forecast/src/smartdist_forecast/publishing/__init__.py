@@ -1,0 +1,1 @@
+"""Training runs, the model registry and the published forecasts (SPEC §4.B contracts)."""
