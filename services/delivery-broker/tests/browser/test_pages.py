@@ -149,6 +149,9 @@ def test_consumer_tracking_page_shows_status_and_platform_without_sign_in(
     expect(page.locator("#status")).to_have_text("Finding a courier")
     expect(page.locator("#provider")).to_have_text("foodpanda pandago")
     expect(page.locator("#no")).to_have_text(delivery["no"])
+    assert delivery["eta_at"] is not None
+    expect(page.locator("#eta")).to_have_attribute("data-eta", delivery["eta_at"])
+    expect(page.locator("#eta-line")).to_be_visible()
     expect(page.locator("#timeline li")).to_have_count(4)
     expect(page.locator("#timeline li.reached")).to_have_count(1)
     expect(page.locator("#timeline li.reached")).to_have_attribute("data-status", "pending")

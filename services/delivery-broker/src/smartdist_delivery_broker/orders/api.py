@@ -9,13 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
 from smartdist.auth.deps import require_roles
 from smartdist.auth.tokens import Principal
 from smartdist.pagination import paginate
 from smartdist.problems import Conflict, NotFound, Problem, Unauthorized
 from smartdist.web.deps import DbSession, IdempotencyDep, SystemDbSession, get_runtime
-from sqlalchemy import select
-
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
     CancellationRefused,
@@ -366,6 +366,7 @@ def track_delivery(delivery_id: str, session: SystemDbSession, request: Request)
         "status": order.status,
         "provider": order.provider,
         "platform_tracking_url": order.tracking_url,
+        "eta": view["eta_at"],
         "history": [{"status": h["status"], "at": h["at"]} for h in view["history"]],
         "updated_at": view["updated_at"],
     }

@@ -10,11 +10,11 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
+
 from smartdist import kpi
 from smartdist.db import new_id
 from smartdist.kpi.log import seed_baselines
-from sqlalchemy import func, select
-
 from smartdist_delivery_broker.adapters.port import DeliveryStatus, Place
 from smartdist_delivery_broker.kpi import REQUEST
 from smartdist_delivery_broker.orders.models import DeliveryOrder, DeliveryStatusEvent

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from smartdist.db import TenantScoped, UtcDateTime, new_id, utcnow
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from smartdist.db import TenantScoped, UtcDateTime, new_id, utcnow
 from smartdist_delivery_broker.db import Base
 
 
@@ -41,6 +41,8 @@ class DeliveryOrder(TenantScoped, Base):
     platform_fee: Mapped[int | None] = mapped_column(Integer, nullable=True)
     subsidised: Mapped[bool] = mapped_column(default=False)
     tracking_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # Booking time + the booked quote's ETA: what the consumer tracking page promises.
+    eta_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from smartdist import kpi
-from smartdist.bus import outbox
-from smartdist.db import Database, new_id
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from smartdist import kpi
+from smartdist.bus import outbox
+from smartdist.db import Database, new_id
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
     DeliveryPlatform,
@@ -211,6 +211,7 @@ def new_order(
         fee_breakdown=dict(quote.fee_breakdown),
         platform_fee=quote.platform_fee,
         subsidised=False,
+        eta_at=None if quote.eta_minutes is None else now + timedelta(minutes=quote.eta_minutes),
         created_at=now,
         updated_at=now,
     )
@@ -340,6 +341,7 @@ def order_view(session: Session, order: DeliveryOrder, *, with_events: bool = Fa
         "distance_m": order.distance_m,
         "subsidised": order.subsidised,
         "tracking_url": order.tracking_url,
+        "eta_at": order.eta_at.isoformat() if order.eta_at is not None else None,
         "pickup": order.pickup,
         "dropoff": order.dropoff,
         "created_at": order.created_at.isoformat(),

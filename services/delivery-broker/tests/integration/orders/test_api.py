@@ -261,6 +261,9 @@ def test_consumer_tracking_link_shows_progress_without_personal_data(service: An
     assert tracked.status_code == 200
     body = tracked.json()
     assert body["no"] == delivery["no"] and body["history"][0]["status"] == "pending"
+    # The promise shown to the consumer: booking time + the booked quote's ETA.
+    assert body["eta"] == delivery["eta_at"]
+    assert datetime.fromisoformat(delivery["eta_at"]) > datetime.fromisoformat(delivery["created_at"])
     text = tracked.text
     assert "Customer" not in text and "+886" not in text and "fee" not in text
     assert client.get("/api/v1/track/0000000000000000000000000000dead").status_code == 404
