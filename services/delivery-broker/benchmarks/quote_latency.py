@@ -114,6 +114,7 @@ def serve_locally(deadline_s: float, latency_s: float, hang: str | None) -> tupl
     from pathlib import Path
 
     import uvicorn
+
     from smartdist.auth.tokens import TokenSigner
     from smartdist.config import PlatformSettings
     from smartdist.runtime import ServiceRuntime

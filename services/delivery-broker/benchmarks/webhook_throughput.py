@@ -138,6 +138,8 @@ def main() -> None:
 
 def stored_run(url: str, owners: dict, stream: list, expected: dict) -> None:  # type: ignore[type-arg]
     """The same stream through the database pipeline: lock order, dedupe on (order, event key)."""
+    from sqlalchemy import func, select
+
     from smartdist.bus.models import OutboxEvent
     from smartdist.db import Database, PlatformBase
     from smartdist.migrate import import_platform_models
@@ -145,7 +147,6 @@ def stored_run(url: str, owners: dict, stream: list, expected: dict) -> None:  #
     from smartdist_delivery_broker.orders.models import DeliveryOrder, DeliveryStatusEvent
     from smartdist_delivery_broker.orders.service import ingest_status_updates, new_order
     from smartdist_delivery_broker.quotes.domain import ProviderQuote, QuoteSet
-    from sqlalchemy import func, select
 
     database = Database(url)
     import_platform_models()

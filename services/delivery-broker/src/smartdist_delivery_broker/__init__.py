@@ -1,1 +1,2 @@
-"""smartdist delivery-broker service: One back office over foodpanda pandago, Uber Direct, Lalamove and the merchant's own fleet, with the subsidy ledger."""
+"""smartdist delivery-broker service: one back office over foodpanda pandago, Uber Direct,
+Lalamove and the merchant's own fleet, with the subsidy ledger."""

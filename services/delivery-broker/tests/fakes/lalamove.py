@@ -6,6 +6,11 @@ import hmac
 import json
 from typing import Any
 
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
 from smartdist_delivery_broker.adapters.lalamove import request_signature
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
@@ -16,10 +21,6 @@ from smartdist_delivery_broker.adapters.port import (
 )
 from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, SandboxPlatform
 from smartdist_delivery_broker.pricing import trip_distance_m
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from .base import FakePlatformControls
 

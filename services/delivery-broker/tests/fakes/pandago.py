@@ -7,6 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
 from smartdist_delivery_broker.adapters.pandago import CLIENT_ASSERTION_TYPE, CLIENT_CANCEL_REASONS
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
@@ -17,10 +22,6 @@ from smartdist_delivery_broker.adapters.port import (
 )
 from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, SandboxPlatform
 from smartdist_delivery_broker.pricing import trip_distance_m
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from .base import FakePlatformControls
 

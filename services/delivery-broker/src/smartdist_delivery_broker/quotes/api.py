@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+
 from smartdist.auth.deps import current_principal, optional_principal, tenant_principal
 from smartdist.auth.tokens import Principal
 from smartdist.problems import Forbidden, NotFound
-
 from smartdist_delivery_broker.adapters.port import Place, TripRequest
 from smartdist_delivery_broker.adapters.registry import PlatformRegistry
 from smartdist_delivery_broker.pricing import BrokerRules, load_rules, trip_distance_m

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+
 from smartdist.auth.deps import require_roles
 from smartdist.auth.tokens import Principal
 from smartdist.web.deps import DbSession
-
 from smartdist_delivery_broker.subsidy.service import subsidy_account, subsidy_history
 
 router = APIRouter(tags=["subsidy"])

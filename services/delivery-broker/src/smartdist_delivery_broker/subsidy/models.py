@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from smartdist.db import TenantScoped, UtcDateTime, new_id, utcnow
 from sqlalchemy import CheckConstraint, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from smartdist.db import TenantScoped, UtcDateTime, new_id, utcnow
 from smartdist_delivery_broker.db import Base
 
 

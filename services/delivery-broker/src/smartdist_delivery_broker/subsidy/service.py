@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from smartdist.db import utcnow
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from smartdist.db import utcnow
 from smartdist_delivery_broker.subsidy.domain import SUBSIDY_CAP_TWD, EntryKind, SubsidyCapExceeded
 from smartdist_delivery_broker.subsidy.models import SubsidyAccountRow, SubsidyEntryRow
 

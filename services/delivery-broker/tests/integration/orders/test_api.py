@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+
 from smartdist.auth.tokens import TokenSigner
 from smartdist.config import PlatformSettings
 from smartdist.runtime import ServiceRuntime
@@ -15,7 +17,6 @@ from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, 
 from smartdist_delivery_broker.app import DEFINITION
 from smartdist_delivery_broker.quotes import api as quotes_api
 from smartdist_delivery_broker.subsidy.models import SubsidyAccountRow
-from sqlalchemy import select
 
 TAIPEI_101 = {"lat": 25.0340, "lng": 121.5645, "address": "Taipei 101"}
 MAIN_STATION = {"lat": 25.0478, "lng": 121.5170, "address": "Taipei Main Station"}

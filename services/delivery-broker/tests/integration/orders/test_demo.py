@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+
 from smartdist.db import Database, PlatformBase
 from smartdist.kpi.models import KpiRecord
 from smartdist.migrate import import_platform_models
@@ -9,7 +11,6 @@ from smartdist_delivery_broker.db import Base
 from smartdist_delivery_broker.orders.demo import seed_demo_deliveries
 from smartdist_delivery_broker.orders.models import DeliveryOrder
 from smartdist_delivery_broker.subsidy.models import SubsidyAccountRow
-from sqlalchemy import func, select
 
 
 def test_demo_seed_makes_delivered_history_within_the_subsidy_and_runs_once(tmp_path) -> None:  # type: ignore[no-untyped-def]

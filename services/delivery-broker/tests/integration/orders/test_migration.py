@@ -5,6 +5,7 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+
 from smartdist.db import Database
 from smartdist.migrate import PLATFORM_MIGRATIONS, alembic_config, service_versions
 from smartdist_delivery_broker.db import Base

@@ -6,6 +6,8 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import func, select
+
 from smartdist.bus.models import OutboxEvent
 from smartdist.db import Database, PlatformBase
 from smartdist.migrate import import_platform_models
@@ -15,7 +17,6 @@ from smartdist_delivery_broker.db import Base
 from smartdist_delivery_broker.orders.models import DeliveryOrder, DeliveryStatusEvent
 from smartdist_delivery_broker.orders.service import ingest_status_updates, new_order
 from smartdist_delivery_broker.quotes.domain import ProviderQuote, QuoteSet
-from sqlalchemy import func, select
 
 T0 = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 

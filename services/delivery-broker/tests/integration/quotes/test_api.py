@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
 from smartdist.auth.tokens import TokenSigner
 from smartdist.config import PlatformSettings
 from smartdist.runtime import ServiceRuntime

@@ -3,12 +3,13 @@
 import threading
 
 import pytest
+from sqlalchemy import func, select
+
 from smartdist.db import Database
 from smartdist_delivery_broker.db import Base
 from smartdist_delivery_broker.subsidy.domain import SubsidyCapExceeded
 from smartdist_delivery_broker.subsidy.models import SubsidyAccountRow, SubsidyEntryRow
 from smartdist_delivery_broker.subsidy.service import charge_subsidy, release_subsidy
-from sqlalchemy import func, select
 
 
 @pytest.fixture

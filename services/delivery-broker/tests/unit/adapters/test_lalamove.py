@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from delivery_broker_fakes.lalamove import FakeLalamove
+
 from smartdist_delivery_broker.adapters import lalamove
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,

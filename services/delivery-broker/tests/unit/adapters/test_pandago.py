@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from delivery_broker_fakes.pandago import FakePandago
+
 from smartdist_delivery_broker.adapters import pandago
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,

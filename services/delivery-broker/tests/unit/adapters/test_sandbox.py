@@ -2,6 +2,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
     CancellationRefused,

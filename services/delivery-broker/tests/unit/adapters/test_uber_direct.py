@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from delivery_broker_fakes.uber_direct import FakeUberDirect
+
 from smartdist_delivery_broker.adapters import uber_direct
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,

@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from smartdist_delivery_broker.adapters.port import DeliveryStatus as S
 from smartdist_delivery_broker.adapters.port import StatusUpdate
 from smartdist_delivery_broker.orders.domain import (

@@ -3,6 +3,7 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from smartdist_delivery_broker.pricing import (
     DEFAULT_RULES,
     BrokerRules,

@@ -3,6 +3,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from smartdist_delivery_broker.adapters.port import Place, TripRequest
 from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, sandbox_platforms
 from smartdist_delivery_broker.quotes.domain import (

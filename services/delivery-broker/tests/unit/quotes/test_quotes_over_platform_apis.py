@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from delivery_broker_fakes.lalamove import FakeLalamove
 from delivery_broker_fakes.pandago import FakePandago
 from delivery_broker_fakes.uber_direct import FakeUberDirect
+
 from smartdist_delivery_broker.adapters import lalamove, pandago, uber_direct
 from smartdist_delivery_broker.adapters.port import Place, TripRequest
 from smartdist_delivery_broker.quotes.domain import gather_quotes

@@ -2,6 +2,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+
 from smartdist_delivery_broker.pricing import DEFAULT_RULES, quote_fee
 from smartdist_delivery_broker.subsidy.domain import (
     SUBSIDY_CAP_TWD,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
 from smartdist.db import UtcDateTime
 
 revision = "delivery_broker_0002"
