@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from smartdist_dispatch.fleet.schemas import Latitude, Longitude
 
 MAX_WINDOWS = 4
-Window = tuple[AwareDatetime, AwareDatetime]
 
 
-def _check_windows(windows: list[Window] | None) -> list[Window] | None:
-    for start, end in windows or []:
-        if end <= start:
-            raise ValueError(f"time window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
-    return windows
+def _check_window(window: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
+    start, end = window
+    if end <= start:
+        raise ValueError(f"time window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+    return window
+
+
+# Checked per window, so an error's loc says which window of the list is wrong.
+Window = Annotated[tuple[AwareDatetime, AwareDatetime], AfterValidator(_check_window)]
 
 
 class OrderFields(BaseModel):
@@ -39,8 +43,6 @@ class OrderIn(OrderFields):
     cash_to_collect_twd: int = Field(0, ge=0)
     notes: str = Field("", max_length=1000)
 
-    _windows = field_validator("time_windows")(_check_windows)
-
 
 class OrderPatch(OrderFields):
     customer_name: str | None = Field(None, min_length=1, max_length=200)
@@ -56,8 +58,6 @@ class OrderPatch(OrderFields):
     priority: int | None = Field(None, ge=0, le=100)
     cash_to_collect_twd: int | None = Field(None, ge=0)
     notes: str | None = Field(None, max_length=1000)
-
-    _windows = field_validator("time_windows")(_check_windows)
 
 
 class OrderOut(BaseModel):

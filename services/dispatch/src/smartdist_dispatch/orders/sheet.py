@@ -40,6 +40,9 @@ def order_fields(cells: Mapping[str, Cell]) -> dict[str, Any]:
             continue
         if start is None or end is None:
             raise CellError(start_col if start is None else end_col, "a time window needs both a start and an end")
+        if start_col == "window2_start" and not windows:
+            # Keeps the list position = the column pair, so an error names the column typed into.
+            raise CellError("window_start", "fill window_start/window_end before window2_start/window2_end")
         windows.append((instant(start), instant(end)))
     if windows:
         fields["time_windows"] = windows
