@@ -3,6 +3,7 @@ headless Chromium against the real service (SQLite, sandbox platforms)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,6 +81,7 @@ def test_merchant_compares_quotes_books_the_recommended_platform_and_sees_it_on_
     expect(board_row).to_contain_text(no)
     expect(board_row).to_contain_text("POS-42")
     expect(board_row.locator(".status")).to_have_text("Finding a courier")
+    expect(board_row.locator(".eta")).to_have_text(re.compile(r"\d{1,2}:\d{2}"))
 
     board_row.locator("a.history").click()
     expect(page.locator("#no")).to_have_text(no)
