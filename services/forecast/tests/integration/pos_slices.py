@@ -8,11 +8,16 @@ from functools import lru_cache
 from pathlib import Path
 
 
+@lru_cache(maxsize=1)
+def _sample_rows(sample: Path) -> list[list[str]]:
+    with open(sample, encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
 @lru_cache(maxsize=8)
 def pos_slice(sample: Path, stores: int = 2, skus: int = 3, days: int = 400) -> bytes:
     """The last ``days`` days of the first ``stores`` stores × first ``skus`` products, as CSV bytes."""
-    with open(sample, encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
+    rows = _sample_rows(sample)
     header, body = rows[0], rows[1:]
     store_ids = sorted({r[0] for r in body})[:stores]
     sku_ids = sorted({r[3] for r in body})[:skus]

@@ -82,20 +82,14 @@ def test_import_train_and_read_the_forecast_in_every_format(service_factory, sha
         refused = svc.client.post("/api/v1/training-runs", headers=svc.headers(other), json={"horizon_days": 7})
         assert refused.status_code == 422
 
-
-def test_retraining_replaces_the_previous_forecast_points(service_factory, shared_data_dir):
-    data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", stores=1, skus=3, days=200)
-    with service_factory(DEFINITION, background=True) as svc:
-        tenant = svc.new_tenant()
-        upload(svc, tenant, data)
-        assert train(svc, tenant, horizon=7)["status"] == "succeeded"
+        # Retraining publishes a new version whose points replace the previous ones.
         second = train(svc, tenant, horizon=4)
         assert second["status"] == "succeeded", second
-        assert len(all_forecasts(svc, tenant)) == 3 * 4
+        assert len(all_forecasts(svc, tenant)) == 2 * 3 * 4
         with svc.database.tenant_session(tenant) as session:
-            assert len(session.scalars(select(ForecastPoint)).all()) == 3 * 4
+            assert len(session.scalars(select(ForecastPoint)).all()) == 2 * 3 * 4
         versions = svc.client.get("/api/v1/model-versions", headers=svc.headers(tenant)).json()["items"]
-        assert [v["horizon_days"] for v in versions] == [4, 7]
+        assert [v["horizon_days"] for v in versions] == [4, HORIZON]
 
 
 def test_too_little_history_fails_the_job_with_a_reason_and_publishes_nothing(service_factory, shared_data_dir):
