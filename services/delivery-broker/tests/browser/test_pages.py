@@ -157,6 +157,7 @@ def test_consumer_tracking_page_shows_status_and_platform_without_sign_in(
     expect(page.locator("#timeline li")).to_have_count(4)
     expect(page.locator("#timeline li.reached")).to_have_count(1)
     expect(page.locator("#timeline li.reached")).to_have_attribute("data-status", "pending")
+    expect(page.locator("header nav")).not_to_contain_text("API")
     # Nothing the consumer should not see: no fee, no names or phones.
     expect(page.locator("main")).not_to_contain_text("Customer")
     expect(page.locator("main")).not_to_contain_text("+886")
@@ -185,3 +186,21 @@ def test_booking_page_sends_a_signed_out_merchant_to_sign_in(page: Page, broker:
     _, base = broker
     page.goto(base + "/deliveries")
     expect(page).to_have_url(base + "/signin?next=/deliveries")
+
+
+def test_booking_with_a_bad_phone_shows_the_problem_naming_the_field_and_books_nothing(
+    page: Page, broker: tuple[ServiceUnderTest, str]
+) -> None:
+    svc, base = broker
+    tenant = sign_in(page, svc, base)
+    page.goto(base + "/?lang=en")
+    page.click("#compare")
+    page.fill("input[name=pickup_name]", "Store")
+    page.fill("input[name=pickup_phone]", "+886223456789")
+    page.fill("input[name=dropoff_name]", "Customer")
+    page.fill("input[name=dropoff_phone]", "call me")
+    page.locator("#quotes tr[data-provider=lalamove] button.book").click()
+    expect(page.locator("#problem")).to_contain_text("dropoff_contact.phone")
+    expect(page.locator("#booked")).to_be_hidden()
+    listed = svc.client.get("/api/v1/deliveries", headers=svc.headers(tenant, ["owner"])).json()
+    assert listed["items"] == []

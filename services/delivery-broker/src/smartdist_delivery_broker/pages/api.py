@@ -60,5 +60,8 @@ def delivery_history(delivery_id: str, request: Request) -> Response:
 def consumer_tracking(delivery_id: str, request: Request) -> Response:
     """Public page for the consumer: the link is the credential, like the platforms' own links."""
     return request.app.state.pages.render(
-        request, "broker_track.html", {"delivery_id": delivery_id, "labels": _labels(request)}
+        # service=None: the consumer gets no merchant navigation (KPI page, API docs).
+        request,
+        "broker_track.html",
+        {"delivery_id": delivery_id, "labels": _labels(request), "service": None},
     )
