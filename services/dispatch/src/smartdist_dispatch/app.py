@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_dispatch.db import Base
-from smartdist_dispatch.kpi import KPI
 from smartdist_dispatch.fleet import api as fleet_api
 from smartdist_dispatch.fleet import models as fleet_models  # noqa: F401 - registers the tables
+from smartdist_dispatch.kpi import KPI
 from smartdist_dispatch.optimize import api as optimize_api
 from smartdist_dispatch.orders import api as orders_api
 from smartdist_dispatch.orders import models as order_models  # noqa: F401 - registers the tables
@@ -19,7 +19,10 @@ DEFINITION = ServiceDefinition(
     package="smartdist_dispatch",
     title="Dispatch and driver assistant",
     title_zh="智慧派遣與司機助理",
-    summary="Route planning with OR-Tools for a merchant's own fleet, rush-order insertion, and the driver's mobile app.",
+    summary=(
+        "Route planning with OR-Tools for a merchant's own fleet, rush-order insertion, "
+        "and the driver's mobile app."
+    ),
     base=Base,
     routers=[optimize_api.router, orders_api.router, fleet_api.router],
     kpi=KPI,

@@ -18,11 +18,19 @@ from smartdist.problems import Conflict, NotFound, Unprocessable
 from smartdist.web.deps import DbSession, IdempotencyDep, IntId
 from smartdist_dispatch.fleet.models import Depot, Driver, Vehicle
 from smartdist_dispatch.fleet.schemas import (
-    DepotIn, DepotOut, DepotPatch, DriverIn, DriverOut, DriverPatch, VehicleIn, VehicleOut, VehiclePatch,
+    DepotIn,
+    DepotOut,
+    DepotPatch,
+    DriverIn,
+    DriverOut,
+    DriverPatch,
+    VehicleIn,
+    VehicleOut,
+    VehiclePatch,
 )
 from smartdist_dispatch.orders.api import raise_row_errors
-from smartdist_dispatch.orders.upload import SheetUpload, sheet_request_body
 from smartdist_dispatch.orders.spreadsheet import Cell, RowError, SheetUnreadable, read_sheet, text, validate_rows
+from smartdist_dispatch.orders.upload import SheetUpload, sheet_request_body
 
 Dispatcher = Annotated[Principal, require_roles("dispatcher")]
 router = APIRouter(tags=["fleet"])

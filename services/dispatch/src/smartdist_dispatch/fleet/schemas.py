@@ -43,7 +43,7 @@ class VehicleFields(Strict):
     """Shared checks of a new vehicle and of a changed one (the shift must end after it starts)."""
 
     @model_validator(mode="after")
-    def _shift_ends_after_start(self) -> "VehicleFields":
+    def _shift_ends_after_start(self) -> VehicleFields:
         start, end = getattr(self, "shift_start", None), getattr(self, "shift_end", None)
         if start is not None and end is not None and end <= start:
             raise ValueError("shift_end must be after shift_start")

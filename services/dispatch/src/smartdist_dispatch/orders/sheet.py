@@ -6,7 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from smartdist_dispatch.orders.schemas import OrderIn
-from smartdist_dispatch.orders.spreadsheet import Cell, CellError, RowError, SheetRow, instant, number, text, validate_rows
+from smartdist_dispatch.orders.spreadsheet import (
+    Cell,
+    CellError,
+    RowError,
+    SheetRow,
+    instant,
+    number,
+    text,
+    validate_rows,
+)
 
 ORDER_COLUMNS = (
     "order_no", "customer", "phone", "address", "lat", "lng", "window_start", "window_end",
@@ -33,7 +42,7 @@ def order_fields(cells: Mapping[str, Cell]) -> dict[str, Any]:
     minutes = number(cells.get("service_min"), "service_min")
     if minutes is not None:
         fields["service_s"] = round(minutes * 60)
-    windows = []
+    windows: list[tuple[Any, Any]] = []
     for start_col, end_col in _WINDOW_COLUMNS:
         start, end = cells.get(start_col), cells.get(end_col)
         if start is None and end is None:
