@@ -6,12 +6,12 @@ from fastapi import FastAPI
 
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
+from smartdist_forecast import tables  # noqa: F401 - registers the tables on Base for migrations
 from smartdist_forecast.db import Base
 from smartdist_forecast.kpi import KPI
 from smartdist_forecast.publishing import training_job  # noqa: F401 - registers the forecast.train job
 from smartdist_forecast.publishing.api import router as forecasts_router
 from smartdist_forecast.sales.api import router as sales_router
-from smartdist_forecast import tables  # noqa: F401 - registers the tables on Base for migrations
 
 DEFINITION = ServiceDefinition(
     name="forecast",

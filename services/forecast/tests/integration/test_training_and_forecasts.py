@@ -8,8 +8,10 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from smartdist.bus.models import OutboxEvent
 from smartdist.kpi.models import KpiRecord
 from smartdist_forecast.app import DEFINITION
+from smartdist_forecast.publishing.training_job import PUBLISHED_EVENT
 from smartdist_forecast.tables import ForecastPoint
 
 from .pos_slices import pos_slice
@@ -75,6 +77,9 @@ def test_import_train_and_read_the_forecast_in_every_format(service_factory, sha
             published = session.scalars(select(KpiRecord).where(KpiRecord.doc_type == "forecast")).all()
             assert sorted(r.doc_no for r in published) == sorted({f"{r['store']}:{r['sku']}" for r in rows})
             assert {r.status for r in published} == {"published"}
+        with svc.database.system_session() as session:
+            events = session.scalars(select(OutboxEvent).where(OutboxEvent.type == PUBLISHED_EVENT)).all()
+            assert [(e.tenant_id, e.subject) for e in events] == [(tenant, job["result"]["model_version_id"])]
 
         # Tenant B sees none of it and cannot train on A's sales.
         assert all_forecasts(svc, other) == []

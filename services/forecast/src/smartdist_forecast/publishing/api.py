@@ -24,6 +24,7 @@ from smartdist_forecast.tables import ForecastPoint, ModelVersion, SalesDay
 Planner = Annotated[Principal, require_roles("clerk", "warehouse", "integrator")]
 router = APIRouter(tags=["forecasts"])
 FORECAST_COLUMNS = ["store", "sku", "date", "yhat", "yhat_lo", "yhat_hi"]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class TrainingRunIn(BaseModel):
@@ -69,13 +70,17 @@ def version_out(v: ModelVersion) -> ModelVersionOut:
 
 
 @router.get("/model-versions", response_model=Page[ModelVersionOut])
-def list_model_versions(session: DbSession, principal: Planner, limit: Limit = 50, cursor: Cursor = None) -> Page[ModelVersionOut]:
+def list_model_versions(
+    session: DbSession, principal: Planner, limit: Limit = 50, cursor: Cursor = None
+) -> Page[ModelVersionOut]:
     """The model registry, newest first, with each version's back-test metrics."""
     return paginate(session, select(ModelVersion), ModelVersion.id, limit=limit, cursor=cursor,
                     serialize=version_out, descending=True)
 
 
-def forecast_query(session: Any, store: str | None, sku: str | None, start: date | None, end: date | None) -> Select[Any]:
+def forecast_query(
+    session: Any, store: str | None, sku: str | None, start: date | None, end: date | None
+) -> Select[Any]:
     latest = session.scalar(select(ModelVersion.id).order_by(ModelVersion.id.desc()).limit(1))
     stmt = select(ForecastPoint).where(ForecastPoint.model_version_id == (latest or ""))
     if store is not None:
@@ -95,7 +100,7 @@ def point_out(p: ForecastPoint) -> ForecastOut:
 
 
 @router.get("/forecasts", response_model=Page[ForecastOut],
-            responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+            responses={200: {"content": {"text/csv": {}, XLSX_TYPE: {}}}})
 def get_forecasts(
     session: DbSession,
     principal: Planner,
@@ -111,7 +116,8 @@ def get_forecasts(
 
     json is paginated (limit/cursor); csv and xlsx carry every matching row."""
     if start is not None and end is not None and start > end:
-        raise Unprocessable("'from' is after 'to'", errors=[{"loc": ["query", "from"], "message": "must not be after 'to'"}])
+        raise Unprocessable("'from' is after 'to'",
+                            errors=[{"loc": ["query", "from"], "message": "must not be after 'to'"}])
     stmt = forecast_query(session, store, sku, start, end)
     if format == "json":
         return paginate(session, stmt, ForecastPoint.id, limit=limit, cursor=cursor, serialize=point_out)
@@ -122,5 +128,5 @@ def get_forecasts(
                         headers={"Content-Disposition": 'attachment; filename="forecasts.csv"'})
     table["date"] = table["date"].map(lambda d: d.isoformat())
     return Response(table_xlsx(table, "forecasts"),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    media_type=XLSX_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="forecasts.xlsx"'})

@@ -12,7 +12,6 @@ from alembic import op
 
 import smartdist.db
 
-
 revision = '6b18306c7f1f'
 down_revision = 'forecast_0001'
 branch_labels = None
