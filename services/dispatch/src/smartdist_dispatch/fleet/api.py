@@ -30,7 +30,7 @@ from smartdist_dispatch.fleet.schemas import (
 )
 from smartdist_dispatch.orders.api import raise_row_errors
 from smartdist_dispatch.orders.spreadsheet import Cell, RowError, SheetUnreadable, read_sheet, text, validate_rows
-from smartdist_dispatch.orders.upload import SheetUpload, sheet_request_body
+from smartdist_dispatch.orders.upload import SheetIdempotency, SheetUpload, sheet_request_body
 
 Dispatcher = Annotated[Principal, require_roles("dispatcher")]
 router = APIRouter(tags=["fleet"])
@@ -138,7 +138,7 @@ def _vehicle_fields(cells: Mapping[str, Cell]) -> dict[str, Any]:
 
 @router.post("/vehicles/import", status_code=status.HTTP_201_CREATED, openapi_extra=sheet_request_body(
     "CSV (UTF-8, BOM allowed) or .xlsx; header: " + ",".join(VEHICLE_COLUMNS)))
-def import_vehicles(sheet: SheetUpload, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+def import_vehicles(sheet: SheetUpload, session: DbSession, principal: Dispatcher, idem: SheetIdempotency) -> Any:
     """Create every vehicle of a sheet, or none: any bad row is a 422 listing every bad row."""
     if idem.replay is not None:
         return idem.replay

@@ -17,7 +17,7 @@ from smartdist_dispatch.orders.schemas import OrderIn, OrderOut, OrderPatch, sto
 from smartdist_dispatch.orders.service import create_orders, existing_order_nos, order_out
 from smartdist_dispatch.orders.sheet import ORDER_COLUMNS, REQUIRED_ORDER_COLUMNS, validate_order_rows
 from smartdist_dispatch.orders.spreadsheet import RowError, SheetUnreadable, read_sheet
-from smartdist_dispatch.orders.upload import SheetUpload, sheet_request_body
+from smartdist_dispatch.orders.upload import SheetIdempotency, SheetUpload, sheet_request_body
 
 # Integrators (a merchant's shop system) create and read orders; changing them is the dispatcher's.
 OrderWriter = Annotated[Principal, require_roles("dispatcher", "integrator")]
@@ -38,7 +38,7 @@ def create_order(body: OrderIn, session: DbSession, principal: OrderWriter, idem
 
 @router.post("/orders/import", status_code=status.HTTP_201_CREATED, openapi_extra=sheet_request_body(
     "CSV (UTF-8, BOM allowed) or .xlsx; header: " + ",".join(ORDER_COLUMNS)))
-def import_orders(sheet: SheetUpload, session: DbSession, principal: OrderWriter, idem: IdempotencyDep) -> Any:
+def import_orders(sheet: SheetUpload, session: DbSession, principal: OrderWriter, idem: SheetIdempotency) -> Any:
     """Create every order of a sheet, or none: any bad row is a 422 listing every bad row."""
     if idem.replay is not None:
         return idem.replay

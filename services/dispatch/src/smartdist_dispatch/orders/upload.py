@@ -13,7 +13,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.datastructures import UploadFile
 
+from smartdist.idempotency import HEADER, Idempotency
 from smartdist.problems import Unprocessable
+from smartdist.web.deps import DbSession
 
 
 @dataclass(frozen=True)
@@ -46,3 +48,15 @@ def sheet_request_body(description: str) -> dict[str, Any]:
         "type": "object", "required": ["file"],
         "properties": {"file": {"type": "string", "format": "binary", "description": description}},
     }}}}}
+
+
+def sheet_idempotency(request: Request, session: DbSession, sheet: SheetUpload) -> Idempotency:
+    """Idempotency keyed on the file, not the raw multipart body: a client's retry (a browser's
+    FormData, the offline queue) sends a new multipart boundary, which must still count as the
+    same request."""
+    endpoint = f"{request.method} {request.url.path}"
+    fingerprint = sheet.filename.encode() + b"\n" + sheet.content
+    return Idempotency(session, request.headers.get(HEADER), endpoint, fingerprint)
+
+
+SheetIdempotency = Annotated[Idempotency, Depends(sheet_idempotency)]

@@ -145,6 +145,20 @@ def test_good_csv_imports_every_row_and_rejects_order_nos_already_stored(svc: Se
     assert [(e["row"], e["column"]) for e in again.json()["errors"]] == [(2, "order_no"), (3, "order_no")]
 
 
+def test_import_retried_with_its_idempotency_key_creates_nothing_more(svc: ServiceUnderTest) -> None:
+    headers = svc.headers("t1", ("dispatcher",)) | {"Idempotency-Key": "sheet-2026-11-27"}
+    content = (HEADER + "\nC-1,林小姐,,,25.03,121.56,,,,,,,,,\n").encode()
+    # Each request gets a fresh multipart boundary, as a browser's retry would.
+    first = svc.client.post("/api/v1/orders/import", files={"file": ("o.csv", content)}, headers=headers)
+    again = svc.client.post("/api/v1/orders/import", files={"file": ("o.csv", content)}, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == {"created": 1}
+    assert len(stored_orders(svc, "t1")) == 1
+    longer = content + "C-2,王,,,25,121,,,,,,,,,\n".encode()
+    other = svc.client.post("/api/v1/orders/import", files={"file": ("o.csv", longer)}, headers=headers)
+    assert other.status_code == 422  # the same key for a different sheet is refused
+
+
 def test_xlsx_import_creates_the_orders(svc: ServiceUnderTest) -> None:
     book = Workbook()
     sheet = book.active
