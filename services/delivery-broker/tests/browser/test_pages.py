@@ -19,8 +19,10 @@ from smartdist_delivery_broker.quotes.api import QuotingContext
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[tuple[ServiceUnderTest, str]]:
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServiceUnderTest, str]]:
+    """One service for the module (each test works in its own new tenant), so migrations run once."""
+    tmp_path: Path = tmp_path_factory.mktemp("broker-pages")
     with service_under_test(DEFINITION, f"sqlite:///{tmp_path / 'broker.db'}", None, tmp_path / "data") as svc:
         # Sandboxes answer at once so the page never waits on simulated latency.
         registry = PlatformRegistry(BrokerPlatformSettings(sandbox_quote_latency_s=0, quote_deadline_s=1.0))
