@@ -206,3 +206,39 @@ def test_booking_with_a_bad_phone_shows_the_problem_naming_the_field_and_books_n
     expect(page.locator("#booked")).to_be_hidden()
     listed = svc.client.get("/api/v1/deliveries", headers=svc.headers(tenant, ["owner"])).json()
     assert listed["items"] == []
+
+
+def test_order_board_follows_a_courier_without_reloading(page: Page, broker: tuple[ServiceUnderTest, str]) -> None:
+    svc, base = broker
+    tenant = sign_in(page, svc, base)
+    headers = svc.headers(tenant, ["owner"])
+    uber = next(p for p in svc.client.app.state.delivery_quoting.registry.sandboxes() if p.provider == "uber_direct")
+    uber.behaviour.step_s = 0.4  # the simulated courier moves every 0.4 s instead of 30 s
+    try:
+        quotes = svc.client.post(
+            "/api/v1/quotes",
+            headers=headers,
+            json={
+                "pickup": {"lat": 25.0340, "lng": 121.5645},
+                "dropoff": {"lat": 25.0478, "lng": 121.5170},
+                "cod_amount": 0,
+            },
+        ).json()
+        booked = svc.client.post(
+            "/api/v1/deliveries",
+            headers=headers,
+            json={
+                "quote_set_id": quotes["quote_set_id"],
+                "provider": "uber_direct",
+                "pickup_contact": {"name": "Store", "phone": "+886223456789"},
+                "dropoff_contact": {"name": "Customer", "phone": "+886912345678"},
+            },
+        ).json()
+        page.goto(base + "/deliveries?lang=en&refresh_s=1")
+        expect(page.locator(".lead")).to_have_text("Refreshes every 1 seconds")
+        row = page.locator(f"#board tbody tr[data-delivery-id='{booked['id']}']")
+        expect(row).to_have_attribute("data-status", "delivered", timeout=10_000)
+        expect(row.locator(".status")).to_have_text("Delivered")
+        expect(row.locator("button.cancel")).to_have_count(0)
+    finally:
+        uber.behaviour.step_s = 30.0

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from smartdist.web.auth_pages import require_page_principal
@@ -37,12 +39,14 @@ def merchant_home(request: Request) -> Response:
 
 
 @pages.get("/deliveries")
-def order_board(request: Request) -> Response:
-    """Live order board: every delivery with its status, refreshed every few seconds."""
+def order_board(request: Request, refresh_s: Annotated[int, Query(ge=1, le=300)] = 5) -> Response:
+    """Live order board: every delivery with its status, refreshed every ``refresh_s`` seconds."""
     redirect = require_page_principal(request)
     if redirect is not None:
         return redirect
-    return request.app.state.pages.render(request, "broker_deliveries.html", {"labels": _labels(request)})
+    return request.app.state.pages.render(
+        request, "broker_deliveries.html", {"labels": _labels(request), "refresh_s": refresh_s}
+    )
 
 
 @pages.get("/deliveries/{delivery_id}")
