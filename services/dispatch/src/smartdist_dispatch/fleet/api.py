@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 
 from smartdist.auth import Principal, require_roles
@@ -49,6 +50,16 @@ def _code_free(session: ScopedSession, column: InstrumentedAttribute[str], code:
         raise Conflict(f"{noun} {code} already exists", errors=[{"loc": ["body", "code"], "message": "taken"}])
 
 
+def _insert(session: ScopedSession, rows: list[Any], noun: str) -> None:
+    """Store new rows; a code taken by a concurrent request since the check is a 409, not a 500."""
+    try:
+        with session.begin_nested():
+            session.add_all(rows)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"a {noun} with this code was created at the same time") from None
+
+
 def _apply(row: Any, body: BaseModel, nullable: frozenset[str] = frozenset()) -> None:
     for field, value in body.model_dump(exclude_unset=True).items():
         if value is None and field not in nullable:
@@ -68,8 +79,7 @@ def create_depot(body: DepotIn, session: DbSession, principal: Dispatcher, idem:
         return idem.replay
     _code_free(session, Depot.code, body.code, "depot")
     depot = Depot(**body.model_dump())
-    session.add(depot)
-    session.flush()
+    _insert(session, [depot], "depot")
     return idem.save(201, _out(DepotOut, depot))
 
 
@@ -116,8 +126,7 @@ def create_vehicle(body: VehicleIn, session: DbSession, principal: Dispatcher, i
     _code_free(session, Vehicle.code, body.code, "vehicle")
     _check_depot(session, body.depot_id, ["body", "depot_id"])
     vehicle = Vehicle(**body.model_dump())
-    session.add(vehicle)
-    session.flush()
+    _insert(session, [vehicle], "vehicle")
     return idem.save(201, _out(VehicleOut, vehicle))
 
 
@@ -169,8 +178,7 @@ def import_vehicles(sheet: SheetUpload, session: DbSession, principal: Dispatche
         raise_row_errors(sorted(errors, key=lambda e: e.row))
     if not vehicles:
         raise Unprocessable("the file has no vehicle rows", errors=[{"loc": ["file"], "message": "no rows"}])
-    session.add_all(vehicles)
-    session.flush()
+    _insert(session, vehicles, "vehicle")
     return idem.save(201, {"created": len(vehicles)})
 
 
@@ -213,8 +221,7 @@ def create_driver(body: DriverIn, session: DbSession, principal: Dispatcher, ide
         return idem.replay
     _code_free(session, Driver.code, body.code, "driver")
     driver = Driver(**body.model_dump())
-    session.add(driver)
-    session.flush()
+    _insert(session, [driver], "driver")
     return idem.save(201, _out(DriverOut, driver))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from smartdist.bus.outbox import publish
 from smartdist.db import ScopedSession
@@ -59,8 +60,13 @@ def create_orders(session: ScopedSession, bodies: list[OrderIn], *, tenant_id: s
         )
         for b in bodies
     ]
-    session.add_all(orders)
-    session.flush()
+    try:
+        # A concurrent request may have stored the same order_no since the check above.
+        with session.begin_nested():
+            session.add_all(orders)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("an order with this order_no was created at the same time") from None
     for order in orders:
         record(session, service="dispatch", doc_type="delivery_order", doc_no=order.order_no, status="created",
                sender=sender, receiver=order.customer_name, sent_at=order.created_at,
