@@ -1,1 +1,2 @@
-"""smartdist forecast service: Per-store, per-product demand forecasts from POS sales with prediction intervals, and order-up-to replenishment."""
+"""smartdist forecast service: Per-store, per-product demand forecasts from POS sales
+with prediction intervals, and order-up-to replenishment."""

@@ -8,6 +8,7 @@ from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_forecast import tables  # noqa: F401 - registers the tables on Base for migrations
 from smartdist_forecast.db import Base
+from smartdist_forecast.demo import seed_demo
 from smartdist_forecast.kpi import KPI
 from smartdist_forecast.publishing import training_job  # noqa: F401 - registers the forecast.train job
 from smartdist_forecast.publishing.api import router as forecasts_router
@@ -18,10 +19,12 @@ DEFINITION = ServiceDefinition(
     package="smartdist_forecast",
     title="Demand forecasting and replenishment",
     title_zh="需求預測與補貨建議",
-    summary="Per-store, per-product demand forecasts from POS sales with prediction intervals, and order-up-to replenishment.",
+    summary="Per-store, per-product demand forecasts from POS sales with prediction intervals, "
+    "and order-up-to replenishment.",
     base=Base,
     kpi=KPI,
     routers=[sales_router, forecasts_router],
+    seed_demo=seed_demo,
 )
 
 

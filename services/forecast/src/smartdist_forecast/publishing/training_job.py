@@ -9,10 +9,10 @@ forecast or the whole new one.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import delete, insert
+from sqlalchemy import Table, delete, insert
 from sqlalchemy.orm import Session
 
 from smartdist.bus.outbox import publish
@@ -66,7 +66,7 @@ def publish_outcome(session: Session, tenant_id: str, outcome: TrainingOutcome) 
     session.execute(delete(ForecastPoint).where(ForecastPoint.tenant_id == tenant_id))
     rows = forecast_point_rows(outcome.forecasts, tenant_id, version.id)
     for start in range(0, len(rows), INSERT_BATCH):
-        session.execute(insert(ForecastPoint.__table__), rows[start:start + INSERT_BATCH])
+        session.execute(insert(cast(Table, ForecastPoint.__table__)), rows[start:start + INSERT_BATCH])
     series = outcome.forecasts[["store", "sku"]].drop_duplicates().sort_values(["store", "sku"])
     for store, sku in series.itertuples(index=False):
         record(session, service="forecast", doc_type=FORECAST, doc_no=f"{store}:{sku}", status="published",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -59,7 +59,7 @@ def upsert_sales(session: Session, sales: pd.DataFrame, tenant_id: str, progress
     rows = sales_rows(sales, tenant_id)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = SalesDay.__table__
+    table = cast(Table, SalesDay.__table__)
     for start in range(0, len(rows), UPSERT_BATCH):
         stmt = insert(table)
         stmt = stmt.on_conflict_do_update(

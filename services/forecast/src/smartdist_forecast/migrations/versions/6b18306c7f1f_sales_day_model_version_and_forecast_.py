@@ -69,7 +69,8 @@ def upgrade() -> None:
     sa.Column('yhat_lo', sa.Float(), nullable=False),
     sa.Column('yhat_hi', sa.Float(), nullable=False),
     sa.Column('tenant_id', sa.String(length=32), nullable=False),
-    sa.ForeignKeyConstraint(['model_version_id'], ['model_version.id'], name=op.f('fk_forecast_point_model_version_id_model_version'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['model_version_id'], ['model_version.id'],
+                            name=op.f('fk_forecast_point_model_version_id_model_version'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_forecast_point'))
     )
     with op.batch_alter_table('forecast_point', schema=None) as batch_op:
