@@ -1,0 +1,53 @@
+"""Stored orders and vehicles as the planner's problem model (planning.model Stop and Vehicle).
+
+Times become seconds from local midnight of the plan day (Asia/Taipei); demands and capacities
+become integers in grams, millilitres and boxes, the three dimensions in that order, because
+the engines work on integer demands and a gram or a millilitre is below any real parcel's size.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time
+
+from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
+from smartdist_dispatch.orders.models import DeliveryOrder
+from smartdist_dispatch.orders.spreadsheet import LOCAL_ZONE
+from smartdist_dispatch.planning.model import Stop, TimeWindow, Vehicle
+
+DIMENSIONS = ("weight_g", "volume_ml", "boxes")
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LOCAL_ZONE)
+
+
+def _seconds(moment: datetime, start: datetime) -> float:
+    return (moment - start).total_seconds()
+
+
+def order_stop(order: DeliveryOrder, location: int, day: date) -> Stop:
+    """The order as a stop; demands round up so a plan never overloads a vehicle."""
+    start = day_start(day)
+    windows = tuple(
+        TimeWindow(_seconds(datetime.fromisoformat(a), start), _seconds(datetime.fromisoformat(b), start))
+        for a, b in order.time_windows
+    )
+    demand = (math.ceil(order.weight_kg * 1000), math.ceil(order.volume_l * 1000), order.boxes)
+    return Stop(id=order.order_no, location=location, demand=demand, time_windows=windows,
+                service=float(order.service_s), priority=order.priority)
+
+
+def fleet_vehicle(vehicle: VehicleRow, depot_location: int, day: date, *, objective_units_per_twd: float) -> Vehicle:
+    """The vehicle for one plan day; capacities round down so a plan never overloads it.
+
+    `objective_units_per_twd` turns the fixed cost into the objective's unit (metres for the
+    distance objective), which only the caller choosing the objective knows.
+    """
+    start = day_start(day)
+    shift = TimeWindow(_seconds(datetime.combine(day, vehicle.shift_start, tzinfo=LOCAL_ZONE), start),
+                       _seconds(datetime.combine(day, vehicle.shift_end, tzinfo=LOCAL_ZONE), start))
+    capacity = (math.floor(vehicle.capacity_weight_kg * 1000), math.floor(vehicle.capacity_volume_l * 1000),
+                vehicle.capacity_boxes)
+    return Vehicle(id=vehicle.code, capacity=capacity, start_location=depot_location, end_location=depot_location,
+                   shift=shift, fixed_cost=round(vehicle.fixed_cost_twd * objective_units_per_twd))
