@@ -93,6 +93,18 @@ def test_retry_with_same_idempotency_key_creates_nothing(svc: ServiceUnderTest) 
     assert other.status_code == 422 and other.headers["content-type"].startswith(PROBLEM)
 
 
+def test_retried_upload_with_same_key_is_replayed_despite_a_new_boundary(svc: ServiceUnderTest) -> None:
+    h = {**svc.headers("t1"), "Idempotency-Key": "sheet-1"}
+    # httpx picks a fresh multipart boundary per request, as a browser or integrator retry would.
+    first = svc.client.post("/api/v1/notes/upload", files={"file": ("a.txt", b"one\ntwo\n")}, headers=h)
+    again = svc.client.post("/api/v1/notes/upload", files={"file": ("a.txt", b"one\ntwo\n")}, headers=h)
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == {"created": 2}
+    assert len(svc.client.get("/api/v1/notes", headers=h).json()["items"]) == 2
+    other = svc.client.post("/api/v1/notes/upload", files={"file": ("a.txt", b"three\n")}, headers=h)
+    assert other.status_code == 422
+
+
 def test_idempotency_keys_are_per_tenant(svc: ServiceUnderTest) -> None:
     for tenant in ("t1", "t2"):
         h = {**svc.headers(tenant), "Idempotency-Key": "same"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, File, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import BigInteger, Integer, MetaData, String, select
@@ -72,6 +72,19 @@ def create_note(body: NoteIn, session: DbSession, principal: Writer, idem: Idemp
         receiver="archive",
     )
     return idem.save(201, NoteOut(id=note.id, text=note.text))
+
+
+@router.post("/notes/upload", status_code=status.HTTP_201_CREATED)
+async def upload_notes(
+    file: Annotated[UploadFile, File()], session: DbSession, principal: Writer, idem: IdempotencyDep
+) -> Any:
+    """One note per line of an uploaded text file (Idempotency-Key honoured for uploads too)."""
+    if idem.replay is not None:
+        return idem.replay
+    lines = [line for line in (await file.read()).decode().splitlines() if line.strip()]
+    session.add_all(Note(text=line[:200]) for line in lines)
+    session.flush()
+    return idem.save(201, {"created": len(lines)})
 
 
 @router.get("/notes", response_model=Page[NoteOut])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
@@ -45,13 +46,33 @@ DbSession = Annotated[ScopedSession, Depends(tenant_db, scope="function")]
 SystemDbSession = Annotated[ScopedSession, Depends(system_db, scope="function")]
 
 
-async def _request_body(request: Request) -> bytes:
-    return await request.body()
+async def _request_fingerprint(request: Request) -> bytes:
+    """What makes two requests "the same" for Idempotency-Key.
+
+    JSON bodies compare by content. Form and multipart bodies compare by their fields and the
+    bytes of their files: a retried upload gets a new multipart boundary, and FastAPI has already
+    consumed the stream to parse the form (it caches the parsed form, not the raw body).
+    """
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        form = await request.form()
+        parts: list[str] = []
+        for key, value in sorted(form.multi_items(), key=lambda item: item[0]):
+            if isinstance(value, str):
+                parts.append(f"{key}={value}")
+            else:
+                data = await value.read()
+                await value.seek(0)
+                parts.append(f"{key}:file:{value.filename}:{hashlib.sha256(data).hexdigest()}")
+        return "\n".join(parts).encode()
+    return canonical_body(await request.body())
 
 
-def idempotency(request: Request, session: DbSession, body: Annotated[bytes, Depends(_request_body)]) -> Idempotency:
+def idempotency(
+    request: Request, session: DbSession, fingerprint: Annotated[bytes, Depends(_request_fingerprint)]
+) -> Idempotency:
     endpoint = f"{request.method} {request.url.path}"
-    return Idempotency(session, request.headers.get(HEADER), endpoint, canonical_body(body))
+    return Idempotency(session, request.headers.get(HEADER), endpoint, fingerprint)
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]
