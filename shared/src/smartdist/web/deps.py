@@ -61,6 +61,7 @@ async def _request_fingerprint(request: Request) -> bytes:
             if isinstance(value, str):
                 parts.append(f"{key}={value}")
             else:
+                await value.seek(0)  # a dependency may have read the file already
                 data = await value.read()
                 await value.seek(0)
                 parts.append(f"{key}:file:{value.filename}:{hashlib.sha256(data).hexdigest()}")

@@ -31,7 +31,7 @@ from smartdist_dispatch.fleet.schemas import (
 )
 from smartdist_dispatch.orders.api import raise_row_errors
 from smartdist_dispatch.orders.spreadsheet import Cell, RowError, SheetUnreadable, read_sheet, text, validate_rows
-from smartdist_dispatch.orders.upload import SheetIdempotency, SheetUpload, sheet_request_body
+from smartdist_dispatch.orders.upload import SheetUpload
 
 Dispatcher = Annotated[Principal, require_roles("dispatcher")]
 router = APIRouter(tags=["fleet"])
@@ -73,6 +73,7 @@ def _out(model: type[BaseModel], row: Any) -> Any:
 
 # -- depots ---------------------------------------------------------------------------------------
 
+
 @router.post("/depots", status_code=status.HTTP_201_CREATED, response_model=DepotOut)
 def create_depot(body: DepotIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
     if idem.replay is not None:
@@ -85,8 +86,7 @@ def create_depot(body: DepotIn, session: DbSession, principal: Dispatcher, idem:
 
 @router.get("/depots", response_model=Page[DepotOut])
 def list_depots(session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None) -> Page[DepotOut]:
-    return paginate(session, select(Depot), Depot.id, limit=limit, cursor=cursor,
-                    serialize=lambda d: _out(DepotOut, d))
+    return paginate(session, select(Depot), Depot.id, limit=limit, cursor=cursor, serialize=lambda d: _out(DepotOut, d))
 
 
 @router.get("/depots/{depot_id}", response_model=DepotOut)
@@ -114,6 +114,7 @@ def delete_depot(depot_id: IntId, session: DbSession, principal: Dispatcher) -> 
 
 # -- vehicles -------------------------------------------------------------------------------------
 
+
 def _check_depot(session: ScopedSession, depot_id: int | None, loc: list[Any]) -> None:
     if depot_id is not None and session.get(Depot, depot_id) is None:
         raise Unprocessable(f"no depot {depot_id}", errors=[{"loc": loc, "message": f"no depot {depot_id}"}])
@@ -130,8 +131,17 @@ def create_vehicle(body: VehicleIn, session: DbSession, principal: Dispatcher, i
     return idem.save(201, _out(VehicleOut, vehicle))
 
 
-VEHICLE_COLUMNS = ("code", "kind", "capacity_weight_kg", "capacity_volume_l", "capacity_boxes",
-                   "shift_start", "shift_end", "fixed_cost_twd", "depot_code")
+VEHICLE_COLUMNS = (
+    "code",
+    "kind",
+    "capacity_weight_kg",
+    "capacity_volume_l",
+    "capacity_boxes",
+    "shift_start",
+    "shift_end",
+    "fixed_cost_twd",
+    "depot_code",
+)
 REQUIRED_VEHICLE_COLUMNS = ("code", "kind", "capacity_weight_kg", "capacity_volume_l", "capacity_boxes")
 
 
@@ -145,15 +155,18 @@ def _vehicle_fields(cells: Mapping[str, Cell]) -> dict[str, Any]:
     return fields
 
 
-@router.post("/vehicles/import", status_code=status.HTTP_201_CREATED, openapi_extra=sheet_request_body(
-    "CSV (UTF-8, BOM allowed) or .xlsx; header: " + ",".join(VEHICLE_COLUMNS)))
-def import_vehicles(sheet: SheetUpload, session: DbSession, principal: Dispatcher, idem: SheetIdempotency) -> Any:
+@router.post(
+    "/vehicles/import",
+    status_code=status.HTTP_201_CREATED,
+    description=f"Create every vehicle of a sheet, or none: any bad row is a 422 listing every bad row. "
+    f"Header: {','.join(VEHICLE_COLUMNS)}",
+)
+def import_vehicles(sheet: SheetUpload, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
     """Create every vehicle of a sheet, or none: any bad row is a 422 listing every bad row."""
     if idem.replay is not None:
         return idem.replay
     try:
-        rows = read_sheet(sheet.filename, sheet.content, required=REQUIRED_VEHICLE_COLUMNS,
-                          known=VEHICLE_COLUMNS)
+        rows = read_sheet(sheet.filename, sheet.content, required=REQUIRED_VEHICLE_COLUMNS, known=VEHICLE_COLUMNS)
     except SheetUnreadable as exc:
         raise Unprocessable(str(exc), errors=[{"loc": ["file"], "message": str(exc)}]) from None
     good, errors = validate_rows(rows, VehicleIn, _vehicle_fields, lambda loc: str(loc[0]) if loc else "row")
@@ -183,10 +196,12 @@ def import_vehicles(sheet: SheetUpload, session: DbSession, principal: Dispatche
 
 
 @router.get("/vehicles", response_model=Page[VehicleOut])
-def list_vehicles(session: DbSession, principal: Dispatcher, limit: Limit = 50,
-                  cursor: Cursor = None) -> Page[VehicleOut]:
-    return paginate(session, select(Vehicle), Vehicle.id, limit=limit, cursor=cursor,
-                    serialize=lambda v: _out(VehicleOut, v))
+def list_vehicles(
+    session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None
+) -> Page[VehicleOut]:
+    return paginate(
+        session, select(Vehicle), Vehicle.id, limit=limit, cursor=cursor, serialize=lambda v: _out(VehicleOut, v)
+    )
 
 
 @router.get("/vehicles/{vehicle_id}", response_model=VehicleOut)
@@ -200,8 +215,10 @@ def change_vehicle(vehicle_id: IntId, body: VehiclePatch, session: DbSession, pr
     _check_depot(session, body.depot_id, ["body", "depot_id"])
     _apply(vehicle, body, nullable=frozenset({"depot_id"}))
     if vehicle.shift_end <= vehicle.shift_start:
-        raise Unprocessable("shift_end must be after shift_start",
-                            errors=[{"loc": ["body", "shift_end"], "message": "must be after shift_start"}])
+        raise Unprocessable(
+            "shift_end must be after shift_start",
+            errors=[{"loc": ["body", "shift_end"], "message": "must be after shift_start"}],
+        )
     session.flush()
     return _out(VehicleOut, vehicle)
 
@@ -215,6 +232,7 @@ def delete_vehicle(vehicle_id: IntId, session: DbSession, principal: Dispatcher)
 
 # -- drivers --------------------------------------------------------------------------------------
 
+
 @router.post("/drivers", status_code=status.HTTP_201_CREATED, response_model=DriverOut)
 def create_driver(body: DriverIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
     if idem.replay is not None:
@@ -226,10 +244,12 @@ def create_driver(body: DriverIn, session: DbSession, principal: Dispatcher, ide
 
 
 @router.get("/drivers", response_model=Page[DriverOut])
-def list_drivers(session: DbSession, principal: Dispatcher, limit: Limit = 50,
-                 cursor: Cursor = None) -> Page[DriverOut]:
-    return paginate(session, select(Driver), Driver.id, limit=limit, cursor=cursor,
-                    serialize=lambda d: _out(DriverOut, d))
+def list_drivers(
+    session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None
+) -> Page[DriverOut]:
+    return paginate(
+        session, select(Driver), Driver.id, limit=limit, cursor=cursor, serialize=lambda d: _out(DriverOut, d)
+    )
 
 
 @router.get("/drivers/{driver_id}", response_model=DriverOut)

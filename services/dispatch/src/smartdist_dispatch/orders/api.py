@@ -17,7 +17,7 @@ from smartdist_dispatch.orders.schemas import OrderIn, OrderOut, OrderPatch, sto
 from smartdist_dispatch.orders.service import create_orders, existing_order_nos, order_out
 from smartdist_dispatch.orders.sheet import ORDER_COLUMNS, REQUIRED_ORDER_COLUMNS, validate_order_rows
 from smartdist_dispatch.orders.spreadsheet import RowError, SheetUnreadable, read_sheet
-from smartdist_dispatch.orders.upload import SheetIdempotency, SheetUpload, sheet_request_body
+from smartdist_dispatch.orders.upload import SheetUpload
 
 # Integrators (a merchant's shop system) create and read orders; changing them is the dispatcher's.
 OrderWriter = Annotated[Principal, require_roles("dispatcher", "integrator")]
@@ -36,9 +36,13 @@ def create_order(body: OrderIn, session: DbSession, principal: OrderWriter, idem
     return idem.save(201, order_out(order))
 
 
-@router.post("/orders/import", status_code=status.HTTP_201_CREATED, openapi_extra=sheet_request_body(
-    "CSV (UTF-8, BOM allowed) or .xlsx; header: " + ",".join(ORDER_COLUMNS)))
-def import_orders(sheet: SheetUpload, session: DbSession, principal: OrderWriter, idem: SheetIdempotency) -> Any:
+@router.post(
+    "/orders/import",
+    status_code=status.HTTP_201_CREATED,
+    description=f"Create every order of a sheet, or none: any bad row is a 422 listing every bad row. "
+    f"Header: {','.join(ORDER_COLUMNS)}",
+)
+def import_orders(sheet: SheetUpload, session: DbSession, principal: OrderWriter, idem: IdempotencyDep) -> Any:
     """Create every order of a sheet, or none: any bad row is a 422 listing every bad row."""
     if idem.replay is not None:
         return idem.replay
@@ -58,13 +62,19 @@ def import_orders(sheet: SheetUpload, session: DbSession, principal: OrderWriter
 
 def raise_row_errors(errors: list[RowError]) -> None:
     rows = sorted({e.row for e in errors})
-    raise Unprocessable(f"{len(rows)} row(s) have errors; nothing was imported",
-                        errors=[e.as_problem_error() for e in errors])
+    raise Unprocessable(
+        f"{len(rows)} row(s) have errors; nothing was imported", errors=[e.as_problem_error() for e in errors]
+    )
 
 
 @router.get("/orders", response_model=Page[OrderOut])
-def list_orders(session: DbSession, principal: OrderWriter, limit: Limit = 50, cursor: Cursor = None,
-                status: OrderStatus | None = None) -> Page[OrderOut]:
+def list_orders(
+    session: DbSession,
+    principal: OrderWriter,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    status: OrderStatus | None = None,
+) -> Page[OrderOut]:
     """The tenant's orders, oldest first, optionally of one status."""
     stmt = select(DeliveryOrder)
     if status is not None:
