@@ -12,6 +12,8 @@ from smartdist_forecast.demo import seed_demo
 from smartdist_forecast.kpi import KPI
 from smartdist_forecast.publishing import training_job  # noqa: F401 - registers the forecast.train job
 from smartdist_forecast.publishing.api import router as forecasts_router
+from smartdist_forecast.replenishment import simulation_job  # noqa: F401 - registers the simulation job
+from smartdist_forecast.replenishment.api import router as replenishment_router
 from smartdist_forecast.sales.api import router as sales_router
 
 DEFINITION = ServiceDefinition(
@@ -23,7 +25,7 @@ DEFINITION = ServiceDefinition(
     "and order-up-to replenishment.",
     base=Base,
     kpi=KPI,
-    routers=[sales_router, forecasts_router],
+    routers=[sales_router, forecasts_router, replenishment_router],
     seed_demo=seed_demo,
 )
 

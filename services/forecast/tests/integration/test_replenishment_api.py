@@ -1,0 +1,118 @@
+"""Order recommendations from the published forecast, and the inventory simulation job behind KPI 1."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from smartdist.bus.models import OutboxEvent
+from smartdist.kpi.models import KpiRecord
+from smartdist_forecast.app import DEFINITION
+from smartdist_forecast.replenishment.api import SUGGESTED_EVENT
+
+from .pos_slices import pos_slice
+from .test_sales_import import upload, wait_for_job
+from .test_training_and_forecasts import all_forecasts, train
+
+URL = "/api/v1/replenishment/recommendations"
+POLICY = {"lead_time_days": 2, "review_days": 7, "service_level": 0.95}
+CSV_HEADER = ("store,sku,on_hand,on_order,expected_demand,safety_stock,order_up_to,order_qty,"
+              "lead_time_days,review_period_days,pack_size,service_level")
+
+
+def kpi_count(svc: Any, tenant: str, doc_type: str) -> int:
+    with svc.database.tenant_session(tenant) as session:
+        return len(session.scalars(select(KpiRecord).where(KpiRecord.doc_type == doc_type)).all())
+
+
+def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi_1(service_factory, shared_data_dir):
+    data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", days=400)
+    with service_factory(DEFINITION, background=True) as svc:
+        tenant, other = svc.new_tenant(), svc.new_tenant()
+        upload(svc, tenant, data)
+        upload(svc, other, data)
+        stock_row = {"store": "S?", "sku": "X", "on_hand": 3, "on_order": 0}
+        no_forecast = svc.client.post(URL, headers=svc.headers(tenant), json={**POLICY, "stock": [stock_row]})
+        assert no_forecast.status_code == 422
+        assert "no forecast" in no_forecast.json()["detail"]
+
+        assert train(svc, tenant)["status"] == "succeeded"
+        series = sorted({(r["store"], r["sku"]) for r in all_forecasts(svc, tenant)})
+        stock = [{"store": s, "sku": k, "on_hand": 2, "on_order": 1} for s, k in series]
+        answer = svc.client.post(URL, headers=svc.headers(tenant), json={**POLICY, "pack_size": 6, "stock": stock})
+        assert answer.status_code == 200, answer.text
+        items = answer.json()["items"]
+        assert [(i["store"], i["sku"]) for i in items] == series
+        assert all(i["order_qty"] % 6 == 0 and i["order_qty"] >= 0 for i in items)
+        assert all(i["order_up_to"] >= i["expected_demand"] for i in items)
+        # Position 3 against ~9 days of demand: every series with demand orders something.
+        assert sum(i["order_qty"] for i in items) > 0
+        assert kpi_count(svc, tenant, "replenishment") == len(series)
+        with svc.database.system_session() as session:
+            events = session.scalars(select(OutboxEvent).where(OutboxEvent.type == SUGGESTED_EVENT)).all()
+            assert [(e.tenant_id, len(json.loads(e.payload)["data"]["lines"])) for e in events] == [(tenant, len(series))]
+
+        csv_answer = svc.client.post(URL, headers=svc.headers(tenant), params={"format": "csv"},
+                                     json={**POLICY, "stock": stock[:2]})
+        assert csv_answer.status_code == 200 and csv_answer.headers["content-type"].startswith("text/csv")
+        lines = csv_answer.content.decode("utf-8-sig").splitlines()
+        assert lines[0] == CSV_HEADER and len(lines) == 3
+        xlsx = svc.client.post(URL, headers=svc.headers(tenant), params={"format": "xlsx"},
+                               json={**POLICY, "stock": stock[:1]})
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        assert [c.value for c in sheet[1]] == CSV_HEADER.split(",") and sheet.max_row == 2
+
+        before = kpi_count(svc, tenant, "replenishment")
+        unknown = svc.client.post(URL, headers=svc.headers(tenant), json={**POLICY, "stock": [*stock, stock_row]})
+        assert unknown.status_code == 422
+        assert unknown.json()["errors"][0]["loc"] == ["body", "stock", len(stock)]
+        assert kpi_count(svc, tenant, "replenishment") == before
+
+        # Tenant B has its own sales but no forecast of its own: A's model is invisible.
+        refused = svc.client.post(URL, headers=svc.headers(other), json={**POLICY, "stock": stock})
+        assert refused.status_code == 422
+
+        started = svc.client.post("/api/v1/inventory-simulations", headers=svc.headers(tenant),
+                                  json={**POLICY, "cover_days": 14})
+        assert started.status_code == 202, started.text
+        job_id = started.json()["job_id"]
+        job = wait_for_job(svc, tenant, job_id, timeout=120)
+        assert job["status"] == "succeeded", job
+        figures = job["result"]
+        assert figures["fill_rate_policy"] >= figures["fill_rate_rule"]
+        assert figures["avg_on_hand_rule"] > 0 and figures["avg_on_hand_policy"] > 0
+        with svc.database.tenant_session(tenant) as session:
+            simulated = session.scalars(select(KpiRecord).where(KpiRecord.doc_type == "inventory_simulation")).all()
+            assert [(r.doc_no, r.status, r.extra) for r in simulated] == [(job_id, "simulated", figures)]
+        summary = svc.client.get("/api/v1/kpi/summary", headers=svc.headers(tenant)).json()
+        cut = next(k for k in summary["kpis"] if k["code"] == "inventory_cut")
+        expected = round((figures["avg_on_hand_rule"] - figures["avg_on_hand_policy"])
+                         / figures["avg_on_hand_rule"] * 100, 2)
+        assert cut["value"] == expected
+        other_summary = svc.client.get("/api/v1/kpi/summary", headers=svc.headers(other)).json()
+        assert next(k for k in other_summary["kpis"] if k["code"] == "inventory_cut")["value"] is None
+        assert svc.client.get(f"/api/v1/jobs/{job_id}", headers=svc.headers(other)).status_code == 404
+
+
+def test_bad_policies_and_stock_rows_are_422_and_log_nothing(service_factory):
+    with service_factory(DEFINITION) as svc:
+        tenant = svc.new_tenant()
+        row = {"store": "A", "sku": "B", "on_hand": 1}
+        for body in ({**POLICY, "service_level": 0.9999, "stock": [row]}, {**POLICY, "service_level": 0.4, "stock": [row]},
+                     {**POLICY, "review_days": 0, "stock": [row]}, {**POLICY, "pack_size": 0, "stock": [row]},
+                     {**POLICY, "stock": []}, {**POLICY, "stock": [{**row, "on_hand": -1}]},
+                     {**POLICY, "stock": [{**row, "x": 1}]}):
+            answer = svc.client.post(URL, headers=svc.headers(tenant), json=body)
+            assert answer.status_code == 422, body
+            assert answer.headers["content-type"].startswith("application/problem+json")
+        for body in ({**POLICY}, {**POLICY, "cover_days": 0}, {**POLICY, "cover_days": 14, "x": 1}):
+            answer = svc.client.post("/api/v1/inventory-simulations", headers=svc.headers(tenant), json=body)
+            assert answer.status_code == 422, body
+        no_sales = svc.client.post("/api/v1/inventory-simulations", headers=svc.headers(tenant),
+                                   json={**POLICY, "cover_days": 14})
+        assert no_sales.status_code == 422
+        assert kpi_count(svc, tenant, "replenishment") == 0
