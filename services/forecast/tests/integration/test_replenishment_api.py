@@ -29,7 +29,9 @@ def kpi_count(svc: Any, tenant: str, doc_type: str) -> int:
         return len(session.scalars(select(KpiRecord).where(KpiRecord.doc_type == doc_type)).all())
 
 
-def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi_1(service_factory, shared_data_dir):
+def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi_1(
+    service_factory, shared_data_dir
+):
     data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", days=400)
     with service_factory(DEFINITION, background=True) as svc:
         tenant, other = svc.new_tenant(), svc.new_tenant()
@@ -54,7 +56,8 @@ def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi
         assert kpi_count(svc, tenant, "replenishment") == len(series)
         with svc.database.system_session() as session:
             events = session.scalars(select(OutboxEvent).where(OutboxEvent.type == SUGGESTED_EVENT)).all()
-            assert [(e.tenant_id, len(json.loads(e.payload)["data"]["lines"])) for e in events] == [(tenant, len(series))]
+            lines_per_event = [(e.tenant_id, len(json.loads(e.payload)["data"]["lines"])) for e in events]
+            assert lines_per_event == [(tenant, len(series))]
 
         csv_answer = svc.client.post(URL, headers=svc.headers(tenant), params={"format": "csv"},
                                      json={**POLICY, "stock": stock[:2]})
@@ -102,7 +105,8 @@ def test_bad_policies_and_stock_rows_are_422_and_log_nothing(service_factory):
     with service_factory(DEFINITION) as svc:
         tenant = svc.new_tenant()
         row = {"store": "A", "sku": "B", "on_hand": 1}
-        for body in ({**POLICY, "service_level": 0.9999, "stock": [row]}, {**POLICY, "service_level": 0.4, "stock": [row]},
+        for body in ({**POLICY, "service_level": 0.9999, "stock": [row]},
+                     {**POLICY, "service_level": 0.4, "stock": [row]},
                      {**POLICY, "review_days": 0, "stock": [row]}, {**POLICY, "pack_size": 0, "stock": [row]},
                      {**POLICY, "stock": []}, {**POLICY, "stock": [{**row, "on_hand": -1}]},
                      {**POLICY, "stock": [{**row, "x": 1}]}):
