@@ -13,6 +13,8 @@ from smartdist_dispatch.kpi import KPI
 from smartdist_dispatch.optimize import api as optimize_api
 from smartdist_dispatch.orders import api as orders_api
 from smartdist_dispatch.orders import models as order_models  # noqa: F401 - registers the tables
+from smartdist_dispatch.routes import api as routes_api
+from smartdist_dispatch.routes import models as route_models  # noqa: F401 - registers the tables
 
 DEFINITION = ServiceDefinition(
     name="dispatch",
@@ -24,9 +26,9 @@ DEFINITION = ServiceDefinition(
         "and the driver's mobile app."
     ),
     base=Base,
-    routers=[optimize_api.router, orders_api.router, fleet_api.router],
+    routers=[optimize_api.router, orders_api.router, fleet_api.router, routes_api.router],
     kpi=KPI,
-    job_modules=["smartdist_dispatch.optimize.jobs"],
+    job_modules=["smartdist_dispatch.optimize.jobs", "smartdist_dispatch.routes.jobs"],
 )
 
 

@@ -1,0 +1,48 @@
+"""HTTP for stored plans: plan the day (a job), list and read plans, publish one to the drivers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, status
+from sqlalchemy import select
+
+from smartdist.auth import Principal, require_roles
+from smartdist.jobs import submit_job
+from smartdist.pagination import Cursor, Limit, paginate
+from smartdist.web.deps import DbSession, IntId
+from smartdist_dispatch.routes.jobs import PLAN_JOB
+from smartdist_dispatch.routes.models import RoutePlan
+from smartdist_dispatch.routes.schemas import PlanRequest
+from smartdist_dispatch.routes.service import plan_detail, plan_summary, plannable_rows, publish_plan
+
+router = APIRouter(tags=["plans"])
+
+Dispatcher = Annotated[Principal, require_roles("dispatcher")]
+
+
+@router.post("/plans", status_code=status.HTTP_202_ACCEPTED)
+def post_plan(request: PlanRequest, session: DbSession, principal: Dispatcher) -> dict[str, str]:
+    """Plan the tenant's created orders onto the depot's vehicles; poll GET /api/v1/jobs/{job_id}."""
+    # Checked now so the caller gets the 422 instead of a failed job later.
+    plannable_rows(session, request.depot_id)
+    params = request.model_dump(mode="json")
+    return {"job_id": submit_job(session, PLAN_JOB, params, created_by=principal.subject)}
+
+
+@router.get("/plans")
+def list_plans(session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None) -> Any:
+    """The tenant's plans, oldest first."""
+    return paginate(session, select(RoutePlan), RoutePlan.id, limit=limit, cursor=cursor, serialize=plan_summary)
+
+
+@router.get("/plans/{plan_id}")
+def get_plan(plan_id: IntId, session: DbSession, principal: Dispatcher) -> dict[str, Any]:
+    """One plan with its routes, each with its stops in driving order and their ETAs."""
+    return plan_detail(session, plan_id)
+
+
+@router.post("/plans/{plan_id}/publish")
+def post_publish(plan_id: IntId, session: DbSession, principal: Dispatcher) -> dict[str, Any]:
+    """Send the plan's routes to the drivers; logs the planning-time KPI (orders ready -> published)."""
+    return publish_plan(session, plan_id, tenant_id=principal.tenant_id)

@@ -1,0 +1,158 @@
+"""Planning the day over stored orders, as a job, on SQLite and PostgreSQL: plan, read, publish, KPI."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from smartdist.bus.models import OutboxEvent
+from smartdist.kpi import KpiRecord
+from smartdist.testing.platform import ServiceUnderTest
+from smartdist_dispatch.app import DEFINITION
+from smartdist_dispatch.orders.models import DeliveryOrder
+
+DAY = "2026-11-27"
+WINDOW = [[f"{DAY}T09:00:00+08:00", f"{DAY}T17:00:00+08:00"]]
+# Around Neihu and Songshan, a few km from the depot.
+PLACES = [(25.079, 121.575), (25.070, 121.580), (25.062, 121.560), (25.051, 121.555), (25.085, 121.590)]
+
+
+@pytest.fixture
+def svc(service_factory) -> Iterator[ServiceUnderTest]:  # type: ignore[no-untyped-def]
+    with service_factory(DEFINITION) as started:
+        yield started
+
+
+def order(no: str, lat: float, lng: float, **changes: Any) -> dict[str, Any]:
+    return {"order_no": no, "customer_name": "林小姐", "lat": lat, "lng": lng, "time_windows": WINDOW,
+            "service_s": 300, "weight_kg": 5, "volume_l": 20, "boxes": 3} | changes
+
+
+def set_up_day(svc: ServiceUnderTest, tenant: str = "t1") -> dict[str, Any]:
+    """Five 3-box orders, one 900 kg order no van can carry, and two 9-box vans (at most 3 orders each)."""
+    headers = svc.headers(tenant, ("dispatcher",))
+    depot = svc.client.post("/api/v1/depots", json={"code": "D1", "name": "內湖倉", "lat": 25.08, "lng": 121.57},
+                            headers=headers).json()
+    for code in ("V1", "V2"):
+        created = svc.client.post("/api/v1/vehicles", headers=headers, json={
+            "code": code, "kind": "van", "capacity_weight_kg": 800, "capacity_volume_l": 3000, "capacity_boxes": 9,
+            "shift_start": "08:00", "shift_end": "18:00", "fixed_cost_twd": 500, "depot_id": depot["id"]})
+        assert created.status_code == 201, created.text
+    for k, (lat, lng) in enumerate(PLACES):
+        assert svc.client.post("/api/v1/orders", json=order(f"A-{k}", lat, lng), headers=headers).status_code == 201
+    heavy = order("HEAVY", 25.06, 121.57, weight_kg=900, boxes=1)
+    assert svc.client.post("/api/v1/orders", json=heavy, headers=headers).status_code == 201
+    return depot
+
+
+def finished_job(svc: ServiceUnderTest, job_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        job = svc.client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+def plan_day(svc: ServiceUnderTest, depot_id: int, tenant: str = "t1") -> dict[str, Any]:
+    headers = svc.headers(tenant, ("dispatcher",))
+    started = svc.client.post("/api/v1/plans", json={"plan_date": DAY, "depot_id": depot_id, "time_limit_s": 1},
+                              headers=headers)
+    assert started.status_code == 202, started.text
+    job = finished_job(svc, started.json()["job_id"], headers)
+    assert job["status"] == "succeeded", job
+    return job["result"]
+
+
+def test_plan_job_plans_every_order_or_names_why_and_respects_capacity(svc: ServiceUnderTest) -> None:
+    depot = set_up_day(svc)
+    headers = svc.headers("t1", ("dispatcher",))
+    result = plan_day(svc, depot["id"])
+    planned = [no for r in result["routes"] for no in r["order_nos"]]
+    unassigned = {u["order_no"]: u["reason"] for u in result["unassigned"]}
+    assert sorted(planned + list(unassigned)) == ["A-0", "A-1", "A-2", "A-3", "A-4", "HEAVY"]
+    assert unassigned["HEAVY"] == "capacity"
+    assert sorted(planned) == ["A-0", "A-1", "A-2", "A-3", "A-4"], result
+    assert all(len(r["order_nos"]) <= 3 for r in result["routes"])  # 3 boxes each, 9 per van
+    # The stored plan: stops in driving order with ETAs inside the window, and the order statuses.
+    plan = svc.client.get(f"/api/v1/plans/{result['plan_id']}", headers=headers).json()
+    assert plan["status"] == "planned" and plan["plan_date"] == DAY
+    assert [[s["order_no"] for s in r["stops"]] for r in plan["routes"]] == [r["order_nos"] for r in result["routes"]]
+    assert plan["total_distance_m"] == sum(r["distance_m"] for r in plan["routes"]) > 0
+    for route in plan["routes"]:
+        etas = [s["eta"] for s in route["stops"]]
+        assert etas == sorted(etas) and all("2026-11-27T01:00" <= e[:16] <= "2026-11-27T09:00" for e in etas)
+    with svc.database.tenant_transaction("t1") as session:
+        statuses = {o.order_no: o.status for o in session.scalars(select(DeliveryOrder))}
+        kpis = session.scalars(select(KpiRecord).where(KpiRecord.status == "planned")).all()
+    assert {no for no, s in statuses.items() if s == "planned"} == set(planned)
+    assert {no for no, s in statuses.items() if s == "created"} == set(unassigned)
+    assert sorted(k.doc_no for k in kpis if k.doc_type == "delivery_order") == sorted(planned)
+    assert [k.doc_no for k in kpis if k.doc_type == "route"] == [f"P{result['plan_id']}"]
+    listed = svc.client.get("/api/v1/plans", headers=headers).json()
+    assert [p["id"] for p in listed["items"]] == [result["plan_id"]]
+
+
+def test_publishing_logs_the_planning_time_and_announces_each_route(svc: ServiceUnderTest) -> None:
+    depot = set_up_day(svc)
+    headers = svc.headers("t1", ("dispatcher",))
+    owner = svc.headers("t1", ("owner",))
+    baseline = svc.client.put("/api/v1/kpi/baselines/manual_planning_minutes_per_day", json={"value": 90},
+                              headers=owner)
+    assert baseline.status_code == 200, baseline.text
+    before = svc.client.get("/api/v1/kpi/summary", headers=owner).json()
+    result = plan_day(svc, depot["id"])
+    published = svc.client.post(f"/api/v1/plans/{result['plan_id']}/publish", headers=headers)
+    assert published.status_code == 200, published.text
+    body = published.json()
+    assert body["status"] == "published" and body["elapsed_s"] > 0
+    with svc.database.tenant_transaction("t1") as session:
+        kpi = session.scalars(select(KpiRecord).where(KpiRecord.status == "published")).one()
+        events = session.scalars(select(OutboxEvent).where(
+            OutboxEvent.type == "smartdist.dispatch.route.published")).all()
+    assert (kpi.doc_type, kpi.doc_no, kpi.distance_m) == ("route", f"P{result['plan_id']}", body["total_distance_m"])
+    assert kpi.elapsed_s == pytest.approx(body["elapsed_s"])
+    assert sorted(e.subject for e in events) == sorted(str(r["id"]) for r in body["routes"])
+    after = svc.client.get("/api/v1/kpi/summary", headers=owner).json()
+    # Planning took seconds against a 90-minute manual baseline: a cut of nearly 100 %.
+    assert {k["code"]: k for k in before["kpis"]}["planning_time_cut"]["value"] is None
+    planning = {k["code"]: k for k in after["kpis"]}["planning_time_cut"]
+    assert planning["value"] > 99 and planning["met"] is True
+    # Publishing twice is a conflict and logs nothing more.
+    assert svc.client.post(f"/api/v1/plans/{result['plan_id']}/publish", headers=headers).status_code == 409
+
+
+def test_another_tenant_cannot_read_publish_or_plan_with_the_plan_or_depot(svc: ServiceUnderTest) -> None:
+    depot = set_up_day(svc)
+    result = plan_day(svc, depot["id"])
+    other = svc.headers("t2", ("dispatcher",))
+    assert svc.client.get(f"/api/v1/plans/{result['plan_id']}", headers=other).status_code == 404
+    assert svc.client.get("/api/v1/plans", headers=other).json()["items"] == []
+    assert svc.client.post(f"/api/v1/plans/{result['plan_id']}/publish", headers=other).status_code == 404
+    planned = svc.client.post("/api/v1/plans", json={"plan_date": DAY, "depot_id": depot["id"]}, headers=other)
+    assert planned.status_code == 422
+    plan = svc.client.get(f"/api/v1/plans/{result['plan_id']}", headers=svc.headers("t1", ("dispatcher",))).json()
+    assert plan["status"] == "planned"
+
+
+def test_no_orders_no_vehicles_or_bad_time_limit_is_422_and_starts_no_job(svc: ServiceUnderTest) -> None:
+    headers = svc.headers("t1", ("dispatcher",))
+    depot = svc.client.post("/api/v1/depots", json={"code": "D1", "name": "倉", "lat": 25.08, "lng": 121.57},
+                            headers=headers).json()
+    empty = svc.client.post("/api/v1/plans", json={"plan_date": DAY, "depot_id": depot["id"]}, headers=headers)
+    assert empty.status_code == 422
+    assert empty.headers["content-type"].startswith("application/problem+json")
+    assert {e["message"] for e in empty.json()["errors"]} == {
+        "no orders in status created to plan", "depot D1 has no vehicles"}
+    svc.client.post("/api/v1/orders", json=order("A-0", *PLACES[0]), headers=headers)
+    no_vans = svc.client.post("/api/v1/plans", json={"plan_date": DAY, "depot_id": depot["id"]}, headers=headers)
+    assert [e["loc"] for e in no_vans.json()["errors"]] == [["body", "depot_id"]]
+    too_long = svc.client.post("/api/v1/plans", json={"plan_date": DAY, "depot_id": depot["id"], "time_limit_s": 61},
+                               headers=headers)
+    assert too_long.status_code == 422 and "time_limit_s" in too_long.text
+    assert svc.client.get("/api/v1/plans", headers=headers).json()["items"] == []
