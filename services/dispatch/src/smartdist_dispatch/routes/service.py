@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from smartdist.bus.outbox import publish
-from smartdist.db import utcnow
+from smartdist.db import ScopedSession, utcnow
 from smartdist.kpi import record
 from smartdist.problems import Conflict, NotFound, Unprocessable
 from smartdist_dispatch.fleet.models import Depot
@@ -35,7 +36,7 @@ class PlanningInput:
     depot_code: str
 
 
-def plannable_rows(session, depot_id: int) -> tuple[Depot, list[DeliveryOrder], list[VehicleRow]]:  # type: ignore[no-untyped-def]
+def plannable_rows(session: ScopedSession, depot_id: int) -> tuple[Depot, list[DeliveryOrder], list[VehicleRow]]:
     """The depot, the tenant's created orders and the depot's vehicles; 422 when any is missing."""
     depot = session.get(Depot, depot_id)
     if depot is None:
@@ -53,7 +54,7 @@ def plannable_rows(session, depot_id: int) -> tuple[Depot, list[DeliveryOrder], 
     return depot, orders, vehicles
 
 
-def planning_input(session, depot_id: int, day: date) -> PlanningInput:  # type: ignore[no-untyped-def]
+def planning_input(session: ScopedSession, depot_id: int, day: date) -> PlanningInput:
     """The tenant's created orders and the depot's vehicles as one problem."""
     depot, orders, vehicles = plannable_rows(session, depot_id)
     # Location 0 is the depot, order k is location k + 1; the provider takes (longitude, latitude).
@@ -68,7 +69,7 @@ def planning_input(session, depot_id: int, day: date) -> PlanningInput:  # type:
     return PlanningInput(problem, {v.code: v.id for v in vehicles}, depot.id, depot.code)
 
 
-def store_plan(session, source: PlanningInput, plan: Plan, day: date, *, tenant_id: str) -> RoutePlan:  # type: ignore[no-untyped-def]
+def store_plan(session: ScopedSession, source: PlanningInput, plan: Plan, day: date, *, tenant_id: str) -> RoutePlan:
     """Store the solver's plan, mark its orders planned and log the KPI records, in one transaction.
 
     The solve ran outside any transaction, so an order that left `created` meanwhile (cancelled,
@@ -110,7 +111,7 @@ def plan_doc_no(plan: RoutePlan) -> str:
     return f"P{plan.id}"
 
 
-def plan_detail(session, plan_id: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def plan_detail(session: ScopedSession, plan_id: int) -> dict[str, Any]:
     plan = session.get(RoutePlan, plan_id)
     if plan is None:
         raise NotFound(f"No plan {plan_id}.")
@@ -122,7 +123,7 @@ def plan_detail(session, plan_id: int) -> dict:  # type: ignore[no-untyped-def, 
         .order_by(RouteStop.route_id, RouteStop.seq)))
     vehicles = {v.id: v.code for v in session.scalars(
         select(VehicleRow).where(VehicleRow.id.in_([r.vehicle_id for r in routes])))}
-    by_route: dict[int, list[dict]] = {r.id: [] for r in routes}  # type: ignore[type-arg]
+    by_route: dict[int, list[dict[str, Any]]] = {r.id: [] for r in routes}
     for stop, order_no in stops:
         by_route[stop.route_id].append({"seq": stop.seq, "order_id": stop.order_id, "order_no": order_no,
                                         "eta": stop.eta.isoformat(), "status": stop.status})
@@ -132,7 +133,7 @@ def plan_detail(session, plan_id: int) -> dict:  # type: ignore[no-untyped-def, 
                    for r in routes]}
 
 
-def plan_summary(plan: RoutePlan) -> dict:  # type: ignore[type-arg]
+def plan_summary(plan: RoutePlan) -> dict[str, Any]:
     return {"id": plan.id, "plan_date": plan.plan_date.isoformat(), "depot_id": plan.depot_id, "status": plan.status,
             "created_at": plan.created_at.isoformat(),
             "published_at": plan.published_at.isoformat() if plan.published_at else None,
@@ -141,7 +142,7 @@ def plan_summary(plan: RoutePlan) -> dict:  # type: ignore[type-arg]
             "elapsed_s": plan.elapsed_s}
 
 
-def publish_plan(session, plan_id: int, *, tenant_id: str, now: datetime | None = None) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def publish_plan(session: ScopedSession, plan_id: int, *, tenant_id: str, now: datetime | None = None) -> dict[str, Any]:
     """Publish a planned plan: the planning-time KPI record and one route.published event per route."""
     plan = session.get(RoutePlan, plan_id)
     if plan is None:

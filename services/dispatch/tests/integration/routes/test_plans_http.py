@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -11,9 +12,12 @@ from sqlalchemy import select
 
 from smartdist.bus.models import OutboxEvent
 from smartdist.kpi import KpiRecord
+from smartdist.problems import Conflict
 from smartdist.testing.platform import ServiceUnderTest
 from smartdist_dispatch.app import DEFINITION
 from smartdist_dispatch.orders.models import DeliveryOrder
+from smartdist_dispatch.planning.model import Plan, PlannedRoute, Visit
+from smartdist_dispatch.routes.service import planning_input, store_plan
 
 DAY = "2026-11-27"
 WINDOW = [[f"{DAY}T09:00:00+08:00", f"{DAY}T17:00:00+08:00"]]
@@ -156,3 +160,18 @@ def test_no_orders_no_vehicles_or_bad_time_limit_is_422_and_starts_no_job(svc: S
                                headers=headers)
     assert too_long.status_code == 422 and "time_limit_s" in too_long.text
     assert svc.client.get("/api/v1/plans", headers=headers).json()["items"] == []
+
+
+def test_an_order_that_left_created_during_the_solve_makes_the_plan_stale(svc: ServiceUnderTest) -> None:
+    depot = set_up_day(svc)
+    with svc.database.tenant_transaction("t1") as session:
+        source = planning_input(session, depot["id"], date.fromisoformat(DAY))
+    # The solver's answer (built by hand: this is about storing it, not solving).
+    answer = Plan(routes=[PlannedRoute(vehicle_id="V1", visits=[Visit("A-0", 33000.0, 33000.0, 33300.0)],
+                                       start_time=32000.0, end_time=34000.0, distance=1500.0, duration=2000.0)],
+                  unassigned=[], engine="hand", solve_time_s=0.0)
+    with svc.database.tenant_transaction("t1") as session:
+        session.scalars(select(DeliveryOrder).where(DeliveryOrder.order_no == "A-0")).one().status = "cancelled"
+    with pytest.raises(Conflict, match="A-0"), svc.database.tenant_transaction("t1") as session:
+        store_plan(session, source, answer, date.fromisoformat(DAY), tenant_id="t1")
+    assert svc.client.get("/api/v1/plans", headers=svc.headers("t1", ("dispatcher",))).json()["items"] == []
