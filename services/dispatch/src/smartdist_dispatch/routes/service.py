@@ -142,7 +142,9 @@ def plan_summary(plan: RoutePlan) -> dict[str, Any]:
             "elapsed_s": plan.elapsed_s}
 
 
-def publish_plan(session: ScopedSession, plan_id: int, *, tenant_id: str, now: datetime | None = None) -> dict[str, Any]:
+def publish_plan(
+    session: ScopedSession, plan_id: int, *, tenant_id: str, now: datetime | None = None
+) -> dict[str, Any]:
     """Publish a planned plan: the planning-time KPI record and one route.published event per route."""
     plan = session.get(RoutePlan, plan_id)
     if plan is None:
