@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -35,6 +36,30 @@ def sign_in(page: Page, svc: ServiceUnderTest, base: str) -> str:
     tenant = svc.new_tenant()
     page.context.add_cookies([{"name": "smartdist_token", "value": svc.token(tenant, ["owner"]), "url": base}])
     return tenant
+
+
+def book_through_api(svc: ServiceUnderTest, headers: dict[str, str], provider: str) -> dict[str, Any]:
+    """Quote Taipei 101 -> Taipei Main Station and book ``provider``, as an integrator would."""
+    quotes = svc.client.post(
+        "/api/v1/quotes",
+        headers=headers,
+        json={
+            "pickup": {"lat": 25.0340, "lng": 121.5645},
+            "dropoff": {"lat": 25.0478, "lng": 121.5170},
+            "cod_amount": 0,
+        },
+    ).json()
+    delivery = svc.client.post(
+        "/api/v1/deliveries",
+        headers=headers,
+        json={
+            "quote_set_id": quotes["quote_set_id"],
+            "provider": provider,
+            "pickup_contact": {"name": "Store", "phone": "+886223456789"},
+            "dropoff_contact": {"name": "Customer", "phone": "+886912345678"},
+        },
+    ).json()
+    return dict(delivery)
 
 
 def test_merchant_compares_quotes_books_the_recommended_platform_and_sees_it_on_the_board(
@@ -128,25 +153,7 @@ def test_consumer_tracking_page_shows_status_and_platform_without_sign_in(
     svc, base = broker
     tenant = svc.new_tenant()
     headers = svc.headers(tenant, ["owner"])
-    quotes = svc.client.post(
-        "/api/v1/quotes",
-        headers=headers,
-        json={
-            "pickup": {"lat": 25.0340, "lng": 121.5645},
-            "dropoff": {"lat": 25.0478, "lng": 121.5170},
-            "cod_amount": 0,
-        },
-    ).json()
-    delivery = svc.client.post(
-        "/api/v1/deliveries",
-        headers=headers,
-        json={
-            "quote_set_id": quotes["quote_set_id"],
-            "provider": "pandago",
-            "pickup_contact": {"name": "Store", "phone": "+886223456789"},
-            "dropoff_contact": {"name": "Customer", "phone": "+886912345678"},
-        },
-    ).json()
+    delivery = book_through_api(svc, headers, "pandago")
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(base + f"/track/{delivery['id']}?lang=en")
@@ -215,25 +222,7 @@ def test_order_board_follows_a_courier_without_reloading(page: Page, broker: tup
     uber = next(p for p in svc.client.app.state.delivery_quoting.registry.sandboxes() if p.provider == "uber_direct")
     uber.behaviour.step_s = 0.4  # the simulated courier moves every 0.4 s instead of 30 s
     try:
-        quotes = svc.client.post(
-            "/api/v1/quotes",
-            headers=headers,
-            json={
-                "pickup": {"lat": 25.0340, "lng": 121.5645},
-                "dropoff": {"lat": 25.0478, "lng": 121.5170},
-                "cod_amount": 0,
-            },
-        ).json()
-        booked = svc.client.post(
-            "/api/v1/deliveries",
-            headers=headers,
-            json={
-                "quote_set_id": quotes["quote_set_id"],
-                "provider": "uber_direct",
-                "pickup_contact": {"name": "Store", "phone": "+886223456789"},
-                "dropoff_contact": {"name": "Customer", "phone": "+886912345678"},
-            },
-        ).json()
+        booked = book_through_api(svc, headers, "uber_direct")
         page.goto(base + "/deliveries?lang=en&refresh_s=1")
         expect(page.locator(".lead")).to_have_text("Refreshes every 1 seconds")
         row = page.locator(f"#board tbody tr[data-delivery-id='{booked['id']}']")
