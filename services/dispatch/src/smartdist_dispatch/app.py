@@ -6,13 +6,17 @@ from fastapi import FastAPI
 
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
+from smartdist_dispatch.board import api as board_api
 from smartdist_dispatch.db import Base
+from smartdist_dispatch.driver import api as driver_api
 from smartdist_dispatch.fleet import api as fleet_api
 from smartdist_dispatch.fleet import models as fleet_models  # noqa: F401 - registers the tables
+from smartdist_dispatch.intake.consumer import SUBSCRIPTIONS
 from smartdist_dispatch.kpi import KPI
 from smartdist_dispatch.optimize import api as optimize_api
 from smartdist_dispatch.orders import api as orders_api
 from smartdist_dispatch.orders import models as order_models  # noqa: F401 - registers the tables
+from smartdist_dispatch.pages import MESSAGES, pages
 from smartdist_dispatch.routes import api as routes_api
 from smartdist_dispatch.routes import models as route_models  # noqa: F401 - registers the tables
 
@@ -22,11 +26,20 @@ DEFINITION = ServiceDefinition(
     title="Dispatch and driver assistant",
     title_zh="智慧派遣與司機助理",
     summary=(
-        "Route planning with OR-Tools for a merchant's own fleet, rush-order insertion, "
-        "and the driver's mobile app."
+        "Route planning with OR-Tools for a merchant's own fleet, rush-order insertion, and the driver's mobile app."
     ),
     base=Base,
-    routers=[optimize_api.router, orders_api.router, fleet_api.router, routes_api.router],
+    routers=[
+        optimize_api.router,
+        orders_api.router,
+        fleet_api.router,
+        routes_api.router,
+        board_api.router,
+        driver_api.router,
+    ],
+    pages=pages,
+    messages=MESSAGES,
+    subscriptions=SUBSCRIPTIONS,
     kpi=KPI,
     job_modules=["smartdist_dispatch.optimize.jobs", "smartdist_dispatch.routes.jobs"],
 )

@@ -54,3 +54,5 @@ class Driver(TenantScoped, Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     # The identity subject of the driver's login, once they have one (the mobile app finds them by it).
     user_subject: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The vehicle this driver usually drives: publishing a plan gives them that vehicle's route.
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id", ondelete="SET NULL"), nullable=True)

@@ -1,0 +1,1 @@
+"""The dispatcher's side: plan board, live map, live changes (rush orders, re-plan), exceptions, analytics."""
