@@ -10,11 +10,14 @@ from smartdist_forecast import tables  # noqa: F401 - registers the tables on Ba
 from smartdist_forecast.db import Base
 from smartdist_forecast.demo import seed_demo
 from smartdist_forecast.kpi import KPI
+from smartdist_forecast.pages.api import pages
+from smartdist_forecast.pages.messages import MESSAGES
 from smartdist_forecast.publishing import training_job  # noqa: F401 - registers the forecast.train job
 from smartdist_forecast.publishing.api import router as forecasts_router
 from smartdist_forecast.replenishment import simulation_job  # noqa: F401 - registers the simulation job
 from smartdist_forecast.replenishment.api import router as replenishment_router
 from smartdist_forecast.sales.api import router as sales_router
+from smartdist_forecast.stock.consumer import SUBSCRIPTIONS
 
 DEFINITION = ServiceDefinition(
     name="forecast",
@@ -26,6 +29,9 @@ DEFINITION = ServiceDefinition(
     base=Base,
     kpi=KPI,
     routers=[sales_router, forecasts_router, replenishment_router],
+    pages=pages,
+    messages=MESSAGES,
+    subscriptions=SUBSCRIPTIONS,
     seed_demo=seed_demo,
 )
 

@@ -1,0 +1,1 @@
+"""The merchant's pages: upload with the quality report, forecast charts, accuracy, recommendations."""
