@@ -27,6 +27,9 @@ class RoutePlan(TenantScoped, Base):
     orders_ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # Orders ready -> published, set on publish.
     elapsed_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The merchant's own plan for the same orders (plan mode), the reference for CO2e saved.
+    baseline_distance_m: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    baseline_source: Mapped[str | None] = mapped_column(String(20), nullable=True)  # hand_plan | daily_baseline
 
 
 class Route(TenantScoped, Base):
