@@ -1,4 +1,4 @@
-"""Forecast's own tables: imported daily sales, the model registry and the published forecast."""
+"""Forecast's own tables: imported sales (POS and online), stock on hand, the model registry and the forecast."""
 
 from __future__ import annotations
 
@@ -68,3 +68,51 @@ class ForecastPoint(TenantScoped, Base):
     yhat: Mapped[float] = mapped_column(Float)
     yhat_lo: Mapped[float] = mapped_column(Float)
     yhat_hi: Mapped[float] = mapped_column(Float)
+
+
+class OnlineOrderDay(TenantScoped, Base):
+    """One day of one store × SKU on one online channel (store delivery or pickup); re-imports upsert."""
+
+    __tablename__ = "online_order_day"
+    __table_args__ = (UniqueConstraint("tenant_id", "store", "sku", "date", "channel"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    store: Mapped[str] = mapped_column(String(40))
+    sku: Mapped[str] = mapped_column(String(60))
+    date: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))  # delivery | pickup
+    qty: Mapped[int] = mapped_column(BigInteger)
+    stockout_qty: Mapped[int] = mapped_column(BigInteger, default=0)
+    returned_qty: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StockLevel(TenantScoped, Base):
+    """The latest on-hand count the WMS reported for a store (or warehouse) and SKU.
+
+    Last write wins by ``at`` (when the WMS counted), not by arrival: events can come late or twice.
+    """
+
+    __tablename__ = "stock_level"
+    __table_args__ = (UniqueConstraint("tenant_id", "store", "sku"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    store: Mapped[str] = mapped_column(String(40))
+    sku: Mapped[str] = mapped_column(String(60))
+    on_hand: Mapped[float] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    location_kind: Mapped[str] = mapped_column(String(20), default="store")  # store | warehouse
+    event_id: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ProductProfile(TenantScoped, Base):
+    """Per-SKU facts the waste count needs: shelf life (days) and the weight of one unit (kg)."""
+
+    __tablename__ = "product_profile"
+    __table_args__ = (UniqueConstraint("tenant_id", "sku"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(60))
+    shelf_life_days: Mapped[int] = mapped_column(Integer)
+    unit_kg: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
