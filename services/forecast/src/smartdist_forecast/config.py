@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -11,6 +12,18 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SMARTDIST_FORECAST_", extra="ignore")
 
     database_url: str | None = None  # read by the platform; beats SMARTDIST_DATABASE_URL
+
+    # Scheduled retraining (see publishing/schedule.py): a tenant that has a model gets a new one
+    # when this many days of sales arrived after its data, or when it is this old.
+    retrain_new_sales_days: int = Field(default=7, ge=1)
+    retrain_max_age_days: float = Field(default=7.0, gt=0)
+    retrain_after_import: bool = True  # check right after an import that stored rows
+    retrain_check_interval_s: float = Field(default=3600.0, gt=0)  # the periodic check's period
+    default_horizon_days: int = Field(default=28, ge=1, le=90)  # when no earlier model says
+
+    # Food waste in the inventory simulation, for SKUs without a product_profile row.
+    default_shelf_life_days: int = Field(default=7, ge=1, le=3650)
+    default_unit_kg: float = Field(default=0.5, gt=0, le=1000)
 
 
 @lru_cache

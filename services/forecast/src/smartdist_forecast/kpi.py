@@ -5,7 +5,7 @@ from __future__ import annotations
 from smartdist.kpi import BaselineSpec, KpiSpec, KpiSummary, KpiValue, StatusCode, SummaryContext, volume_kpi
 
 FORECAST, SIMULATION, REPLENISHMENT = "forecast", "inventory_simulation", "replenishment"
-SALES_IMPORT = "sales_import"
+SALES_IMPORT, ONLINE_IMPORT = "sales_import", "online_orders_import"
 
 STATUS_CODES = [
     StatusCode("imported", "銷售資料已匯入", "sales imported"),
@@ -73,7 +73,7 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
 
 KPI = KpiSpec(
     service="forecast",
-    doc_types=[SALES_IMPORT, FORECAST, REPLENISHMENT, SIMULATION],
+    doc_types=[SALES_IMPORT, ONLINE_IMPORT, FORECAST, REPLENISHMENT, SIMULATION],
     status_codes=STATUS_CODES,
     baselines=BASELINES,
     summarize=summarize,

@@ -44,7 +44,7 @@ class GlobalModelConfig:
 
 
 def training_rows(panel: DemandPanel, train_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """(series, day) pairs with a known target and at least a year (+lag) of history before them."""
+    """(series, day) pairs with a known, uncensored target and enough history before them."""
     end = panel.n_days
     begin = max(0, end - train_days)
     days = np.arange(begin, end)
@@ -52,10 +52,14 @@ def training_rows(panel: DemandPanel, train_days: int) -> tuple[np.ndarray, np.n
     day = np.tile(days, panel.n_series)
     target = panel.demand[series, day]
     warm = day >= panel.first_day[series] + MIN_LAG + YEAR // 4
-    keep = ~np.isnan(target) & warm
+    # A stock-out day's demand is a lower bound: learning it would teach the model to under-order.
+    usable = ~np.isnan(target)
+    if panel.censored is not None:
+        usable &= ~panel.censored[series, day]
+    keep = usable & warm
     if not keep.any():
         # Short histories (< ~4 months): learn from whatever has a target.
-        keep = ~np.isnan(target) & (day >= panel.first_day[series] + MIN_LAG)
+        keep = usable & (day >= panel.first_day[series] + MIN_LAG)
     return series[keep], day[keep]
 
 

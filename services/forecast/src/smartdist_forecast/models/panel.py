@@ -30,6 +30,8 @@ class DemandPanel:
     categories: np.ndarray | None = None  # (n_series,) str product category (品類)
     first_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     last_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # (n_series, n_days) bool: a stock-out day, whose demand is only a lower bound (censored)
+    censored: np.ndarray | None = None
 
     @property
     def n_series(self) -> int:
@@ -59,6 +61,7 @@ class DemandPanel:
             categories=self.categories,
             first_day=np.minimum(self.first_day, n_days - 1),
             last_day=np.minimum(self.last_day, n_days - 1),
+            censored=None if self.censored is None else self.censored[:, :n_days].copy(),
         )
 
     def extended(self, extra_days: int) -> DemandPanel:
@@ -78,6 +81,9 @@ class DemandPanel:
             categories=self.categories,
             first_day=self.first_day,
             last_day=self.last_day,
+            censored=None
+            if self.censored is None
+            else np.concatenate([self.censored, np.zeros((self.n_series, extra_days), dtype=bool)], axis=1),
         )
 
 
@@ -121,6 +127,10 @@ def build_panel(sales: pd.DataFrame) -> DemandPanel:
     if "category" in sales.columns:
         cat = sales[["store", "sku", "category"]].drop_duplicates(["store", "sku"])
         categories = keys.merge(cat, on=["store", "sku"], how="left")["category"].fillna("").to_numpy(dtype=str)
+    censored = None
+    if "stockout" in sales.columns and bool(sales["stockout"].any()):
+        censored = np.zeros((len(keys), n_days), dtype=bool)
+        censored[series, day] = sales["stockout"].to_numpy(dtype=bool)
     known = ~np.isnan(demand)
     first_day = known.argmax(axis=1).astype(np.int64)
     last_day = (n_days - 1 - known[:, ::-1].argmax(axis=1)).astype(np.int64)
@@ -133,4 +143,5 @@ def build_panel(sales: pd.DataFrame) -> DemandPanel:
         categories=categories,
         first_day=first_day,
         last_day=last_day,
+        censored=censored,
     )

@@ -105,6 +105,7 @@ def _select(panel: DemandPanel, rows: np.ndarray) -> DemandPanel:
         categories=None if panel.categories is None else panel.categories[rows],
         first_day=panel.first_day[rows],
         last_day=panel.last_day[rows],
+        censored=None if panel.censored is None else panel.censored[rows],
     )
 
 

@@ -21,7 +21,7 @@ from smartdist.kpi import record
 from smartdist.problems import Unprocessable
 from smartdist_forecast.kpi import FORECAST
 from smartdist_forecast.models.training import TrainingOptions, TrainingOutcome, demand_panel, run_training
-from smartdist_forecast.sales.storage import tenant_sales
+from smartdist_forecast.sales.storage import tenant_demand_inputs
 from smartdist_forecast.tables import ForecastPoint, ModelVersion
 
 TRAIN_JOB = "forecast.train"
@@ -88,10 +88,10 @@ def train(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     horizon = int(params["horizon_days"])
     ctx.progress(0.0, "loading sales", force=True)
     with ctx.tenant_transaction() as session:
-        sales = tenant_sales(session)
+        sales, online = tenant_demand_inputs(session)
     if sales.empty:
         raise Unprocessable("no sales imported yet: POST /api/v1/sales/import first")
-    panel = demand_panel(sales)
+    panel = demand_panel(sales, online)
     ctx.progress(LOAD_SHARE, "training", force=True)
     span = 1.0 - LOAD_SHARE - STORE_SHARE
     try:

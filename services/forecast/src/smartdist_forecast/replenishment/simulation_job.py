@@ -15,7 +15,7 @@ from smartdist_forecast.kpi import SIMULATION
 from smartdist_forecast.models.training import demand_panel
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
 from smartdist_forecast.replenishment.replay import replay_on_history
-from smartdist_forecast.sales.storage import tenant_sales
+from smartdist_forecast.sales.storage import tenant_demand_inputs
 
 SIMULATION_JOB = "forecast.inventory_simulation"
 
@@ -24,7 +24,7 @@ SIMULATION_JOB = "forecast.inventory_simulation"
 def simulate(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(0.0, "loading sales", force=True)
     with ctx.tenant_transaction() as session:
-        sales = tenant_sales(session)
+        sales, online = tenant_demand_inputs(session)
     if sales.empty:
         raise Unprocessable("no sales imported yet: POST /api/v1/sales/import first")
     ctx.progress(0.05, "replaying history", force=True)
@@ -32,7 +32,7 @@ def simulate(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         policy = ReplenishmentParams(lead_time_days=int(params["lead_time_days"]),
                                      review_period_days=int(params["review_days"]),
                                      service_level=float(params["service_level"]))
-        result = replay_on_history(demand_panel(sales), policy, float(params["cover_days"]))
+        result = replay_on_history(demand_panel(sales, online), policy, float(params["cover_days"]))
     except ValueError as exc:
         # Too little history before the replayed weeks: the merchant's data, not a crash.
         raise Unprocessable(f"cannot simulate on the imported sales: {exc}") from exc

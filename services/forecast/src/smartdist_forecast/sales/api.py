@@ -1,5 +1,8 @@
 """POST /api/v1/sales/import (contract, SPEC §4.B): a POS CSV in, the accepted and rejected rows out.
 
+POST /api/v1/online-orders/import takes the online channels' CSV (store delivery / pickup, see
+``online_orders``) with the same answer, error shape and all-or-nothing rule, in the request.
+
 Small files are parsed and stored in the request; large ones are written to the service's data
 folder and imported by a ``forecast.import_sales`` job (202 {"job_id"}) whose result is the same
 contract object. Either way a file with bad rows stores nothing unless ``?partial=true``.
@@ -19,15 +22,20 @@ from smartdist.db import new_id
 from smartdist.jobs import JobContext, job_task, submit_job
 from smartdist.kpi import record
 from smartdist.problems import Unprocessable
-from smartdist.web.deps import DbSession
+from smartdist.web.deps import DbSession, IdempotencyDep
+from smartdist_forecast.kpi import ONLINE_IMPORT, SALES_IMPORT
+from smartdist_forecast.publishing.schedule import retrain_if_due
 from smartdist_forecast.sales.csv_source import CsvUnreadableError
 from smartdist_forecast.sales.importing import PARSE_SHARE, import_pos_file, should_store
+from smartdist_forecast.sales.online_orders import OnlineHeaderError, OnlineImport, parse_online_orders_csv
 from smartdist_forecast.sales.pos_csv import PosHeaderError, PosImport, parse_pos_csv
-from smartdist_forecast.sales.storage import upsert_sales
+from smartdist_forecast.sales.storage import upsert_online_orders, upsert_sales
 
 # Above this many bytes the upload is imported in the background (a 5-year export of 60 series
 # is ~12 MB and takes a few seconds to parse and store).
 LARGE_UPLOAD_BYTES = 5 * 1024 * 1024
+# Online orders are one row per day, store, SKU and channel: years of them fit well under this.
+MAX_ONLINE_UPLOAD_BYTES = 50 * 1024 * 1024
 IMPORT_JOB = "forecast.import_sales"
 
 Importer = Annotated[Principal, require_roles("clerk", "integrator")]
@@ -43,12 +51,12 @@ def whole_file_problem(exc: Exception) -> Unprocessable:
     return Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "row": None, "column": None, "message": str(exc)}])
 
 
-def contract_errors(result: PosImport) -> list[dict[str, Any]]:
+def contract_errors(result: PosImport | OnlineImport) -> list[dict[str, Any]]:
     """The contract's {row, column, message} with the platform's ``loc`` beside them."""
     return [{**e.as_dict(), "loc": ["body", "file", e.row, e.column]} for e in result.errors]
 
 
-def import_outcome(result: PosImport, partial: bool) -> tuple[bool, dict[str, Any]]:
+def import_outcome(result: PosImport | OnlineImport, partial: bool) -> tuple[bool, dict[str, Any]]:
     """(store the rows?, the contract answer) for a parsed file."""
     store = should_store(result, partial)
     body = {
@@ -56,13 +64,13 @@ def import_outcome(result: PosImport, partial: bool) -> tuple[bool, dict[str, An
         "rows_rejected": result.rows_rejected,
         "errors": contract_errors(result),
     }
-    if result.errors_truncated:
+    if getattr(result, "errors_truncated", False):
         body["errors_truncated"] = True
     return store, body
 
 
-def record_import(session: Any, doc_no: str, sender: str, body: dict[str, Any]) -> None:
-    record(session, service="forecast", doc_type="sales_import", doc_no=doc_no, status="imported",
+def record_import(session: Any, doc_no: str, sender: str, body: dict[str, Any], doc_type: str = SALES_IMPORT) -> None:
+    record(session, service="forecast", doc_type=doc_type, doc_no=doc_no, status="imported",
            sender=sender, receiver="forecast",
            rows_accepted=body["rows_accepted"], rows_rejected=body["rows_rejected"])
 
@@ -102,6 +110,7 @@ def import_sales(
         )
     upsert_sales(session, result.sales, tenant_id)
     record_import(session, file.filename or new_id(), principal.subject, body)
+    retrain_if_due(session, runtime, created_by=principal.subject)
     return body
 
 
@@ -121,6 +130,42 @@ def import_sales_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
                 upsert_sales(session, result.sales, ctx.tenant_id,
                              progress=lambda done: ctx.progress(PARSE_SHARE + (1 - PARSE_SHARE) * done, "storing"))
                 record_import(session, params.get("filename") or ctx.job_id, "job", body)
+                runtime = ctx.services.get("runtime")
+                if runtime is not None:
+                    retrain_if_due(session, runtime, created_by="forecast.import_sales")
         return body
     finally:
         path.unlink(missing_ok=True)
+
+
+@router.post("/online-orders/import")
+def import_online_orders(
+    request: Request,
+    file: UploadFile,
+    session: DbSession,
+    principal: Importer,
+    idem: IdempotencyDep,
+    partial: Annotated[bool, Query(description="store the good rows of a file with bad ones")] = False,
+) -> Any:
+    """Import online channel orders (store delivery / pickup, with stock-out and return counts) as CSV."""
+    if idem.replay is not None:
+        return idem.replay
+    data = file.file.read()
+    if len(data) > MAX_ONLINE_UPLOAD_BYTES:
+        raise whole_file_problem(ValueError(f"file is {len(data)} bytes; split it below {MAX_ONLINE_UPLOAD_BYTES}"))
+    try:
+        result = parse_online_orders_csv(io.BytesIO(data))
+    except (OnlineHeaderError, CsvUnreadableError) as exc:
+        raise whole_file_problem(exc) from exc
+    store, body = import_outcome(result, partial)
+    if not store:
+        raise BadRows(
+            f"{result.rows_rejected} row(s) rejected, nothing stored; fix them or resend with ?partial=true "
+            f"to store the {result.rows_accepted} good row(s)",
+            errors=body["errors"], rows_accepted=0, rows_rejected=result.rows_rejected,
+            rows_valid=result.rows_accepted,
+        )
+    upsert_online_orders(session, result.orders, str(principal.tenant_id))
+    record_import(session, file.filename or new_id(), principal.subject, body, doc_type=ONLINE_IMPORT)
+    retrain_if_due(session, request.app.state.runtime, created_by=principal.subject)
+    return idem.save(200, body)

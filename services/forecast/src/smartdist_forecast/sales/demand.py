@@ -1,9 +1,13 @@
 """Daily demand per store and SKU from every channel: what the models learn from.
 
-Demand = units sold over the counter + delivered + picked up + online units that could not be
-served (stock-out): a sale lost to an empty shelf was still demand, and forecasting only what
-was sold would teach the model to under-order exactly where stock ran out. Returns happen after
-the sale and do not lower that day's demand; they are kept for reporting.
+Demand = units sold over the counter + delivered + picked up − units returned (online returns
+are sales that did not stick), + online units ordered but not available (recorded lost demand),
+never below zero.
+
+A day with a stock-out is *censored*: the recorded online shortfall is only part of what was lost,
+because shoppers who found an empty shelf in the shop leave no record. Such days carry
+``stockout = True``; the global model does not learn from their targets (see ``training_rows``),
+so it is not taught to under-order exactly where stock ran out. Their values still feed the lags.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ DEMAND_COLUMNS = [
     "pickup_qty",
     "stockout_qty",
     "returned_qty",
+    "stockout",
 ]
 
 
@@ -46,5 +51,7 @@ def daily_demand(pos_sales: pd.DataFrame, online_orders: pd.DataFrame | None = N
         merged["category"] = merged["category"].fillna("")
         for column in ("store_qty", "amount", "delivery_qty", "pickup_qty", "stockout_qty", "returned_qty"):
             merged[column] = merged[column].fillna(0).astype("int64")
-    merged["qty"] = merged["store_qty"] + merged["delivery_qty"] + merged["pickup_qty"] + merged["stockout_qty"]
+    sold = merged["store_qty"] + merged["delivery_qty"] + merged["pickup_qty"] - merged["returned_qty"]
+    merged["qty"] = (sold + merged["stockout_qty"]).clip(lower=0)
+    merged["stockout"] = merged["stockout_qty"] > 0
     return merged[DEMAND_COLUMNS].sort_values(key).reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""Storing parsed POS rows (upsert on tenant, store, SKU and day) and reading them back for training."""
+"""Storing parsed POS rows and online orders (upserts on their natural keys) and reading them back for training."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from smartdist_forecast.tables import SalesDay
+from smartdist_forecast.tables import OnlineOrderDay, SalesDay
 
 # Rows per INSERT batch: well under SQLite's bound-parameter limit per statement page.
 UPSERT_BATCH = 5_000
@@ -54,22 +54,45 @@ def sales_rows(sales: pd.DataFrame, tenant_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def upsert_sales(session: Session, sales: pd.DataFrame, tenant_id: str, progress: Any = None) -> int:
-    """Insert or overwrite the rows; importing the same file twice leaves one row per key."""
-    rows = sales_rows(sales, tenant_id)
+def _upsert(
+    session: Session, table: Table, rows: list[dict[str, Any]], key: list[str], updated: tuple[str, ...],
+    progress: Any = None,
+) -> int:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = cast(Table, SalesDay.__table__)
     for start in range(0, len(rows), UPSERT_BATCH):
         stmt = insert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "store", "sku", "date"],
-            set_={name: stmt.excluded[name] for name in UPDATED_ON_CONFLICT},
-        )
+        stmt = stmt.on_conflict_do_update(index_elements=key, set_={name: stmt.excluded[name] for name in updated})
         session.execute(stmt, rows[start:start + UPSERT_BATCH])
         if progress is not None:
             progress(min(start + UPSERT_BATCH, len(rows)) / max(len(rows), 1))
     return len(rows)
+
+
+def upsert_sales(session: Session, sales: pd.DataFrame, tenant_id: str, progress: Any = None) -> int:
+    """Insert or overwrite the rows; importing the same file twice leaves one row per key."""
+    return _upsert(session, cast(Table, SalesDay.__table__), sales_rows(sales, tenant_id),
+                   ["tenant_id", "store", "sku", "date"], UPDATED_ON_CONFLICT, progress)
+
+
+def upsert_online_orders(session: Session, orders: pd.DataFrame, tenant_id: str) -> int:
+    """Insert or overwrite online order rows on (tenant, store, SKU, day, channel)."""
+    dates = pd.to_datetime(orders["date"]).dt.date
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "store": str(r.store),
+            "sku": str(r.sku),
+            "date": day,
+            "channel": str(r.channel),
+            "qty": int(r.qty),
+            "stockout_qty": int(r.stockout_qty),
+            "returned_qty": int(r.returned_qty),
+        }
+        for r, day in zip(orders.itertuples(index=False), dates, strict=True)
+    ]
+    return _upsert(session, cast(Table, OnlineOrderDay.__table__), rows,
+                   ["tenant_id", "store", "sku", "date", "channel"], ("qty", "stockout_qty", "returned_qty"))
 
 
 def tenant_sales(session: Session) -> pd.DataFrame:
@@ -82,3 +105,21 @@ def tenant_sales(session: Session) -> pd.DataFrame:
     frame["qty"] = frame["qty"].astype(np.int64)
     frame["amount"] = frame["amount"].astype(np.int64)
     return frame
+
+
+def tenant_online_orders(session: Session) -> pd.DataFrame:
+    """All of the session tenant's online orders as ``daily_demand`` takes them (may be empty)."""
+    result = session.execute(
+        select(OnlineOrderDay.store, OnlineOrderDay.sku, OnlineOrderDay.date, OnlineOrderDay.channel,
+               OnlineOrderDay.qty, OnlineOrderDay.stockout_qty, OnlineOrderDay.returned_qty)
+    ).all()
+    frame = pd.DataFrame(result, columns=["store", "sku", "date", "channel", "qty", "stockout_qty", "returned_qty"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    for column in ("qty", "stockout_qty", "returned_qty"):
+        frame[column] = frame[column].astype(np.int64)
+    return frame
+
+
+def tenant_demand_inputs(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(POS sales, online orders) of the session tenant: what ``demand_panel`` combines."""
+    return tenant_sales(session), tenant_online_orders(session)

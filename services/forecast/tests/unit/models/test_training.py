@@ -83,3 +83,20 @@ def test_demand_panel_from_imported_pos_rows_counts_online_lost_sales():
     panel = demand_panel(pos, online)
     assert panel.demand.tolist() == [[5.0, 9.0]]
     assert panel.price is not None and panel.price[0, 1] == 10.0  # counter price, not diluted by online units
+    assert panel.censored is not None and panel.censored.tolist() == [[False, True]]
+
+
+def test_stockout_days_are_left_out_of_the_global_model_targets():
+    from smartdist_forecast.models.global_lgbm import training_rows
+
+    panel, _ = seasonal_panel(n_series=2, days=400)
+    series, day = training_rows(panel, 400)
+    censored = np.zeros(panel.demand.shape, dtype=bool)
+    censored[0, 300:310] = True
+    censored[1, 350] = True
+    panel.censored = censored
+    kept_series, kept_day = training_rows(panel, 400)
+    assert len(kept_series) == len(series) - 11
+    assert not censored[kept_series, kept_day].any()
+    assert panel.truncated(320).censored is not None and panel.truncated(320).censored.shape == (2, 320)
+    assert panel.extended(5).censored is not None and not panel.extended(5).censored[:, -5:].any()

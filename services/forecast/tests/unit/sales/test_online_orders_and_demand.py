@@ -32,16 +32,27 @@ def test_online_orders_with_wrong_header_are_refused():
         parse_online_orders_csv(io.BytesIO(b"day,shop,item,qty\n"))
 
 
-def test_demand_adds_both_online_channels_and_lost_sales_to_counter_sales():
+def test_demand_adds_online_channels_and_lost_sales_less_returns_and_flags_stockout_days():
     pos = parse_pos_csv(as_stream(sample_lines(2))).sales
     online = parse_online_orders_csv(io.BytesIO(ONLINE.encode())).orders
     demand = daily_demand(pos, online).set_index("sku")
     first = demand.loc["11001010"]
     assert first["store_qty"] == 13
     assert first["delivery_qty"] == 4 and first["pickup_qty"] == 2 and first["stockout_qty"] == 1
-    assert first["qty"] == 13 + 4 + 2 + 1
     assert first["returned_qty"] == 1
+    assert first["qty"] == 13 + 4 + 2 - 1 + 1
+    assert bool(first["stockout"]) is True
     assert demand.loc["11001020", "qty"] == 33  # no online orders for it
+    assert bool(demand.loc["11001020", "stockout"]) is False
+
+
+def test_returns_never_make_demand_negative():
+    pos = parse_pos_csv(as_stream(sample_lines(1))).sales
+    day = pos["date"].iloc[0]
+    online = pd.DataFrame({"row": [1], "date": [day], "store": [pos["store"].iloc[0]], "sku": [pos["sku"].iloc[0]],
+                           "channel": ["delivery"], "qty": [0], "stockout_qty": [0], "returned_qty": [10_000]})
+    demand = daily_demand(pos, online)
+    assert demand["qty"].tolist() == [0]
 
 
 def test_online_only_day_still_becomes_demand():
