@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartdist.db import Database, utcnow
@@ -93,7 +93,7 @@ def retrain_if_due(
 def check_all_tenants(database: Database, policy: RetrainingPolicy | None = None) -> dict[str, str]:
     """One pass of the periodic check: {tenant: queued job id} for every tenant whose model is stale."""
     with database.system_transaction() as session:
-        tenants = list(session.scalars(select(distinct(ModelVersion.tenant_id))))
+        tenants = list(session.scalars(select(ModelVersion.tenant_id).distinct()))
     queued: dict[str, str] = {}
     for tenant in sorted(tenants):
         with database.tenant_transaction(tenant) as session:
