@@ -1,7 +1,199 @@
-"""HTML pages (mounted at the service root)."""
+"""HTML pages (mounted at the service root): upload with the quality report, forecast charts,
+the model registry's accuracy, and replenishment with the inventory simulation.
+
+The pages are server-rendered from the tenant's own rows (series, model versions, the last
+simulation); everything that changes data goes through the JSON API from the browser
+(``SmartDist.api``, authenticated by the sign-in cookie), so the pages hold no business rules.
+The one page-only endpoint, ``POST /forecast-data/quality-report``, reads an uploaded file and
+stores nothing.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import io
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi.responses import FileResponse
+from starlette.responses import Response
+
+from smartdist.auth import Principal, require_roles
+from smartdist.db import ScopedSession
+from smartdist.problems import Forbidden, NotFound, Unprocessable
+from smartdist.web.auth_pages import require_page_principal
+from smartdist.web.deps import DbSession
+from smartdist.web.pages import Pages
+from smartdist_forecast.models.training import MAX_HORIZON_DAYS
+from smartdist_forecast.pages import queries
+from smartdist_forecast.pages.messages import MESSAGES
+from smartdist_forecast.sales.csv_source import CsvUnreadableError
+from smartdist_forecast.sales.demand import daily_demand
+from smartdist_forecast.sales.pos_csv import PosHeaderError, parse_pos_csv
+from smartdist_forecast.sales.quality import build_quality_report
 
 pages = APIRouter(include_in_schema=False)
+
+# The pages' templates live beside this module (pages/templates), not in the service's templates/.
+PAGES = Pages("smartdist_forecast.pages", MESSAGES)
+STATIC_DIR = Path(str(resources.files("smartdist_forecast.pages") / "static"))
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css"}
+# Days of actual sales drawn before the forecast on the chart.
+HISTORY_DAYS = 120
+# The quality report parses the whole file in the request; beyond this the import job is the way.
+QUALITY_MAX_BYTES = 40 * 1024 * 1024
+DEFAULT_HORIZON_DAYS = 28
+
+Importer = Annotated[Principal, require_roles("clerk", "integrator")]
+
+
+def _tenant_session(request: Request) -> ScopedSession:
+    """The signed-in merchant's session; a page is for a tenant's staff, never a consumer."""
+    principal: Principal = request.state.principal
+    if principal.tenant_id is None or principal.kind == "consumer":
+        raise Forbidden("These pages are for a merchant's staff.")
+    session: ScopedSession = request.app.state.runtime.database.tenant_session(str(principal.tenant_id))
+    return session
+
+
+def _render(request: Request, template: str, context: dict[str, Any]) -> Response:
+    return PAGES.render(request, template, {"active": template.removesuffix(".html"), **context})
+
+
+@pages.get("/")
+def forecast_home(request: Request) -> Response:
+    """What has been imported and trained, with a link to each page."""
+    redirect = require_page_principal(request)
+    if redirect is not None:
+        return redirect
+    with _tenant_session(request) as session:
+        series = queries.imported_series(session)
+        latest = queries.latest_version(session)
+        simulation = queries.latest_simulation(session)
+        stores = len({s.store for s in series})
+        skus = len({s.sku for s in series})
+        return _render(
+            request,
+            "forecast_home.html",
+            {"series": series, "stores": stores, "skus": skus, "latest": latest, "simulation": simulation},
+        )
+
+
+@pages.get("/sales/upload")
+def upload_page(request: Request) -> Response:
+    """Choose a POS CSV, upload it with a progress bar, then see the errors and the quality report."""
+    redirect = require_page_principal(request)
+    if redirect is not None:
+        return redirect
+    with _tenant_session(request) as session:
+        series = queries.imported_series(session)
+        return _render(request, "forecast_upload.html", {"series_count": len(series)})
+
+
+@pages.post("/forecast-data/quality-report")
+def quality_report(file: UploadFile, session: DbSession, principal: Importer) -> dict[str, Any]:
+    """The data-quality report of an uploaded POS file (stores nothing): gaps, zero runs, outliers,
+    stores/products the current model does not forecast, and rejected rows by column."""
+    data = file.file.read(QUALITY_MAX_BYTES + 1)
+    if len(data) > QUALITY_MAX_BYTES:
+        raise Unprocessable(
+            f"the file is larger than {QUALITY_MAX_BYTES // (1024 * 1024)} MB",
+            errors=[{"loc": ["body", "file"], "message": "too large for a quality report"}],
+        )
+    try:
+        parsed = parse_pos_csv(io.BytesIO(data))
+    except (PosHeaderError, CsvUnreadableError) as exc:
+        raise Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "message": str(exc)}]) from exc
+    latest = queries.latest_version(session)
+    known_stores: set[str] | None = None
+    known_skus: set[str] | None = None
+    if latest is not None:
+        pairs = queries.forecast_series(session, latest.id)
+        known_stores, known_skus = {p[0] for p in pairs}, {p[1] for p in pairs}
+    report = build_quality_report(
+        daily_demand(parsed.sales), known_stores=known_stores, known_skus=known_skus, import_errors=parsed.errors
+    )
+    return {**report.as_dict(), "compared_with_model": latest.id if latest is not None else None}
+
+
+@pages.get("/forecasts")
+def forecasts_page(
+    request: Request,
+    store: Annotated[str | None, Query(max_length=40)] = None,
+    sku: Annotated[str | None, Query(max_length=60)] = None,
+    series: Annotated[str | None, Query(max_length=101, description="store|sku, from the picker")] = None,
+) -> Response:
+    """One store × product: actual sales, the forecast and its 80% band, downloads, train now."""
+    redirect = require_page_principal(request)
+    if redirect is not None:
+        return redirect
+    if series and store is None and sku is None:
+        store, _, sku = series.partition("|")
+    with _tenant_session(request) as session:
+        series = queries.imported_series(session)
+        chosen = next((s for s in series if s.store == store and s.sku == sku), None)
+        if chosen is None and series:
+            chosen = next((s for s in series if s.store == store), series[0]) if store else series[0]
+        latest = queries.latest_version(session)
+        history_from = chosen.last_date - timedelta(days=HISTORY_DAYS - 1) if chosen is not None else None
+        return _render(
+            request,
+            "forecast_forecasts.html",
+            {
+                "series": series,
+                "chosen": chosen,
+                "latest": latest,
+                "history_from": history_from,
+                "horizon": latest.horizon_days if latest is not None else DEFAULT_HORIZON_DAYS,
+                "max_horizon": MAX_HORIZON_DAYS,
+                "running_job": queries.running_training_job(session),
+            },
+        )
+
+
+@pages.get("/accuracy")
+def accuracy_page(request: Request) -> Response:
+    """The model registry: each version's back-test WAPE, MASE, bias and band coverage per model."""
+    redirect = require_page_principal(request)
+    if redirect is not None:
+        return redirect
+    with _tenant_session(request) as session:
+        versions = queries.model_versions(session)
+        rows = [
+            {"version": v, "active": i == 0, "models": [(m, v.metrics[m]) for m in queries.ordered_models(v.metrics)]}
+            for i, v in enumerate(versions)
+        ]
+        return _render(request, "forecast_accuracy.html", {"rows": rows})
+
+
+@pages.get("/replenishment")
+def replenishment_page(request: Request) -> Response:
+    """Order-up-to recommendations from the latest forecast, and the inventory simulation (KPI 1)."""
+    redirect = require_page_principal(request)
+    if redirect is not None:
+        return redirect
+    with _tenant_session(request) as session:
+        latest = queries.latest_version(session)
+        series = queries.imported_series(session)
+        forecast_pairs = queries.forecast_series(session, latest.id) if latest is not None else set()
+        return _render(
+            request,
+            "forecast_replenishment.html",
+            {
+                "latest": latest,
+                "series": [s for s in series if (s.store, s.sku) in forecast_pairs],
+                "has_sales": bool(series),
+                "simulation": queries.latest_simulation(session),
+            },
+        )
+
+
+@pages.get("/forecast-static/{name}")
+def page_asset(name: str) -> Response:
+    """The pages' own scripts and styles (the platform's /static serves only shared files)."""
+    path = STATIC_DIR / name
+    if "/" in name or name.startswith(".") or path.suffix not in STATIC_TYPES or not path.is_file():
+        raise NotFound(f"no page asset {name!r}")
+    return FileResponse(path, media_type=STATIC_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
