@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
 
 from smartdist.kpi import BaselineSpec, KpiSpec, KpiSummary, StatusCode, SummaryContext, improvement_kpi, volume_kpi
 
@@ -18,7 +22,10 @@ STATUS_CODES = [
     StatusCode("failed", "配送失敗", "delivery failed"),
     StatusCode("cancelled", "已取消", "cancelled"),
     StatusCode("completed", "路線完成", "route completed"),
+    StatusCode("out_for_delivery", "配送中", "out for delivery"),
+    StatusCode("changed", "路線即時變更", "route changed live (rush order, re-plan)"),
 ]
+PLAN_DOC_NO = re.compile(r"^P(\d+)$")
 
 BASELINES = [
     BaselineSpec(
@@ -37,16 +44,45 @@ BASELINES = [
 ]
 
 
+def saved_km(baseline_m: float | None, planned_m: float | None) -> float:
+    """Kilometres the plan saves against its baseline; a plan longer than its baseline saves nothing."""
+    if baseline_m is None or planned_m is None:
+        return 0.0
+    return max(float(baseline_m) - float(planned_m), 0.0) / 1000
+
+
+def plan_baselines(ctx: SummaryContext, plan_ids: list[int]) -> dict[int, Any]:
+    """Each plan's stored baseline distance (a hand plan, or the daily baseline set on the plan)."""
+    from smartdist_dispatch.routes.models import RoutePlan  # the tables load after the KPI spec
+
+    if not plan_ids:
+        return {}
+    rows = ctx.session.execute(select(RoutePlan.id, RoutePlan.baseline_distance_m).where(RoutePlan.id.in_(plan_ids)))
+    return {pid: baseline for pid, baseline in rows}
+
+
 def summarize(ctx: SummaryContext) -> KpiSummary:
     # Planning time: seconds from "orders ready" to "routes published", summed per planning day.
     per_day: dict[str, float] = defaultdict(float)
-    saved_km = 0.0
+    published: list[tuple[int, float | None, float | None]] = []  # plan id, baseline in the record, planned m
     for r in ctx.records([ROUTE], ["published"]):
         if r.elapsed_s is not None:
             per_day[r.at.date().isoformat()] += r.elapsed_s
+        match = PLAN_DOC_NO.match(r.doc_no)
+        if match is None:  # a per-route record (P<plan>-R<seq>): the plan's record carries the figures
+            continue
         baseline_m = (r.extra or {}).get("baseline_distance_m")
-        if baseline_m is not None and r.distance_m is not None:
-            saved_km += max(float(baseline_m) - r.distance_m, 0) / 1000
+        published.append((int(match.group(1)), baseline_m, r.distance_m))
+    # The plan's stored baseline is the latest word (it may be set or corrected after publishing),
+    # then the figure the publish record carried, then the merchant's daily baseline.
+    stored = plan_baselines(ctx, [pid for pid, _, _ in published])
+    daily_km = ctx.baselines.get("manual_distance_km_per_day")
+    total_saved_km = 0.0
+    for pid, recorded_m, planned_m in published:
+        baseline_m = stored.get(pid) if stored.get(pid) is not None else recorded_m
+        if baseline_m is None and daily_km is not None:
+            baseline_m = daily_km * 1000
+        total_saved_km += saved_km(baseline_m, planned_m)
     measured = (sum(per_day.values()) / len(per_day) / 60) if per_day else None
     kpi1 = improvement_kpi(
         code="planning_time_cut",
@@ -66,8 +102,11 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     )
     return KpiSummary(
         kpis=[kpi1, kpi2],
-        co2e_kg=saved_km * ctx.carbon.van_kg_per_km(),
-        notes=["CO2e: distance saved against each published plan's baseline plan, van at 7 km/L petrol."],
+        co2e_kg=round(total_saved_km * ctx.carbon.van_kg_per_km(), 3),
+        notes=[
+            "CO2e: km saved by each published plan against its baseline (the merchant's hand plan judged on the "
+            "same matrix, else manual_distance_km_per_day) x the van factor (petrol 2.263 kg/L at 7 km/L)."
+        ],
     )
 
 
