@@ -1,0 +1,162 @@
+"""The merchant's forecast pages in headless Chromium against the real service (SQLite, jobs in
+the background): upload with progress, errors and quality report; the forecast chart with its
+band, the CSV download and "train now"; recommendations, their CSV and the inventory simulation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from smartdist.testing.browser import live_server
+from smartdist.testing.platform import ServiceUnderTest, service_under_test
+from smartdist_forecast.app import DEFINITION
+
+from ..integration.pos_slices import pos_slice
+
+pytestmark = pytest.mark.browser
+
+# A data row whose date cannot be read (row number = data rows before it + 1).
+BAD_ROW = (
+    "10101,台北南京店,2024/13/45,11001010,芝司樂原味高鈣起司250g,11000,乳品冷藏,3,387,20240101,星期一,晴,15~24,1\n"
+)
+HORIZON = 14
+# ../shared/data beside the repository (read-only; the ``shared_data_dir`` fixture is per test).
+SAMPLE = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "forecast" / "pos_sample.csv"
+
+
+@pytest.fixture(scope="module")
+def forecast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServiceUnderTest, str]]:
+    """One service for the module (each test works in its own tenant), so migrations run once."""
+    tmp_path: Path = tmp_path_factory.mktemp("forecast-pages")
+    url = f"sqlite:///{tmp_path / 'forecast.db'}"
+    with (
+        service_under_test(DEFINITION, url, None, tmp_path / "data", background=True) as svc,
+        live_server(svc.client.app) as base,
+    ):
+        yield svc, base
+
+
+def wait_for_job(svc: ServiceUnderTest, tenant: str, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = svc.client.get(f"/api/v1/jobs/{job_id}", headers=svc.headers(tenant)).json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def trained(forecast: tuple[ServiceUnderTest, str]) -> str:
+    """A tenant with 2 stores x 2 products x 260 days imported and a 14-day forecast published."""
+    svc, _ = forecast
+    tenant = svc.new_tenant()
+    data = pos_slice(SAMPLE, stores=2, skus=2, days=260)
+    imported = svc.client.post(
+        "/api/v1/sales/import", headers=svc.headers(tenant), files={"file": ("pos.csv", data, "text/csv")}
+    )
+    assert imported.status_code == 200, imported.text
+    started = svc.client.post("/api/v1/training-runs", headers=svc.headers(tenant), json={"horizon_days": HORIZON})
+    assert started.status_code == 202, started.text
+    assert wait_for_job(svc, tenant, started.json()["job_id"])["status"] == "succeeded"
+    return tenant
+
+
+def sign_in(page: Page, svc: ServiceUnderTest, base: str, tenant: str) -> None:
+    page.context.add_cookies([{"name": "smartdist_token", "value": svc.token(tenant, ["owner"]), "url": base}])
+
+
+def test_upload_shows_progress_then_the_bad_row_and_the_quality_report(
+    page: Page, forecast: tuple[ServiceUnderTest, str], tmp_path: Path
+) -> None:
+    svc, base = forecast
+    sign_in(page, svc, base, svc.new_tenant())
+    lines = pos_slice(SAMPLE, stores=2, skus=2, days=120).decode("utf-8")
+    good_rows = len(lines.splitlines()) - 1
+    csv_file = tmp_path / "pos.csv"
+    csv_file.write_text(lines + BAD_ROW, encoding="utf-8")
+
+    page.goto(base + "/sales/upload?lang=en")
+    page.set_input_files("input[name=file]", str(csv_file))
+    page.check("input[name=partial]")
+    page.click("#upload-submit")
+
+    expect(page.locator("#upload-progress")).to_have_attribute("data-status", "succeeded")
+    assert page.eval_on_selector("#upload-progress progress", "bar => bar.value") == 1
+    expect(page.locator("#rows-accepted")).to_have_text(str(good_rows))
+    expect(page.locator("#rows-rejected")).to_have_text("1")
+    errors = page.locator("#errors tbody tr")
+    expect(errors).to_have_count(1)
+    expect(errors.locator("td").first).to_have_text(str(good_rows + 1))
+    expect(page.locator("#nothing-stored")).to_be_hidden()
+
+    expect(page.locator("#quality")).to_have_attribute("data-loaded", "true")
+    expect(page.locator("#q-rows")).to_have_text(str(good_rows))
+    expect(page.locator("#q-series")).to_have_text("4")
+    expect(page.locator("#q-rejected tbody tr")).to_have_count(1)
+    expect(page.locator("#q-no-model")).to_be_visible()
+    expect(page.locator("#to-forecasts")).to_be_visible()
+
+
+def test_forecast_chart_draws_actuals_forecast_and_band_downloads_csv_and_trains_again(
+    page: Page, forecast: tuple[ServiceUnderTest, str], trained: str
+) -> None:
+    svc, base = forecast
+    sign_in(page, svc, base, trained)
+    page.goto(base + "/forecasts?lang=en")
+    expect(page.locator("#chart")).to_have_attribute("data-ready", "true")
+    datasets = page.evaluate(
+        "() => FC.chart.data.datasets.map(d => ({label: d.label, fill: d.fill ?? null,"
+        " values: d.data.filter(v => v !== null)}))"
+    )
+    actual, low, high, point = datasets
+    assert actual["label"] == "Actual sales" and point["label"] == "Forecast"
+    assert 100 <= len(actual["values"]) <= 120
+    assert len(point["values"]) == len(low["values"]) == len(high["values"]) == HORIZON
+    assert high["fill"] == "-1"  # the band is the area between the low and the high line
+    assert all(lo <= y <= hi for lo, y, hi in zip(low["values"], point["values"], high["values"], strict=True))
+    expect(page.locator("#daily tbody tr.forecast")).to_have_count(HORIZON)
+
+    with page.expect_download() as download_info:
+        page.click("#csv-link")
+    text = Path(download_info.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert text[0] == "store,sku,date,yhat,yhat_lo,yhat_hi"
+    assert len(text) == 1 + HORIZON
+
+    page.fill("input[name=horizon_days]", "21")
+    with page.expect_navigation():
+        page.click("#train")
+    expect(page.locator("#chart")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#daily tbody tr.forecast")).to_have_count(21)
+
+
+def test_replenishment_recommends_downloads_and_runs_the_simulation(
+    page: Page, forecast: tuple[ServiceUnderTest, str], trained: str
+) -> None:
+    svc, base = forecast
+    sign_in(page, svc, base, trained)
+    page.goto(base + "/replenishment?lang=en")
+    rows = page.locator("#stock tbody tr")
+    expect(rows).to_have_count(4)
+    rows.first.locator(".on-hand").fill("5")
+    page.click("#recommend")
+    lines = page.locator("#lines tbody tr")
+    expect(lines).to_have_count(4)
+    expect(lines.first.locator("td").nth(2)).to_have_text("5")
+
+    with page.expect_download() as download_info:
+        page.click("#download-csv")
+    text = Path(download_info.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert text[0].startswith("store,sku,on_hand,on_order,expected_demand") and len(text) == 5
+
+    expect(page.locator("#simulation-none")).to_be_visible()
+    page.click("#simulate")
+    expect(page.locator("#simulation-job")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    expect(page.locator("#simulation")).to_be_visible()
+    expect(page.locator("#sim-cut")).to_contain_text("%")
+    expect(page.locator("#sim-fill-policy")).to_contain_text("%")
