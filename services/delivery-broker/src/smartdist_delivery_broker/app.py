@@ -11,9 +11,13 @@ from smartdist_delivery_broker.kpi import KPI
 from smartdist_delivery_broker.orders import api as orders_api
 from smartdist_delivery_broker.orders import models as _order_models  # noqa: F401 - tables on Base
 from smartdist_delivery_broker.orders.demo import seed_demo
+from smartdist_delivery_broker.own_fleet import api as own_fleet_api
+from smartdist_delivery_broker.own_fleet import models as _own_fleet_models  # noqa: F401 - tables on Base
+from smartdist_delivery_broker.own_fleet.consumer import SUBSCRIPTIONS
 from smartdist_delivery_broker.pages.api import pages
 from smartdist_delivery_broker.pages.messages import MESSAGES
 from smartdist_delivery_broker.quotes import api as quotes_api
+from smartdist_delivery_broker.quotes import models as _quote_models  # noqa: F401 - tables on Base
 from smartdist_delivery_broker.subsidy import api as subsidy_api
 from smartdist_delivery_broker.subsidy import models as _subsidy_models  # noqa: F401 - tables on Base
 
@@ -27,7 +31,14 @@ DEFINITION = ServiceDefinition(
         "with the subsidy ledger."
     ),
     base=Base,
-    routers=[quotes_api.router, orders_api.router, orders_api.webhook_router, subsidy_api.router],
+    routers=[
+        quotes_api.router,
+        orders_api.router,
+        orders_api.webhook_router,
+        subsidy_api.router,
+        own_fleet_api.router,
+    ],
+    subscriptions=SUBSCRIPTIONS,
     pages=pages,
     messages=MESSAGES,
     kpi=KPI,

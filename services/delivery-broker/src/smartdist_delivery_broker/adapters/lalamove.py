@@ -32,6 +32,7 @@ from smartdist_delivery_broker.adapters.port import (
     StatusUpdate,
     TripRequest,
     WebhookSignatureInvalid,
+    coordinates,
     derived_event_key,
 )
 
@@ -221,9 +222,18 @@ def verify_webhook(payload: Mapping[str, Any], creds: LalamoveCredentials) -> bo
     )
 
 
+def driver_position(data: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """`driver.coordinates{lat, lng}` (strings, as Lalamove writes coordinates) — the shape of
+    GET /v3/orders/{id}/drivers/{driverId}; **assumption**: webhooks carry the same `driver` object."""
+    location = (data.get("driver") or {}).get("coordinates") or {}
+    found = coordinates(location.get("lat"), location.get("lng")) if isinstance(location, Mapping) else None
+    return found if found is not None else (None, None)
+
+
 def updates_from_webhook(payload: Mapping[str, Any]) -> list[StatusUpdate]:
     event_type = str(payload.get("eventType", ""))
     data = payload.get("data") or {}
+    lat, lng = driver_position(data)
     order = data.get("order") or {}
     order_id = str(order.get("orderId") or data.get("orderId") or "")
     # "Order not guaranteed — sort by timestamp": the platform time orders the events.
@@ -245,6 +255,8 @@ def updates_from_webhook(payload: Mapping[str, Any]) -> list[StatusUpdate]:
             occurred_at=occurred_at,
             event_key=str(event_id) if event_id else derived_event_key(PROVIDER, order_id, raw_status, occurred_at),
             raw=dict(payload),
+            courier_lat=lat,
+            courier_lng=lng,
         )
     ]
 

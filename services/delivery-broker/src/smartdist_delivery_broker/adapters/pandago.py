@@ -36,6 +36,7 @@ from smartdist_delivery_broker.adapters.port import (
     StatusUpdate,
     TripRequest,
     WebhookSignatureInvalid,
+    coordinates,
     derived_event_key,
 )
 
@@ -210,10 +211,18 @@ def _unix(value: Any) -> datetime | None:
     return datetime.fromtimestamp(float(value), UTC)
 
 
+def driver_position(body: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """`driver.location{latitude, longitude}`, present only while a driver is active."""
+    location = (body.get("driver") or {}).get("location") or {}
+    found = coordinates(location.get("latitude"), location.get("longitude"))
+    return found if found is not None else (None, None)
+
+
 def delivery_from_order(body: Mapping[str, Any]) -> PlatformDelivery:
     driver = body.get("driver") or {}
     raw_status = str(body.get("status", ""))
     fee = body.get("delivery_fee")
+    lat, lng = driver_position(body)
     return PlatformDelivery(
         provider=PROVIDER,
         platform_ref=str(body["order_id"]),
@@ -225,6 +234,8 @@ def delivery_from_order(body: Mapping[str, Any]) -> PlatformDelivery:
         courier_phone=driver.get("phone_number") or None,
         updated_at=_unix(body.get("updated_at")),
         raw=dict(body),
+        courier_lat=lat,
+        courier_lng=lng,
     )
 
 
@@ -279,6 +290,7 @@ def updates_from_callback(payload: Mapping[str, Any]) -> list[StatusUpdate]:
     detail = ""
     if cancellation:
         detail = f"{cancellation.get('source', '')}:{cancellation.get('reason', '')}"
+    lat, lng = driver_position(payload)
     return [
         StatusUpdate(
             provider=PROVIDER,
@@ -290,6 +302,8 @@ def updates_from_callback(payload: Mapping[str, Any]) -> list[StatusUpdate]:
             event_key=derived_event_key(PROVIDER, order_id, raw_status, occurred_at),
             detail=detail,
             raw=dict(payload),
+            courier_lat=lat,
+            courier_lng=lng,
         )
     ]
 

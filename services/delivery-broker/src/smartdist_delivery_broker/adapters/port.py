@@ -71,6 +71,7 @@ class BookingRequest:
     platform_quote_ref: str | None = None
     platform_stop_refs: tuple[str, ...] = ()
     description: str = "goods"
+    delivery_no: str = ""  # our delivery number (DR…), for platforms that show it
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ class PlatformDelivery:
     courier_phone: str | None = None
     updated_at: datetime | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    courier_lat: float | None = None
+    courier_lng: float | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,21 @@ class StatusUpdate:
     event_key: str
     detail: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # Where the courier was at `occurred_at`, when the platform says (pandago driver.location,
+    # Uber courier.location / courier_update, Lalamove driver coordinates).
+    courier_lat: float | None = None
+    courier_lng: float | None = None
+
+
+def coordinates(lat: Any, lng: Any) -> tuple[float, float] | None:
+    """A valid WGS84 position from a platform's numbers or numeric strings, else None."""
+    try:
+        la, lo = float(lat), float(lng)
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= la <= 90 and -180 <= lo <= 180) or (la == 0 and lo == 0):
+        return None
+    return la, lo
 
 
 def derived_event_key(provider: str, platform_ref: str, raw_status: str, occurred_at: datetime) -> str:

@@ -57,6 +57,9 @@ class BrokerPlatformSettings(BaseSettings):
     sandbox_scenario: CourierScenario = CourierScenario.DELIVER
     sandbox_duplicate_probability: float = Field(0.2, ge=0, lt=1)
     sandbox_reorder: bool = True
+    sandbox_pump_s: float = Field(
+        2.0, ge=0, le=3600, description="Seconds between background courier pump passes; 0 = no pump."
+    )
 
     http_timeout_s: float = 10.0
     pandago_client_id: str | None = None

@@ -29,6 +29,7 @@ from smartdist_delivery_broker.adapters import lalamove, pandago, uber_direct
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
     CancellationRefused,
+    DeliveryStatus,
     PlatformDelivery,
     PlatformQuote,
     PlatformRateLimited,
@@ -154,6 +155,34 @@ class SimulatedOrder:
     def time_of(self, step: ScriptStep) -> datetime:
         return self.created_at + timedelta(seconds=step.offset_s)
 
+    def _anchor(self, provider: str, wanted: DeliveryStatus) -> datetime | None:
+        for step in self.script:
+            if sandbox_status(provider, step) is wanted:
+                return self.time_of(step)
+        return None
+
+    def courier_position(self, provider: str, at: datetime) -> tuple[float, float] | None:
+        """Where the simulated courier is at `at`: riding from about a kilometre away to the
+        pickup between assignment and pickup, then along the straight line to the dropoff; none
+        before a courier is assigned or after the delivery has ended."""
+        assigned = self._anchor(provider, DeliveryStatus.ASSIGNED)
+        if assigned is None or at < assigned:
+            return None
+        ended = next(
+            (self.time_of(s) for s in self.script if sandbox_status(provider, s) in _ENDED and self.time_of(s) < at),
+            None,
+        )
+        if ended is not None:
+            return None
+        pickup, dropoff = self.trip.pickup, self.trip.dropoff
+        seed = hashlib.sha256(self.platform_ref.encode()).digest()
+        start = (pickup.lat + (seed[0] - 128) / 128 * 0.008, pickup.lng + (seed[1] - 128) / 128 * 0.008)
+        picked = self._anchor(provider, DeliveryStatus.PICKED_UP)
+        delivered = self._anchor(provider, DeliveryStatus.DELIVERED)
+        if picked is None or at <= picked:
+            return _between(start, (pickup.lat, pickup.lng), assigned, picked, at)
+        return _between((pickup.lat, pickup.lng), (dropoff.lat, dropoff.lng), picked, delivered, at)
+
     def accepted_at(self) -> datetime | None:
         for step in self.script:
             if step.raw_status in ("ON_GOING", "COURIER_ACCEPTED_DELIVERY") or (
@@ -161,6 +190,28 @@ class SimulatedOrder:
             ):
                 return self.time_of(step)
         return None
+
+
+_ENDED = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.CANCELLED, DeliveryStatus.FAILED, DeliveryStatus.RETURNED})
+
+
+def sandbox_status(provider: str, step: ScriptStep) -> DeliveryStatus | None:
+    """The normalised status of a script step, read with the real adapter's status map."""
+    if provider == "pandago":
+        return pandago.map_status(step.raw_status, step.extra.get("cancellation"))
+    if provider == "uber_direct":
+        return uber_direct.map_status(step.raw_status, dict(step.extra))
+    return lalamove.map_status(step.raw_status)
+
+
+def _between(
+    a: tuple[float, float], b: tuple[float, float], start: datetime, end: datetime | None, at: datetime
+) -> tuple[float, float]:
+    if end is None or end <= start:
+        fraction = 0.0
+    else:
+        fraction = min(1.0, max(0.0, (at - start).total_seconds() / (end - start).total_seconds()))
+    return round(a[0] + (b[0] - a[0]) * fraction, 6), round(a[1] + (b[1] - a[1]) * fraction, 6)
 
 
 @dataclass(frozen=True)
@@ -171,6 +222,11 @@ class WebhookDelivery:
     headers: dict[str, str]
     body: bytes
     due_at: datetime
+
+
+def _lalamove_driver(position: tuple[float, float]) -> dict[str, Any]:
+    # Lalamove writes coordinates as strings (quotation stops, driver details).
+    return {"driverId": "sandbox-driver", "coordinates": {"lat": str(position[0]), "lng": str(position[1])}}
 
 
 def _ms(value: datetime) -> int:
@@ -340,6 +396,8 @@ class SandboxPlatform:
     def _render_order(self, order: SimulatedOrder, step: ScriptStep, now: datetime) -> dict[str, Any]:
         at = order.time_of(step)
         trip = order.trip
+        # A webhook reports the courier where it was at the step; a GET, where it is now.
+        position = order.courier_position(self.provider, max(at, now))
         if self.provider == "pandago":
             doc: dict[str, Any] = {
                 "order_id": order.platform_ref,
@@ -360,6 +418,8 @@ class SandboxPlatform:
             }
             if step.raw_status not in ("NEW", "RECEIVED", "WAITING_FOR_TRANSPORT"):
                 doc["driver"] = {"id": "12324", "name": "Panda Go", "phone_number": "+886900000001"}
+                if position is not None:
+                    doc["driver"]["location"] = {"latitude": position[0], "longitude": position[1]}
             doc.update(step.extra)
             return doc
         if self.provider == "uber_direct":
@@ -381,8 +441,10 @@ class SandboxPlatform:
             }
             if step.raw_status != "pending":
                 doc["courier"] = {"name": "Robo Courier", "vehicle_type": "scooter", "phone_number": "+886900000002"}
+                if position is not None:
+                    doc["courier"]["location"] = {"lat": position[0], "lng": position[1]}
             return doc
-        return {
+        document: dict[str, Any] = {
             "orderId": order.platform_ref,
             "quotationId": "",
             "status": step.raw_status,
@@ -391,6 +453,9 @@ class SandboxPlatform:
             "distance": {"value": str(order.trip.distance_m), "unit": "m"},
             "metadata": {"reference": order.reference},
         }
+        if position is not None:
+            document["driver"] = _lalamove_driver(position)
+        return document
 
     def render_webhook(self, order: SimulatedOrder, step: ScriptStep) -> tuple[dict[str, str], bytes]:
         """Headers and body of the platform's webhook for `step`, signed the platform's way."""
@@ -421,7 +486,13 @@ class SandboxPlatform:
                 "x-uber-signature": uber_direct.webhook_signature(body, self.secrets.uber_signing_key),
             }, body
         timestamp = _ms(at)
-        data = {"order": {"orderId": order.platform_ref, "status": step.raw_status}, "updatedAt": _rfc3339(at)}
+        data: dict[str, Any] = {
+            "order": {"orderId": order.platform_ref, "status": step.raw_status},
+            "updatedAt": _rfc3339(at),
+        }
+        position = order.courier_position(self.provider, at)
+        if position is not None:
+            data["driver"] = _lalamove_driver(position)
         payload = {
             "apiKey": self.secrets.lalamove_api_key,
             "timestamp": timestamp,

@@ -30,6 +30,7 @@ from smartdist_delivery_broker.adapters.port import (
     StatusUpdate,
     TripRequest,
     WebhookSignatureInvalid,
+    coordinates,
     derived_event_key,
 )
 
@@ -168,9 +169,20 @@ def map_status(raw_status: str, delivery: Mapping[str, Any] | None = None) -> De
     return status
 
 
+def courier_position(*locations: Any) -> tuple[float | None, float | None]:
+    """The first valid `{lat, lng}` of: a courier_update's `location`, the Delivery's `courier.location`."""
+    for location in locations:
+        if isinstance(location, Mapping):
+            found = coordinates(location.get("lat"), location.get("lng"))
+            if found is not None:
+                return found
+    return None, None
+
+
 def delivery_from_response(body: Mapping[str, Any]) -> PlatformDelivery:
     courier = body.get("courier") or {}
     raw_status = str(body.get("status", ""))
+    lat, lng = courier_position(courier.get("location"))
     return PlatformDelivery(
         provider=PROVIDER,
         platform_ref=str(body["id"]),
@@ -182,6 +194,8 @@ def delivery_from_response(body: Mapping[str, Any]) -> PlatformDelivery:
         courier_phone=courier.get("phone_number"),
         updated_at=_parse_rfc3339(body.get("updated")),
         raw=dict(body),
+        courier_lat=lat,
+        courier_lng=lng,
     )
 
 
@@ -224,6 +238,7 @@ def updates_from_webhook(payload: Mapping[str, Any]) -> list[StatusUpdate]:
         # courier_update and other kinds carry no status change.
         raw_status_label, status = str(kind), None
     reason = data.get("undeliverable_reason") or (data.get("cancelation_reason") or {}).get("primary_reason") or ""
+    lat, lng = courier_position(payload.get("location"), (data.get("courier") or {}).get("location"))
     return [
         StatusUpdate(
             provider=PROVIDER,
@@ -234,6 +249,8 @@ def updates_from_webhook(payload: Mapping[str, Any]) -> list[StatusUpdate]:
             event_key=str(payload.get("id") or derived_event_key(PROVIDER, delivery_id, raw_status_label, occurred_at)),
             detail=str(reason),
             raw=dict(payload),
+            courier_lat=lat,
+            courier_lng=lng,
         )
     ]
 

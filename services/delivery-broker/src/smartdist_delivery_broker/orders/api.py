@@ -27,6 +27,7 @@ from smartdist_delivery_broker.adapters.port import (
 from smartdist_delivery_broker.adapters.sandbox import CourierScenario, SandboxPlatform
 from smartdist_delivery_broker.orders.domain import cancellation_refusal
 from smartdist_delivery_broker.orders.models import DeliveryOrder
+from smartdist_delivery_broker.orders.pump import deliver_due_sandbox_webhooks as pump_sandbox_webhooks
 from smartdist_delivery_broker.orders.schemas import BookingIn, CancelIn, InstantBookingIn
 from smartdist_delivery_broker.orders.service import (
     UnknownDelivery,
@@ -39,8 +40,12 @@ from smartdist_delivery_broker.orders.service import (
     spend_subsidy_for,
     update_from_platform_answer,
 )
+from smartdist_delivery_broker.own_fleet.domain import PROVIDER as OWN_FLEET
+from smartdist_delivery_broker.own_fleet.domain import OwnFleetTerms
+from smartdist_delivery_broker.own_fleet.service import own_fleet_terms
 from smartdist_delivery_broker.quotes.api import QuotingContext, quote_set_body, quote_trip, quoting_context
 from smartdist_delivery_broker.quotes.domain import QuoteExpiredError, QuoteNotBookable, QuoteSet, bookable_quote
+from smartdist_delivery_broker.quotes.store import load_quote_set
 from smartdist_delivery_broker.subsidy.domain import SubsidyCapExceeded
 
 router = APIRouter(tags=["deliveries"])
@@ -97,20 +102,9 @@ def _order(session: Any, delivery_id: str) -> DeliveryOrder:
 
 
 def deliver_due_sandbox_webhooks(request: Request) -> dict[str, int]:
-    """Sandbox mode: hand the simulated couriers' due webhooks to the webhook pipeline."""
-    context = quoting_context(request)
-    database = get_runtime(request).database
-    counts: dict[str, int] = {}
-    for sandbox in context.registry.sandboxes():
-        for hook in sandbox.due_webhooks():
-            try:
-                result = ingest_status_updates(database, sandbox.parse_webhook(hook.headers, hook.body))
-            except UnknownDelivery:
-                counts["unknown"] = counts.get("unknown", 0) + 1
-                continue
-            for key, n in result.items():
-                counts[key] = counts.get(key, 0) + n
-    return counts
+    """Sandbox mode: hand the simulated couriers' due webhooks to the webhook pipeline now
+    (the background pump does the same every few seconds)."""
+    return pump_sandbox_webhooks(quoting_context(request), get_runtime(request).database)
 
 
 async def _book_on_quote(
@@ -131,7 +125,10 @@ async def _book_on_quote(
         raise QuoteExpired(str(exc)) from exc
     except QuoteNotBookable as exc:
         raise PlatformCannotTakeJob(str(exc)) from exc
-    platform = context.registry.by_provider(provider)
+    own_fleet = own_fleet_terms(session) if provider == OWN_FLEET else None
+    if provider == OWN_FLEET and (own_fleet is None or not own_fleet.enabled):
+        raise PlatformCannotTakeJob("The own fleet is no longer offered (PUT /own-fleet enables it).")
+    platform = context.platform_for(provider, own_fleet)
     if platform is None:
         raise PlatformCannotTakeJob(f"{provider} is not a platform of this service.")
 
@@ -145,7 +142,8 @@ async def _book_on_quote(
     )  # fmt: skip
     session.add(order)
     session.flush()
-    if body.use_subsidy:
+    # The programme subsidises platform fees; the merchant's own drivers are its own cost.
+    if body.use_subsidy and provider != OWN_FLEET:
         try:
             spend_subsidy_for(session, order)
         except SubsidyCapExceeded as exc:
@@ -161,6 +159,7 @@ async def _book_on_quote(
         platform_quote_ref=quote.platform_quote_ref,
         platform_stop_refs=quote.platform_stop_refs,
         description=body.description,
+        delivery_no=order.no,
     )
     try:
         await place_with_platform(session, order, platform, booking)
@@ -179,7 +178,7 @@ async def book_delivery(
         return idem.replay
     context: QuotingContext = quoting_context(request)
     tenant_id = str(principal.tenant_id)
-    quote_set = context.book.find(tenant_id, body.quote_set_id)
+    quote_set = load_quote_set(session, body.quote_set_id)
     if quote_set is None:
         raise NotFound(f"No quote set {body.quote_set_id}; ask POST /quotes again.")
     order = await _book_on_quote(session, context, tenant_id, quote_set, body.provider, body)
@@ -195,7 +194,7 @@ async def book_instant_delivery(
         return idem.replay
     context: QuotingContext = quoting_context(request)
     tenant_id = str(principal.tenant_id)
-    quote_set = await quote_trip(context, body, tenant_id)
+    quote_set = await quote_trip(context, body, tenant_id, get_runtime(request).database, session)
     order = await _book_on_quote(session, context, tenant_id, quote_set, None, body)
     view = order_view(session, order)
     view["quotes"] = quote_set_body(quote_set)["quotes"]
@@ -245,7 +244,8 @@ async def cancel_delivery(
     """Cancel within the platform's own cancellation window."""
     order = _order(session, delivery_id)
     context = quoting_context(request)
-    platform = context.registry.by_provider(order.provider)
+    # The own fleet's refusal does not depend on its terms; any terms build it.
+    platform = context.platform_for(order.provider, OwnFleetTerms(enabled=False, fee_twd=0))
     if platform is None or order.platform_ref is None:
         raise CancellationNotAllowed(f"{order.provider} is not reachable from this service.")
     now = datetime.now(UTC)

@@ -19,12 +19,16 @@ from smartdist_delivery_broker.adapters.port import DeliveryStatus, Place
 from smartdist_delivery_broker.kpi import REQUEST
 from smartdist_delivery_broker.orders.models import DeliveryOrder, DeliveryStatusEvent
 from smartdist_delivery_broker.orders.service import SERVICE, delivery_number
+from smartdist_delivery_broker.own_fleet.service import own_fleet_terms, save_own_fleet_terms
 from smartdist_delivery_broker.pricing import DEFAULT_RULES, BrokerRules, quote_fee, trip_distance_m
 from smartdist_delivery_broker.subsidy.service import charge_subsidy
 
 DEMO_BASELINES: dict[str, float] = {"monthly_revenue_before_twd": 105_000}
 STORE = Place(25.0418, 121.5436, "台北市大安區忠孝東路四段 100 號", "示範商店", "+886227001234")
 PATH = [("assigned", 6), ("picked_up", 14), ("delivered", 31)]  # minutes after booking
+# The demo merchant's vans: its own cost per delivery, within 10 km, cash collected, 08:00–22:00.
+DEMO_OWN_FLEET = {"enabled": True, "fee_twd": 70, "max_distance_m": 10_000, "cod_allowed": True,
+                  "service_start": "08:00", "service_end": "22:00"}  # fmt: skip
 
 
 def _customer(rng: random.Random) -> Place:
@@ -162,7 +166,14 @@ def seed_demo_deliveries(
 
 
 def seed_demo(runtime: Any, tenant_id: str) -> None:
-    """``ServiceDefinition.seed_demo`` for delivery-broker."""
+    """``ServiceDefinition.seed_demo`` for delivery-broker: past deliveries, the merchant's own
+    fleet offered beside the platforms, and the background courier pump started."""
+    from smartdist_delivery_broker.quotes.api import context_for_runtime
+
     with runtime.database.tenant_transaction(tenant_id) as session:
         seed_baselines(session, DEMO_BASELINES, note="demo merchant's monthly revenue before go-live")
         seed_demo_deliveries(session, tenant_id)
+        if own_fleet_terms(session) is None:
+            save_own_fleet_terms(session, DEMO_OWN_FLEET)
+    # The demo's sandbox couriers move on their own from the start, not only when a page reads.
+    context_for_runtime(runtime)

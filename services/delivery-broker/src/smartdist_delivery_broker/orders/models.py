@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartdist.db import TenantScoped, UtcDateTime, new_id, utcnow
@@ -43,6 +43,12 @@ class DeliveryOrder(TenantScoped, Base):
     tracking_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # Booking time + the booked quote's ETA: what the consumer tracking page promises.
     eta_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Pickup time asked for in the quote (None = now); the own fleet plans its time window from it.
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # The courier's latest reported position and when the platform saw it there (tracking map).
+    courier_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    courier_lng: Mapped[float | None] = mapped_column(Float, nullable=True)
+    courier_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -49,7 +49,14 @@ RELEASE_ON = frozenset({DeliveryStatus.CANCELLED, DeliveryStatus.FAILED})
 
 
 def _place_doc(place: Place) -> dict[str, Any]:
-    return {"lat": place.lat, "lng": place.lng, "address": place.address, "name": place.name, "phone": place.phone}
+    return {
+        "lat": place.lat,
+        "lng": place.lng,
+        "address": place.address,
+        "name": place.name,
+        "phone": place.phone,
+        "notes": place.notes,
+    }
 
 
 def delivery_state(session: Session, order: DeliveryOrder) -> DeliveryState:
@@ -117,6 +124,41 @@ def _event_data(order: DeliveryOrder, previous: str | None) -> dict[str, Any]:
     }
 
 
+def _requested_data(order: DeliveryOrder) -> dict[str, Any]:
+    """`delivery.requested`: everything a carrier needs to do the job (the own fleet's dispatch
+    service creates its order from it), beside the fields every delivery event carries."""
+
+    def place(doc: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "lat": doc.get("lat"),
+            "lng": doc.get("lng"),
+            "address": doc.get("address") or "",
+            "contact_name": doc.get("name") or "",
+            "contact_phone": doc.get("phone") or "",
+        }
+
+    return {
+        **_event_data(order, None),
+        "delivery_no": order.no,
+        "pickup": place(order.pickup),
+        "dropoff": place(order.dropoff),
+        "cod_amount": order.cod_amount,
+        "goods_value": order.goods_value,
+        "distance_m": order.distance_m,
+        "scheduled_at": order.scheduled_at.isoformat() if order.scheduled_at is not None else None,
+        "notes": str(order.dropoff.get("notes") or ""),
+    }
+
+
+def _note_courier_position(order: DeliveryOrder, update: StatusUpdate) -> None:
+    """Keep the newest reported courier position (webhooks arrive in any order)."""
+    if update.courier_lat is None or update.courier_lng is None:
+        return
+    if order.courier_at is not None and update.occurred_at < order.courier_at:
+        return
+    order.courier_lat, order.courier_lng, order.courier_at = update.courier_lat, update.courier_lng, update.occurred_at
+
+
 def record_status_update(session: Session, order: DeliveryOrder, update: StatusUpdate) -> ApplyResult:
     """Apply one platform update to `order` exactly once, with its event, KPI record and outbox."""
     state = delivery_state(session, order)
@@ -143,6 +185,7 @@ def record_status_update(session: Session, order: DeliveryOrder, update: StatusU
         # The same webhook, processed concurrently by another worker, got there first.
         return ApplyResult(Outcome.DUPLICATE, state)
 
+    _note_courier_position(order, update)
     new_state = result.state
     if result.outcome is Outcome.UNCHANGED:
         order.raw_status, order.status_at = new_state.raw_status, new_state.status_at
@@ -212,6 +255,7 @@ def new_order(
         platform_fee=quote.platform_fee,
         subsidised=False,
         eta_at=None if quote.eta_minutes is None else now + timedelta(minutes=quote.eta_minutes),
+        scheduled_at=quote_set.trip.scheduled_at if quote_set.trip is not None else None,
         created_at=now,
         updated_at=now,
     )
@@ -250,7 +294,7 @@ async def place_with_platform(
     )
     session.flush()
     outbox.publish(
-        session, type=EVENT_REQUESTED, subject=order.no, data=_event_data(order, None), tenant_id=order.tenant_id
+        session, type=EVENT_REQUESTED, subject=order.no, data=_requested_data(order), tenant_id=order.tenant_id
     )
     _kpi(session, order, DeliveryStatus.PENDING.value, order.created_at)
     return delivery

@@ -22,7 +22,7 @@ from smartdist_delivery_broker.adapters.port import (
     PlatformRateLimited,
     TripRequest,
 )
-from smartdist_delivery_broker.pricing import DEFAULT_RULES, BrokerRules, quote_fee
+from smartdist_delivery_broker.pricing import DEFAULT_RULES, BrokerRules, FeeQuote, quote_fee
 
 
 class Selection(StrEnum):
@@ -102,6 +102,16 @@ def recommend(
     return min(candidates, key=cheapest_key).provider
 
 
+def price_on(platform: DeliveryPlatform, trip: TripRequest, rules: BrokerRules) -> FeeQuote:
+    """The programme schedule prices the platforms; a provider with its own terms (the merchant's
+    own fleet) prices itself through a `price(trip)` method."""
+    own_price = getattr(platform, "price", None)
+    if callable(own_price):
+        priced: FeeQuote = own_price(trip)
+        return priced
+    return quote_fee(trip.distance_m, trip.cod_amount, rules, platform.provider)
+
+
 def _failure_reason(exc: BaseException) -> str:
     if isinstance(exc, PlatformRateLimited):
         wait = f"; retry after {exc.retry_after_s:g} s" if exc.retry_after_s else ""
@@ -125,7 +135,7 @@ async def gather_quotes(
     """Quote `trip` on every platform at once; answer within `deadline_s` whatever they do."""
     started = time.monotonic()
     created_at = clock()
-    priced = {p.provider: quote_fee(trip.distance_m, trip.cod_amount, rules, p.provider) for p in platforms}
+    priced = {p.provider: price_on(p, trip, rules) for p in platforms}
 
     # Platforms the programme rules already exclude are not asked: the answer would not change.
     asked = [p for p in platforms if priced[p.provider].available]

@@ -12,7 +12,7 @@ from smartdist_delivery_broker.db import Base
 from smartdist_delivery_broker.orders import models as _order_models  # noqa: F401 - registers tables
 from smartdist_delivery_broker.subsidy import models as _subsidy_models  # noqa: F401 - registers tables
 
-OURS = {"delivery_order", "delivery_status_event", "subsidy_account", "subsidy_entry"}
+OURS = {"delivery_order", "delivery_status_event", "subsidy_account", "subsidy_entry", "quote_set", "own_fleet_setting"}
 
 
 def _ours(diff: object) -> bool:
@@ -40,4 +40,4 @@ def test_migration_matches_the_models_and_downgrades(empty_database: Database, t
     command.downgrade(cfg, "delivery_broker@delivery_broker_0001")
     with empty_database.engine.connect() as conn:
         tables = set(MigrationContext.configure(conn).impl.dialect.get_table_names(conn))
-    assert "delivery_order" not in tables and "subsidy_entry" not in tables
+    assert "delivery_order" not in tables and "subsidy_entry" not in tables and "quote_set" not in tables

@@ -1,0 +1,73 @@
+"""The merchant's own fleet behind the same port as the platforms: answers quotes at once from
+the merchant's terms; a booking is handed to the dispatch service over the bus.
+
+There is no HTTP call and no webhook: the booking's `delivery.requested` event (written by the
+broker in the booking's transaction) is the request, and dispatch's `order.created`,
+`route.published`, `stop.delivered` / `stop.failed` and `order.rejected` events are the status
+reports (`own_fleet/consumer.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+from smartdist_delivery_broker.adapters.port import (
+    BookingRequest,
+    CancellationRefused,
+    DeliveryStatus,
+    PlatformDelivery,
+    PlatformQuote,
+    PlatformRejected,
+    StatusUpdate,
+    TripRequest,
+    WebhookSignatureInvalid,
+)
+from smartdist_delivery_broker.own_fleet.domain import PROVIDER, OwnFleetTerms, dispatch_order_no, own_fleet_fee
+from smartdist_delivery_broker.pricing import FeeQuote
+
+REQUESTED = "requested"
+CANCEL_REFUSAL = "own-fleet deliveries are cancelled in the dispatch service, where the route is planned"
+
+
+class OwnFleetPlatform:
+    """One merchant's own fleet, with that merchant's terms."""
+
+    provider = PROVIDER
+
+    def __init__(self, terms: OwnFleetTerms, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.terms = terms
+        self.clock = clock
+
+    def price(self, trip: TripRequest) -> FeeQuote:
+        """Priced by the merchant's own cost, not the programme schedule (see `gather_quotes`)."""
+        return own_fleet_fee(self.terms, trip.distance_m, trip.cod_amount, trip.scheduled_at or self.clock())
+
+    async def quote(self, trip: TripRequest) -> PlatformQuote:
+        # Instant: nothing to ask; the route (and so the ETA) is only known once dispatch plans it.
+        return PlatformQuote(provider=PROVIDER, platform_fee=self.terms.fee_twd, eta_minutes=None, expires_at=None)
+
+    async def create(self, booking: BookingRequest) -> PlatformDelivery:
+        if not booking.delivery_no:
+            raise PlatformRejected(PROVIDER, "a delivery number is needed to hand the booking to dispatch")
+        return PlatformDelivery(
+            provider=PROVIDER,
+            platform_ref=dispatch_order_no(booking.delivery_no),
+            raw_status=REQUESTED,
+            status=DeliveryStatus.PENDING,
+            platform_fee=self.terms.fee_twd,
+            updated_at=self.clock(),
+            raw={"handed_to": "dispatch", "order_no": dispatch_order_no(booking.delivery_no)},
+        )
+
+    async def get(self, platform_ref: str) -> PlatformDelivery:
+        raise PlatformRejected(PROVIDER, "own-fleet deliveries report over the bus; there is nothing to poll")
+
+    async def cancel(self, platform_ref: str, reason: str = "") -> PlatformDelivery:
+        raise CancellationRefused(PROVIDER, CANCEL_REFUSAL)
+
+    def cancellation_refusal(self, raw_status: str, courier_accepted_at: datetime | None, now: datetime) -> str | None:
+        return CANCEL_REFUSAL
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
+        raise WebhookSignatureInvalid("the own fleet reports over the bus, not by webhook")

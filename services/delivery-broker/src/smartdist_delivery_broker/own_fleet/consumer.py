@@ -1,0 +1,155 @@
+"""Dispatch's events about own-fleet bookings, applied with the same lifecycle as platform webhooks.
+
+Each event becomes a `StatusUpdate` of provider `own_fleet` whose event key is derived from what
+happened (the stop and its outcome, the route, the order), not from the event id: a status sent
+twice — a redelivered event, or the same outcome published again under a new id — is a
+duplicate to the lifecycle, so the delivery changes status once, with one KPI record and one
+`delivery.status_changed` / `delivery.completed`. Events about orders that did not come from the
+broker (order numbers without the `BRK-` prefix) are ignored.
+
+Contract (dispatch's events, `data`):
+- `smartdist.dispatch.order.created` — the order (`order_no`, `id`, …): accepted, still pending;
+- `smartdist.dispatch.route.published` — `route_id`, `stops: [{order_no, eta}]` (and `driver_id`,
+  `order_nos` when dispatch sends them): assigned, with the stop's ETA;
+- `smartdist.dispatch.stop.delivered` / `stop.failed` — `{stop_id, route_id, plan_id, order_id,
+  order_no, status, reason_code, occurred_at, cash_collected_twd, driver_id}`: delivered / failed
+  (reason code kept);
+- `smartdist.dispatch.order.rejected` — `{order_no, reason, source_ref}`: failed with the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartdist.bus.envelope import CloudEvent
+from smartdist.service import EventHandler
+from smartdist_delivery_broker.adapters.port import DeliveryStatus, StatusUpdate
+from smartdist_delivery_broker.orders.models import DeliveryOrder
+from smartdist_delivery_broker.orders.service import record_status_update
+from smartdist_delivery_broker.own_fleet.domain import PROVIDER, is_broker_order
+
+ORDER_CREATED = "smartdist.dispatch.order.created"
+ORDER_REJECTED = "smartdist.dispatch.order.rejected"
+ROUTE_PUBLISHED = "smartdist.dispatch.route.published"
+STOP_DELIVERED = "smartdist.dispatch.stop.delivered"
+STOP_FAILED = "smartdist.dispatch.stop.failed"
+
+
+def _when(value: Any, fallback: datetime) -> datetime:
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return fallback
+        return parsed if parsed.tzinfo is not None else fallback
+    return fallback
+
+
+def _delivery(session: Session, order_no: str, source_ref: Any = None) -> DeliveryOrder | None:
+    """The own-fleet delivery behind dispatch order `order_no`, locked while it is updated."""
+    found = session.scalar(
+        select(DeliveryOrder)
+        .where(DeliveryOrder.provider == PROVIDER, DeliveryOrder.platform_ref == order_no)
+        .with_for_update()
+    )
+    if found is None and isinstance(source_ref, str) and source_ref:
+        found = session.scalar(
+            select(DeliveryOrder)
+            .where(DeliveryOrder.provider == PROVIDER, DeliveryOrder.id == source_ref)
+            .with_for_update()
+        )
+    return found
+
+
+def _apply(
+    session: Session,
+    event: CloudEvent,
+    order_no: Any,
+    *,
+    raw_status: str,
+    status: DeliveryStatus,
+    key: str,
+    occurred_at: datetime | None = None,
+    detail: str = "",
+    source_ref: Any = None,
+) -> DeliveryOrder | None:
+    if not is_broker_order(order_no):
+        return None
+    order = _delivery(session, str(order_no), source_ref)
+    if order is None:
+        return None  # not ours (or booked by another tenant's broker); nothing to do
+    update = StatusUpdate(
+        provider=PROVIDER,
+        platform_ref=str(order_no),
+        raw_status=raw_status[:60],
+        status=status,
+        occurred_at=occurred_at or event.time,
+        event_key=f"dispatch:{key}"[:100],
+        detail=detail[:200],
+        raw={"event_id": event.id, "type": event.type, "data": dict(event.data)},
+    )
+    record_status_update(session, order, update)
+    return order
+
+
+def on_order_created(session: Session, event: CloudEvent) -> None:
+    """Dispatch holds the order: still pending (no driver yet), raw status `accepted`."""
+    data = event.data
+    order_no = data.get("order_no")
+    _apply(session, event, order_no, raw_status="accepted", status=DeliveryStatus.PENDING,
+           key=f"order.created:{order_no}", detail=f"dispatch order {data.get('id', '')}")  # fmt: skip
+
+
+def on_route_published(session: Session, event: CloudEvent) -> None:
+    """A published route carries our stop: assigned, with the stop's ETA."""
+    data = event.data
+    route_id = data.get("route_id")
+    driver = data.get("driver_id")
+    detail = f"route {route_id}" + (f", driver {driver}" if driver is not None else "")
+    for stop in data.get("stops") or []:
+        if not isinstance(stop, dict):
+            continue
+        order_no = stop.get("order_no")
+        order = _apply(session, event, order_no, raw_status="route_published", status=DeliveryStatus.ASSIGNED,
+                       key=f"route.published:{route_id}:{order_no}", detail=detail)  # fmt: skip
+        eta = _when(stop.get("eta"), event.time) if stop.get("eta") else None
+        if order is not None and eta is not None and order.status in ("pending", "assigned", "picked_up"):
+            order.eta_at = eta
+    session.flush()
+
+
+def on_stop_delivered(session: Session, event: CloudEvent) -> None:
+    data = event.data
+    cash = data.get("cash_collected_twd")
+    _apply(session, event, data.get("order_no"), raw_status="stop_delivered", status=DeliveryStatus.DELIVERED,
+           key=f"stop:{data.get('stop_id')}:delivered", occurred_at=_when(data.get("occurred_at"), event.time),
+           detail="" if cash is None else f"cash collected {cash} TWD")  # fmt: skip
+
+
+def on_stop_failed(session: Session, event: CloudEvent) -> None:
+    data = event.data
+    reason = str(data.get("reason_code") or "other")
+    _apply(session, event, data.get("order_no"), raw_status=f"stop_failed:{reason}", status=DeliveryStatus.FAILED,
+           key=f"stop:{data.get('stop_id')}:failed", occurred_at=_when(data.get("occurred_at"), event.time),
+           detail=reason)  # fmt: skip
+
+
+def on_order_rejected(session: Session, event: CloudEvent) -> None:
+    data = event.data
+    order_no = data.get("order_no")
+    _apply(session, event, order_no, raw_status="rejected", status=DeliveryStatus.FAILED,
+           key=f"order.rejected:{order_no}", detail=str(data.get("reason") or "rejected by dispatch"),
+           source_ref=data.get("source_ref"))  # fmt: skip
+
+
+SUBSCRIPTIONS: dict[str, EventHandler] = {
+    ORDER_CREATED: on_order_created,
+    ROUTE_PUBLISHED: on_route_published,
+    STOP_DELIVERED: on_stop_delivered,
+    STOP_FAILED: on_stop_failed,
+    ORDER_REJECTED: on_order_rejected,
+}

@@ -1,0 +1,81 @@
+"""The own fleet's terms and its answer to a quote: pure rules, no database.
+
+The merchant's own drivers are paid by the merchant, so the fee is the merchant's own cost per
+delivery (a flat TWD figure it enters), not the programme's schedule; the trip is available
+when it is within the fleet's reach, carries COD only if the fleet collects cash, and starts
+within the fleet's service hours (Asia/Taipei).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from smartdist_delivery_broker.pricing import FeeQuote
+
+PROVIDER = "own_fleet"
+TAIPEI = ZoneInfo("Asia/Taipei")
+# The dispatch order made for a booking is numbered from the delivery number: a redelivered
+# delivery.requested finds its order already there, and dispatch events name our delivery.
+DISPATCH_ORDER_PREFIX = "BRK-"
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def dispatch_order_no(delivery_no: str) -> str:
+    return DISPATCH_ORDER_PREFIX + delivery_no
+
+
+def is_broker_order(order_no: object) -> bool:
+    return isinstance(order_no, str) and order_no.startswith(DISPATCH_ORDER_PREFIX)
+
+
+def clock_time(value: str) -> time:
+    """ "HH:MM" (24 h) -> time; ValueError otherwise."""
+    if not _CLOCK.match(value):
+        raise ValueError(f"{value!r} is not a 24-hour HH:MM time")
+    return time(int(value[:2]), int(value[3:]))
+
+
+@dataclass(frozen=True)
+class OwnFleetTerms:
+    enabled: bool
+    fee_twd: int
+    max_distance_m: int | None = None
+    cod_allowed: bool = True
+    service_start: str = "09:00"
+    service_end: str = "21:00"
+
+    def in_service(self, at: datetime) -> bool:
+        """Whether `at` falls in the service hours; an end before the start runs past midnight."""
+        local = at.astimezone(TAIPEI).time()
+        start, end = clock_time(self.service_start), clock_time(self.service_end)
+        if start == end:
+            return True  # round the clock
+        if start < end:
+            return start <= local < end
+        return local >= start or local < end
+
+
+def own_fleet_fee(terms: OwnFleetTerms, distance_m: int, cod_amount: int, pickup_at: datetime) -> FeeQuote:
+    """The own fleet's fee for one trip and whether it can take it (every reason that applies)."""
+    reasons = []
+    if terms.max_distance_m is not None and distance_m > terms.max_distance_m:
+        reasons.append(f"trip of {distance_m} m is over the own fleet's reach of {terms.max_distance_m} m")
+    if cod_amount > 0 and not terms.cod_allowed:
+        reasons.append("the own fleet does not collect cash on delivery")
+    if not terms.in_service(pickup_at):
+        local = pickup_at.astimezone(TAIPEI)
+        reasons.append(
+            f"pickup at {local:%H:%M} is outside the own fleet's service hours "
+            f"{terms.service_start}–{terms.service_end}"
+        )
+    return FeeQuote(
+        provider=PROVIDER,
+        distance_m=distance_m,
+        fee=terms.fee_twd,
+        fee_breakdown={"base": terms.fee_twd, "distance": 0, "cod": 0},
+        available=not reasons,
+        reason="; ".join(reasons) or None,
+    )
