@@ -97,7 +97,9 @@ class OptimizeResponse(Strict):
 class DrawnRoute(Strict):
     vehicle: JobId = Field(description="A vehicle id (1..count when the fleet is given by `fleet`)")
     jobs: list[JobId] = Field(description="Job ids in the order the driver will visit them")
-    depart_at: float | None = Field(None, description="Leave the depot then; default: shift start, pushed later to cut waiting")
+    depart_at: float | None = Field(
+        None, description="Leave the depot then; default: shift start, pushed later to cut waiting"
+    )
 
 
 class EvaluateRequest(OptimizeRequest):

@@ -69,7 +69,9 @@ def build_problem(request: OptimizeRequest) -> tuple[RoutingProblem, dict[str, o
     return problem, job_ids, vehicle_ids
 
 
-def render_plan(plan: Plan, job_ids: dict[str, object], vehicle_ids: dict[str, object], solve_time_s: float) -> OptimizeResponse:
+def render_plan(
+    plan: Plan, job_ids: dict[str, object], vehicle_ids: dict[str, object], solve_time_s: float
+) -> OptimizeResponse:
     routes = [
         RouteOut(
             vehicle=vehicle_ids[route.vehicle_id],
@@ -94,7 +96,9 @@ def optimize(request: OptimizeRequest, engine: EngineName = "auto") -> OptimizeR
     return optimize_with_plan(request, engine)[0]
 
 
-def optimize_with_plan(request: OptimizeRequest, engine: EngineName = "auto") -> tuple[OptimizeResponse, RoutingProblem, Plan]:
+def optimize_with_plan(
+    request: OptimizeRequest, engine: EngineName = "auto"
+) -> tuple[OptimizeResponse, RoutingProblem, Plan]:
     """Same as `optimize`, also handing back the internal plan for feasibility checks."""
     started = time.perf_counter()
     problem, job_ids, vehicle_ids = build_problem(request)

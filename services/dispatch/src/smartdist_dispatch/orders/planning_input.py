@@ -7,13 +7,14 @@ the engines work on integer demands and a gram or a millilitre is below any real
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.orders.spreadsheet import LOCAL_ZONE
-from smartdist_dispatch.planning.model import Stop, TimeWindow, Vehicle
+from smartdist_dispatch.planning.model import RoutingProblem, Stop, TimeWindow, Vehicle
 
 DIMENSIONS = ("weight_g", "volume_ml", "boxes")
 
@@ -51,3 +52,18 @@ def fleet_vehicle(vehicle: VehicleRow, depot_location: int, day: date, *, object
                 vehicle.capacity_boxes)
     return Vehicle(id=vehicle.code, capacity=capacity, start_location=depot_location, end_location=depot_location,
                    shift=shift, fixed_cost=round(vehicle.fixed_cost_twd * objective_units_per_twd))
+
+
+def on_plan_day(stop: Stop, day: date) -> bool:
+    """Whether a stop built for `day` (windows in seconds from its local midnight) is due that day.
+
+    A stop without a time window can go any day; otherwise one of its windows must overlap the
+    local day, midnight to midnight (a window ending at 00:00 belongs to the day before).
+    """
+    length = (day_start(day + timedelta(days=1)) - day_start(day)).total_seconds()
+    return not stop.time_windows or any(w.start < length and w.end > 0 for w in stop.time_windows)
+
+
+def for_plan_day(problem: RoutingProblem, day: date) -> RoutingProblem:
+    """The problem with only the stops due on `day`; the others stay out of the plan (and created)."""
+    return dataclasses.replace(problem, stops=[s for s in problem.stops if on_plan_day(s, day)])

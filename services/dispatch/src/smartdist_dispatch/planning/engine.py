@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import Protocol
 
 from smartdist_dispatch.planning.feasibility import evaluate_route
 from smartdist_dispatch.planning.model import (
@@ -147,7 +148,12 @@ def finalize_plan(
     engine: str,
     solve_time_s: float,
 ) -> Plan:
-    """Float-verified plan: failing routes lose stops until they pass; leftovers get a reason."""
+    """Float-verified plan: failing routes lose stops until they pass; leftovers get a reason.
+
+    A stop taken off a failing route is put back where it fits (cheapest feasible insertion into
+    the verified routes or an idle vehicle). One that fits nowhere passed the screening, so a
+    vehicle of its own could serve it: the fleet has no room left, and that is its reason.
+    """
     by_id = problem.stop_by_id()
     vehicles = {v.id: v for v in problem.vehicles}
     partner = {p.pickup: p.delivery for p in problem.pairs} | {p.delivery: p.pickup for p in problem.pairs}
@@ -155,7 +161,7 @@ def finalize_plan(
     unassigned = list(screened_out)
     failed: list[str] = []
     for raw in raw_routes:
-        sequence = [sid for sid in raw.sequence]
+        sequence = list(raw.sequence)
         while sequence:
             evaluation = evaluate_route(problem, vehicles[raw.vehicle_id], sequence, stops=by_id)
             if evaluation.feasible:
@@ -170,19 +176,55 @@ def finalize_plan(
         if any(sid != RELOAD for sid in sequence):
             evaluation = evaluate_route(problem, vehicles[raw.vehicle_id], sequence, stops=by_id)
             routes.append(evaluation.as_planned_route())
-    unassigned.extend(Unassigned(sid, UnassignedReason.VERIFICATION_FAILED) for sid in failed)
+    if failed:
+        routes, failed = _reinsert(problem, routes, failed, partner)
     placed = {sid for r in routes for sid in r.stop_ids} | {u.stop_id for u in unassigned}
+    refused = {u.stop_id for u in unassigned}
     for stop in problem.stops:
         if stop.id in placed:
             continue
-        if stop.id in partner and partner[stop.id] in {u.stop_id for u in unassigned}:
+        if stop.id in partner and partner[stop.id] in refused:
             reason = UnassignedReason.PAIR_INFEASIBLE
-        elif stop.required:
+        elif stop.required or stop.id in failed:
             reason = UnassignedReason.FLEET_EXHAUSTED
         else:
             reason = UnassignedReason.NOT_WORTH_SERVING
         unassigned.append(Unassigned(stop.id, reason))
     return Plan(routes=routes, unassigned=unassigned, engine=engine, solve_time_s=solve_time_s)
+
+
+def _reinsert(
+    problem: RoutingProblem, routes: list[PlannedRoute], failed: list[str], partner: dict[str, str]
+) -> tuple[list[PlannedRoute], list[str]]:
+    """Put stops that failed the re-check back where they fit; the ones that fit nowhere."""
+    from smartdist_dispatch.planning.insertion import LiveRoute, insert_rush_stops
+
+    # A pickup-and-delivery pair would need both ends inserted together: those stay out.
+    single = [sid for sid in failed if sid not in partner]
+    if not single:
+        return routes, failed
+    live = [
+        LiveRoute(r.vehicle_id, [v.stop_id for v in r.visits], 0, r.start_time) for r in routes
+    ]
+    result = insert_rush_stops(problem, live, single, now=float("-inf"))
+    if not result.inserted:
+        return routes, failed
+    vehicles = {v.id: v for v in problem.vehicles}
+    stops = problem.stop_by_id()
+    repaired: list[PlannedRoute] = []
+    for vehicle_id, sequence in result.sequences.items():
+        if not any(sid != RELOAD for sid in sequence):
+            continue
+        if vehicle_id not in result.routes:
+            repaired.append(next(r for r in routes if r.vehicle_id == vehicle_id))
+            continue
+        # Replayed from the shift start (departure pushed as late as it stays feasible); the
+        # insertion's own schedule when that replay is not feasible.
+        evaluation = evaluate_route(problem, vehicles[vehicle_id], sequence, stops=stops)
+        if not evaluation.feasible:
+            evaluation = result.routes[vehicle_id]
+        repaired.append(evaluation.as_planned_route())
+    return repaired, [sid for sid in failed if sid not in result.inserted]
 
 
 def _tidy_reloads(sequence: list[str]) -> list[str]:

@@ -8,8 +8,8 @@ every engine's output, rush insertion, the tests and the benchmark.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from smartdist_dispatch.planning.model import (
     RELOAD,
@@ -94,11 +94,11 @@ def _simulate(
         for sid in trip:
             stop = stops.get(sid)
             if stop is not None and sid not in paired:
-                load = [a + b for a, b in zip(load, stop.demand)]
+                load = [a + b for a, b in zip(load, stop.demand, strict=True)]
         trip_loads.append(load)
 
     def check_load(load: list[int], where: str | None) -> None:
-        for k, (amount, cap) in enumerate(zip(load, vehicle.capacity)):
+        for k, (amount, cap) in enumerate(zip(load, vehicle.capacity, strict=True)):
             if amount > cap or amount < 0:
                 violations.append(
                     Violation("capacity", where, f"load {amount} in dimension {k}, capacity {cap}")
@@ -184,7 +184,7 @@ def _simulate(
         else:
             stop = stops[sid]
             sign = 1 if sid in pickups else -1
-            load = [a + sign * b for a, b in zip(load, stop.demand)]
+            load = [a + sign * b for a, b in zip(load, stop.demand, strict=True)]
             check_load(load, sid)
         visits.append(Visit(sid, arrival, start, departure, tuple(load)))
         t = departure
@@ -207,7 +207,8 @@ def _simulate(
     for pair in problem.pairs:
         has_p, has_d = pair.pickup in position, pair.delivery in position
         if has_p != has_d:
-            violations.append(Violation("pair_split", pair.pickup if has_p else pair.delivery, "partner on another route"))
+            split = pair.pickup if has_p else pair.delivery
+            violations.append(Violation("pair_split", split, "partner on another route"))
         elif has_p and position[pair.pickup] > position[pair.delivery]:
             violations.append(Violation("pair_order", pair.delivery, "delivered before picked up"))
     evaluation = RouteEvaluation(vehicle.id, visits, depart_at, end, distance, violations)
@@ -236,7 +237,7 @@ def evaluate_route(
     # <= all waiting, so the working time shrinks and nothing becomes infeasible.
     waited = 0.0
     delay = float("inf")
-    for visit, slack in zip(evaluation.visits, slacks):
+    for visit, slack in zip(evaluation.visits, slacks, strict=True):
         waited += visit.start - visit.arrival
         delay = min(delay, slack + waited)
     delay = min(delay, waited)

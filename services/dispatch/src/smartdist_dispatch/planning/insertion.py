@@ -7,8 +7,8 @@ ties broken by how little the later stops' ETAs move.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from smartdist_dispatch.planning.feasibility import RouteEvaluation, evaluate_route
 from smartdist_dispatch.planning.model import RELOAD, RoutingProblem, UnassignedReason

@@ -136,7 +136,9 @@ class UnassignedReason(StrEnum):
     FLEET_EXHAUSTED = "fleet_exhausted"  # servable alone, but the fleet has no room left for it
     NOT_WORTH_SERVING = "not_worth_serving"  # optional stop whose penalty is below its cost
     PAIR_INFEASIBLE = "pair_infeasible"  # its pickup/delivery partner cannot be served
-    VERIFICATION_FAILED = "verification_failed"  # solver route failed the float re-check
+    # No longer produced: a stop off a route that failed the float re-check is re-inserted or
+    # reported fleet_exhausted. Kept so stored job results that name it still parse.
+    VERIFICATION_FAILED = "verification_failed"
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,7 @@ class OrToolsEngine:
             high = scale_time_down(last_end) if np.isfinite(last_end) else horizon
             # A window narrower than one scaled unit would be empty; the float replay decides.
             cumul.SetRange(low, max(low, min(high, horizon)))
-            for before, after in zip(windows, windows[1:]):
+            for before, after in zip(windows, windows[1:], strict=False):
                 gap_start, gap_end = scale_time_down(before.end) + 1, scale_time_up(after.start) - 1
                 if gap_start <= gap_end:
                     cumul.RemoveInterval(gap_start, gap_end)
@@ -205,7 +205,7 @@ class OrToolsEngine:
         pickups = {p.pickup for p in problem.pairs}
         for k in range(problem.dimensions):
             transit = []
-            for n, sid in enumerate(node_stop):
+            for sid in node_stop:
                 if sid is None or sid == RELOAD:
                     transit.append(0)
                 else:

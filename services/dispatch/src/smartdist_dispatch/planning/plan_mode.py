@@ -6,8 +6,8 @@ distances and every violated constraint, including stops left out and vehicles u
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from smartdist_dispatch.planning.feasibility import RouteEvaluation, Violation, evaluate_route
 from smartdist_dispatch.planning.model import RoutingProblem

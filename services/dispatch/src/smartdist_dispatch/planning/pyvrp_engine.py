@@ -8,11 +8,15 @@ the OR-Tools engine (see `choose_engine`).
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
+from pyvrp import PenaltyParams, SolveParams
 from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
 
 from smartdist_dispatch.planning.engine import (
@@ -26,9 +30,55 @@ from smartdist_dispatch.planning.engine import (
     screen_stops,
     vehicle_profile,
 )
-from smartdist_dispatch.planning.model import RELOAD, Plan, RoutingProblem
+from smartdist_dispatch.planning.model import RELOAD, Plan, RoutingProblem, Stop
 
 INT_INFINITY = np.iinfo(np.int64).max
+# Largest capacity, in solver units, of any load dimension. Grams and millilitres (capacities in
+# the millions) are divided down to this (demands rounded up, capacities down) so a penalty per
+# unit of excess load times the excess stays far inside PyVRP's 64-bit costs.
+LOAD_RANGE = 100_000
+# PyVRP multiplies a penalty per unit by the violation in 64-bit integers and wraps on overflow;
+# penalty x (largest violation the search can see) stays below this.
+COST_ROOM = 2**60
+DEFAULT_PENALTIES = PenaltyParams()
+
+
+def load_divisors(stops: Sequence[Stop], capacities: Sequence[tuple[int, ...]]) -> list[int]:
+    """Per capacity dimension, what demands and capacities are divided by before PyVRP sees them.
+
+    The greatest common divisor first (exact); when the largest capacity is still above
+    LOAD_RANGE, a further factor with demands rounded up and capacities rounded down, so a plan
+    that fits in solver units fits in grams and millilitres too.
+    """
+    dims = len(capacities[0]) if capacities else (len(stops[0].demand) if stops else 1)
+    divisors = []
+    for k in range(dims):
+        values = [s.demand[k] for s in stops] + [c[k] for c in capacities]
+        common = math.gcd(*values) if any(values) else 1
+        top = max((c[k] for c in capacities), default=0) // common
+        divisors.append(common * max(1, math.ceil(top / LOAD_RANGE)))
+    return divisors
+
+
+@dataclass
+class ScaledPenaltyParams(PenaltyParams):
+    """PyVRP's penalty parameters with a per-problem maximum and per-dimension starting values.
+
+    PyVRP bounds every penalty per unit of violation by `max_penalty` (100,000 by default). With
+    distances in millimetres and a van's fixed cost in the tens of millions, one unit of excess
+    load at that bound costs less than the vehicle it saves or the prize of the stop it lets
+    in, so the search stays on overloaded plans (PyVRP warns PenaltyBoundWarning). The maximum
+    here is just above the largest prize instead, and the load penalties start near the cost of
+    a unit of capacity, so a 5-order, 2-van day in grams and boxes is solved in milliseconds.
+    """
+
+    initial_load: tuple[float, ...] = ()
+
+    def midpoint_penalties(self, data: pyvrp.ProblemData) -> tuple[list[float], float, float]:
+        # PyVRP's own starting point, so plans on Solomon-like data do not change.
+        mid = DEFAULT_PENALTIES.min_penalty + (DEFAULT_PENALTIES.max_penalty - DEFAULT_PENALTIES.min_penalty) / 2
+        loads = list(self.initial_load) or [mid] * data.num_load_dimensions
+        return loads, mid, mid
 
 
 def started_clock(deadline: float) -> MaxRuntime:
@@ -80,7 +130,7 @@ class PyVRPEngine:
         stops, screened_out = screen_stops(problem)
         raw: list[RawRoute] = []
         if stops and problem.vehicles:
-            data, vehicle_pools, client_ids = self._problem_data(problem, stops)
+            data, vehicle_pools, client_ids, params = self._problem_data(problem, stops)
             # The float re-check after solving grows with size (about 0.15 s per 1,000 stops
             # measured here), so it comes out of the budget rather than on top of it.
             deadline = started + time_limit_s - 0.05 - 0.15 * len(stops) / 1000
@@ -92,15 +142,19 @@ class PyVRPEngine:
                     and len(vehicle_pools) == 1
                     and all(s.required for s in stops)
                 ):
-                    best = self._fewest_vehicles(data, deadline)
+                    best = self._fewest_vehicles(data, deadline, params)
                 if best is None:
-                    best = pyvrp.solve(data, started_clock(deadline), seed=self.seed, collect_stats=False).best
+                    best = pyvrp.solve(
+                        data, started_clock(deadline), seed=self.seed, collect_stats=False, params=params
+                    ).best
             raw = self._routes(best, vehicle_pools, client_ids)
         if progress is not None:
             progress(1.0)
         return finalize_plan(problem, raw, screened_out, self.name, time.perf_counter() - started)
 
-    def _fewest_vehicles(self, data: pyvrp.ProblemData, deadline: float) -> pyvrp.Solution | None:
+    def _fewest_vehicles(
+        self, data: pyvrp.ProblemData, deadline: float, params: SolveParams
+    ) -> pyvrp.Solution | None:
         """Fleet minimisation, then distance within the smallest fleet found.
 
         Up to `fleet_share` of the budget goes to dropping one vehicle at a time (with every stop required,
@@ -138,7 +192,9 @@ class PyVRPEngine:
                 routes = sorted(best[1].routes(), key=lambda r: r.num_clients())[1:]
                 initial = pyvrp.Solution(trial, [[a.idx for a in list(r)[1:-1]] for r in routes])
             stop = MultipleCriteria([FirstFeasible(), started_clock(fleet_deadline)])
-            solution = pyvrp.solve(trial, stop, seed=self.seed, collect_stats=False, initial_solution=initial).best
+            solution = pyvrp.solve(
+                trial, stop, seed=self.seed, collect_stats=False, params=params, initial_solution=initial
+            ).best
             if not solution.is_feasible():
                 break
             best = (trial, solution)
@@ -146,11 +202,19 @@ class PyVRPEngine:
         if best is None:
             return None
         trial, solution = best
-        improved = pyvrp.solve(trial, started_clock(deadline), seed=self.seed, collect_stats=False, initial_solution=solution).best
+        improved = pyvrp.solve(
+            trial, started_clock(deadline), seed=self.seed, collect_stats=False, params=params,
+            initial_solution=solution,
+        ).best
         return improved if improved.is_feasible() else solution
 
-    def _problem_data(self, problem: RoutingProblem, stops):
-        depot_locations = sorted({v.start_location for v in problem.vehicles} | {v.end_location for v in problem.vehicles})
+    def _problem_data(
+        self, problem: RoutingProblem, stops: list[Stop]
+    ) -> tuple[pyvrp.ProblemData, list[list[str]], list[str], SolveParams]:
+        depot_locations = sorted(
+            {v.start_location for v in problem.vehicles} | {v.end_location for v in problem.vehicles}
+        )
+        divisors = load_divisors(stops, [v.capacity for v in problem.vehicles])
         matrix_locations = depot_locations + [s.location for s in stops]
         index = np.asarray(matrix_locations)
         travel = problem.travel_time[np.ix_(index, index)]
@@ -188,7 +252,7 @@ class PyVRPEngine:
             clients.append(
                 pyvrp.Client(
                     len(depot_locations) + offset,
-                    delivery=list(stop.demand),
+                    delivery=[-(-amount // d) for amount, d in zip(stop.demand, divisors, strict=True)],
                     service_duration=scale_time_up(stop.service),
                     tw_early=tw_early,
                     tw_late=tw_late,
@@ -209,13 +273,19 @@ class PyVRPEngine:
             vehicle_types.append(
                 pyvrp.VehicleType(
                     num_available=len(ids),
-                    capacity=list(v.capacity),
+                    capacity=[amount // d for amount, d in zip(v.capacity, divisors, strict=True)],
                     start_depot=start_depot,
                     end_depot=depot_locations.index(v.end_location),
                     fixed_cost=int(round(v.fixed_cost * SCALE)) + fleet_penalty,
                     tw_early=scale_time_up(v.shift.start) if np.isfinite(v.shift.start) else 0,
-                    tw_late=max(scale_time_down(v.shift.end), scale_time_up(v.shift.start)) if np.isfinite(v.shift.end) else INT_INFINITY,
-                    shift_duration=scale_time_down(v.max_working_time) if v.max_working_time is not None else INT_INFINITY,
+                    tw_late=(
+                        max(scale_time_down(v.shift.end), scale_time_up(v.shift.start))
+                        if np.isfinite(v.shift.end)
+                        else INT_INFINITY
+                    ),
+                    shift_duration=(
+                        scale_time_down(v.max_working_time) if v.max_working_time is not None else INT_INFINITY
+                    ),
                     reload_depots=[start_depot] if v.max_trips > 1 else [],
                     max_reloads=max(0, v.max_trips - 1) if v.max_trips > 1 else np.iinfo(np.uint64).max,
                     name=v.id,
@@ -224,7 +294,31 @@ class PyVRPEngine:
             vehicle_pools.append(list(ids))
         locations = [pyvrp.Location(0.0, 0.0) for _ in matrix_locations]
         data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [distances], [durations])
-        return data, vehicle_pools, [s.id for s in stops]
+        return data, vehicle_pools, [s.id for s in stops], self._solve_params(data, must_prize, most_fixed, durations)
+
+    @staticmethod
+    def _solve_params(
+        data: pyvrp.ProblemData, must_prize: int, most_fixed: int, durations: np.ndarray
+    ) -> SolveParams:
+        """Penalty bounds for this problem's magnitudes (see ScaledPenaltyParams)."""
+        # One unit of excess load or of time warp must be able to cost more than anything it buys:
+        # at most one more required stop (its prize) or one vehicle fewer (less than that prize).
+        needed = float(must_prize) + 1.0
+        clients = data.clients()
+        # The largest violation a plan can show: every demand on one vehicle, or every leg and
+        # service back to back.
+        most_load = max(
+            (sum(c.delivery[k] for c in clients) for k in range(data.num_load_dimensions)), default=1
+        )
+        most_warp = int(durations.max(initial=0)) * (len(clients) + 1) + sum(c.service_duration for c in clients)
+        room = COST_ROOM / max(1, most_load, most_warp)
+        max_penalty = max(DEFAULT_PENALTIES.max_penalty, min(needed, room))
+        # A unit of capacity is worth about a vehicle's own fixed cost shared over its capacity (the
+        # fleet-size term of vehicles_then_distance left out); never below PyVRP's starting value.
+        capacities = [max(vt.capacity[k] for vt in data.vehicle_types()) for k in range(data.num_load_dimensions)]
+        start = DEFAULT_PENALTIES.min_penalty + (DEFAULT_PENALTIES.max_penalty - DEFAULT_PENALTIES.min_penalty) / 2
+        initial = tuple(min(max_penalty, max(start, most_fixed / max(1, cap))) for cap in capacities)
+        return SolveParams(penalty=ScaledPenaltyParams(max_penalty=max_penalty, initial_load=initial))
 
     @staticmethod
     def _routes(solution: pyvrp.Solution, vehicle_pools: list[list[str]], client_ids: list[str]) -> list[RawRoute]:

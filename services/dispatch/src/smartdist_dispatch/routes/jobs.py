@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from smartdist.jobs import JobContext, job_task
+from smartdist.problems import Unprocessable
+from smartdist_dispatch.orders.planning_input import for_plan_day
 from smartdist_dispatch.planning.selection import plan_routes
 from smartdist_dispatch.routes.schemas import PlanRequest
 from smartdist_dispatch.routes.service import planning_input, store_plan
@@ -18,19 +20,34 @@ def run_plan_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(0.0, "reading orders", force=True)
     with ctx.tenant_transaction() as session:
         source = planning_input(session, request.depot_id, request.plan_date)
-    # The solve holds no transaction: it may run for a minute while orders keep arriving.
-    # OR-Tools, not "auto": on gram/millilitre demands (capacities in the millions) PyVRP 0.14 hits
-    # its penalty bound and returns overloaded routes that the re-check then drops (measured on a
-    # 5-order, 2-van day: PyVRP planned 3 of 5 feasible orders, OR-Tools all 5).
-    plan = plan_routes(source.problem, request.time_limit_s, engine="ortools",
-                       progress=lambda f: ctx.progress(f * 0.95, "solving"))
+    # Only the orders due on the plan date (a window on that local day, or no window at all);
+    # orders of other days are not in the plan and stay `created`.
+    source.problem = for_plan_day(source.problem, request.plan_date)
+    if not source.problem.stops:
+        raise Unprocessable(
+            f"No created orders are due on {request.plan_date.isoformat()}.",
+            errors=[{"loc": ["body", "plan_date"], "message": "no created orders due on this date"}],
+        )
+    # The solve holds no transaction: it may run for a minute while orders keep arriving. "auto"
+    # takes PyVRP for stored orders (capacities in grams and millilitres are scaled for it, see
+    # planning/pyvrp_engine.py) and OR-Tools where PyVRP does not model a constraint.
+    plan = plan_routes(
+        source.problem, request.time_limit_s, engine="auto", progress=lambda f: ctx.progress(f * 0.95, "solving")
+    )
     ctx.progress(0.95, "storing the plan", force=True)
     with ctx.tenant_transaction() as session:
         row = store_plan(session, source, plan, request.plan_date, tenant_id=ctx.tenant_id)
         plan_id = row.id
     return {
         "plan_id": plan_id,
-        "routes": [{"vehicle_code": r.vehicle_id, "order_nos": [v.stop_id for v in r.visits],
-                    "distance_m": round(r.distance), "duration_s": round(r.duration)} for r in plan.routes],
+        "routes": [
+            {
+                "vehicle_code": r.vehicle_id,
+                "order_nos": [v.stop_id for v in r.visits],
+                "distance_m": round(r.distance),
+                "duration_s": round(r.duration),
+            }
+            for r in plan.routes
+        ],
         "unassigned": [{"order_no": u.stop_id, "reason": str(u.reason)} for u in plan.unassigned],
     }

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+
 from smartdist.testing.platform import ServiceUnderTest
 from smartdist_dispatch.app import DEFINITION
 

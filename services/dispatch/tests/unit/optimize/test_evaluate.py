@@ -41,6 +41,7 @@ def test_feasible_drawing_and_forgotten_job():
 
 
 def test_unknown_job_or_vehicle_is_reported_not_crashed():
-    request = EvaluateRequest.model_validate(PROBLEM | {"routes": [{"vehicle": 7, "jobs": [1]}, {"vehicle": 1, "jobs": [99]}]})
+    routes = [{"vehicle": 7, "jobs": [1]}, {"vehicle": 1, "jobs": [99]}]
+    request = EvaluateRequest.model_validate(PROBLEM | {"routes": routes})
     kinds = {v.kind for v in evaluate(request).violations}
     assert {"unknown_vehicle", "unknown_stop"} <= kinds

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from smartdist_dispatch.optimize.jobs import OPTIMIZE_JOB, run_optimize_job
 from smartdist.jobs.registry import task_for
+from smartdist_dispatch.optimize.jobs import OPTIMIZE_JOB, run_optimize_job
 
 
 class RecordingContext:

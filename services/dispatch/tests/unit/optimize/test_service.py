@@ -33,7 +33,7 @@ def body(**changes) -> OptimizeRequest:
 
 def route_length(depot, jobs_by_id, job_ids) -> float:
     points = [depot] + [jobs_by_id[j]["location"] for j in job_ids] + [depot]
-    return sum(math.dist(a, b) for a, b in zip(points, points[1:]))
+    return sum(math.dist(a, b) for a, b in zip(points, points[1:], strict=False))
 
 
 def test_plan_respects_capacity_windows_and_reports_the_unreachable_job():
@@ -44,7 +44,7 @@ def test_plan_respects_capacity_windows_and_reports_the_unreachable_job():
     for route in response.routes:
         assert sum(by_id[j]["demand"] for j in route.jobs) <= 8
         assert route.distance == pytest.approx(route_length([0, 0], by_id, route.jobs), rel=1e-12)
-        for job_id, arrival in zip(route.jobs, route.arrivals):
+        for job_id, arrival in zip(route.jobs, route.arrivals, strict=True):
             assert arrival <= by_id[job_id]["time_window"][1] + 1e-9
     assert response.total_distance == pytest.approx(sum(r.distance for r in response.routes))
     assert response.vehicles_used == len(response.routes) == 2

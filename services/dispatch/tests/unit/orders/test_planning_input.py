@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, time
 
 import numpy as np
 
 from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
 from smartdist_dispatch.orders.models import DeliveryOrder
-from smartdist_dispatch.orders.planning_input import fleet_vehicle, order_stop
-from smartdist_dispatch.planning.model import RoutingProblem
+from smartdist_dispatch.orders.planning_input import fleet_vehicle, for_plan_day, on_plan_day, order_stop
+from smartdist_dispatch.planning.model import RoutingProblem, Stop
 
 DAY = date(2026, 11, 27)
 
@@ -33,3 +34,27 @@ def test_stored_rows_build_a_routing_problem_in_seconds_from_local_midnight() ->
     problem = RoutingProblem(travel_time=np.zeros((2, 2)), distance=np.zeros((2, 2)), stops=[stop],
                              vehicles=[vehicle])
     assert problem.dimensions == 3
+
+
+def test_only_orders_due_on_the_plan_day_in_taipei_time_or_without_a_window_are_planned() -> None:
+    def stop_for(*windows: tuple[str, str]) -> Stop:
+        order = DeliveryOrder(order_no="A", customer_name="王先生", lat=25.0, lng=121.5, service_s=300,
+                              weight_kg=1, volume_l=1, boxes=1, priority=0, time_windows=[list(w) for w in windows])
+        return order_stop(order, 1, DAY)
+
+    today = stop_for(("2026-11-27T09:00:00+08:00", "2026-11-27T12:00:00+08:00"))
+    # 23:00 UTC on the 26th is 07:00 in Taipei on the 27th.
+    today_in_utc = stop_for(("2026-11-26T23:00:00+00:00", "2026-11-27T01:00:00+00:00"))
+    tomorrow = stop_for(("2026-11-28T09:00:00+08:00", "2026-11-28T12:00:00+08:00"))
+    # 18:00 UTC on the 27th is 02:00 in Taipei on the 28th.
+    tomorrow_in_utc = stop_for(("2026-11-27T18:00:00+00:00", "2026-11-27T20:00:00+00:00"))
+    ends_at_midnight = stop_for(("2026-11-26T20:00:00+08:00", "2026-11-27T00:00:00+08:00"))
+    second_window_today = stop_for(("2026-11-26T09:00:00+08:00", "2026-11-26T12:00:00+08:00"),
+                                   ("2026-11-27T09:00:00+08:00", "2026-11-27T12:00:00+08:00"))
+    any_day = stop_for()
+    assert [on_plan_day(s, DAY) for s in (today, today_in_utc, second_window_today, any_day)] == [True] * 4
+    assert [on_plan_day(s, DAY) for s in (tomorrow, tomorrow_in_utc, ends_at_midnight)] == [False] * 3
+
+    stops = [dataclasses.replace(s, id=f"S{k}") for k, s in enumerate((today, tomorrow, any_day))]
+    problem = RoutingProblem(travel_time=np.zeros((2, 2)), distance=np.zeros((2, 2)), stops=stops, vehicles=[])
+    assert [s.id for s in for_plan_day(problem, DAY).stops] == ["S0", "S2"]

@@ -69,7 +69,9 @@ def test_warm_start_from_pyvrp_keeps_every_rich_constraint(line_problem):
 
     stops = [Stop(f"s{k}", k, (1,), (TimeWindow(0.0, 40.0), TimeWindow(150.0, 400.0)), 10.0) for k in range(1, 6)]
     vehicles = [
-        Vehicle(f"v{k}", (3,), shift=TimeWindow(0.0, 600.0), breaks=(Break(TimeWindow(60.0, 120.0), 20.0),), max_trips=2)
+        Vehicle(
+            f"v{k}", (3,), shift=TimeWindow(0.0, 600.0), breaks=(Break(TimeWindow(60.0, 120.0), 20.0),), max_trips=2
+        )
         for k in (1, 2)
     ]
     problem = line_problem(stops=stops, vehicles=vehicles, balance_workload=True)
@@ -80,7 +82,10 @@ def test_warm_start_from_pyvrp_keeps_every_rich_constraint(line_problem):
 
 def test_without_a_first_solution_in_time_a_greedy_feasible_plan_is_returned(line_problem, monkeypatch):
     stops = [Stop(f"s{k}", k, (1,), (), 15.0) for k in range(1, 6)]
-    vehicles = [Vehicle("v1", (3,), shift=TimeWindow(0.0, 300.0), breaks=(Break(TimeWindow(40.0, 80.0), 30.0),)), Vehicle("v2", (3,))]
+    vehicles = [
+        Vehicle("v1", (3,), shift=TimeWindow(0.0, 300.0), breaks=(Break(TimeWindow(40.0, 80.0), 30.0),)),
+        Vehicle("v2", (3,)),
+    ]
     problem = line_problem(stops=stops, vehicles=vehicles)
     monkeypatch.setattr(OrToolsEngine, "_solve_servable", lambda self, *args: [])
     plan = OrToolsEngine().solve(problem, 0.2)
