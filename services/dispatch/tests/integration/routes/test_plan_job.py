@@ -31,30 +31,53 @@ def window(day: str, start: str = "09:00", end: str = "17:00") -> list[list[str]
 
 def add_depot_and_vans(svc: ServiceUnderTest, vans: int, tenant: str = "t1") -> int:
     headers = svc.headers(tenant, ("dispatcher",))
-    depot = svc.client.post("/api/v1/depots", json={"code": "D1", "name": "內湖倉", "lat": 25.08, "lng": 121.57},
-                            headers=headers).json()
+    depot = svc.client.post(
+        "/api/v1/depots", json={"code": "D1", "name": "內湖倉", "lat": 25.08, "lng": 121.57}, headers=headers
+    ).json()
     for k in range(vans):
-        created = svc.client.post("/api/v1/vehicles", headers=headers, json={
-            "code": f"V{k + 1}", "kind": "van", "capacity_weight_kg": 800, "capacity_volume_l": 3000,
-            "capacity_boxes": 9, "shift_start": "08:00", "shift_end": "18:00", "fixed_cost_twd": 500,
-            "depot_id": depot["id"]})
+        created = svc.client.post(
+            "/api/v1/vehicles",
+            headers=headers,
+            json={
+                "code": f"V{k + 1}",
+                "kind": "van",
+                "capacity_weight_kg": 800,
+                "capacity_volume_l": 3000,
+                "capacity_boxes": 9,
+                "shift_start": "08:00",
+                "shift_end": "18:00",
+                "fixed_cost_twd": 500,
+                "depot_id": depot["id"],
+            },
+        )
         assert created.status_code == 201, created.text
     return int(depot["id"])
 
 
-def add_order(svc: ServiceUnderTest, no: str, place: tuple[float, float], windows: list[list[str]],
-              tenant: str = "t1") -> None:
+def add_order(
+    svc: ServiceUnderTest, no: str, place: tuple[float, float], windows: list[list[str]], tenant: str = "t1"
+) -> None:
     # 5.25 kg and 20.5 L: grams and millilitres, as the planner sees them, in the thousands.
-    body = {"order_no": no, "customer_name": "林小姐", "lat": place[0], "lng": place[1], "time_windows": windows,
-            "service_s": 300, "weight_kg": 5.25, "volume_l": 20.5, "boxes": 3}
+    body = {
+        "order_no": no,
+        "customer_name": "林小姐",
+        "lat": place[0],
+        "lng": place[1],
+        "time_windows": windows,
+        "service_s": 300,
+        "weight_kg": 5.25,
+        "volume_l": 20.5,
+        "boxes": 3,
+    }
     response = svc.client.post("/api/v1/orders", json=body, headers=svc.headers(tenant, ("dispatcher",)))
     assert response.status_code == 201, response.text
 
 
 def run_plan_job(svc: ServiceUnderTest, depot_id: int, day: str, tenant: str = "t1") -> dict[str, Any]:
     headers = svc.headers(tenant, ("dispatcher",)) | {"Idempotency-Key": f"plan-{day}-{depot_id}"}
-    started = svc.client.post("/api/v1/plans", json={"plan_date": day, "depot_id": depot_id, "time_limit_s": 1},
-                              headers=headers)
+    started = svc.client.post(
+        "/api/v1/plans", json={"plan_date": day, "depot_id": depot_id, "time_limit_s": 1}, headers=headers
+    )
     assert started.status_code == 202, started.text
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -85,11 +108,20 @@ def test_the_job_plans_only_the_plan_dates_orders_and_those_without_a_window(svc
     # LATE-NIGHT is due on the day but no van's shift (08:00-18:00) reaches it.
     assert planned == ["ANY-DAY", "TODAY-1", "TODAY-2"]
     assert {u["order_no"]: u["reason"] for u in result["unassigned"]} == {"LATE-NIGHT": "time_window"}
-    assert statuses(svc) == {"TODAY-1": "planned", "TODAY-2": "planned", "ANY-DAY": "planned",
-                             "TOMORROW": "created", "LATE-NIGHT": "created"}
+    assert statuses(svc) == {
+        "TODAY-1": "planned",
+        "TODAY-2": "planned",
+        "ANY-DAY": "planned",
+        "TOMORROW": "created",
+        "LATE-NIGHT": "created",
+    }
     with svc.database.tenant_transaction("t1") as session:
-        logged = {k.doc_no for k in session.scalars(select(KpiRecord).where(
-            KpiRecord.doc_type == "delivery_order", KpiRecord.status == "planned"))}
+        logged = {
+            k.doc_no
+            for k in session.scalars(
+                select(KpiRecord).where(KpiRecord.doc_type == "delivery_order", KpiRecord.status == "planned")
+            )
+        }
     assert logged == set(planned)
 
     # The next day's plan takes the order left for it.

@@ -35,8 +35,7 @@ def stored_day(vans: int = 2, boxes_per_van: int = 9, orders: int = 5) -> Routin
     matrix = HaversineMatrixProvider().matrix([(121.57, 25.08), *places[:orders]])
     stops = [Stop(f"A-{k}", k + 1, (5_000, 20_000, 3), DAY_WINDOW, 300.0) for k in range(orders)]
     fleet = [
-        Vehicle(f"V{k + 1}", (800_000, 3_000_000, boxes_per_van), shift=SHIFT, fixed_cost=50_000)
-        for k in range(vans)
+        Vehicle(f"V{k + 1}", (800_000, 3_000_000, boxes_per_van), shift=SHIFT, fixed_cost=50_000) for k in range(vans)
     ]
     return RoutingProblem(matrix.duration_s, matrix.distance_m, stops, fleet)
 
