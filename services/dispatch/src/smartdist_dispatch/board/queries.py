@@ -320,7 +320,7 @@ def _key(group_by: GroupBy) -> ColumnElement[Any]:
         return RoutePlan.plan_date
     if group_by == "vehicle":
         return VehicleRow.code
-    return func.coalesce(Driver.code, "")
+    return Driver.code  # None: routes nobody drove yet
 
 
 def _scope(stmt: Any, start: date, end: date) -> Any:
@@ -370,18 +370,18 @@ def analytics(session: ScopedSession, start: date, end: date, group_by: GroupBy)
     ).all()
     per_reason = session.execute(
         _scope(
-            select(key, func.coalesce(RouteStop.reason_code, "other"), func.count(RouteStop.id))
+            select(key, RouteStop.reason_code, func.count(RouteStop.id))
             .select_from(RouteStop)
             .join(Route, Route.id == RouteStop.route_id)
             .where(RouteStop.status == "failed"),
             start,
             end,
-        ).group_by(key, func.coalesce(RouteStop.reason_code, "other"))
+        ).group_by(key, RouteStop.reason_code)
     ).all()
     items: dict[str, dict[str, Any]] = {}
 
     def item(k: Any) -> dict[str, Any]:
-        name = k.isoformat() if isinstance(k, date) else str(k)
+        name = k.isoformat() if isinstance(k, date) else ("" if k is None else str(k))
         return items.setdefault(
             name,
             {
@@ -408,7 +408,8 @@ def analytics(session: ScopedSession, start: date, end: date, group_by: GroupBy)
             stops=int(count), delivered=int(n_delivered or 0), failed=int(n_failed or 0), _on_time=int(n_on_time or 0)
         )
     for k, reason, count in per_reason:
-        item(k)["exceptions"][reason] = int(count)
+        reasons = item(k)["exceptions"]
+        reasons[reason or "other"] = reasons.get(reason or "other", 0) + int(count)
     for row in items.values():
         row.update(rates(row["delivered"], row["failed"], row.pop("_on_time")))
     return {
