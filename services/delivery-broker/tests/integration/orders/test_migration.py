@@ -1,4 +1,4 @@
-"""The orders/subsidy migration creates exactly what the models declare, and downgrades."""
+"""The migrations create exactly what the models declare, and downgrades."""
 
 from pathlib import Path
 
@@ -10,6 +10,8 @@ from smartdist.db import Database
 from smartdist.migrate import PLATFORM_MIGRATIONS, alembic_config, service_versions
 from smartdist_delivery_broker.db import Base
 from smartdist_delivery_broker.orders import models as _order_models  # noqa: F401 - registers tables
+from smartdist_delivery_broker.own_fleet import models as _own_fleet_models  # noqa: F401 - registers tables
+from smartdist_delivery_broker.quotes import models as _quote_models  # noqa: F401 - registers tables
 from smartdist_delivery_broker.subsidy import models as _subsidy_models  # noqa: F401 - registers tables
 
 OURS = {"delivery_order", "delivery_status_event", "subsidy_account", "subsidy_entry", "quote_set", "own_fleet_setting"}
