@@ -18,6 +18,7 @@ from smartdist_forecast.replenishment import simulation_job  # noqa: F401 - regi
 from smartdist_forecast.replenishment.api import router as replenishment_router
 from smartdist_forecast.sales.api import router as sales_router
 from smartdist_forecast.sales.history_api import router as history_router
+from smartdist_forecast.stock.api import router as stock_router
 from smartdist_forecast.stock.consumer import SUBSCRIPTIONS
 
 DEFINITION = ServiceDefinition(
@@ -29,7 +30,7 @@ DEFINITION = ServiceDefinition(
     "and order-up-to replenishment.",
     base=Base,
     kpi=KPI,
-    routers=[sales_router, history_router, forecasts_router, replenishment_router],
+    routers=[sales_router, history_router, forecasts_router, replenishment_router, stock_router],
     pages=pages,
     messages=MESSAGES,
     subscriptions=SUBSCRIPTIONS,
