@@ -233,11 +233,19 @@ def delete_vehicle(vehicle_id: IntId, session: DbSession, principal: Dispatcher)
 # -- drivers --------------------------------------------------------------------------------------
 
 
+def _check_vehicle(session: ScopedSession, vehicle_id: int | None) -> None:
+    if vehicle_id is not None and session.get(Vehicle, vehicle_id) is None:
+        raise Unprocessable(
+            f"no vehicle {vehicle_id}", errors=[{"loc": ["body", "vehicle_id"], "message": f"no vehicle {vehicle_id}"}]
+        )
+
+
 @router.post("/drivers", status_code=status.HTTP_201_CREATED, response_model=DriverOut)
 def create_driver(body: DriverIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
     if idem.replay is not None:
         return idem.replay
     _code_free(session, Driver.code, body.code, "driver")
+    _check_vehicle(session, body.vehicle_id)
     driver = Driver(**body.model_dump())
     _insert(session, [driver], "driver")
     return idem.save(201, _out(DriverOut, driver))
@@ -260,7 +268,8 @@ def get_driver(driver_id: IntId, session: DbSession, principal: Dispatcher) -> A
 @router.patch("/drivers/{driver_id}", response_model=DriverOut)
 def change_driver(driver_id: IntId, body: DriverPatch, session: DbSession, principal: Dispatcher) -> Any:
     driver = _get(session, Driver, driver_id, "driver")
-    _apply(driver, body, nullable=frozenset({"user_subject"}))
+    _check_vehicle(session, body.vehicle_id)
+    _apply(driver, body, nullable=frozenset({"user_subject", "vehicle_id"}))
     session.flush()
     return _out(DriverOut, driver)
 

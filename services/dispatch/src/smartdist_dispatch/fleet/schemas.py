@@ -91,12 +91,14 @@ class DriverIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     phone: str = Field("", max_length=40)
     user_subject: str | None = Field(None, min_length=1, max_length=200)
+    vehicle_id: int | None = Field(None, ge=1, description="The vehicle this driver usually drives.")
 
 
 class DriverPatch(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     phone: str | None = Field(None, max_length=40)
     user_subject: str | None = Field(None, min_length=1, max_length=200)
+    vehicle_id: int | None = Field(None, ge=1, description="The vehicle this driver usually drives.")
 
 
 class DriverOut(BaseModel):
@@ -105,3 +107,4 @@ class DriverOut(BaseModel):
     name: str
     phone: str
     user_subject: str | None
+    vehicle_id: int | None

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Body, status
 from sqlalchemy import select
 
 from smartdist.auth import Principal, require_roles
 from smartdist.jobs import submit_job
 from smartdist.pagination import Cursor, Limit, paginate
-from smartdist.web.deps import DbSession, IntId
+from smartdist.web.deps import DbSession, IdempotencyDep, IntId
 from smartdist_dispatch.routes.jobs import PLAN_JOB
 from smartdist_dispatch.routes.models import RoutePlan
-from smartdist_dispatch.routes.schemas import PlanRequest
+from smartdist_dispatch.routes.schemas import PlanRequest, PublishRequest
 from smartdist_dispatch.routes.service import plan_detail, plan_summary, plannable_rows, publish_plan
 
 router = APIRouter(tags=["plans"])
@@ -22,12 +22,17 @@ Dispatcher = Annotated[Principal, require_roles("dispatcher")]
 
 
 @router.post("/plans", status_code=status.HTTP_202_ACCEPTED)
-def post_plan(request: PlanRequest, session: DbSession, principal: Dispatcher) -> dict[str, str]:
-    """Plan the tenant's created orders onto the depot's vehicles; poll GET /api/v1/jobs/{job_id}."""
+def post_plan(request: PlanRequest, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+    """Plan the tenant's created orders onto the depot's vehicles; poll GET /api/v1/jobs/{job_id}.
+
+    A retry with the same Idempotency-Key answers the first job id and starts nothing new.
+    """
+    if idem.replay is not None:
+        return idem.replay
     # Checked now so the caller gets the 422 instead of a failed job later.
     plannable_rows(session, request.depot_id)
     params = request.model_dump(mode="json")
-    return {"job_id": submit_job(session, PLAN_JOB, params, created_by=principal.subject)}
+    return idem.save(202, {"job_id": submit_job(session, PLAN_JOB, params, created_by=principal.subject)})
 
 
 @router.get("/plans")
@@ -43,6 +48,19 @@ def get_plan(plan_id: IntId, session: DbSession, principal: Dispatcher) -> dict[
 
 
 @router.post("/plans/{plan_id}/publish")
-def post_publish(plan_id: IntId, session: DbSession, principal: Dispatcher) -> dict[str, Any]:
-    """Send the plan's routes to the drivers; logs the planning-time KPI (orders ready -> published)."""
-    return publish_plan(session, plan_id, tenant_id=principal.tenant_id)
+def post_publish(
+    plan_id: IntId,
+    session: DbSession,
+    principal: Dispatcher,
+    idem: IdempotencyDep,
+    body: Annotated[PublishRequest | None, Body()] = None,
+) -> Any:
+    """Give each route to its driver and send it to their phone; logs the planning-time KPI.
+
+    Without an assignment a route goes to the driver whose usual vehicle is the route's; a route
+    with no driver at all is a 422 naming it, and nothing is published.
+    """
+    if idem.replay is not None:
+        return idem.replay
+    pairs = [(a.route_id, a.driver_id) for a in body.assignments] if body is not None else []
+    return idem.save(200, publish_plan(session, plan_id, tenant_id=str(principal.tenant_id), assignments=pairs))

@@ -12,7 +12,7 @@ from smartdist.bus.outbox import publish
 from smartdist.db import ScopedSession, utcnow
 from smartdist.kpi import record
 from smartdist.problems import Conflict, NotFound, Unprocessable
-from smartdist_dispatch.fleet.models import Depot
+from smartdist_dispatch.fleet.models import Depot, Driver
 from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
 from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
 from smartdist_dispatch.orders.models import DeliveryOrder
@@ -125,11 +125,12 @@ def plan_detail(session: ScopedSession, plan_id: int) -> dict[str, Any]:
         select(VehicleRow).where(VehicleRow.id.in_([r.vehicle_id for r in routes])))}
     by_route: dict[int, list[dict[str, Any]]] = {r.id: [] for r in routes}
     for stop, order_no in stops:
-        by_route[stop.route_id].append({"seq": stop.seq, "order_id": stop.order_id, "order_no": order_no,
+        by_route[stop.route_id].append({"id": stop.id, "seq": stop.seq, "order_id": stop.order_id, "order_no": order_no,
                                         "eta": stop.eta.isoformat(), "status": stop.status})
     return plan_summary(plan) | {
         "routes": [{"id": r.id, "seq": r.seq, "vehicle_id": r.vehicle_id, "vehicle_code": vehicles.get(r.vehicle_id),
-                    "distance_m": r.distance_m, "duration_s": r.duration_s, "stops": by_route[r.id]}
+                    "distance_m": r.distance_m, "duration_s": r.duration_s, "driver_id": r.driver_id,
+                    "status": r.status, "revision": r.revision, "stops": by_route[r.id]}
                    for r in routes]}
 
 
@@ -142,27 +143,116 @@ def plan_summary(plan: RoutePlan) -> dict[str, Any]:
             "elapsed_s": plan.elapsed_s}
 
 
+def route_doc_no(plan_id: int, route_seq: int) -> str:
+    """A route's own KPI document number: its plan's number and its place in the plan."""
+    return f"P{plan_id}-R{route_seq}"
+
+
+def assign_drivers(
+    session: ScopedSession, routes: list[Route], assignments: list[tuple[int, int]]
+) -> dict[int, Driver]:
+    """The driver of each route: the dispatcher's pick, else the driver whose usual vehicle it is.
+
+    Every route must end up with exactly one driver and no driver with two routes of the plan;
+    otherwise a 422 names each route (or assignment) in the way, and nothing is published.
+    """
+    errors: list[dict[str, Any]] = []
+    by_id = {r.id: r for r in routes}
+    chosen: dict[int, int] = {}
+    named: set[int] = set()  # routes an error already names
+    wanted = {driver_id for _, driver_id in assignments}
+    drivers = {d.id: d for d in session.scalars(select(Driver).where(Driver.id.in_(wanted)))} if wanted else {}
+    for k, (route_id, driver_id) in enumerate(assignments):
+        loc: list[Any] = ["body", "assignments", k]
+        if route_id not in by_id:
+            errors.append({"loc": [*loc, "route_id"], "message": f"route {route_id} is not in this plan"})
+        elif route_id in chosen or route_id in named:
+            errors.append({"loc": [*loc, "route_id"], "message": f"route {route_id} is assigned twice"})
+        elif driver_id not in drivers:
+            errors.append({"loc": [*loc, "driver_id"], "message": f"no driver {driver_id}"})
+            named.add(route_id)
+        else:
+            chosen[route_id] = driver_id
+    usual: dict[int, Driver] = {}
+    for d in session.scalars(select(Driver).where(Driver.vehicle_id.in_([r.vehicle_id for r in routes]))
+                             .order_by(Driver.id)):
+        usual.setdefault(d.vehicle_id or 0, d)  # two drivers of one vehicle: the first one registered
+        drivers.setdefault(d.id, d)
+    vehicles = {v.id: v.code for v in session.scalars(select(VehicleRow).where(
+        VehicleRow.id.in_([r.vehicle_id for r in routes])))}
+    routes_of_driver: dict[int, list[int]] = {}
+    for route in routes:
+        if route.id not in chosen and route.vehicle_id in usual:
+            chosen[route.id] = usual[route.vehicle_id].id
+        if route.id in chosen:
+            routes_of_driver.setdefault(chosen[route.id], []).append(route.id)
+        elif route.id not in named:
+            errors.append({"loc": ["body", "assignments"], "route_id": route.id,
+                           "message": f"route {route.id} (vehicle {vehicles.get(route.vehicle_id)}) has no driver: "
+                                      "assign one or give a driver this vehicle"})
+    for driver_id, route_ids in routes_of_driver.items():
+        if len(route_ids) > 1:
+            errors.append({"loc": ["body", "assignments"], "driver_id": driver_id,
+                           "message": f"driver {drivers[driver_id].code} would drive routes "
+                                      f"{', '.join(map(str, route_ids))} at the same time"})
+    if errors:
+        raise Unprocessable("Every route needs its own driver before the plan is published.", errors=errors)
+    return {route_id: drivers[driver_id] for route_id, driver_id in chosen.items()}
+
+
 def publish_plan(
-    session: ScopedSession, plan_id: int, *, tenant_id: str, now: datetime | None = None
+    session: ScopedSession,
+    plan_id: int,
+    *,
+    tenant_id: str,
+    assignments: list[tuple[int, int]] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Publish a planned plan: the planning-time KPI record and one route.published event per route."""
+    """Give each route of a planned plan to its driver and announce it.
+
+    KPI: exactly one ``route``/``published`` record per plan carries the planning time
+    (``elapsed_s``, orders ready -> published); the per-route records (doc_no ``P<plan>-R<seq>``)
+    carry none, so the planning-time KPI counts each plan once. Each order gets a
+    ``delivery_order``/``published`` record and goes ``out_for_delivery``.
+    """
     plan = session.get(RoutePlan, plan_id)
     if plan is None:
         raise NotFound(f"No plan {plan_id}.")
     if plan.status != "planned":
         raise Conflict(f"Plan {plan_id} is already {plan.status}.")
+    routes = list(session.scalars(select(Route).where(Route.plan_id == plan.id).order_by(Route.seq)))
+    drivers = assign_drivers(session, routes, assignments or [])
     now = now or utcnow()
     plan.status, plan.published_at = "published", now
     plan.elapsed_s = (now - plan.orders_ready_at).total_seconds() if plan.orders_ready_at else None
-    session.flush()
     depot = session.get(Depot, plan.depot_id)
+    depot_code = depot.code if depot else ""
+    extra: dict[str, Any] = {}
+    if plan.baseline_distance_m is not None:
+        extra["baseline_distance_m"] = plan.baseline_distance_m
     record(session, service=SERVICE, doc_type="route", doc_no=plan_doc_no(plan), status="published",
-           sender=depot.code if depot else "", receiver="drivers", sent_at=plan.orders_ready_at, received_at=now,
-           elapsed_s=plan.elapsed_s, distance_m=plan.total_distance_m, tenant_id=tenant_id)
+           sender=depot_code, receiver="drivers", sent_at=plan.orders_ready_at, received_at=now,
+           elapsed_s=plan.elapsed_s, distance_m=plan.total_distance_m, tenant_id=tenant_id, **extra)
+    for route in routes:
+        route.driver_id, route.status = drivers[route.id].id, "published"
+    session.flush()
     detail = plan_detail(session, plan_id)
+    orders = {o.id: o for o in session.scalars(select(DeliveryOrder).where(
+        DeliveryOrder.id.in_([s["order_id"] for r in detail["routes"] for s in r["stops"]])))}
     for route in detail["routes"]:
+        driver = drivers[route["id"]]
+        record(session, service=SERVICE, doc_type="route", doc_no=route_doc_no(plan.id, route["seq"]),
+               status="published", sender=depot_code, receiver=driver.code, sent_at=now, distance_m=route["distance_m"],
+               quantity=len(route["stops"]), tenant_id=tenant_id)
+        for stop in route["stops"]:
+            order = orders[stop["order_id"]]
+            order.status = "out_for_delivery"
+            record(session, service=SERVICE, doc_type="delivery_order", doc_no=order.order_no, status="published",
+                   sender=depot_code, receiver=driver.code, sent_at=now, tenant_id=tenant_id)
         publish(session, type="smartdist.dispatch.route.published", subject=str(route["id"]), tenant_id=tenant_id,
                 data={"plan_id": plan.id, "plan_date": detail["plan_date"], "route_id": route["id"],
-                      "vehicle_code": route["vehicle_code"], "distance_m": route["distance_m"],
+                      "vehicle_code": route["vehicle_code"], "driver_id": driver.id, "distance_m": route["distance_m"],
+                      "order_nos": [s["order_no"] for s in route["stops"]],
                       "stops": [{"order_no": s["order_no"], "eta": s["eta"]} for s in route["stops"]]})
+    session.flush()
     return detail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -15,6 +16,7 @@ from smartdist.kpi import KpiRecord
 from smartdist.problems import Conflict
 from smartdist.testing.platform import ServiceUnderTest
 from smartdist_dispatch.app import DEFINITION
+from smartdist_dispatch.fleet.models import Driver
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.planning.model import Plan, PlannedRoute, Visit
 from smartdist_dispatch.routes.service import planning_input, store_plan
@@ -36,8 +38,9 @@ def order(no: str, lat: float, lng: float, **changes: Any) -> dict[str, Any]:
             "service_s": 300, "weight_kg": 5, "volume_l": 20, "boxes": 3} | changes
 
 
-def set_up_day(svc: ServiceUnderTest, tenant: str = "t1") -> dict[str, Any]:
-    """Five 3-box orders, one 900 kg order no van can carry, and two 9-box vans (at most 3 orders each)."""
+def set_up_day(svc: ServiceUnderTest, tenant: str = "t1", *, drivers: bool = True) -> dict[str, Any]:
+    """Five 3-box orders, one 900 kg order no van can carry, and two 9-box vans (at most 3 orders each),
+    each van with its usual driver (DR-V1, DR-V2) unless ``drivers=False``."""
     headers = svc.headers(tenant, ("dispatcher",))
     depot = svc.client.post("/api/v1/depots", json={"code": "D1", "name": "內湖倉", "lat": 25.08, "lng": 121.57},
                             headers=headers).json()
@@ -46,6 +49,10 @@ def set_up_day(svc: ServiceUnderTest, tenant: str = "t1") -> dict[str, Any]:
             "code": code, "kind": "van", "capacity_weight_kg": 800, "capacity_volume_l": 3000, "capacity_boxes": 9,
             "shift_start": "08:00", "shift_end": "18:00", "fixed_cost_twd": 500, "depot_id": depot["id"]})
         assert created.status_code == 201, created.text
+        if drivers:
+            driver = svc.client.post("/api/v1/drivers", headers=headers, json={
+                "code": f"DR-{code}", "name": f"司機 {code}", "vehicle_id": created.json()["id"]})
+            assert driver.status_code == 201, driver.text
     for k, (lat, lng) in enumerate(PLACES):
         assert svc.client.post("/api/v1/orders", json=order(f"A-{k}", lat, lng), headers=headers).status_code == 201
     heavy = order("HEAVY", 25.06, 121.57, weight_kg=900, boxes=1)
@@ -116,12 +123,30 @@ def test_publishing_logs_the_planning_time_and_announces_each_route(svc: Service
     body = published.json()
     assert body["status"] == "published" and body["elapsed_s"] > 0
     with svc.database.tenant_transaction("t1") as session:
-        kpi = session.scalars(select(KpiRecord).where(KpiRecord.status == "published")).one()
+        kpis = session.scalars(select(KpiRecord).where(KpiRecord.status == "published").order_by(KpiRecord.id)).all()
         events = session.scalars(select(OutboxEvent).where(
             OutboxEvent.type == "smartdist.dispatch.route.published")).all()
-    assert (kpi.doc_type, kpi.doc_no, kpi.distance_m) == ("route", f"P{result['plan_id']}", body["total_distance_m"])
-    assert kpi.elapsed_s == pytest.approx(body["elapsed_s"])
+        drivers = {d.id: d.code for d in session.scalars(select(Driver))}
+        orders = {o.order_no: o.status for o in session.scalars(select(DeliveryOrder))}
+    # Exactly one record carries the planning time, so the KPI counts each plan once.
+    timed = [k for k in kpis if k.elapsed_s is not None]
+    assert [(k.doc_type, k.doc_no, k.distance_m) for k in timed] == [
+        ("route", f"P{result['plan_id']}", body["total_distance_m"])]
+    assert timed[0].elapsed_s == pytest.approx(body["elapsed_s"])
+    # Each route goes to its vehicle's usual driver, with its own record, and each order is out for delivery.
+    assert {(r["vehicle_code"], drivers[r["driver_id"]], r["status"]) for r in body["routes"]} == {
+        (r["vehicle_code"], f"DR-{r['vehicle_code']}", "published") for r in body["routes"]}
+    route_records = sorted((k.doc_no, k.receiver) for k in kpis if k.doc_type == "route" and k.elapsed_s is None)
+    assert route_records == sorted((f"P{result['plan_id']}-R{r['seq']}", f"DR-{r['vehicle_code']}")
+                                   for r in body["routes"])
+    planned = sorted(no for r in body["routes"] for no in (s["order_no"] for s in r["stops"]))
+    assert sorted(k.doc_no for k in kpis if k.doc_type == "delivery_order") == planned
+    assert {no for no, status in orders.items() if status == "out_for_delivery"} == set(planned)
     assert sorted(e.subject for e in events) == sorted(str(r["id"]) for r in body["routes"])
+    data = {json.loads(e.payload)["data"]["route_id"]: json.loads(e.payload)["data"] for e in events}
+    for route in body["routes"]:
+        assert data[route["id"]]["driver_id"] == route["driver_id"]
+        assert data[route["id"]]["order_nos"] == [s["order_no"] for s in route["stops"]]
     after = svc.client.get("/api/v1/kpi/summary", headers=owner).json()
     # Planning took seconds against a 90-minute manual baseline: a cut of nearly 100 %.
     assert {k["code"]: k for k in before["kpis"]}["planning_time_cut"]["value"] is None
@@ -175,3 +200,62 @@ def test_an_order_that_left_created_during_the_solve_makes_the_plan_stale(svc: S
     with pytest.raises(Conflict, match="A-0"), svc.database.tenant_transaction("t1") as session:
         store_plan(session, source, answer, date.fromisoformat(DAY), tenant_id="t1")
     assert svc.client.get("/api/v1/plans", headers=svc.headers("t1", ("dispatcher",))).json()["items"] == []
+
+
+def test_publish_takes_the_dispatchers_assignments_and_refuses_a_route_without_driver(svc: ServiceUnderTest) -> None:
+    depot = set_up_day(svc, drivers=False)
+    headers = svc.headers("t1", ("dispatcher",))
+    result = plan_day(svc, depot["id"])
+    plan = svc.client.get(f"/api/v1/plans/{result['plan_id']}", headers=headers).json()
+    assert len(plan["routes"]) == 2
+    first, second = plan["routes"]
+    url = f"/api/v1/plans/{plan['id']}/publish"
+    # Nobody drives either van yet: 422 naming each route, nothing published.
+    refused = svc.client.post(url, headers=headers)
+    assert refused.status_code == 422
+    assert sorted(e["route_id"] for e in refused.json()["errors"]) == sorted([first["id"], second["id"]])
+    ann = svc.client.post("/api/v1/drivers", headers=headers, json={"code": "ANN", "name": "Ann"}).json()
+    bob = svc.client.post("/api/v1/drivers", headers=headers, json={"code": "BOB", "name": "Bob"}).json()
+    only_first = {"assignments": [{"route_id": first["id"], "driver_id": ann["id"]}]}
+    half = svc.client.post(url, headers=headers, json=only_first)
+    assert half.status_code == 422
+    assert [e["route_id"] for e in half.json()["errors"]] == [second["id"]]
+    bad = svc.client.post(url, headers=headers, json={"assignments": [
+        {"route_id": first["id"], "driver_id": 999999}, {"route_id": 999999, "driver_id": bob["id"]}]})
+    assert bad.status_code == 422
+    assert [e["loc"] for e in bad.json()["errors"]][:2] == [
+        ["body", "assignments", 0, "driver_id"], ["body", "assignments", 1, "route_id"]]
+    twice = svc.client.post(url, headers=headers, json={"assignments": [
+        {"route_id": first["id"], "driver_id": ann["id"]}, {"route_id": second["id"], "driver_id": ann["id"]}]})
+    assert twice.status_code == 422 and "ANN" in twice.text
+    with svc.database.tenant_transaction("t1") as session:
+        assert session.scalars(select(KpiRecord).where(KpiRecord.status == "published")).all() == []
+    assert svc.client.get(url.removesuffix("/publish"), headers=headers).json()["status"] == "planned"
+    # A usual driver for the second van and the dispatcher's pick for the first.
+    svc.client.patch(f"/api/v1/drivers/{bob['id']}", headers=headers, json={"vehicle_id": second["vehicle_id"]})
+    body = {"assignments": [{"route_id": first["id"], "driver_id": ann["id"]}]}
+    published = svc.client.post(url, headers=headers | {"Idempotency-Key": "pub-1"}, json=body)
+    assert published.status_code == 200, published.text
+    assert [(r["id"], r["driver_id"]) for r in published.json()["routes"]] == [
+        (first["id"], ann["id"]), (second["id"], bob["id"])]
+    # The retried request replays the answer; without the key it is a conflict.
+    replay = svc.client.post(url, headers=headers | {"Idempotency-Key": "pub-1"}, json=body)
+    assert replay.status_code == 200 and replay.json() == published.json()
+    assert svc.client.post(url, headers=headers, json=body).status_code == 409
+    with svc.database.tenant_transaction("t1") as session:
+        assert len(session.scalars(select(KpiRecord).where(KpiRecord.status == "published",
+                                                           KpiRecord.elapsed_s.is_not(None))).all()) == 1
+
+
+def test_a_retried_plan_request_answers_the_first_job_and_starts_nothing(svc: ServiceUnderTest) -> None:
+    depot = set_up_day(svc)
+    headers = svc.headers("t1", ("dispatcher",)) | {"Idempotency-Key": "plan-27"}
+    request = {"plan_date": DAY, "depot_id": depot["id"], "time_limit_s": 1}
+    first = svc.client.post("/api/v1/plans", json=request, headers=headers)
+    assert first.status_code == 202, first.text
+    again = svc.client.post("/api/v1/plans", json=request, headers=headers)
+    assert again.status_code == 202 and again.json() == first.json()
+    assert finished_job(svc, first.json()["job_id"], headers)["status"] == "succeeded"
+    assert len(svc.client.get("/api/v1/plans", headers=headers).json()["items"]) == 1
+    other = svc.client.post("/api/v1/plans", json=request | {"time_limit_s": 2}, headers=headers)
+    assert other.status_code == 422  # the key was used for another request
