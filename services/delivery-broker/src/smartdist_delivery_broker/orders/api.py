@@ -361,6 +361,12 @@ def track_delivery(delivery_id: str, session: SystemDbSession, request: Request)
     if order is None:
         raise NotFound("No such delivery.")
     view = order_view(session, order)
+    finished = order.status in ("delivered", "cancelled", "failed", "returned")
+    courier = None
+    # Where the courier is matters while the goods are on their way, not after.
+    if not finished and order.courier_lat is not None and order.courier_lng is not None:
+        at = order.courier_at.isoformat() if order.courier_at is not None else None
+        courier = {"lat": order.courier_lat, "lng": order.courier_lng, "at": at}
     return {
         "no": order.no,
         "status": order.status,
@@ -369,4 +375,8 @@ def track_delivery(delivery_id: str, session: SystemDbSession, request: Request)
         "eta": view["eta_at"],
         "history": [{"status": h["status"], "at": h["at"]} for h in view["history"]],
         "updated_at": view["updated_at"],
+        # Coordinates only (the map's markers): no address text, names or phones.
+        "pickup": {"lat": order.pickup.get("lat"), "lng": order.pickup.get("lng")},
+        "dropoff": {"lat": order.dropoff.get("lat"), "lng": order.dropoff.get("lng")},
+        "courier": courier,
     }

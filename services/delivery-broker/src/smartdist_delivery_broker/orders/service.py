@@ -386,6 +386,14 @@ def order_view(session: Session, order: DeliveryOrder, *, with_events: bool = Fa
         "subsidised": order.subsidised,
         "tracking_url": order.tracking_url,
         "eta_at": order.eta_at.isoformat() if order.eta_at is not None else None,
+        "scheduled_at": order.scheduled_at.isoformat() if order.scheduled_at is not None else None,
+        "courier": None
+        if order.courier_lat is None
+        else {
+            "lat": order.courier_lat,
+            "lng": order.courier_lng,
+            "at": order.courier_at.isoformat() if order.courier_at else None,
+        },
         "pickup": order.pickup,
         "dropoff": order.dropoff,
         "created_at": order.created_at.isoformat(),

@@ -1,0 +1,264 @@
+"""The own fleet as a fourth option, on SQLite and PostgreSQL: terms, quotes, booking handed to
+dispatch through the outbox, dispatch's events applied once; quote sets in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from smartdist.bus.envelope import CloudEvent
+from smartdist.bus.models import OutboxEvent
+from smartdist.kpi import KpiRecord
+from smartdist.testing.platform import ServiceUnderTest
+from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.app import DEFINITION
+from smartdist_delivery_broker.orders.models import DeliveryOrder
+from smartdist_delivery_broker.own_fleet import consumer
+from smartdist_delivery_broker.quotes.api import QuotingContext
+from smartdist_delivery_broker.quotes.models import QuoteSetRow
+
+STORE = {"lat": 25.0418, "lng": 121.5436, "address": "Store"}
+CUSTOMER = {"lat": 25.0478, "lng": 121.5170, "address": "Main Station"}  # 2.75 km away
+CONTACTS = {
+    "pickup_contact": {"name": "Store", "phone": "+886227001234"},
+    "dropoff_contact": {"name": "Lin", "phone": "+886912345678", "notes": "2F"},
+}
+ALL_DAY = {"service_start": "00:00", "service_end": "00:00"}
+
+
+@pytest.fixture
+def svc(service_factory) -> Iterator[ServiceUnderTest]:  # type: ignore[no-untyped-def]
+    with service_factory(DEFINITION) as started:
+        registry = PlatformRegistry(BrokerPlatformSettings(sandbox_quote_latency_s=0, quote_deadline_s=1.0))
+        started.client.app.state.delivery_quoting = QuotingContext(registry)
+        yield started
+
+
+def enable(svc: ServiceUnderTest, tenant: str, **terms: Any) -> dict[str, Any]:
+    body = {"enabled": True, "fee_twd": 60, "max_distance_m": 5000, "cod_allowed": True, **ALL_DAY, **terms}
+    response = svc.client.put("/api/v1/own-fleet", json=body, headers=svc.headers(tenant))
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def quote(svc: ServiceUnderTest, tenant: str, cod: int = 0, **extra: Any) -> dict[str, Any]:
+    body = {"pickup": STORE, "dropoff": CUSTOMER, "cod_amount": cod, **extra}
+    response = svc.client.post("/api/v1/quotes", json=body, headers=svc.headers(tenant, ("clerk",)))
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def book(svc: ServiceUnderTest, tenant: str, quote_set_id: str, provider: str, **extra: Any) -> Any:
+    body = {"quote_set_id": quote_set_id, "provider": provider, **CONTACTS, **extra}
+    return svc.client.post("/api/v1/deliveries", json=body, headers=svc.headers(tenant, ("clerk",)))
+
+
+def outbox(svc: ServiceUnderTest, tenant: str, type_: str) -> list[dict[str, Any]]:
+    with svc.database.tenant_transaction(tenant) as session:
+        rows = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.tenant_id == tenant, OutboxEvent.type == type_)
+        ).all()
+        return [CloudEvent.from_json(r.payload).data for r in rows]
+
+
+def kpi_statuses(svc: ServiceUnderTest, tenant: str, doc_no: str) -> list[str]:
+    with svc.database.tenant_transaction(tenant) as session:
+        return [r.status for r in session.scalars(select(KpiRecord).where(KpiRecord.doc_no == doc_no))]
+
+
+def dispatch_event(tenant: str, type_: str, data: dict[str, Any]) -> CloudEvent:
+    return CloudEvent.create(type=type_, subject=None, data=data, tenant_id=tenant, source="/smartdist/dispatch")
+
+
+def consume(svc: ServiceUnderTest, event: CloudEvent) -> None:
+    assert event.tenantid is not None
+    with svc.database.tenant_transaction(event.tenantid) as session:
+        DEFINITION.subscriptions[event.type](session, event)
+
+
+def detail(svc: ServiceUnderTest, tenant: str, delivery_id: str) -> dict[str, Any]:
+    response = svc.client.get(f"/api/v1/deliveries/{delivery_id}", headers=svc.headers(tenant, ("clerk",)))
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_terms_are_validated_owner_only_and_kept_per_tenant(svc: ServiceUnderTest) -> None:
+    a, b = svc.new_tenant(), svc.new_tenant()
+    assert svc.client.get("/api/v1/own-fleet", headers=svc.headers(a)).json()["enabled"] is False
+    bad = svc.client.put(
+        "/api/v1/own-fleet",
+        json={"enabled": True, "fee_twd": "60", "service_start": "25:00"},
+        headers=svc.headers(a),
+    )
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert {tuple(e["loc"]) for e in bad.json()["errors"]} == {("body", "fee_twd"), ("body", "service_start")}
+    clerk = svc.client.put(
+        "/api/v1/own-fleet", json={"enabled": True, "fee_twd": 60}, headers=svc.headers(a, ("clerk",))
+    )
+    assert clerk.status_code == 403
+    assert svc.client.get("/api/v1/own-fleet", headers=svc.headers(a)).json()["enabled"] is False
+
+    saved = enable(svc, a, fee_twd=75)
+    assert saved["fee_twd"] == 75 and saved["enabled"] is True
+    assert svc.client.get("/api/v1/own-fleet", headers=svc.headers(a, ("dispatcher",))).json()["fee_twd"] == 75
+    # Tenant B neither sees A's terms nor gets A's fleet in its quotes.
+    assert svc.client.get("/api/v1/own-fleet", headers=svc.headers(b)).json()["enabled"] is False
+    assert "own_fleet" not in [q["provider"] for q in quote(svc, b)["quotes"]]
+
+
+def test_quotes_offer_the_own_fleet_only_when_enabled_priced_by_its_own_terms(svc: ServiceUnderTest) -> None:
+    tenant = svc.new_tenant()
+    assert [q["provider"] for q in quote(svc, tenant)["quotes"]] == ["pandago", "uber_direct", "lalamove"]
+    enable(svc, tenant, fee_twd=60)
+    answer = quote(svc, tenant)
+    own = answer["quotes"][-1]
+    assert own["provider"] == "own_fleet" and own["available"] is True
+    assert own["fee"] == 60 and own["fee_breakdown"] == {"base": 60, "distance": 0, "cod": 0}
+    assert answer["recommended"] == "own_fleet"  # 60 beats the schedule's 95 for 2.75 km
+
+    enable(svc, tenant, max_distance_m=2000, cod_allowed=False)
+    own = quote(svc, tenant, cod=500)["quotes"][-1]
+    assert own["available"] is False
+    assert "over the own fleet's reach of 2000 m" in own["reason"] and "cash on delivery" in own["reason"]
+
+    enable(svc, tenant, service_start="09:00", service_end="18:00")
+    night = quote(svc, tenant, scheduled_at="2026-11-27T22:30:00+08:00")["quotes"][-1]
+    assert night["available"] is False and "outside the own fleet's service hours 09:00–18:00" in night["reason"]
+    day = quote(svc, tenant, scheduled_at="2026-11-27T10:00:00+08:00")["quotes"][-1]
+    assert day["available"] is True
+
+    enable(svc, tenant, enabled=False)
+    assert "own_fleet" not in [q["provider"] for q in quote(svc, tenant)["quotes"]]
+
+
+def test_booking_the_own_fleet_hands_it_to_dispatch_through_the_outbox_and_spends_no_subsidy(
+    svc: ServiceUnderTest,
+) -> None:
+    tenant = svc.new_tenant()
+    enable(svc, tenant)
+    quotes = quote(svc, tenant, cod=800, scheduled_at="2026-11-27T10:00:00+08:00")
+    response = book(svc, tenant, quotes["quote_set_id"], "own_fleet", goods_value=800, reference="POS-9")
+    assert response.status_code == 201, response.text
+    delivery = response.json()
+    assert delivery["provider"] == "own_fleet" and delivery["status"] == "pending"
+    assert delivery["platform_ref"] == "BRK-" + delivery["no"] and delivery["subsidised"] is False
+    assert delivery["raw_status"] == "requested" and delivery["fee"] == 60
+
+    [requested] = outbox(svc, tenant, "smartdist.delivery-broker.delivery.requested")
+    assert requested["delivery_id"] == delivery["id"] and requested["delivery_no"] == delivery["no"]
+    assert requested["provider"] == "own_fleet" and requested["cod_amount"] == 800
+    assert requested["dropoff"] == {
+        "lat": CUSTOMER["lat"], "lng": CUSTOMER["lng"], "address": "Main Station",
+        "contact_name": "Lin", "contact_phone": "+886912345678",
+    }  # fmt: skip
+    assert requested["pickup"]["contact_name"] == "Store" and requested["notes"] == "2F"
+    assert datetime.fromisoformat(requested["scheduled_at"]) == datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+
+    assert svc.client.get("/api/v1/subsidy", headers=svc.headers(tenant)).json()["spent"] == 0
+    cancel = svc.client.post(f"/api/v1/deliveries/{delivery['id']}/cancel", headers=svc.headers(tenant))
+    assert cancel.status_code == 409 and "dispatch" in cancel.json()["detail"]
+    assert kpi_statuses(svc, tenant, delivery["no"]) == ["pending"]
+
+    # Disabled after quoting: the stored quote can no longer be booked on the own fleet.
+    quotes = quote(svc, tenant)
+    enable(svc, tenant, enabled=False)
+    refused = book(svc, tenant, quotes["quote_set_id"], "own_fleet")
+    assert refused.status_code == 409 and "no longer offered" in refused.json()["detail"]
+
+
+def test_dispatch_events_move_the_delivery_through_one_lifecycle_once(svc: ServiceUnderTest) -> None:
+    tenant = svc.new_tenant()
+    enable(svc, tenant)
+    delivery = book(svc, tenant, quote(svc, tenant)["quote_set_id"], "own_fleet").json()
+    order_no = delivery["platform_ref"]
+    created = dispatch_event(tenant, consumer.ORDER_CREATED, {"id": 7, "order_no": order_no, "status": "created"})
+    eta = "2026-11-27T11:20:00+08:00"
+    published = dispatch_event(
+        tenant,
+        consumer.ROUTE_PUBLISHED,
+        {"plan_id": 1, "route_id": 3, "driver_id": 5, "order_nos": ["A-1", order_no],
+         "stops": [{"order_no": "A-1", "eta": eta}, {"order_no": order_no, "eta": eta}]},
+    )  # fmt: skip
+    stop = {"stop_id": 11, "route_id": 3, "plan_id": 1, "order_id": 7, "order_no": order_no, "status": "delivered",
+            "reason_code": None, "occurred_at": "2026-11-27T11:18:00+08:00", "cash_collected_twd": 0,
+            "driver_id": 5}  # fmt: skip
+    delivered = dispatch_event(tenant, consumer.STOP_DELIVERED, stop)
+    consume(svc, created)
+    assert detail(svc, tenant, delivery["id"])["raw_status"] == "accepted"
+    consume(svc, published)
+    assigned = detail(svc, tenant, delivery["id"])
+    assert assigned["status"] == "assigned" and datetime.fromisoformat(assigned["eta_at"]) == datetime.fromisoformat(
+        eta
+    )
+    # The outcome published twice (a new event id each time), and an old route event again.
+    for event in (delivered, dispatch_event(tenant, consumer.STOP_DELIVERED, stop), created, published):
+        consume(svc, event)
+    final = detail(svc, tenant, delivery["id"])
+    assert final["status"] == "delivered" and final["raw_status"] == "stop_delivered"
+    assert [h["status"] for h in final["history"]] == ["pending", "assigned", "delivered"]
+    completed = outbox(svc, tenant, "smartdist.delivery-broker.delivery.completed")
+    assert [c["delivery_id"] for c in completed] == [delivery["id"]]
+    changes = [c["status"] for c in outbox(svc, tenant, "smartdist.delivery-broker.delivery.status_changed")]
+    assert changes == ["assigned", "delivered"]
+    assert kpi_statuses(svc, tenant, delivery["no"]) == ["pending", "assigned", "delivered"]
+
+    # A stop that failed, and an order dispatch refused: failed, with the reason kept.
+    failing = book(svc, tenant, quote(svc, tenant)["quote_set_id"], "own_fleet").json()
+    failed_stop = stop | {"stop_id": 12, "order_no": failing["platform_ref"], "status": "failed"}
+    consume(svc, dispatch_event(tenant, consumer.STOP_FAILED, failed_stop | {"reason_code": "nobody_home"}))
+    failed = detail(svc, tenant, failing["id"])
+    assert failed["status"] == "failed" and failed["raw_status"] == "stop_failed:nobody_home"
+    assert failed["events"][-1]["detail"] == "nobody_home"
+    refused = book(svc, tenant, quote(svc, tenant)["quote_set_id"], "own_fleet").json()
+    rejection = {
+        "order_no": refused["platform_ref"],
+        "reason": "dropoff.lat: out of range",
+        "source_ref": refused["id"],
+    }
+    consume(svc, dispatch_event(tenant, consumer.ORDER_REJECTED, rejection))
+    rejected = detail(svc, tenant, refused["id"])
+    assert rejected["status"] == "failed" and rejected["events"][-1]["detail"] == "dropoff.lat: out of range"
+
+    # Another tenant's events cannot reach this tenant's deliveries.
+    other = svc.new_tenant()
+    consume(svc, dispatch_event(other, consumer.ORDER_REJECTED, rejection | {"reason": "not yours"}))
+    assert detail(svc, tenant, refused["id"])["events"][-1]["detail"] == "dropoff.lat: out of range"
+    assert svc.client.get(f"/api/v1/deliveries/{refused['id']}", headers=svc.headers(other)).status_code == 404
+
+
+def test_quote_sets_live_in_the_database_across_restarts_and_expire_with_a_clear_message(
+    svc: ServiceUnderTest,
+) -> None:
+    tenant, other = svc.new_tenant(), svc.new_tenant()
+    quotes = quote(svc, tenant)
+    # A restart (or another worker): a new context with no memory of the quote.
+    registry = PlatformRegistry(BrokerPlatformSettings(sandbox_quote_latency_s=0, quote_deadline_s=1.0))
+    svc.client.app.state.delivery_quoting = QuotingContext(registry)  # type: ignore[attr-defined]
+    stored = svc.client.get(f"/api/v1/quotes/{quotes['quote_set_id']}", headers=svc.headers(tenant))
+    assert stored.status_code == 200 and stored.json()["quotes"] == quotes["quotes"]
+    assert svc.client.get(f"/api/v1/quotes/{quotes['quote_set_id']}", headers=svc.headers(other)).status_code == 404
+    assert book(svc, other, quotes["quote_set_id"], "pandago").status_code == 404
+    booked = book(svc, tenant, quotes["quote_set_id"], "pandago")
+    assert booked.status_code == 201, booked.text
+
+    late = quote(svc, tenant)
+    with svc.database.tenant_transaction(tenant) as session:
+        row = session.get(QuoteSetRow, late["quote_set_id"])
+        assert row is not None
+        past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+        session.execute(
+            update(QuoteSetRow)
+            .where(QuoteSetRow.id == row.id)
+            .values(quotes=[q | {"expires_at": past} for q in row.quotes])
+        )
+    expired = book(svc, tenant, late["quote_set_id"], "lalamove")
+    assert expired.status_code == 409
+    assert (
+        expired.json()["title"] == "Quote has expired" and "quote for lalamove expired at" in expired.json()["detail"]
+    )
+    with svc.database.tenant_transaction(tenant) as session:
+        assert session.scalar(select(DeliveryOrder).where(DeliveryOrder.quote_set_id == late["quote_set_id"])) is None
