@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from smartdist.testing.browser import live_server
 from smartdist.testing.platform import ServiceUnderTest, service_under_test
 from smartdist_forecast.app import DEFINITION
+from smartdist_forecast.sales import api as sales_api
 
 from ..integration.pos_slices import pos_slice
 
@@ -101,6 +102,32 @@ def test_upload_shows_progress_then_the_bad_row_and_the_quality_report(
     expect(page.locator("#q-rejected tbody tr")).to_have_count(1)
     expect(page.locator("#q-no-model")).to_be_visible()
     expect(page.locator("#to-forecasts")).to_be_visible()
+
+
+def test_a_large_file_is_followed_through_the_import_job_and_a_bad_row_stores_nothing(
+    page: Page, forecast: tuple[ServiceUnderTest, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc, base = forecast
+    tenant = svc.new_tenant()
+    sign_in(page, svc, base, tenant)
+    # Any file above 1 kB now counts as large, so this small one goes through the background job.
+    monkeypatch.setattr(sales_api, "LARGE_UPLOAD_BYTES", 1000)
+    lines = pos_slice(SAMPLE, stores=1, skus=2, days=60).decode("utf-8")
+    csv_file = tmp_path / "pos.csv"
+    csv_file.write_text(lines + BAD_ROW, encoding="utf-8")
+
+    page.goto(base + "/sales/upload?lang=en")
+    page.set_input_files("input[name=file]", str(csv_file))
+    page.click("#upload-submit")
+
+    expect(page.locator("#import-job")).to_have_attribute("data-status", "succeeded")
+    assert page.eval_on_selector("#import-job progress", "bar => bar.value") == 1
+    expect(page.locator("#nothing-stored")).to_be_visible()
+    expect(page.locator("#rows-accepted")).to_have_text("0")
+    expect(page.locator("#errors tbody tr")).to_have_count(1)
+    expect(page.locator("#quality")).to_have_attribute("data-loaded", "true")
+    expect(page.locator("#q-gaps tbody tr.none")).to_have_count(1)
+    assert svc.client.get("/api/v1/series", headers=svc.headers(tenant)).json()["items"] == []
 
 
 def test_forecast_chart_draws_actuals_forecast_and_band_downloads_csv_and_trains_again(

@@ -11,10 +11,11 @@ stores nothing.
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import FileResponse
@@ -45,6 +46,8 @@ HISTORY_DAYS = 120
 # The quality report parses the whole file in the request; beyond this the import job is the way.
 QUALITY_MAX_BYTES = 40 * 1024 * 1024
 DEFAULT_HORIZON_DAYS = 28
+# Times on the pages are the merchant's wall clock (SPEC §2: Asia/Taipei unless said otherwise).
+PAGE_ZONE = ZoneInfo("Asia/Taipei")
 
 Importer = Annotated[Principal, require_roles("clerk", "integrator")]
 
@@ -58,8 +61,15 @@ def _tenant_session(request: Request) -> ScopedSession:
     return session
 
 
+def local_time(moment: datetime | None) -> str:
+    """A stored UTC time as the merchant reads it: ``2026-11-26 15:40`` (Asia/Taipei)."""
+    return moment.astimezone(PAGE_ZONE).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+
 def _render(request: Request, template: str, context: dict[str, Any]) -> Response:
-    return PAGES.render(request, template, {"active": template.removesuffix(".html"), **context})
+    return PAGES.render(
+        request, template, {"active": template.removesuffix(".html"), "local_time": local_time, **context}
+    )
 
 
 @pages.get("/")

@@ -13,9 +13,15 @@
     return td;
   }
 
-  function fillTable(table, rows, columns) {
+  function fillTable(table, rows, columns, emptyText) {
     const body = table.querySelector("tbody");
     body.replaceChildren();
+    if (!rows.length && emptyText) {
+      const tr = document.createElement("tr");
+      tr.className = "none";
+      cell(tr, emptyText).colSpan = columns.length;
+      body.appendChild(tr);
+    }
     rows.forEach(function (item) {
       const tr = document.createElement("tr");
       columns.forEach(function (column) {
@@ -89,17 +95,18 @@
       $("#q-period").textContent = q.first_date ? q.first_date + " – " + q.last_date : "–";
       $("#q-missing").textContent = q.missing_days;
       $("#q-negative").textContent = q.negative_rows;
-      fillTable($("#q-gaps"), q.gaps, ["store", "sku", "missing_days", "longest_gap_days", "first_missing"]);
-      fillTable($("#q-zero-runs"), q.zero_runs, ["store", "sku", "start", "end", "days"]);
+      const none = cfg.text.none;
+      fillTable($("#q-gaps"), q.gaps, ["store", "sku", "missing_days", "longest_gap_days", "first_missing"], none);
+      fillTable($("#q-zero-runs"), q.zero_runs, ["store", "sku", "start", "end", "days"], none);
       fillTable($("#q-outliers"), q.outliers, ["store", "sku", "date", "qty",
-        function (o) { return fixed(o.typical, 1); }, "z"]);
+        function (o) { return fixed(o.typical, 1); }, "z"], none);
       const compared = q.compared_with_model !== null;
       $("#q-no-model").hidden = compared;
       $("#q-unknown").hidden = !compared;
       $("#q-unknown-stores").textContent = q.unknown_stores.length ? q.unknown_stores.join(", ") : cfg.text.none;
       $("#q-unknown-skus").textContent = q.unknown_skus.length ? q.unknown_skus.join(", ") : cfg.text.none;
       const byColumn = Object.keys(q.rejected_by_column).sort().map(function (k) { return [k, q.rejected_by_column[k]]; });
-      fillTable($("#q-rejected"), byColumn, [function (p) { return p[0]; }, function (p) { return p[1]; }]);
+      fillTable($("#q-rejected"), byColumn, [function (p) { return p[0]; }, function (p) { return p[1]; }], none);
       $("#quality").dataset.loaded = "true";
     }
 
@@ -260,9 +267,9 @@
     });
     window.FC.chart = chart;
 
-    // The table: the last four weeks of actuals, then every forecast day.
+    // The table: the last two weeks of actuals, then every forecast day.
     const forecastDays = labels.filter(function (d) { return d in forecast; });
-    const recent = labels.filter(function (d) { return !(d in forecast); }).slice(-28);
+    const recent = labels.filter(function (d) { return !(d in forecast); }).slice(-14);
     const body = $("#daily tbody");
     body.replaceChildren();
     recent.concat(forecastDays).forEach(function (d) {
