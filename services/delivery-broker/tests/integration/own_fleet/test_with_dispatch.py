@@ -1,0 +1,148 @@
+"""End to end over the embedded bus, both services running with their relays and consumers:
+book the own fleet in the broker -> dispatch holds the order -> dispatch's route and stop events
+(published through dispatch's outbox, as the driver app will) -> the broker delivery is delivered,
+once, although the stop outcome is published twice. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from smartdist.auth.keys import generate_pem_pair
+from smartdist.auth.tokens import TokenSigner
+from smartdist.bus.backends import make_backend
+from smartdist.bus.envelope import CloudEvent
+from smartdist.bus.models import OutboxEvent, ProcessedEvent
+from smartdist.bus.outbox import publish
+from smartdist.config import PlatformSettings
+from smartdist.db import Database, new_id
+from smartdist.kpi import KpiRecord
+from smartdist.runtime import ServiceRuntime
+from smartdist.testing.servers import postgres_available, throwaway_schema
+from smartdist.web.app import create_service_app
+from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.app import DEFINITION as BROKER
+from smartdist_delivery_broker.quotes.api import QuotingContext
+from smartdist_dispatch.app import DEFINITION as DISPATCH
+
+T = TypeVar("T")
+STORE = {"lat": 25.0418, "lng": 121.5436, "address": "Store"}
+CUSTOMER = {"lat": 25.0478, "lng": 121.5170, "address": "Main Station"}
+
+
+class Pair:
+    def __init__(
+        self, broker: TestClient, dispatch: TestClient, dispatch_db: Database, broker_db: Database, signer: TokenSigner
+    ):
+        self.broker, self.dispatch = broker, dispatch
+        self.dispatch_db, self.broker_db = dispatch_db, broker_db
+        self.signer = signer
+
+    def headers(self, tenant: str, roles: tuple[str, ...] = ("owner",)) -> dict[str, str]:
+        token, _ = self.signer.issue(kind="user", subject="e2e", tenant_id=tenant, roles=roles, ttl_s=600)
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def pair(db_backend: str, tmp_path: Path) -> Iterator[Pair]:
+    keys = generate_pem_pair()
+    assert keys.private_pem is not None
+    settings = PlatformSettings(
+        data_dir=tmp_path / "data", run_background=True, log_json=False, jobs_backend="inprocess",
+        bus_backend="embedded", auth_private_key=keys.private_pem, auth_public_key=keys.public_pem,
+    )  # fmt: skip
+    backend = make_backend(settings)
+    with ExitStack() as stack:
+        if db_backend == "sqlite":
+            places = [(f"sqlite:///{tmp_path / 'broker.db'}", None), (f"sqlite:///{tmp_path / 'dispatch.db'}", None)]
+        else:
+            url = postgres_available()
+            places = [(url, stack.enter_context(throwaway_schema(url))) for _ in range(2)]
+        broker_db, dispatch_db = (Database(url, schema=schema) for url, schema in places)
+        broker_app = create_service_app(ServiceRuntime(BROKER, settings, bus_backend=backend, database=broker_db))
+        registry = PlatformRegistry(BrokerPlatformSettings(sandbox_quote_latency_s=0, sandbox_pump_s=0))
+        broker_app.state.delivery_quoting = QuotingContext(registry)
+        dispatch_app = create_service_app(ServiceRuntime(DISPATCH, settings, bus_backend=backend, database=dispatch_db))
+        broker = stack.enter_context(TestClient(broker_app, raise_server_exceptions=False))
+        dispatch = stack.enter_context(TestClient(dispatch_app, raise_server_exceptions=False))
+        yield Pair(broker, dispatch, dispatch_db, broker_db, TokenSigner(keys.private_pem))
+    backend.close()
+
+
+def eventually(probe: Callable[[], T | None], what: str, timeout_s: float = 30.0) -> T:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_own_fleet_booking_travels_to_dispatch_and_back_to_delivered_once(pair: Pair) -> None:
+    tenant = new_id()
+    owner = pair.headers(tenant)
+    terms = {"enabled": True, "fee_twd": 60, "service_start": "00:00", "service_end": "00:00"}
+    assert pair.broker.put("/api/v1/own-fleet", json=terms, headers=owner).status_code == 200
+    quotes = pair.broker.post("/api/v1/quotes", json={"pickup": STORE, "dropoff": CUSTOMER, "cod_amount": 450},
+                              headers=owner).json()  # fmt: skip
+    booking = {"quote_set_id": quotes["quote_set_id"], "provider": "own_fleet",
+               "pickup_contact": {"name": "Store", "phone": "+886227001234"},
+               "dropoff_contact": {"name": "Lin", "phone": "+886912345678"}}  # fmt: skip
+    booked = pair.broker.post("/api/v1/deliveries", json=booking, headers=owner | {"Idempotency-Key": "e2e-1"})
+    assert booked.status_code == 201, booked.text
+    delivery = booked.json()
+    order_no = "BRK-" + delivery["no"]
+
+    def dispatch_order() -> dict[str, Any] | None:
+        items = pair.dispatch.get("/api/v1/orders", headers=owner).json()["items"]
+        return next((o for o in items if o["order_no"] == order_no), None)
+
+    order = eventually(dispatch_order, "the dispatch order")
+    assert order["cash_to_collect_twd"] == 450 and order["customer_name"] == "Lin"
+    assert (order["lat"], order["lng"]) == (CUSTOMER["lat"], CUSTOMER["lng"])
+
+    def broker_view() -> dict[str, Any]:
+        return dict(pair.broker.get(f"/api/v1/deliveries/{delivery['id']}", headers=owner).json())
+
+    eventually(lambda: broker_view()["raw_status"] == "accepted", "the broker to hear order.created")
+
+    stop = {"stop_id": 1, "route_id": 1, "plan_id": 1, "order_id": order["id"], "order_no": order_no,
+            "status": "delivered", "reason_code": None, "occurred_at": "2026-11-27T11:18:00+08:00",
+            "cash_collected_twd": 450, "driver_id": 2}  # fmt: skip
+    with pair.dispatch_db.tenant_transaction(tenant) as session:
+        publish(session, type="smartdist.dispatch.route.published", subject="1", tenant_id=tenant,
+                data={"plan_id": 1, "route_id": 1, "driver_id": 2, "order_nos": [order_no],
+                      "stops": [{"order_no": order_no, "eta": "2026-11-27T11:20:00+08:00"}]})  # fmt: skip
+    eventually(lambda: broker_view()["status"] == "assigned", "assigned")
+    stop_event_ids = []
+    for _ in range(2):  # the outcome arrives twice, each time as a new event
+        with pair.dispatch_db.tenant_transaction(tenant) as session:
+            sent = publish(session, type="smartdist.dispatch.stop.delivered", subject="1", tenant_id=tenant, data=stop)
+            stop_event_ids.append(sent.id)
+    final = eventually(lambda: (v := broker_view())["status"] == "delivered" and v, "delivered")
+    assert [h["status"] for h in final["history"]] == ["pending", "assigned", "delivered"]
+
+    def both_consumed() -> bool:
+        with pair.broker_db.system_transaction() as session:
+            done = set(
+                session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(stop_event_ids)))
+            )
+        return done == set(stop_event_ids)
+
+    eventually(both_consumed, "the broker to consume both stop.delivered events")
+    with pair.broker_db.tenant_transaction(tenant) as session:
+        types = [r.type for r in session.scalars(select(OutboxEvent).where(OutboxEvent.subject == delivery["no"]))]
+        records = [r.status for r in session.scalars(select(KpiRecord).where(KpiRecord.doc_no == delivery["no"]))]
+        completed = [CloudEvent.from_json(r.payload).data for r in session.scalars(
+            select(OutboxEvent).where(OutboxEvent.type == "smartdist.delivery-broker.delivery.completed"))]  # fmt: skip
+    assert types.count("smartdist.delivery-broker.delivery.completed") == 1
+    assert [c["delivery_id"] for c in completed] == [delivery["id"]]
+    assert records == ["pending", "assigned", "delivered"]
