@@ -46,7 +46,7 @@ def great_circle_m(points: Sequence[Coordinate]) -> np.ndarray:
     dlat = lat[None, :] - lat[:, None]
     dlon = lon[None, :] - lon[:, None]
     a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=float)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import numpy as np
@@ -28,7 +29,7 @@ class OsrmMatrixProvider:
         return f"/table/v1/{self.profile}/{coords}"
 
     @staticmethod
-    def read_table(body: dict, size: int) -> TravelMatrix:
+    def read_table(body: dict[str, Any], size: int) -> TravelMatrix:
         """Translate the answer; an unreachable pair (null) is an error, never a zero."""
         if body.get("code") != "Ok":
             raise OsrmUnavailable(f"OSRM answered {body.get('code')}: {body.get('message', '')}")

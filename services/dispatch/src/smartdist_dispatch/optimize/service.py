@@ -12,6 +12,7 @@ from smartdist_dispatch.optimize.schemas import (
     EvaluatedRoute,
     EvaluateRequest,
     EvaluateResponse,
+    JobId,
     OptimizeRequest,
     OptimizeResponse,
     RouteOut,
@@ -24,9 +25,10 @@ from smartdist_dispatch.planning.selection import EngineName, plan_routes
 INFINITY = float("inf")
 
 
-def build_problem(request: OptimizeRequest) -> tuple[RoutingProblem, dict[str, object], dict[str, object]]:
+def build_problem(request: OptimizeRequest) -> tuple[RoutingProblem, dict[str, JobId], dict[str, JobId]]:
     """The routing problem plus the maps from internal string ids back to the caller's ids."""
-    points = [tuple(request.depot.location)] + [tuple(j.location) for j in request.jobs]
+    points = [(request.depot.location[0], request.depot.location[1])]
+    points += [(j.location[0], j.location[1]) for j in request.jobs]
     if request.metric == "euclidean":
         xy = np.asarray(points, dtype=float)
         distance = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=-1))
@@ -48,9 +50,12 @@ def build_problem(request: OptimizeRequest) -> tuple[RoutingProblem, dict[str, o
         )
         for k, job in enumerate(request.jobs)
     ]
+    fleet: list[tuple[JobId, int, list[float] | None]]
     if request.vehicles is not None:
         fleet = [(v.id, v.capacity, v.time_window) for v in request.vehicles]
     else:
+        if request.fleet is None:  # the request model already refuses this
+            raise ValueError("a request needs vehicles or fleet")
         fleet = [(k + 1, request.fleet.capacity, None) for k in range(request.fleet.count)]
     vehicle_ids = {str(vid): vid for vid, _, _ in fleet}
     vehicles = []
@@ -70,7 +75,7 @@ def build_problem(request: OptimizeRequest) -> tuple[RoutingProblem, dict[str, o
 
 
 def render_plan(
-    plan: Plan, job_ids: dict[str, object], vehicle_ids: dict[str, object], solve_time_s: float
+    plan: Plan, job_ids: dict[str, JobId], vehicle_ids: dict[str, JobId], solve_time_s: float
 ) -> OptimizeResponse:
     routes = [
         RouteOut(

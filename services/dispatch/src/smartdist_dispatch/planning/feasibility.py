@@ -17,6 +17,7 @@ from smartdist_dispatch.planning.model import (
     PlannedRoute,
     RoutingProblem,
     Stop,
+    TimeWindow,
     Vehicle,
     Visit,
 )
@@ -136,10 +137,10 @@ def _simulate(
     seen: Counter[str] = Counter()
     position: dict[str, int] = {}
     for index, sid in enumerate(sequence):
+        windows: tuple[TimeWindow, ...] = ()
         if sid == RELOAD:
             target = vehicle.start_location
             service = vehicle.reload_time
-            windows = ()
         else:
             stop = stops.get(sid)
             if stop is None:

@@ -25,8 +25,9 @@ from smartdist_dispatch.planning.engine import (
     scale_time_down,
     scale_time_up,
     screen_stops,
+    search_budget_s,
 )
-from smartdist_dispatch.planning.model import RELOAD, Plan, RoutingProblem
+from smartdist_dispatch.planning.model import RELOAD, Plan, RoutingProblem, Stop, Vehicle
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class OrToolsEngine:
         return finalize_plan(problem, raw, screened_out, self.name, time.perf_counter() - started)
 
     @staticmethod
-    def _greedy_routes(problem: RoutingProblem, stops) -> list[RawRoute]:
+    def _greedy_routes(problem: RoutingProblem, stops: list[Stop]) -> list[RawRoute]:
         """Cheapest feasible insertion, stop by stop: the answer when OR-Tools found no first
         solution inside the time limit (breaks on a busy machine can do that), so the caller still
         gets a feasible plan instead of every stop unassigned."""
@@ -83,7 +84,14 @@ class OrToolsEngine:
         return [RawRoute(vid, sequence) for vid, sequence in result.sequences.items() if sequence]
 
     @staticmethod
-    def _pyvrp_routes(problem, stops, vehicles, stop_node, reload_owner, time_limit_s) -> list[list[int]]:
+    def _pyvrp_routes(
+        problem: RoutingProblem,
+        stops: list[Stop],
+        vehicles: list[Vehicle],
+        stop_node: dict[str, int],
+        reload_owner: dict[int, int],
+        time_limit_s: float,
+    ) -> list[list[int]]:
         """Node sequences per vehicle from PyVRP on the relaxed problem (see warm_start_share)."""
         from smartdist_dispatch.planning.pyvrp_engine import PyVRPEngine
 
@@ -106,7 +114,14 @@ class OrToolsEngine:
                 routes[v_index].append(spare.pop(0) if visit.stop_id == RELOAD else stop_node[visit.stop_id])
         return routes
 
-    def _solve_servable(self, problem, stops, started, time_limit_s, progress) -> list[RawRoute]:
+    def _solve_servable(
+        self,
+        problem: RoutingProblem,
+        stops: list[Stop],
+        started: float,
+        time_limit_s: float,
+        progress: ProgressCallback | None,
+    ) -> list[RawRoute]:
         vehicles = problem.vehicles
         depot_locations = sorted({v.start_location for v in vehicles} | {v.end_location for v in vehicles})
         node_location: list[int] = list(depot_locations)
@@ -227,7 +242,7 @@ class OrToolsEngine:
         must_penalty = (int(SCALE * (float(dist.max()) * 2 + 1)) * (len(stops) + 1) + fleet_penalty * len(vehicles)) * 2
         for sid, n in stop_node.items():
             stop = by_id[sid]
-            penalty = must_penalty * (1 + stop.priority) if stop.required else int(round(stop.penalty * SCALE))
+            penalty = must_penalty * (1 + stop.priority) if stop.penalty is None else int(round(stop.penalty * SCALE))
             routing.AddDisjunction([manager.NodeToIndex(n)], penalty)
         for n, owner in reload_owner.items():
             idx = manager.NodeToIndex(n)
@@ -254,7 +269,7 @@ class OrToolsEngine:
             if self.settings.warm_start_share > 0 and not problem.pairs:
                 budget = time_limit_s * self.settings.warm_start_share - (time.perf_counter() - started)
                 routes = self._pyvrp_routes(problem, stops, vehicles, stop_node, reload_owner, max(0.05, budget))
-            remaining = max(0.1, time_limit_s - (time.perf_counter() - started) - 0.1)
+            remaining = max(0.1, search_budget_s(time_limit_s, 0, floor_s=0.1) - (time.perf_counter() - started))
             params.time_limit.FromMilliseconds(int(remaining * 1000))
             initial = None
             if routes is not None:

@@ -28,6 +28,7 @@ from smartdist_dispatch.planning.engine import (
     scale_time_down,
     scale_time_up,
     screen_stops,
+    search_budget_s,
     vehicle_profile,
 )
 from smartdist_dispatch.planning.model import RELOAD, Plan, RoutingProblem, Stop
@@ -133,7 +134,7 @@ class PyVRPEngine:
             data, vehicle_pools, client_ids, params = self._problem_data(problem, stops)
             # The float re-check after solving grows with size (about 0.15 s per 1,000 stops
             # measured here), so it comes out of the budget rather than on top of it.
-            deadline = started + time_limit_s - 0.05 - 0.15 * len(stops) / 1000
+            deadline = started + search_budget_s(time_limit_s, len(stops))
             best = None
             with progress_by_clock(progress, time_limit_s):
                 # Removing vehicles needs every stop required: it must not force optional ones in.
@@ -248,7 +249,7 @@ class PyVRPEngine:
             tw_late = scale_time_down(window.end) if window and np.isfinite(window.end) else INT_INFINITY
             # A window narrower than one scaled unit would be empty; the float replay decides.
             tw_late = max(tw_late, tw_early)
-            prize = must_prize if stop.required else int(round(stop.penalty * SCALE))
+            prize = must_prize if stop.penalty is None else int(round(stop.penalty * SCALE))
             clients.append(
                 pyvrp.Client(
                     len(depot_locations) + offset,
@@ -261,7 +262,7 @@ class PyVRPEngine:
                     name=stop.id,
                 )
             )
-        pools: dict[tuple, list[str]] = defaultdict(list)
+        pools: dict[tuple[object, ...], list[str]] = defaultdict(list)
         for vehicle in problem.vehicles:
             pools[vehicle_profile(vehicle)].append(vehicle.id)
         vehicle_types = []
