@@ -3,6 +3,7 @@ headless Chromium against the real service (SQLite, sandbox platforms)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -229,5 +230,37 @@ def test_order_board_follows_a_courier_without_reloading(page: Page, broker: tup
         expect(row).to_have_attribute("data-status", "delivered", timeout=10_000)
         expect(row.locator(".status")).to_have_text("Delivered")
         expect(row.locator("button.cancel")).to_have_count(0)
+    finally:
+        uber.behaviour.step_s = 30.0
+
+
+def test_tracking_map_shows_pickup_dropoff_and_a_courier_that_moves_with_the_sandbox(
+    page: Page, broker: tuple[ServiceUnderTest, str]
+) -> None:
+    svc, base = broker
+    headers = svc.headers(svc.new_tenant(), ["owner"])
+    uber = next(p for p in svc.client.app.state.delivery_quoting.registry.sandboxes() if p.provider == "uber_direct")
+    uber.behaviour.step_s = 1.5  # a courier step every 1.5 s instead of 30 s
+    try:
+        delivery = book_through_api(svc, headers, "uber_direct")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(base + f"/track/{delivery['id']}?lang=en&refresh_s=1")
+        expect(page.locator("#no-tiles")).to_be_visible()  # no tile server here: markers on a plain map
+        expect(page.locator("#map path.pickup-marker")).to_have_count(1)
+        expect(page.locator("#map path.dropoff-marker")).to_have_count(1)
+        # The courier is assigned after one step and appears; at the next step it has moved.
+        expect(page.locator("#map path.courier-marker")).to_have_count(1, timeout=10_000)
+        box = page.locator("#map")
+        first = (box.get_attribute("data-courier-lat"), box.get_attribute("data-courier-lng"))
+        assert first[0] is not None and first[1] is not None
+        marker_first = page.locator("#map path.courier-marker").get_attribute("d") or ""
+        expect(box).not_to_have_attribute("data-courier-lat", first[0], timeout=10_000)
+        expect(page.locator("#map path.courier-marker")).not_to_have_attribute("d", marker_first)
+        if os.environ.get("SMARTDIST_SCREENSHOTS"):
+            page.screenshot(path=os.environ["SMARTDIST_SCREENSHOTS"] + "/track.png", full_page=True)
+        expect(page.locator("#courier-note")).to_contain_text("Courier position as of")
+        # Delivered: the courier's position is no longer shown.
+        expect(page.locator("#status")).to_have_attribute("data-status", "delivered", timeout=20_000)
+        expect(page.locator("#map path.courier-marker")).to_have_count(0)
     finally:
         uber.behaviour.step_s = 30.0

@@ -11,13 +11,14 @@ from starlette.responses import Response
 from smartdist.web.auth_pages import require_page_principal
 from smartdist.web.i18n import Translator, language_for
 from smartdist_delivery_broker.adapters.port import DeliveryStatus
+from smartdist_delivery_broker.config import get_settings
 
 pages = APIRouter(include_in_schema=False)
 
 STATUSES = [s.value for s in DeliveryStatus]
 
 
-PROVIDERS = ["pandago", "uber_direct", "lalamove"]
+PROVIDERS = ["pandago", "uber_direct", "lalamove", "own_fleet"]
 
 
 def _labels(request: Request) -> dict[str, dict[str, str]]:
@@ -61,11 +62,22 @@ def delivery_history(delivery_id: str, request: Request) -> Response:
 
 
 @pages.get("/track/{delivery_id}")
-def consumer_tracking(delivery_id: str, request: Request) -> Response:
-    """Public page for the consumer: the link is the credential, like the platforms' own links."""
+def consumer_tracking(
+    delivery_id: str, request: Request, refresh_s: Annotated[int, Query(ge=1, le=300)] = 15
+) -> Response:
+    """Public page for the consumer: the link is the credential, like the platforms' own links.
+    A map shows pickup, drop-off and the courier's latest position, refreshed every ``refresh_s``."""
+    settings = get_settings()
     return request.app.state.pages.render(
         # service=None: the consumer gets no merchant navigation (KPI page, API docs).
         request,
         "broker_track.html",
-        {"delivery_id": delivery_id, "labels": _labels(request), "service": None},
+        {
+            "delivery_id": delivery_id,
+            "labels": _labels(request),
+            "service": None,
+            "refresh_s": refresh_s,
+            "tile_url": settings.map_tile_url,
+            "tile_attribution": settings.map_tile_attribution,
+        },
     )
