@@ -73,12 +73,39 @@
     this.save(items);
     return this.flush();
   };
-  OfflineQueue.prototype.flush = async function () {
+  /* localStorage holds JSON only: an upload is queued as {"$form": {field: value | {"$file": dataURL,
+     "name": filename}}} and sent as multipart/form-data. */
+  function requestBody(body) {
+    if (!body || typeof body !== "object" || !body.$form) return body;
+    const form = new FormData();
+    for (const [name, value] of Object.entries(body.$form)) {
+      if (value && typeof value === "object" && value.$file) {
+        const [head, data] = value.$file.split(",");
+        const bytes = atob(data);
+        const buffer = new Uint8Array(bytes.length);
+        for (let i = 0; i < bytes.length; i++) buffer[i] = bytes.charCodeAt(i);
+        form.append(name, new Blob([buffer], {type: head.slice(5, head.indexOf(";"))}), value.name || name);
+      } else {
+        form.append(name, value);
+      }
+    }
+    return form;
+  }
+  /* One flush at a time: two overlapping flushes would both drop the head of the queue. */
+  OfflineQueue.prototype.flush = function () {
+    if (this.flushing) { this.again = true; return this.flushing; }
+    this.flushing = this._flush().finally(() => { this.flushing = null; });
+    return this.flushing.then((left) => {
+      if (this.again) { this.again = false; return this.flush(); }
+      return left;
+    });
+  };
+  OfflineQueue.prototype._flush = async function () {
     let items = this.items();
     while (items.length) {
       const item = items[0];
       try {
-        await api(item.url, {method: item.method, body: item.body, headers: {"Idempotency-Key": item.key}});
+        await api(item.url, {method: item.method, body: requestBody(item.body), headers: {"Idempotency-Key": item.key}});
       } catch (err) {
         if (!err.status || err.status >= 500 || err.status === 429) break;  // offline or server trouble: retry later
         item.error = err.message;  // the server refused it: keep it visible, don't block the queue
