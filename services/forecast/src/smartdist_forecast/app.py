@@ -16,6 +16,7 @@ from smartdist_forecast.publishing import training_job  # noqa: F401 - registers
 from smartdist_forecast.publishing.api import router as forecasts_router
 from smartdist_forecast.replenishment import simulation_job  # noqa: F401 - registers the simulation job
 from smartdist_forecast.replenishment.api import router as replenishment_router
+from smartdist_forecast.replenishment.products import router as products_router
 from smartdist_forecast.sales.api import router as sales_router
 from smartdist_forecast.sales.history_api import router as history_router
 from smartdist_forecast.stock.api import router as stock_router
@@ -30,7 +31,7 @@ DEFINITION = ServiceDefinition(
     "and order-up-to replenishment.",
     base=Base,
     kpi=KPI,
-    routers=[sales_router, history_router, forecasts_router, replenishment_router, stock_router],
+    routers=[sales_router, history_router, forecasts_router, replenishment_router, products_router, stock_router],
     pages=pages,
     messages=MESSAGES,
     subscriptions=SUBSCRIPTIONS,

@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     default_horizon_days: int = Field(default=28, ge=1, le=90)  # when no earlier model says
 
     # Food waste in the inventory simulation, for SKUs without a product_profile row.
-    default_shelf_life_days: int = Field(default=7, ge=1, le=3650)
+    default_shelf_life_days: int = Field(default=30, ge=1, le=3650)
     default_unit_kg: float = Field(default=0.5, gt=0, le=1000)
 
 

@@ -40,7 +40,7 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
             met=False,
             detail="no inventory simulation yet",
         )
-        waste_kg = 0.0
+        waste_kg_avoided = 0.0
     else:
         x = latest.extra or {}
         rule, policy = float(x.get("avg_on_hand_rule", 0)), float(x.get("avg_on_hand_policy", 0))
@@ -55,7 +55,7 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
             met=bool(cut is not None and cut >= 5.0 and fill_ok),
             detail=f"fill rate {x.get('fill_rate_policy')} vs rule {x.get('fill_rate_rule')}",
         )
-        waste_kg = float(x.get("waste_kg_avoided", 0))
+        waste_kg_avoided = max(0.0, float(x.get("waste_kg_rule", 0)) - float(x.get("waste_kg_policy", 0)))
     kpi2 = volume_kpi(
         ctx,
         code="series_forecast",
@@ -66,8 +66,9 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     )
     return KpiSummary(
         kpis=[kpi1, kpi2],
-        co2e_kg=waste_kg * ctx.carbon.food_waste_kg_per_kg,
-        notes=["CO2e: food waste avoided in the latest inventory simulation × 2.06 kg/kg."],
+        co2e_kg=waste_kg_avoided * ctx.carbon.food_waste_kg_per_kg,
+        notes=["CO2e: food waste avoided in the latest inventory simulation (waste_kg_rule − waste_kg_policy, "
+               f"never below 0) × {ctx.carbon.food_waste_kg_per_kg} kg CO2e per kg."],
     )
 
 

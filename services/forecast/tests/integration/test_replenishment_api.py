@@ -6,6 +6,7 @@ import io
 import json
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -79,6 +80,10 @@ def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi
         refused = svc.client.post(URL, headers=svc.headers(other), json={**POLICY, "stock": stock})
         assert refused.status_code == 422
 
+        fresh_sku = series[0][1]
+        put = svc.client.put(f"/api/v1/product-profiles/{fresh_sku}", headers=svc.headers(tenant),
+                             json={"shelf_life_days": 10, "unit_kg": 0.3})
+        assert put.status_code == 200 and put.json()["shelf_life_days"] == 10
         started = svc.client.post("/api/v1/inventory-simulations", headers=svc.headers(tenant),
                                   json={**POLICY, "cover_days": 14})
         assert started.status_code == 202, started.text
@@ -96,6 +101,9 @@ def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi
         expected = round((figures["avg_on_hand_rule"] - figures["avg_on_hand_policy"])
                          / figures["avg_on_hand_rule"] * 100, 2)
         assert cut["value"] == expected
+        assert figures["waste_kg_rule"] > 0 and figures["waste_kg_policy"] >= 0
+        avoided = max(0.0, figures["waste_kg_rule"] - figures["waste_kg_policy"])
+        assert summary["co2e_kg"] == pytest.approx(avoided * 2.06, abs=1e-6)
         other_summary = svc.client.get("/api/v1/kpi/summary", headers=svc.headers(other)).json()
         assert next(k for k in other_summary["kpis"] if k["code"] == "inventory_cut")["value"] is None
         assert svc.client.get(f"/api/v1/jobs/{job_id}", headers=svc.headers(other)).status_code == 404
@@ -120,3 +128,25 @@ def test_bad_policies_and_stock_rows_are_422_and_log_nothing(service_factory):
                                    json={**POLICY, "cover_days": 14})
         assert no_sales.status_code == 422
         assert kpi_count(svc, tenant, "replenishment") == 0
+
+
+def test_product_profiles_are_validated_replaced_and_kept_per_tenant(service_factory):
+    with service_factory(DEFINITION) as svc:
+        tenant, other = svc.new_tenant(), svc.new_tenant()
+        url = "/api/v1/product-profiles"
+        for bad in ({"shelf_life_days": 0, "unit_kg": 1}, {"shelf_life_days": 3, "unit_kg": 0},
+                    {"shelf_life_days": 3}, {"shelf_life_days": 3, "unit_kg": 1, "colour": "red"}):
+            answer = svc.client.put(f"{url}/A1", headers=svc.headers(tenant), json=bad)
+            assert answer.status_code == 422
+            assert answer.headers["content-type"].startswith("application/problem+json")
+        assert svc.client.get(url, headers=svc.headers(tenant)).json()["items"] == []
+        assert svc.client.put(f"{url}/A1", headers=svc.headers(tenant),
+                              json={"shelf_life_days": 2, "unit_kg": 1.5}).status_code == 200
+        assert svc.client.put(f"{url}/A1", headers=svc.headers(tenant),
+                              json={"shelf_life_days": 4, "unit_kg": 0.2}).status_code == 200
+        items = svc.client.get(url, headers=svc.headers(tenant)).json()["items"]
+        assert [(i["sku"], i["shelf_life_days"], i["unit_kg"]) for i in items] == [("A1", 4, 0.2)]
+        assert svc.client.get(url, headers=svc.headers(other)).json()["items"] == []
+        assert svc.client.put(f"{url}/A1", headers=svc.headers(other),
+                              json={"shelf_life_days": 9, "unit_kg": 9}).status_code == 200
+        assert svc.client.get(url, headers=svc.headers(tenant)).json()["items"][0]["shelf_life_days"] == 4

@@ -17,6 +17,7 @@ from smartdist_forecast.models.panel import DemandPanel
 from smartdist_forecast.models.training import TrainingOptions, run_training
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
 from smartdist_forecast.replenishment.simulation import (
+    Perishability,
     PolicyComparison,
     compare_policies,
     lowest_service_level_matching,
@@ -46,6 +47,12 @@ class ReplayResult:
             "fill_rate_not_worse": chosen.fill_rate_not_worse,
             "replay_days": self.replay_days,
             "first_day": self.first_day,
+            # Food waste (kg) of each policy at that same service level, and what the policy saves.
+            "waste_kg_rule": round(chosen.simple_rule.waste_kg, 3),
+            "waste_kg_policy": round(chosen.recommended.waste_kg, 3),
+            "waste_kg_avoided": round(chosen.waste_kg_avoided, 3),
+            "units_wasted_rule": round(chosen.simple_rule.units_wasted, 1),
+            "units_wasted_policy": round(chosen.recommended.units_wasted, 1),
         }
 
 
@@ -75,7 +82,10 @@ def prepare_replay(
     return ReplayForecast(panel, start, replay_days, forecast, lower, upper)
 
 
-def replay_policies(prepared: ReplayForecast, params: ReplenishmentParams, cover_days: float) -> ReplayResult:
+def replay_policies(
+    prepared: ReplayForecast, params: ReplenishmentParams, cover_days: float,
+    perishability: Perishability | None = None,
+) -> ReplayResult:
     if prepared.replay_days <= params.protection_days:
         raise ValueError("replay must be longer than lead time + review period")
     panel, start = prepared.panel, prepared.start
@@ -84,8 +94,9 @@ def replay_policies(prepared: ReplayForecast, params: ReplenishmentParams, cover
     demand = panel.demand[:, start : start + days]
     arrays = (prepared.forecast, prepared.lower, prepared.upper)
     return ReplayResult(
-        at_target=compare_policies(history, demand, *arrays, params, cover_days),
-        cheapest_matching=lowest_service_level_matching(history, demand, *arrays, params, cover_days),
+        at_target=compare_policies(history, demand, *arrays, params, cover_days, perishability),
+        cheapest_matching=lowest_service_level_matching(history, demand, *arrays, params, cover_days,
+                                                        perishability=perishability),
         replay_days=days,
         first_day=panel.date_at(start).date().isoformat(),
     )
@@ -97,6 +108,7 @@ def replay_on_history(
     cover_days: float,
     replay_days: int = REPLAY_DAYS,
     options: TrainingOptions | None = None,
+    perishability: Perishability | None = None,
 ) -> ReplayResult:
     """Train before the replayed weeks, then simulate both policies over them."""
-    return replay_policies(prepare_replay(panel, replay_days, options), params, cover_days)
+    return replay_policies(prepare_replay(panel, replay_days, options), params, cover_days, perishability)

@@ -20,6 +20,18 @@ from smartdist_forecast.replenishment.policy import (
 
 
 @dataclass(frozen=True)
+class Perishability:
+    """How long each series' product keeps (days it can be sold, from arrival) and what a unit weighs."""
+
+    shelf_life_days: np.ndarray  # (n_series,) int ≥ 1
+    unit_kg: np.ndarray  # (n_series,) float
+
+    @classmethod
+    def uniform(cls, n_series: int, shelf_life_days: int, unit_kg: float) -> Perishability:
+        return cls(np.full(n_series, int(shelf_life_days)), np.full(n_series, float(unit_kg)))
+
+
+@dataclass(frozen=True)
 class PolicyOutcome:
     policy: str
     average_on_hand: float  # units per series per day, end of day
@@ -27,6 +39,8 @@ class PolicyOutcome:
     stockout_days: int
     units_demanded: float
     units_lost: float
+    units_wasted: float = 0.0  # spoiled on the shelf (past shelf life), FIFO selling
+    waste_kg: float = 0.0
 
     def as_dict(self) -> dict[str, float | int | str]:
         return asdict(self)
@@ -41,6 +55,10 @@ class PolicyComparison:
     inventory_cut: float  # 1 - recommended / simple average on-hand
     fill_rate_not_worse: bool
 
+    @property
+    def waste_kg_avoided(self) -> float:
+        return max(0.0, self.simple_rule.waste_kg - self.recommended.waste_kg)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "simple_rule": self.simple_rule.as_dict(),
@@ -52,38 +70,64 @@ class PolicyComparison:
         }
 
 
+def _sell_oldest_first(cohorts: np.ndarray, sold: np.ndarray) -> None:
+    """Take ``sold`` units per series out of ``cohorts`` (column = age in days), oldest first, in place."""
+    oldest_first = cohorts[:, ::-1]
+    older = np.cumsum(oldest_first, axis=1) - oldest_first
+    oldest_first -= np.clip(sold[:, None] - older, 0.0, oldest_first)
+
+
 def _simulate(
     name: str,
     demand: np.ndarray,
     target_level: np.ndarray,
     params: ReplenishmentParams,
+    perishability: Perishability | None = None,
 ) -> PolicyOutcome:
-    """``target_level[i, t]`` is the order-up-to level the policy sets on day t (review days used)."""
+    """``target_level[i, t]`` is the order-up-to level the policy sets on day t (review days used).
+
+    Stock is kept as cohorts by age. With ``perishability``, a unit that arrived on day t can be
+    sold up to day t + shelf life - 1 and is thrown away at the end of that day; the shop sells
+    the oldest units first (FIFO), which is what staff are told to do with fresh food.
+    """
     n_series, n_days = demand.shape
-    on_hand = np.ceil(target_level[:, 0]).astype(float)  # both policies start at their own level
+    if perishability is None:
+        ages, spoil_age = 1, None  # one bucket: nothing ever ages out
+    else:
+        ages = int(min(perishability.shelf_life_days.max(), n_days + 1))
+        spoil_age = np.maximum(perishability.shelf_life_days.astype(np.int64), 1) - 1
+    expired = None if spoil_age is None else np.arange(ages)[None, :] >= spoil_age[:, None]
+    cohorts = np.zeros((n_series, ages))
+    cohorts[:, 0] = np.ceil(target_level[:, 0])  # both policies start at their own level
     arriving = np.zeros((n_series, n_days + params.lead_time_days + 1))
     on_order = np.zeros(n_series)
     on_hand_sum = 0.0
     sold_total = 0.0
     lost_total = 0.0
+    wasted = np.zeros(n_series)
     stockout_days = 0
     for t in range(n_days):
-        on_hand += arriving[:, t]
+        cohorts[:, 0] += arriving[:, t]
         on_order -= arriving[:, t]
         if t % params.review_period_days == 0:
-            shortfall = target_level[:, t] - (on_hand + on_order)
+            shortfall = target_level[:, t] - (cohorts.sum(axis=1) + on_order)
             orders = np.ceil(np.maximum(shortfall, 0.0) / params.pack_size - 1e-9) * params.pack_size
             arriving[:, t + params.lead_time_days] += orders
             on_order += orders
             if params.lead_time_days == 0:  # same-day delivery lands before the shop opens
-                on_hand += arriving[:, t]
+                cohorts[:, 0] += arriving[:, t]
                 on_order -= arriving[:, t]
                 arriving[:, t] = 0.0
         today = np.nan_to_num(demand[:, t])
-        sold = np.minimum(on_hand, today)
+        sold = np.minimum(cohorts.sum(axis=1), today)
+        _sell_oldest_first(cohorts, sold)
         lost = today - sold
-        on_hand -= sold
-        on_hand_sum += float(on_hand.sum())
+        if expired is not None:
+            wasted += (cohorts * expired).sum(axis=1)
+            cohorts[expired] = 0.0
+            cohorts[:, 1:] = cohorts[:, :-1].copy()
+            cohorts[:, 0] = 0.0
+        on_hand_sum += float(cohorts.sum())
         sold_total += float(sold.sum())
         lost_total += float(lost.sum())
         stockout_days += int((lost > 0).sum())
@@ -95,6 +139,8 @@ def _simulate(
         stockout_days=stockout_days,
         units_demanded=demanded,
         units_lost=lost_total,
+        units_wasted=float(wasted.sum()),
+        waste_kg=0.0 if perishability is None else float((wasted * perishability.unit_kg).sum()),
     )
 
 
@@ -146,12 +192,13 @@ def compare_policies(
     upper: np.ndarray,
     params: ReplenishmentParams,
     cover_days: float,
+    perishability: Perishability | None = None,
 ) -> PolicyComparison:
     """Simulate both policies over ``demand`` (n_series, n_days); see ``recommended_levels``."""
     n_days = demand.shape[1]
-    simple = _simulate("simple_rule", demand, simple_rule_levels(history, demand, cover_days), params)
+    simple = _simulate("simple_rule", demand, simple_rule_levels(history, demand, cover_days), params, perishability)
     levels = recommended_levels(forecast, lower, upper, params)[:, :n_days]
-    recommended = _simulate("recommended", demand, levels, params)
+    recommended = _simulate("recommended", demand, levels, params, perishability)
     return PolicyComparison(
         simple_rule=simple,
         recommended=recommended,
@@ -188,6 +235,7 @@ def lowest_service_level_matching(
         0.998,
         0.999,
     ),
+    perishability: Perishability | None = None,
 ) -> PolicyComparison:
     """The cheapest service-level target whose simulated fill rate is not worse than the rule's.
 
@@ -198,7 +246,7 @@ def lowest_service_level_matching(
     comparison: PolicyComparison | None = None
     for level in levels:
         trial = ReplenishmentParams(params.lead_time_days, params.review_period_days, params.pack_size, level)
-        comparison = compare_policies(history, demand, forecast, lower, upper, trial, cover_days)
+        comparison = compare_policies(history, demand, forecast, lower, upper, trial, cover_days, perishability)
         if comparison.fill_rate_not_worse:
             return comparison
     assert comparison is not None

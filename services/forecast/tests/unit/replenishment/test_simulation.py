@@ -3,6 +3,8 @@ import pytest
 
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
 from smartdist_forecast.replenishment.simulation import (
+    Perishability,
+    _simulate,
     compare_policies,
     lowest_service_level_matching,
     simple_rule_levels,
@@ -57,3 +59,36 @@ def test_calibrated_policy_holds_less_stock_than_a_generous_cover_rule_at_no_wor
     comparison = lowest_service_level_matching(history, demand[:, :days], forecast, lower, upper, params, cover_days=10)
     assert comparison.fill_rate_not_worse
     assert comparison.inventory_cut > 0.05
+
+
+def test_units_past_their_shelf_life_are_thrown_away_and_counted():
+    demand = np.full((1, 7), 1.0)
+    params = ReplenishmentParams(lead_time_days=0, review_period_days=7, pack_size=1, service_level=0.5)
+    perishable = Perishability.uniform(1, shelf_life_days=2, unit_kg=0.25)
+    outcome = _simulate("rule", demand, np.full((1, 7), 10.0), params, perishable)
+    # 10 units on day 0; one sold on day 0 and one on day 1, the other 8 spoil at the end of day 1.
+    assert outcome.units_wasted == 8
+    assert outcome.waste_kg == 2.0
+    assert outcome.fill_rate == pytest.approx(2 / 7)
+    assert _simulate("rule", demand, np.full((1, 7), 10.0), params).units_wasted == 0  # no shelf life given
+
+
+def test_oldest_units_sell_first_so_a_daily_top_up_wastes_nothing():
+    demand = np.full((1, 20), 1.0)
+    params = ReplenishmentParams(lead_time_days=0, review_period_days=1, pack_size=1, service_level=0.5)
+    outcome = _simulate("daily", demand, np.full((1, 20), 3.0), params, Perishability.uniform(1, 3, 1.0))
+    # Newest-first selling would leave the first units to age out; FIFO sells each unit by day 2.
+    assert outcome.units_wasted == 0 and outcome.fill_rate == 1.0
+
+
+def test_leaner_policy_wastes_less_food_than_a_generous_cover_rule():
+    history, demand, forecast, lower, upper = _poisson_world()
+    params = ReplenishmentParams(lead_time_days=1, review_period_days=1, pack_size=1, service_level=0.95)
+    days = demand.shape[1] - params.protection_days + 1
+    shelf = Perishability(np.resize(np.array([2, 5]), demand.shape[0]), np.full(demand.shape[0], 0.4))
+    comparison = lowest_service_level_matching(history, demand[:, :days], forecast, lower, upper, params,
+                                               cover_days=6, perishability=shelf)
+    assert comparison.simple_rule.waste_kg > comparison.recommended.waste_kg >= 0
+    assert comparison.waste_kg_avoided == pytest.approx(comparison.simple_rule.waste_kg
+                                                        - comparison.recommended.waste_kg)
+    assert comparison.simple_rule.waste_kg == pytest.approx(comparison.simple_rule.units_wasted * 0.4)
