@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from smartdist.bus.envelope import CloudEvent
 from smartdist.testing.browser import live_server
 from smartdist.testing.platform import ServiceUnderTest, service_under_test
 from smartdist_forecast.app import DEFINITION
 from smartdist_forecast.sales import api as sales_api
+from smartdist_forecast.stock.consumer import STOCK_CHANGED, on_stock_changed
 
 from ..integration.pos_slices import pos_slice
 
@@ -162,19 +164,33 @@ def test_forecast_chart_draws_actuals_forecast_and_band_downloads_csv_and_trains
     expect(page.locator("#daily tbody tr.forecast")).to_have_count(21)
 
 
-def test_replenishment_recommends_downloads_and_runs_the_simulation(
+def test_replenishment_prefills_wms_stock_recommends_downloads_and_runs_the_simulation(
     page: Page, forecast: tuple[ServiceUnderTest, str], trained: str
 ) -> None:
     svc, base = forecast
+    first = svc.client.get("/api/v1/series", headers=svc.headers(trained)).json()["items"][0]
+    # The WMS counted the first series: its stock.changed event goes through the service's own handler.
+    event = CloudEvent.create(
+        type=STOCK_CHANGED,
+        subject=first["sku"],
+        tenant_id=trained,
+        data={"store": first["store"], "sku": first["sku"], "on_hand": 37, "at": "2026-11-26T08:00:00+08:00"},
+    )
+    with svc.database.tenant_session(trained) as session, session.begin():
+        on_stock_changed(session, event)
     sign_in(page, svc, base, trained)
     page.goto(base + "/replenishment?lang=en")
     rows = page.locator("#stock tbody tr")
     expect(rows).to_have_count(4)
-    rows.first.locator(".on-hand").fill("5")
+    counted = page.locator(f"#stock tbody tr[data-store='{first['store']}'][data-sku='{first['sku']}'] .on-hand")
+    expect(counted).to_have_value("37")
+    expect(page.locator("#stock-source")).to_be_visible()
+    rows.nth(1).locator(".on-hand").fill("5")
     page.click("#recommend")
     lines = page.locator("#lines tbody tr")
     expect(lines).to_have_count(4)
-    expect(lines.first.locator("td").nth(2)).to_have_text("5")
+    expect(lines.first.locator("td").nth(2)).to_have_text("37")
+    expect(lines.nth(1).locator("td").nth(2)).to_have_text("5")
 
     with page.expect_download() as download_info:
         page.click("#download-csv")

@@ -121,6 +121,7 @@ def test_pages_show_the_tenants_series_model_and_simulation_and_nothing_of_anoth
         assert f"{metrics['wape']:.3f}" in accuracy
         assert f"{metrics['coverage_80'] * 100:.1f}%" in accuracy
     assert "Global LightGBM" in accuracy and "Seasonal naive" in accuracy
+    assert '<td class="num ratio">1.000</td>' in accuracy  # seasonal naive against itself
 
     replenishment = svc.client.get("/replenishment?lang=en", headers=svc.headers(tenant)).text
     for s in series:
