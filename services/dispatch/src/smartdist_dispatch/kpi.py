@@ -21,6 +21,7 @@ STATUS_CODES = [
     StatusCode("delivered", "已送達", "delivered"),
     StatusCode("failed", "配送失敗", "delivery failed"),
     StatusCode("cancelled", "已取消", "cancelled"),
+    StatusCode("in_progress", "配送中", "route started (first stop reached)"),
     StatusCode("completed", "路線完成", "route completed"),
     StatusCode("out_for_delivery", "配送中", "out for delivery"),
     StatusCode("changed", "路線即時變更", "route changed live (rush order, re-plan)"),

@@ -202,7 +202,7 @@ def test_live_map_draws_a_line_per_route_and_the_markers_without_a_tile_server(
         session.add(GpsBreadcrumb(route_id=routes[0].id, lat=25.075, lng=121.577, recorded_at=datetime.now(LOCAL_ZONE)))
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(f"{base}/board/map?date={day}&lang=en")
+    page.goto(f"{base}/board/map?date={day}&lang=en&refresh_s=5")
     box = page.locator("#map")
     expect(box).to_have_attribute("data-routes", "2")
     expect(page.locator("#no-tiles")).to_be_visible()
@@ -216,6 +216,10 @@ def test_live_map_draws_a_line_per_route_and_the_markers_without_a_tile_server(
     # Each line runs depot -> stops -> depot: V1's has 5 points, so its SVG path has 5 vertices.
     d = page.locator("path.route-line").first.get_attribute("d") or ""
     assert d.count("L") == 4
+    # The map refreshes by itself: V2's driver reports a first position, and it appears.
+    with svc.database.tenant_transaction(tenant) as session:
+        session.add(GpsBreadcrumb(route_id=routes[1].id, lat=25.06, lng=121.56, recorded_at=datetime.now(LOCAL_ZONE)))
+    expect(page.locator(".vehicle-marker")).to_have_count(2, timeout=9_000)
 
 
 def test_analytics_page_draws_its_charts_and_tables_from_the_seeded_outcomes(
