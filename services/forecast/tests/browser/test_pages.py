@@ -4,6 +4,7 @@ band, the CSV download and "train now"; recommendations, their CSV and the inven
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -203,3 +204,4 @@ def test_replenishment_prefills_wms_stock_recommends_downloads_and_runs_the_simu
     expect(page.locator("#simulation")).to_be_visible()
     expect(page.locator("#sim-cut")).to_contain_text("%")
     expect(page.locator("#sim-fill-policy")).to_contain_text("%")
+    expect(page.locator("#sim-waste-policy")).to_have_text(re.compile(r"^\d+\.\d$"))

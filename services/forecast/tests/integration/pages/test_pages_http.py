@@ -131,6 +131,7 @@ def test_pages_show_the_tenants_series_model_and_simulation_and_nothing_of_anoth
     )
     assert f'<td id="sim-avg-rule">{simulation["avg_on_hand_rule"]:.1f}</td>' in replenishment
     assert f'<td id="sim-avg-policy">{simulation["avg_on_hand_policy"]:.1f}</td>' in replenishment
+    assert f'<td id="sim-waste-rule">{simulation["waste_kg_rule"]:.1f}</td>' in replenishment
 
     # The other tenant: every page renders its empty state and names none of the first tenant's rows.
     for path in PAGES:

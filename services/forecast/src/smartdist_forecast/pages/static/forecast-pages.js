@@ -383,6 +383,8 @@
           $("#sim-avg-policy").textContent = fixed(f.avg_on_hand_policy, 1);
           $("#sim-fill-rule").textContent = percent(f.fill_rate_rule);
           $("#sim-fill-policy").textContent = percent(f.fill_rate_policy);
+          $("#sim-waste-rule").textContent = fixed(f.waste_kg_rule, 1);
+          $("#sim-waste-policy").textContent = fixed(f.waste_kg_policy, 1);
           $("#sim-cut").textContent = percent(f.inventory_cut);
           $("#sim-not-worse").textContent = f.fill_rate_not_worse ? cfg.text.yes : cfg.text.no;
           $("#sim-service").textContent = f.service_level;
