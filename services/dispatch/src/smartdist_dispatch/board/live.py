@@ -441,6 +441,12 @@ def start_replan(session: ScopedSession, plan_id: int, exclude_vehicle_ids: list
         raise NotFound(f"No plan {plan_id}.")
     if plan.status != "published":
         raise Conflict(f"Plan {plan_id} is {plan.status}; only a published plan is re-planned.")
+    if plan.plan_date < today():
+        # Every stop still pending would come back unassigned: the day is over, nothing can be driven.
+        raise Unprocessable(
+            f"Plan {plan_id} was for {plan.plan_date}, a day that is over.",
+            errors=[{"loc": ["path", "plan_id"], "message": "the plan's day is over"}],
+        )
     used = set(session.scalars(select(Route.vehicle_id).where(Route.plan_id == plan_id)))
     unknown = [
         {"loc": ["body", "exclude_vehicle_ids", k], "message": f"vehicle {v} drives no route of plan {plan_id}"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from smartdist.kpi import record
 from smartdist_dispatch.orders.models import DeliveryOrder
-from smartdist_dispatch.routes.models import RouteNotice, RouteStop
+from smartdist_dispatch.routes.models import RouteNotice, RoutePlan, RouteStop
 
 from .conftest import PLACES, Day  # noqa: TID252 - the folder's own helpers
 
@@ -80,6 +80,12 @@ def test_replan_refuses_unpublished_unknown_and_foreign_plans(day: Day) -> None:
     assert everyone.status_code == 422
     other = day.svc.headers("t2", ("dispatcher",))
     assert post(f"/api/v1/plans/{plan_id}/replan", headers=other).status_code == 404
+    with day.svc.database.tenant_transaction(day.tenant) as session:
+        old = session.get(RoutePlan, draft)
+        assert old is not None
+        old.status, old.plan_date = "published", date(2020, 1, 6)
+    over = post(f"/api/v1/plans/{draft}/replan", headers=day.headers)
+    assert over.status_code == 422 and over.json()["errors"][0]["message"] == "the plan's day is over"
     assert day.svc.client.put(f"/api/v1/plans/{plan_id}/baseline", headers=other, json={}).status_code == 404
 
 
