@@ -41,8 +41,9 @@ def plannable_rows(session: ScopedSession, depot_id: int) -> tuple[Depot, list[D
     depot = session.get(Depot, depot_id)
     if depot is None:
         raise Unprocessable(f"No depot {depot_id}.", errors=[{"loc": ["body", "depot_id"], "message": "unknown depot"}])
-    orders = list(session.scalars(select(DeliveryOrder).where(DeliveryOrder.status == "created")
-                                  .order_by(DeliveryOrder.id)))
+    orders = list(
+        session.scalars(select(DeliveryOrder).where(DeliveryOrder.status == "created").order_by(DeliveryOrder.id))
+    )
     vehicles = list(session.scalars(select(VehicleRow).where(VehicleRow.depot_id == depot_id).order_by(VehicleRow.id)))
     errors = []
     if not orders:
@@ -76,33 +77,64 @@ def store_plan(session: ScopedSession, source: PlanningInput, plan: Plan, day: d
     planned by another run) makes this plan stale: refuse it rather than plan the order twice.
     """
     planned_nos = [v.stop_id for r in plan.routes for v in r.visits]
-    orders = {o.order_no: o for o in session.scalars(select(DeliveryOrder)
-                                                      .where(DeliveryOrder.order_no.in_(planned_nos)))}
+    orders = {
+        o.order_no: o for o in session.scalars(select(DeliveryOrder).where(DeliveryOrder.order_no.in_(planned_nos)))
+    }
     stale = sorted(no for no in planned_nos if no not in orders or orders[no].status != "created")
     if stale:
         raise Conflict(f"Orders changed while planning: {', '.join(stale[:10])}; plan again.")
     start = day_start(day)
     ready = min((o.created_at for o in orders.values()), default=None)
-    row = RoutePlan(plan_date=day, depot_id=source.depot_id, status="planned", orders_ready_at=ready,
-                    total_distance_m=round(sum(r.distance for r in plan.routes)),
-                    total_duration_s=round(sum(r.duration for r in plan.routes)))
+    row = RoutePlan(
+        plan_date=day,
+        depot_id=source.depot_id,
+        status="planned",
+        orders_ready_at=ready,
+        total_distance_m=round(sum(r.distance for r in plan.routes)),
+        total_duration_s=round(sum(r.duration for r in plan.routes)),
+    )
     session.add(row)
     session.flush()
     for seq, planned in enumerate(plan.routes, start=1):
-        route = Route(plan_id=row.id, vehicle_id=source.vehicle_ids[planned.vehicle_id], seq=seq,
-                      distance_m=round(planned.distance), duration_s=round(planned.duration))
+        route = Route(
+            plan_id=row.id,
+            vehicle_id=source.vehicle_ids[planned.vehicle_id],
+            seq=seq,
+            distance_m=round(planned.distance),
+            duration_s=round(planned.duration),
+        )
         session.add(route)
         session.flush()
         for stop_seq, visit in enumerate(planned.visits, start=1):
             order = orders[visit.stop_id]
-            session.add(RouteStop(route_id=route.id, order_id=order.id, seq=stop_seq,
-                                  eta=start + timedelta(seconds=visit.arrival)))
+            session.add(
+                RouteStop(
+                    route_id=route.id, order_id=order.id, seq=stop_seq, eta=start + timedelta(seconds=visit.arrival)
+                )
+            )
             order.status = "planned"
-            record(session, service=SERVICE, doc_type="delivery_order", doc_no=order.order_no, status="planned",
-                   sender=source.depot_code, receiver=planned.vehicle_id, tenant_id=tenant_id)
-    record(session, service=SERVICE, doc_type="route", doc_no=plan_doc_no(row), status="planned",
-           sender=source.depot_code, receiver="dispatcher", distance_m=row.total_distance_m,
-           quantity=len(plan.routes), tenant_id=tenant_id)
+            record(
+                session,
+                service=SERVICE,
+                doc_type="delivery_order",
+                doc_no=order.order_no,
+                status="planned",
+                sender=source.depot_code,
+                receiver=planned.vehicle_id,
+                tenant_id=tenant_id,
+            )
+    record(
+        session,
+        service=SERVICE,
+        doc_type="route",
+        doc_no=plan_doc_no(row),
+        status="planned",
+        sender=source.depot_code,
+        receiver="dispatcher",
+        distance_m=row.total_distance_m,
+        quantity=len(plan.routes),
+        tenant_id=tenant_id,
+    )
     session.flush()
     return row
 
@@ -116,31 +148,62 @@ def plan_detail(session: ScopedSession, plan_id: int) -> dict[str, Any]:
     if plan is None:
         raise NotFound(f"No plan {plan_id}.")
     routes = list(session.scalars(select(Route).where(Route.plan_id == plan.id).order_by(Route.seq)))
-    stops = list(session.execute(
-        select(RouteStop, DeliveryOrder.order_no)
-        .join(DeliveryOrder, DeliveryOrder.id == RouteStop.order_id)
-        .where(RouteStop.route_id.in_([r.id for r in routes]))
-        .order_by(RouteStop.route_id, RouteStop.seq)))
-    vehicles = {v.id: v.code for v in session.scalars(
-        select(VehicleRow).where(VehicleRow.id.in_([r.vehicle_id for r in routes])))}
+    stops = list(
+        session.execute(
+            select(RouteStop, DeliveryOrder.order_no)
+            .join(DeliveryOrder, DeliveryOrder.id == RouteStop.order_id)
+            .where(RouteStop.route_id.in_([r.id for r in routes]))
+            .order_by(RouteStop.route_id, RouteStop.seq)
+        )
+    )
+    vehicles = {
+        v.id: v.code
+        for v in session.scalars(select(VehicleRow).where(VehicleRow.id.in_([r.vehicle_id for r in routes])))
+    }
     by_route: dict[int, list[dict[str, Any]]] = {r.id: [] for r in routes}
     for stop, order_no in stops:
-        by_route[stop.route_id].append({"id": stop.id, "seq": stop.seq, "order_id": stop.order_id, "order_no": order_no,
-                                        "eta": stop.eta.isoformat(), "status": stop.status})
+        by_route[stop.route_id].append(
+            {
+                "id": stop.id,
+                "seq": stop.seq,
+                "order_id": stop.order_id,
+                "order_no": order_no,
+                "eta": stop.eta.isoformat(),
+                "status": stop.status,
+            }
+        )
     return plan_summary(plan) | {
-        "routes": [{"id": r.id, "seq": r.seq, "vehicle_id": r.vehicle_id, "vehicle_code": vehicles.get(r.vehicle_id),
-                    "distance_m": r.distance_m, "duration_s": r.duration_s, "driver_id": r.driver_id,
-                    "status": r.status, "revision": r.revision, "stops": by_route[r.id]}
-                   for r in routes]}
+        "routes": [
+            {
+                "id": r.id,
+                "seq": r.seq,
+                "vehicle_id": r.vehicle_id,
+                "vehicle_code": vehicles.get(r.vehicle_id),
+                "distance_m": r.distance_m,
+                "duration_s": r.duration_s,
+                "driver_id": r.driver_id,
+                "status": r.status,
+                "revision": r.revision,
+                "stops": by_route[r.id],
+            }
+            for r in routes
+        ]
+    }
 
 
 def plan_summary(plan: RoutePlan) -> dict[str, Any]:
-    return {"id": plan.id, "plan_date": plan.plan_date.isoformat(), "depot_id": plan.depot_id, "status": plan.status,
-            "created_at": plan.created_at.isoformat(),
-            "published_at": plan.published_at.isoformat() if plan.published_at else None,
-            "total_distance_m": plan.total_distance_m, "total_duration_s": plan.total_duration_s,
-            "orders_ready_at": plan.orders_ready_at.isoformat() if plan.orders_ready_at else None,
-            "elapsed_s": plan.elapsed_s}
+    return {
+        "id": plan.id,
+        "plan_date": plan.plan_date.isoformat(),
+        "depot_id": plan.depot_id,
+        "status": plan.status,
+        "created_at": plan.created_at.isoformat(),
+        "published_at": plan.published_at.isoformat() if plan.published_at else None,
+        "total_distance_m": plan.total_distance_m,
+        "total_duration_s": plan.total_duration_s,
+        "orders_ready_at": plan.orders_ready_at.isoformat() if plan.orders_ready_at else None,
+        "elapsed_s": plan.elapsed_s,
+    }
 
 
 def route_doc_no(plan_id: int, route_seq: int) -> str:
@@ -174,12 +237,15 @@ def assign_drivers(
         else:
             chosen[route_id] = driver_id
     usual: dict[int, Driver] = {}
-    for d in session.scalars(select(Driver).where(Driver.vehicle_id.in_([r.vehicle_id for r in routes]))
-                             .order_by(Driver.id)):
+    for d in session.scalars(
+        select(Driver).where(Driver.vehicle_id.in_([r.vehicle_id for r in routes])).order_by(Driver.id)
+    ):
         usual.setdefault(d.vehicle_id or 0, d)  # two drivers of one vehicle: the first one registered
         drivers.setdefault(d.id, d)
-    vehicles = {v.id: v.code for v in session.scalars(select(VehicleRow).where(
-        VehicleRow.id.in_([r.vehicle_id for r in routes])))}
+    vehicles = {
+        v.id: v.code
+        for v in session.scalars(select(VehicleRow).where(VehicleRow.id.in_([r.vehicle_id for r in routes])))
+    }
     routes_of_driver: dict[int, list[int]] = {}
     for route in routes:
         if route.id not in chosen and route.vehicle_id in usual:
@@ -187,14 +253,24 @@ def assign_drivers(
         if route.id in chosen:
             routes_of_driver.setdefault(chosen[route.id], []).append(route.id)
         elif route.id not in named:
-            errors.append({"loc": ["body", "assignments"], "route_id": route.id,
-                           "message": f"route {route.id} (vehicle {vehicles.get(route.vehicle_id)}) has no driver: "
-                                      "assign one or give a driver this vehicle"})
+            errors.append(
+                {
+                    "loc": ["body", "assignments"],
+                    "route_id": route.id,
+                    "message": f"route {route.id} (vehicle {vehicles.get(route.vehicle_id)}) has no driver: "
+                    "assign one or give a driver this vehicle",
+                }
+            )
     for driver_id, route_ids in routes_of_driver.items():
         if len(route_ids) > 1:
-            errors.append({"loc": ["body", "assignments"], "driver_id": driver_id,
-                           "message": f"driver {drivers[driver_id].code} would drive routes "
-                                      f"{', '.join(map(str, route_ids))} at the same time"})
+            errors.append(
+                {
+                    "loc": ["body", "assignments"],
+                    "driver_id": driver_id,
+                    "message": f"driver {drivers[driver_id].code} would drive routes "
+                    f"{', '.join(map(str, route_ids))} at the same time",
+                }
+            )
     if errors:
         raise Unprocessable("Every route needs its own driver before the plan is published.", errors=errors)
     return {route_id: drivers[driver_id] for route_id, driver_id in chosen.items()}
@@ -230,29 +306,77 @@ def publish_plan(
     extra: dict[str, Any] = {}
     if plan.baseline_distance_m is not None:
         extra["baseline_distance_m"] = plan.baseline_distance_m
-    record(session, service=SERVICE, doc_type="route", doc_no=plan_doc_no(plan), status="published",
-           sender=depot_code, receiver="drivers", sent_at=plan.orders_ready_at, received_at=now,
-           elapsed_s=plan.elapsed_s, distance_m=plan.total_distance_m, tenant_id=tenant_id, **extra)
+    record(
+        session,
+        service=SERVICE,
+        doc_type="route",
+        doc_no=plan_doc_no(plan),
+        status="published",
+        sender=depot_code,
+        receiver="drivers",
+        sent_at=plan.orders_ready_at,
+        received_at=now,
+        elapsed_s=plan.elapsed_s,
+        distance_m=plan.total_distance_m,
+        tenant_id=tenant_id,
+        **extra,
+    )
     for route in routes:
         route.driver_id, route.status = drivers[route.id].id, "published"
     session.flush()
     detail = plan_detail(session, plan_id)
-    orders = {o.id: o for o in session.scalars(select(DeliveryOrder).where(
-        DeliveryOrder.id.in_([s["order_id"] for r in detail["routes"] for s in r["stops"]])))}
+    orders = {
+        o.id: o
+        for o in session.scalars(
+            select(DeliveryOrder).where(
+                DeliveryOrder.id.in_([s["order_id"] for r in detail["routes"] for s in r["stops"]])
+            )
+        )
+    }
     for route in detail["routes"]:
         driver = drivers[route["id"]]
-        record(session, service=SERVICE, doc_type="route", doc_no=route_doc_no(plan.id, route["seq"]),
-               status="published", sender=depot_code, receiver=driver.code, sent_at=now, distance_m=route["distance_m"],
-               quantity=len(route["stops"]), tenant_id=tenant_id)
+        record(
+            session,
+            service=SERVICE,
+            doc_type="route",
+            doc_no=route_doc_no(plan.id, route["seq"]),
+            status="published",
+            sender=depot_code,
+            receiver=driver.code,
+            sent_at=now,
+            distance_m=route["distance_m"],
+            quantity=len(route["stops"]),
+            tenant_id=tenant_id,
+        )
         for stop in route["stops"]:
             order = orders[stop["order_id"]]
             order.status = "out_for_delivery"
-            record(session, service=SERVICE, doc_type="delivery_order", doc_no=order.order_no, status="published",
-                   sender=depot_code, receiver=driver.code, sent_at=now, tenant_id=tenant_id)
-        publish(session, type="smartdist.dispatch.route.published", subject=str(route["id"]), tenant_id=tenant_id,
-                data={"plan_id": plan.id, "plan_date": detail["plan_date"], "route_id": route["id"],
-                      "vehicle_code": route["vehicle_code"], "driver_id": driver.id, "distance_m": route["distance_m"],
-                      "order_nos": [s["order_no"] for s in route["stops"]],
-                      "stops": [{"order_no": s["order_no"], "eta": s["eta"]} for s in route["stops"]]})
+            record(
+                session,
+                service=SERVICE,
+                doc_type="delivery_order",
+                doc_no=order.order_no,
+                status="published",
+                sender=depot_code,
+                receiver=driver.code,
+                sent_at=now,
+                tenant_id=tenant_id,
+            )
+        publish(
+            session,
+            type="smartdist.dispatch.route.published",
+            subject=str(route["id"]),
+            tenant_id=tenant_id,
+            data={
+                "plan_id": plan.id,
+                "plan_date": detail["plan_date"],
+                "route_id": route["id"],
+                "vehicle_code": route["vehicle_code"],
+                "driver_id": driver.id,
+                "distance_m": route["distance_m"],
+                "order_nos": [s["order_no"] for s in route["stops"]],
+                "stops": [{"order_no": s["order_no"], "eta": s["eta"]} for s in route["stops"]],
+            },
+        )
     session.flush()
     return detail

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -33,6 +34,7 @@ from smartdist.testing.browser import live_server
 from smartdist.timeparams import TAIPEI
 from smartdist.web.app import create_service_app
 from smartdist_dispatch.app import DEFINITION
+from smartdist_dispatch.routes.models import GpsBreadcrumb, Route, RouteNotice, StopProof
 
 pytestmark = pytest.mark.browser
 
@@ -42,9 +44,11 @@ DRIVER_EMAIL, DRIVER_PASSWORD = "driver.chen@example.tw", "route-66-ok"
 @dataclass
 class Platform:
     base: str
+    console: ServiceRuntime
     dispatch: ServiceRuntime
-    tenant_id: str
-    owner_key: str
+    signer: TokenSigner
+    tenant_id: str = ""
+    owner_key: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -62,24 +66,26 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     dispatch.start()
     try:
         assert keys.private_pem is not None
-        with console.database.system_transaction() as session:
-            tenant = identity.create_tenant(session, TokenSigner(keys.private_pem), name="陳記蔬果")
         with live_server(app) as base:
-            yield Platform(base, dispatch, tenant.tenant_id, tenant.api_key)
+            yield Platform(base, console, dispatch, TokenSigner(keys.private_pem))
     finally:
         dispatch.stop()
         console.stop()
         backend.close()
 
 
-def set_up_todays_route(platform: Platform) -> dict[str, Any]:
-    """A van, its driver with a login, three orders for today (the second with cash), planned and published."""
+def set_up_todays_route(platform: Platform, email: str = DRIVER_EMAIL) -> dict[str, Any]:
+    """A new merchant: a van, its driver with a login, three orders for today (S-2 with cash), planned and
+    published. ``platform`` then speaks for this merchant (tenant id, owner key)."""
+    with platform.console.database.system_transaction() as session:
+        tenant = identity.create_tenant(session, platform.signer, name="陳記蔬果")
+    platform.tenant_id, platform.owner_key = tenant.tenant_id, tenant.api_key
     with httpx.Client(
         base_url=platform.base, headers={"Authorization": f"Bearer {platform.owner_key}"}, timeout=30
     ) as owner:
         user = owner.post(
             "/api/v1/users",
-            json={"email": DRIVER_EMAIL, "name": "陳司機", "password": DRIVER_PASSWORD, "roles": ["driver"]},
+            json={"email": email, "name": "陳司機", "password": DRIVER_PASSWORD, "roles": ["driver"]},
         )
         assert user.status_code == 201, user.text
         api = "/dispatch/api/v1"
@@ -246,3 +252,66 @@ def route_point(route: dict[str, Any], order_no: str) -> str:
     """The stop's coordinates as the navigation link carries them."""
     places = {"S-1": "25.079,121.575", "S-2": "25.07,121.58", "S-3": "25.062,121.56"}
     return places[order_no]
+
+
+@pytest.fixture
+def browser_context_args() -> dict[str, Any]:
+    """A phone in Taipei that lets the page read its position."""
+    return {
+        "locale": "zh-TW",
+        "timezone_id": "Asia/Taipei",
+        "viewport": {"width": 390, "height": 844},
+        "permissions": ["geolocation"],
+        "geolocation": {"latitude": 25.0712, "longitude": 121.5779, "accuracy": 12},
+    }
+
+
+def test_driver_acknowledges_a_route_change_sends_gps_and_attaches_a_photo_in_english(
+    page: Page, platform: Platform, tmp_path: Path
+) -> None:
+    route = set_up_todays_route(platform, email="driver.lin@example.tw")
+    with platform.dispatch.database.tenant_transaction(platform.tenant_id) as session:
+        stored = session.get(Route, route["id"])
+        assert stored is not None
+        stored.revision = 2
+        session.add(RouteNotice(route_id=route["id"], kind="rush_inserted", message="Rush order R-9 added", revision=2))
+    page.context.add_cookies([{"name": "smartdist_lang", "value": "en", "url": platform.base}])
+    page.goto(platform.base + "/dispatch/driver")
+    page.fill("input[name=email]", "driver.lin@example.tw")
+    page.fill("input[name=password]", DRIVER_PASSWORD)
+    page.click("button[type=submit]")
+
+    notice = page.locator(".notice")
+    expect(notice).to_contain_text("Rush order R-9 added")
+    expect(notice).to_contain_text("revision 2")
+    notice.locator("button.ack").click()
+    expect(page.locator(".notice")).to_have_count(0)
+
+    # The phone's position is buffered and sent as one batch to the route.
+    expect(page.locator("#gps")).to_have_text("GPS on")
+    page.evaluate("window.SmartDistDriver.sendBreadcrumbs()")
+
+    # A photo taken with the camera input goes up with the delivery.
+    photo = tmp_path / "door.png"
+    Image.new("RGB", (2400, 1200), "orange").save(photo)
+    card = page.locator("article.stop").first
+    card.locator("button.action-deliver").click()
+    expect(card.locator("input[name=photo]")).to_have_attribute("capture", "environment")
+    card.locator("input[name=photo]").set_input_files(str(photo))
+    card.locator("button.confirm-deliver").click()
+    expect(card).to_have_attribute("data-status", "delivered")
+    expect(card.locator(".status")).to_have_text("Delivered")
+    expect(page.locator("#pending")).to_be_hidden()
+
+    deadline = time.monotonic() + 10
+    while True:
+        with platform.dispatch.database.tenant_transaction(platform.tenant_id) as session:
+            acked = session.scalars(select(RouteNotice.acknowledged_at)).one()
+            crumbs = session.scalars(select(GpsBreadcrumb).where(GpsBreadcrumb.route_id == route["id"])).all()
+            proofs = session.scalars(select(StopProof)).all()
+            if acked and crumbs and proofs:
+                break
+        assert time.monotonic() < deadline, (acked, crumbs, proofs)
+        time.sleep(0.2)
+    assert (round(crumbs[0].lat, 4), round(crumbs[0].lng, 4)) == (25.0712, 121.5779)
+    assert [(p.kind, p.content_type) for p in proofs] == [("photo", "image/jpeg")]

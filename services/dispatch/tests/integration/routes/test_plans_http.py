@@ -34,24 +34,49 @@ def svc(service_factory) -> Iterator[ServiceUnderTest]:  # type: ignore[no-untyp
 
 
 def order(no: str, lat: float, lng: float, **changes: Any) -> dict[str, Any]:
-    return {"order_no": no, "customer_name": "林小姐", "lat": lat, "lng": lng, "time_windows": WINDOW,
-            "service_s": 300, "weight_kg": 5, "volume_l": 20, "boxes": 3} | changes
+    return {
+        "order_no": no,
+        "customer_name": "林小姐",
+        "lat": lat,
+        "lng": lng,
+        "time_windows": WINDOW,
+        "service_s": 300,
+        "weight_kg": 5,
+        "volume_l": 20,
+        "boxes": 3,
+    } | changes
 
 
 def set_up_day(svc: ServiceUnderTest, tenant: str = "t1", *, drivers: bool = True) -> dict[str, Any]:
     """Five 3-box orders, one 900 kg order no van can carry, and two 9-box vans (at most 3 orders each),
     each van with its usual driver (DR-V1, DR-V2) unless ``drivers=False``."""
     headers = svc.headers(tenant, ("dispatcher",))
-    depot = svc.client.post("/api/v1/depots", json={"code": "D1", "name": "內湖倉", "lat": 25.08, "lng": 121.57},
-                            headers=headers).json()
+    depot = svc.client.post(
+        "/api/v1/depots", json={"code": "D1", "name": "內湖倉", "lat": 25.08, "lng": 121.57}, headers=headers
+    ).json()
     for code in ("V1", "V2"):
-        created = svc.client.post("/api/v1/vehicles", headers=headers, json={
-            "code": code, "kind": "van", "capacity_weight_kg": 800, "capacity_volume_l": 3000, "capacity_boxes": 9,
-            "shift_start": "08:00", "shift_end": "18:00", "fixed_cost_twd": 500, "depot_id": depot["id"]})
+        created = svc.client.post(
+            "/api/v1/vehicles",
+            headers=headers,
+            json={
+                "code": code,
+                "kind": "van",
+                "capacity_weight_kg": 800,
+                "capacity_volume_l": 3000,
+                "capacity_boxes": 9,
+                "shift_start": "08:00",
+                "shift_end": "18:00",
+                "fixed_cost_twd": 500,
+                "depot_id": depot["id"],
+            },
+        )
         assert created.status_code == 201, created.text
         if drivers:
-            driver = svc.client.post("/api/v1/drivers", headers=headers, json={
-                "code": f"DR-{code}", "name": f"司機 {code}", "vehicle_id": created.json()["id"]})
+            driver = svc.client.post(
+                "/api/v1/drivers",
+                headers=headers,
+                json={"code": f"DR-{code}", "name": f"司機 {code}", "vehicle_id": created.json()["id"]},
+            )
             assert driver.status_code == 201, driver.text
     for k, (lat, lng) in enumerate(PLACES):
         assert svc.client.post("/api/v1/orders", json=order(f"A-{k}", lat, lng), headers=headers).status_code == 201
@@ -72,8 +97,9 @@ def finished_job(svc: ServiceUnderTest, job_id: str, headers: dict[str, str]) ->
 
 def plan_day(svc: ServiceUnderTest, depot_id: int, tenant: str = "t1") -> dict[str, Any]:
     headers = svc.headers(tenant, ("dispatcher",))
-    started = svc.client.post("/api/v1/plans", json={"plan_date": DAY, "depot_id": depot_id, "time_limit_s": 1},
-                              headers=headers)
+    started = svc.client.post(
+        "/api/v1/plans", json={"plan_date": DAY, "depot_id": depot_id, "time_limit_s": 1}, headers=headers
+    )
     assert started.status_code == 202, started.text
     job = finished_job(svc, started.json()["job_id"], headers)
     assert job["status"] == "succeeded", job
@@ -113,8 +139,9 @@ def test_publishing_logs_the_planning_time_and_announces_each_route(svc: Service
     depot = set_up_day(svc)
     headers = svc.headers("t1", ("dispatcher",))
     owner = svc.headers("t1", ("owner",))
-    baseline = svc.client.put("/api/v1/kpi/baselines/manual_planning_minutes_per_day", json={"value": 90},
-                              headers=owner)
+    baseline = svc.client.put(
+        "/api/v1/kpi/baselines/manual_planning_minutes_per_day", json={"value": 90}, headers=owner
+    )
     assert baseline.status_code == 200, baseline.text
     before = svc.client.get("/api/v1/kpi/summary", headers=owner).json()
     result = plan_day(svc, depot["id"])
@@ -124,21 +151,25 @@ def test_publishing_logs_the_planning_time_and_announces_each_route(svc: Service
     assert body["status"] == "published" and body["elapsed_s"] > 0
     with svc.database.tenant_transaction("t1") as session:
         kpis = session.scalars(select(KpiRecord).where(KpiRecord.status == "published").order_by(KpiRecord.id)).all()
-        events = session.scalars(select(OutboxEvent).where(
-            OutboxEvent.type == "smartdist.dispatch.route.published")).all()
+        events = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.type == "smartdist.dispatch.route.published")
+        ).all()
         drivers = {d.id: d.code for d in session.scalars(select(Driver))}
         orders = {o.order_no: o.status for o in session.scalars(select(DeliveryOrder))}
     # Exactly one record carries the planning time, so the KPI counts each plan once.
     timed = [k for k in kpis if k.elapsed_s is not None]
     assert [(k.doc_type, k.doc_no, k.distance_m) for k in timed] == [
-        ("route", f"P{result['plan_id']}", body["total_distance_m"])]
+        ("route", f"P{result['plan_id']}", body["total_distance_m"])
+    ]
     assert timed[0].elapsed_s == pytest.approx(body["elapsed_s"])
     # Each route goes to its vehicle's usual driver, with its own record, and each order is out for delivery.
     assert {(r["vehicle_code"], drivers[r["driver_id"]], r["status"]) for r in body["routes"]} == {
-        (r["vehicle_code"], f"DR-{r['vehicle_code']}", "published") for r in body["routes"]}
+        (r["vehicle_code"], f"DR-{r['vehicle_code']}", "published") for r in body["routes"]
+    }
     route_records = sorted((k.doc_no, k.receiver) for k in kpis if k.doc_type == "route" and k.elapsed_s is None)
-    assert route_records == sorted((f"P{result['plan_id']}-R{r['seq']}", f"DR-{r['vehicle_code']}")
-                                   for r in body["routes"])
+    assert route_records == sorted(
+        (f"P{result['plan_id']}-R{r['seq']}", f"DR-{r['vehicle_code']}") for r in body["routes"]
+    )
     planned = sorted(no for r in body["routes"] for no in (s["order_no"] for s in r["stops"]))
     assert sorted(k.doc_no for k in kpis if k.doc_type == "delivery_order") == planned
     assert {no for no, status in orders.items() if status == "out_for_delivery"} == set(planned)
@@ -171,18 +202,22 @@ def test_another_tenant_cannot_read_publish_or_plan_with_the_plan_or_depot(svc: 
 
 def test_no_orders_no_vehicles_or_bad_time_limit_is_422_and_starts_no_job(svc: ServiceUnderTest) -> None:
     headers = svc.headers("t1", ("dispatcher",))
-    depot = svc.client.post("/api/v1/depots", json={"code": "D1", "name": "倉", "lat": 25.08, "lng": 121.57},
-                            headers=headers).json()
+    depot = svc.client.post(
+        "/api/v1/depots", json={"code": "D1", "name": "倉", "lat": 25.08, "lng": 121.57}, headers=headers
+    ).json()
     empty = svc.client.post("/api/v1/plans", json={"plan_date": DAY, "depot_id": depot["id"]}, headers=headers)
     assert empty.status_code == 422
     assert empty.headers["content-type"].startswith("application/problem+json")
     assert {e["message"] for e in empty.json()["errors"]} == {
-        "no orders in status created to plan", "depot D1 has no vehicles"}
+        "no orders in status created to plan",
+        "depot D1 has no vehicles",
+    }
     svc.client.post("/api/v1/orders", json=order("A-0", *PLACES[0]), headers=headers)
     no_vans = svc.client.post("/api/v1/plans", json={"plan_date": DAY, "depot_id": depot["id"]}, headers=headers)
     assert [e["loc"] for e in no_vans.json()["errors"]] == [["body", "depot_id"]]
-    too_long = svc.client.post("/api/v1/plans", json={"plan_date": DAY, "depot_id": depot["id"], "time_limit_s": 61},
-                               headers=headers)
+    too_long = svc.client.post(
+        "/api/v1/plans", json={"plan_date": DAY, "depot_id": depot["id"], "time_limit_s": 61}, headers=headers
+    )
     assert too_long.status_code == 422 and "time_limit_s" in too_long.text
     assert svc.client.get("/api/v1/plans", headers=headers).json()["items"] == []
 
@@ -192,9 +227,21 @@ def test_an_order_that_left_created_during_the_solve_makes_the_plan_stale(svc: S
     with svc.database.tenant_transaction("t1") as session:
         source = planning_input(session, depot["id"], date.fromisoformat(DAY))
     # The solver's answer (built by hand: this is about storing it, not solving).
-    answer = Plan(routes=[PlannedRoute(vehicle_id="V1", visits=[Visit("A-0", 33000.0, 33000.0, 33300.0)],
-                                       start_time=32000.0, end_time=34000.0, distance=1500.0, duration=2000.0)],
-                  unassigned=[], engine="hand", solve_time_s=0.0)
+    answer = Plan(
+        routes=[
+            PlannedRoute(
+                vehicle_id="V1",
+                visits=[Visit("A-0", 33000.0, 33000.0, 33300.0)],
+                start_time=32000.0,
+                end_time=34000.0,
+                distance=1500.0,
+                duration=2000.0,
+            )
+        ],
+        unassigned=[],
+        engine="hand",
+        solve_time_s=0.0,
+    )
     with svc.database.tenant_transaction("t1") as session:
         session.scalars(select(DeliveryOrder).where(DeliveryOrder.order_no == "A-0")).one().status = "cancelled"
     with pytest.raises(Conflict, match="A-0"), svc.database.tenant_transaction("t1") as session:
@@ -220,13 +267,31 @@ def test_publish_takes_the_dispatchers_assignments_and_refuses_a_route_without_d
     half = svc.client.post(url, headers=headers, json=only_first)
     assert half.status_code == 422
     assert [e["route_id"] for e in half.json()["errors"]] == [second["id"]]
-    bad = svc.client.post(url, headers=headers, json={"assignments": [
-        {"route_id": first["id"], "driver_id": 999999}, {"route_id": 999999, "driver_id": bob["id"]}]})
+    bad = svc.client.post(
+        url,
+        headers=headers,
+        json={
+            "assignments": [
+                {"route_id": first["id"], "driver_id": 999999},
+                {"route_id": 999999, "driver_id": bob["id"]},
+            ]
+        },
+    )
     assert bad.status_code == 422
     assert [e["loc"] for e in bad.json()["errors"]][:2] == [
-        ["body", "assignments", 0, "driver_id"], ["body", "assignments", 1, "route_id"]]
-    twice = svc.client.post(url, headers=headers, json={"assignments": [
-        {"route_id": first["id"], "driver_id": ann["id"]}, {"route_id": second["id"], "driver_id": ann["id"]}]})
+        ["body", "assignments", 0, "driver_id"],
+        ["body", "assignments", 1, "route_id"],
+    ]
+    twice = svc.client.post(
+        url,
+        headers=headers,
+        json={
+            "assignments": [
+                {"route_id": first["id"], "driver_id": ann["id"]},
+                {"route_id": second["id"], "driver_id": ann["id"]},
+            ]
+        },
+    )
     assert twice.status_code == 422 and "ANN" in twice.text
     with svc.database.tenant_transaction("t1") as session:
         assert session.scalars(select(KpiRecord).where(KpiRecord.status == "published")).all() == []
@@ -237,14 +302,22 @@ def test_publish_takes_the_dispatchers_assignments_and_refuses_a_route_without_d
     published = svc.client.post(url, headers=headers | {"Idempotency-Key": "pub-1"}, json=body)
     assert published.status_code == 200, published.text
     assert [(r["id"], r["driver_id"]) for r in published.json()["routes"]] == [
-        (first["id"], ann["id"]), (second["id"], bob["id"])]
+        (first["id"], ann["id"]),
+        (second["id"], bob["id"]),
+    ]
     # The retried request replays the answer; without the key it is a conflict.
     replay = svc.client.post(url, headers=headers | {"Idempotency-Key": "pub-1"}, json=body)
     assert replay.status_code == 200 and replay.json() == published.json()
     assert svc.client.post(url, headers=headers, json=body).status_code == 409
     with svc.database.tenant_transaction("t1") as session:
-        assert len(session.scalars(select(KpiRecord).where(KpiRecord.status == "published",
-                                                           KpiRecord.elapsed_s.is_not(None))).all()) == 1
+        assert (
+            len(
+                session.scalars(
+                    select(KpiRecord).where(KpiRecord.status == "published", KpiRecord.elapsed_s.is_not(None))
+                ).all()
+            )
+            == 1
+        )
 
 
 def test_a_retried_plan_request_answers_the_first_job_and_starts_nothing(svc: ServiceUnderTest) -> None:

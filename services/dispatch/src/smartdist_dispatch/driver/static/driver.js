@@ -359,5 +359,7 @@
   watchGps();
   setInterval(() => { if (queue.items().length && navigator.onLine) sync(); }, 5000);
   setInterval(sendBreadcrumbs, 30000);
+  // Rush stops and re-plans reach the phone within a minute (render() leaves an open form alone).
+  setInterval(() => { if (navigator.onLine && !queue.items().length) load(); }, 60000);
   window.SmartDistDriver = {sync, load, sendBreadcrumbs, queue, gpsQueue};
 })();
