@@ -67,15 +67,16 @@ def local_time(moment: datetime | None) -> str:
 
 
 def _render(request: Request, template: str, context: dict[str, Any]) -> Response:
-    return PAGES.render(
+    response: Response = PAGES.render(
         request, template, {"active": template.removesuffix(".html"), "local_time": local_time, **context}
     )
+    return response
 
 
 @pages.get("/")
 def forecast_home(request: Request) -> Response:
     """What has been imported and trained, with a link to each page."""
-    redirect = require_page_principal(request)
+    redirect: Response | None = require_page_principal(request)
     if redirect is not None:
         return redirect
     with _tenant_session(request) as session:
@@ -94,7 +95,7 @@ def forecast_home(request: Request) -> Response:
 @pages.get("/sales/upload")
 def upload_page(request: Request) -> Response:
     """Choose a POS CSV, upload it with a progress bar, then see the errors and the quality report."""
-    redirect = require_page_principal(request)
+    redirect: Response | None = require_page_principal(request)
     if redirect is not None:
         return redirect
     with _tenant_session(request) as session:
@@ -133,14 +134,14 @@ def forecasts_page(
     request: Request,
     store: Annotated[str | None, Query(max_length=40)] = None,
     sku: Annotated[str | None, Query(max_length=60)] = None,
-    series: Annotated[str | None, Query(max_length=101, description="store|sku, from the picker")] = None,
+    picked: Annotated[str | None, Query(alias="series", max_length=101, description="store|sku (the picker)")] = None,
 ) -> Response:
     """One store × product: actual sales, the forecast and its 80% band, downloads, train now."""
-    redirect = require_page_principal(request)
+    redirect: Response | None = require_page_principal(request)
     if redirect is not None:
         return redirect
-    if series and store is None and sku is None:
-        store, _, sku = series.partition("|")
+    if picked and store is None and sku is None:
+        store, _, sku = picked.partition("|")
     with _tenant_session(request) as session:
         series = queries.imported_series(session)
         chosen = next((s for s in series if s.store == store and s.sku == sku), None)
@@ -166,7 +167,7 @@ def forecasts_page(
 @pages.get("/accuracy")
 def accuracy_page(request: Request) -> Response:
     """The model registry: each version's back-test WAPE, MASE, bias and band coverage per model."""
-    redirect = require_page_principal(request)
+    redirect: Response | None = require_page_principal(request)
     if redirect is not None:
         return redirect
     with _tenant_session(request) as session:
@@ -181,7 +182,7 @@ def accuracy_page(request: Request) -> Response:
 @pages.get("/replenishment")
 def replenishment_page(request: Request) -> Response:
     """Order-up-to recommendations from the latest forecast, and the inventory simulation (KPI 1)."""
-    redirect = require_page_principal(request)
+    redirect: Response | None = require_page_principal(request)
     if redirect is not None:
         return redirect
     with _tenant_session(request) as session:
