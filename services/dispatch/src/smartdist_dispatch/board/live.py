@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
 from smartdist.bus.outbox import publish
@@ -23,6 +24,7 @@ from smartdist.problems import Conflict, NotFound, Unprocessable
 from smartdist_dispatch.fleet.models import Depot
 from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
 from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
+from smartdist_dispatch.matrix.port import TravelMatrix
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.orders.planning_input import day_start, fleet_vehicle, order_stop
 from smartdist_dispatch.orders.spreadsheet import LOCAL_ZONE
@@ -98,7 +100,7 @@ def fixed_count(statuses: list[str]) -> int:
     return reached[-1] + 1 if reached else 0
 
 
-def _locations(points: list[tuple[float, float]]) -> Any:
+def _locations(points: list[tuple[float, float]]) -> TravelMatrix:
     return HaversineMatrixProvider().matrix(points)
 
 
@@ -218,10 +220,10 @@ def read_live_day(
         orders[order.order_no] = order
         problem_stops.append(order_stop(order, len(points), day))
         points.append((order.lng, order.lat))
-    matrix = _locations(points) if points else None
+    matrix = _locations(points) if points else TravelMatrix(np.zeros((1, 1)), np.zeros((1, 1)))
     problem = RoutingProblem(
-        travel_time=matrix.duration_s if matrix is not None else [[0.0]],
-        distance=matrix.distance_m if matrix is not None else [[0.0]],
+        travel_time=matrix.duration_s,
+        distance=matrix.distance_m,
         stops=problem_stops,
         vehicles=problem_vehicles,
     )
@@ -277,7 +279,7 @@ def _change_route(
     order_ids: dict[str, int],
 ) -> Route:
     """Renumber the route's stops in ``sequence``, with new ETAs for the ones not yet reached."""
-    route = session.get(Route, route_rows.route_id)
+    route: Route | None = session.get(Route, route_rows.route_id)
     assert route is not None
     start = day_start(day)
     arrival = {v.stop_id: v.arrival for v in visits}
@@ -436,7 +438,7 @@ def insert_rush_orders(
 
 def start_replan(session: ScopedSession, plan_id: int, exclude_vehicle_ids: list[int]) -> RoutePlan:
     """Checks made before the job starts, so the caller gets a 404/409/422 now rather than a failed job."""
-    plan = session.get(RoutePlan, plan_id)
+    plan: RoutePlan | None = session.get(RoutePlan, plan_id)
     if plan is None:
         raise NotFound(f"No plan {plan_id}.")
     if plan.status != "published":

@@ -52,10 +52,11 @@ def _texts(request: Request) -> dict[str, str]:
 
 
 def _render(request: Request, template: str, context: dict[str, Any]) -> Response:
-    redirect = require_page_principal(request)
+    redirect: Response | None = require_page_principal(request)
     if redirect is not None:
         return redirect
-    return _pages(request).render(request, template, {"texts": _texts(request)} | context)
+    page: Response = _pages(request).render(request, template, {"texts": _texts(request)} | context)
+    return page
 
 
 @router.get("/board")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Float, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import FunctionElement
 
 from smartdist.db import ScopedSession, utcnow
 from smartdist_dispatch.board.late_risk import PendingStop, forecast_route
@@ -315,7 +315,7 @@ def exceptions(session: ScopedSession, start: date, end: date) -> dict[str, Any]
 # --- analytics -------------------------------------------------------------------------------
 
 
-def _key(group_by: GroupBy) -> ColumnElement[Any]:
+def _key(group_by: GroupBy) -> Any:
     if group_by == "day":
         return RoutePlan.plan_date
     if group_by == "vehicle":
