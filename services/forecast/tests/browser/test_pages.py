@@ -151,6 +151,17 @@ def test_forecast_chart_draws_actuals_forecast_and_band_downloads_csv_and_trains
     assert high["fill"] == "-1"  # the band is the area between the low and the high line
     assert all(lo <= y <= hi for lo, y, hi in zip(low["values"], point["values"], high["values"], strict=True))
     expect(page.locator("#daily tbody tr.forecast")).to_have_count(HORIZON)
+    first_actuals = page.evaluate("() => FC.chart.data.datasets[0].data.filter(v => v !== null)")
+
+    # Another product of the same store: the page follows the picker and draws that series.
+    store = page.input_value("#store")
+    other_sku = page.eval_on_selector("#sku", "s => s.options[1].value")
+    with page.expect_navigation():
+        page.select_option("#sku", other_sku)
+    assert f"store={store}&sku={other_sku}" in page.url
+    expect(page.locator("#chart")).to_have_attribute("data-ready", "true")
+    assert page.evaluate("() => FC.chart.data.datasets[0].data.filter(v => v !== null)") != first_actuals
+    expect(page.locator("#csv-link")).to_have_attribute("href", re.compile(f"sku={other_sku}&format=csv$"))
 
     with page.expect_download() as download_info:
         page.click("#csv-link")

@@ -134,26 +134,27 @@ def forecasts_page(
     request: Request,
     store: Annotated[str | None, Query(max_length=40)] = None,
     sku: Annotated[str | None, Query(max_length=60)] = None,
-    picked: Annotated[str | None, Query(alias="series", max_length=101, description="store|sku (the picker)")] = None,
 ) -> Response:
     """One store × product: actual sales, the forecast and its 80% band, downloads, train now."""
     redirect: Response | None = require_page_principal(request)
     if redirect is not None:
         return redirect
-    if picked and store is None and sku is None:
-        store, _, sku = picked.partition("|")
     with _tenant_session(request) as session:
         series = queries.imported_series(session)
         chosen = next((s for s in series if s.store == store and s.sku == sku), None)
         if chosen is None and series:
             chosen = next((s for s in series if s.store == store), series[0]) if store else series[0]
         latest = queries.latest_version(session)
+        stores = {s.store: s.store_name for s in series}
+        products = [s for s in series if chosen is not None and s.store == chosen.store]
         history_from = chosen.last_date - timedelta(days=HISTORY_DAYS - 1) if chosen is not None else None
         return _render(
             request,
             "forecast_forecasts.html",
             {
                 "series": series,
+                "stores": stores,
+                "products": products,
                 "chosen": chosen,
                 "latest": latest,
                 "history_from": history_from,

@@ -29,10 +29,6 @@ class Series:
     last_date: date
     days: int
 
-    @property
-    def key(self) -> str:
-        return f"{self.store}|{self.sku}"
-
 
 def imported_series(session: Session) -> list[Series]:
     """Every imported store × SKU with its names and first/last day (one GROUP BY)."""

@@ -103,16 +103,20 @@ def test_pages_show_the_tenants_series_model_and_simulation_and_nothing_of_anoth
     forecasts = svc.client.get(
         "/forecasts?lang=en", headers=svc.headers(tenant), params={"store": series[1]["store"], "sku": series[1]["sku"]}
     ).text
+    chosen_store = series[1]["store"]
+    assert f'<option value="{chosen_store}" selected>' in forecasts
     for s in series:
-        assert f'value="{s["store"]}|{s["sku"]}"' in forecasts
-    assert f'<option value="{series[1]["store"]}|{series[1]["sku"]}" selected>' in forecasts
+        assert f'<option value="{s["store"]}"' in forecasts and f'<option value="{s["sku"]}"' in forecasts
+    # Two pickers: every store, then the chosen store's products only.
+    stores = {s["store"] for s in series}
+    assert forecasts.count("<option ") == len(stores) + sum(s["store"] == chosen_store for s in series)
+    assert f'<option value="{series[1]["sku"]}" selected>' in forecasts
     assert version_id in forecasts and "<canvas" in forecasts
-    assert f"store={first['store']}&amp;sku={first['sku']}&amp;format=csv" not in forecasts  # the chosen one is #2
     assert f"store={series[1]['store']}&amp;sku={series[1]['sku']}&amp;format=csv" in forecasts
-    picked = svc.client.get(
-        "/forecasts", headers=svc.headers(tenant), params={"series": f"{first['store']}|{first['sku']}"}
-    ).text
-    assert f'<option value="{first["store"]}|{first["sku"]}" selected>' in picked
+    other_store = next(s for s in series if s["store"] != chosen_store)
+    by_store = svc.client.get("/forecasts", headers=svc.headers(tenant), params={"store": other_store["store"]}).text
+    assert f'<option value="{other_store["store"]}" selected>' in by_store
+    assert f"store={other_store['store']}&amp;sku={other_store['sku']}&amp;format=csv" in by_store
 
     accuracy = svc.client.get("/accuracy?lang=en", headers=svc.headers(tenant)).text
     assert version_id in accuracy and "active" in accuracy
@@ -126,9 +130,7 @@ def test_pages_show_the_tenants_series_model_and_simulation_and_nothing_of_anoth
     replenishment = svc.client.get("/replenishment?lang=en", headers=svc.headers(tenant)).text
     for s in series:
         assert f'data-store="{s["store"]}" data-sku="{s["sku"]}"' in replenishment
-    assert "No inventory simulation has been run yet" in replenishment.split('id="simulation-none"')[0] or (
-        'id="simulation-none" hidden' in replenishment
-    )
+    assert '<p id="simulation-none" hidden>' in replenishment and '<div id="simulation">' in replenishment
     assert f'<td id="sim-avg-rule">{simulation["avg_on_hand_rule"]:.1f}</td>' in replenishment
     assert f'<td id="sim-avg-policy">{simulation["avg_on_hand_policy"]:.1f}</td>' in replenishment
     assert f'<td id="sim-waste-rule">{simulation["waste_kg_rule"]:.1f}</td>' in replenishment
@@ -138,9 +140,9 @@ def test_pages_show_the_tenants_series_model_and_simulation_and_nothing_of_anoth
         answer = svc.client.get(path + "?lang=en", headers=svc.headers(other))
         assert answer.status_code == 200
         assert version_id not in answer.text
-        assert f"{first['store']}|{first['sku']}" not in answer.text
+        assert f'<option value="{first["store"]}"' not in answer.text
         assert f'data-store="{first["store"]}"' not in answer.text
-    assert 'id="sim-avg-rule">' in svc.client.get("/replenishment", headers=svc.headers(other)).text
+    assert '<div id="simulation" hidden>' in svc.client.get("/replenishment", headers=svc.headers(other)).text
     assert (
         "No inventory simulation has been run yet"
         in svc.client.get("/replenishment?lang=en", headers=svc.headers(other)).text.split('id="simulation"')[0]

@@ -208,11 +208,13 @@
   }
 
   async function forecastsPage(cfg) {
-    const select = $("#series");
-    select.addEventListener("change", function () {
-      const parts = select.value.split("|");
-      window.location.href = cfg.root + "/forecasts?store=" + encodeURIComponent(parts[0]) +
-        "&sku=" + encodeURIComponent(parts.slice(1).join("|"));
+    // A new store shows its first product (the server picks it); a new product shows that series.
+    $("#store").addEventListener("change", function () {
+      window.location.href = cfg.root + "/forecasts?store=" + encodeURIComponent($("#store").value);
+    });
+    $("#sku").addEventListener("change", function () {
+      window.location.href = cfg.root + "/forecasts?store=" + encodeURIComponent(cfg.store) +
+        "&sku=" + encodeURIComponent($("#sku").value);
     });
     trainButton(cfg, function () {
       $("#train-job .job-message").textContent = cfg.text.trained;
