@@ -133,6 +133,38 @@ def test_a_large_file_is_followed_through_the_import_job_and_a_bad_row_stores_no
     assert svc.client.get("/api/v1/series", headers=svc.headers(tenant)).json()["items"] == []
 
 
+def test_online_orders_upload_through_the_same_page(
+    page: Page, forecast: tuple[ServiceUnderTest, str], tmp_path: Path
+) -> None:
+    svc, base = forecast
+    tenant = svc.new_tenant()
+    sign_in(page, svc, base, tenant)
+    csv_file = tmp_path / "online.csv"
+    csv_file.write_text(
+        "date,store,sku,channel,qty,stockout_qty,returned_qty\n"
+        "2024-03-01,10101,11001010,delivery,4,0,1\n"
+        "2024-03-01,10101,11001010,pickup,2,1,0\n"
+        "2024-03-02,10101,11001010,drone,2,0,0\n",
+        encoding="utf-8",
+    )
+    page.goto(base + "/sales/upload?lang=en")
+    page.check("input[name=kind][value=online]")
+    expect(page.locator("#online-format")).to_be_visible()
+    page.set_input_files("input[name=file]", str(csv_file))
+    page.check("input[name=partial]")
+    page.click("#upload-submit")
+    expect(page.locator("#upload-progress")).to_have_attribute("data-status", "succeeded")
+    expect(page.locator("#rows-accepted")).to_have_text("2")
+    expect(page.locator("#errors tbody tr")).to_have_count(1)
+    expect(page.locator("#errors tbody tr td").nth(1)).to_have_text("channel")
+    expect(page.locator("#quality-pos-only")).to_be_visible()
+    expect(page.locator("#quality")).to_be_hidden()
+    sales = svc.client.get(
+        "/api/v1/sales", headers=svc.headers(tenant), params={"store": "10101", "sku": "11001010"}
+    ).json()["items"]
+    assert sorted((s["channel"], s["qty"]) for s in sales) == [("delivery", 4), ("pickup", 2)]
+
+
 def test_forecast_chart_draws_actuals_forecast_and_band_downloads_csv_and_trains_again(
     page: Page, forecast: tuple[ServiceUnderTest, str], trained: str
 ) -> None:

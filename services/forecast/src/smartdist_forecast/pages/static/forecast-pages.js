@@ -110,13 +110,20 @@
       $("#quality").dataset.loaded = "true";
     }
 
+    const online = function () { return form.elements.kind.value === "online"; };
+    form.querySelectorAll("input[name=kind]").forEach(function (radio) {
+      radio.addEventListener("change", function () { $("#online-format").hidden = !online(); });
+    });
+
     form.addEventListener("submit", async function (ev) {
       ev.preventDefault();
       const file = form.elements.file.files[0];
       if (!file) return;
+      const isOnline = online();
       problem.textContent = "";
       $("#result").hidden = true;
       $("#quality").hidden = true;
+      $("#quality-pos-only").hidden = true;
       $("#import-job").hidden = true;
       $("#upload-submit").disabled = true;
       box.hidden = false;
@@ -129,8 +136,9 @@
       data.append("file", file);
       const partial = form.elements.partial.checked;
       try {
+        const path = isOnline ? "/api/v1/online-orders/import" : "/api/v1/sales/import";
         const answer = await uploadWithProgress(
-          cfg.root + "/api/v1/sales/import" + (partial ? "?partial=true" : ""), data,
+          cfg.root + path + (partial ? "?partial=true" : ""), data,
           function (fraction) {
             bar.value = fraction;
             pct.textContent = Math.round(fraction * 100) + "%";
@@ -155,6 +163,7 @@
         status.textContent = cfg.text.done;
         box.dataset.status = "succeeded";
         showResult(result, stored);
+        if (isOnline) { $("#quality-pos-only").hidden = false; return; }
         const again = new FormData();
         again.append("file", file);
         showQuality(await SmartDist.api(cfg.root + "/forecast-data/quality-report", {method: "POST", body: again}));
