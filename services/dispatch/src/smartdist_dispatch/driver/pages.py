@@ -25,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 
 # Templates live beside this package (driver/templates) over the platform's base layout.
 _pages = Pages("smartdist_dispatch.driver", MESSAGES)
-_SCRIPT = Path(str(resources.files("smartdist_dispatch.driver") / "static" / "driver.js"))
+_STATIC = Path(str(resources.files("smartdist_dispatch.driver") / "static"))
 
 _TEXT_KEYS = [key.removeprefix("driver.") for key in MESSAGES["zh-TW"]]
 
@@ -49,4 +49,12 @@ def driver_app(
 
 @router.get("/driver/app.js")
 def driver_script() -> Response:
-    return FileResponse(_SCRIPT, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+    return FileResponse(_STATIC / "driver.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/driver/sw.js")
+def driver_service_worker(request: Request) -> Response:
+    """The service worker that opens the app without signal; its scope is the app's own path."""
+    scope = request.scope.get("root_path", "") + "/driver"
+    headers = {"Cache-Control": "no-cache", "Service-Worker-Allowed": scope}
+    return FileResponse(_STATIC / "sw.js", media_type="text/javascript", headers=headers)

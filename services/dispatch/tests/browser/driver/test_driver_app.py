@@ -8,6 +8,7 @@ built through the public API as a merchant would: depot, van, driver with a logi
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -219,6 +220,13 @@ def test_driver_signs_in_works_the_route_and_syncs_an_offline_delivery_once(page
     expect(page.locator("#net")).to_be_visible()
     expect(third).to_have_attribute("data-status", "delivered")
     assert stop_statuses(platform)[order[2]] == "pending"
+    # A reload without signal still opens the day: the page from the service worker's cache,
+    # the route from the phone, the waiting action still counted.
+    page.reload()
+    expect(page.locator("article.stop")).to_have_count(3)
+    expect(page.locator("#pending-count")).to_have_text("1")
+    expect(third).to_have_attribute("data-status", "delivered")
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
 
     # Back online: the queue drains and the server holds the delivery exactly once.
     page.context.set_offline(False)
@@ -315,3 +323,15 @@ def test_driver_acknowledges_a_route_change_sends_gps_and_attaches_a_photo_in_en
         time.sleep(0.2)
     assert (round(crumbs[0].lat, 4), round(crumbs[0].lng, 4)) == (25.0712, 121.5779)
     assert [(p.kind, p.content_type) for p in proofs] == [("photo", "image/jpeg")]
+
+
+def test_owner_picks_a_driver_and_sees_their_day(page: Page, platform: Platform) -> None:
+    set_up_todays_route(platform, email="driver.wu@example.tw")
+    page.context.add_cookies([{"name": "smartdist_token", "value": platform.owner_key, "url": platform.base}])
+    page.goto(platform.base + "/dispatch/driver?lang=en")
+    picker = page.locator("#driver-picker a")
+    expect(picker).to_have_count(1)
+    expect(picker).to_have_text("DR1 · 陳司機")
+    picker.click()
+    expect(page).to_have_url(re.compile(r"/dispatch/driver\?lang=en&driver_id=\d+$"))
+    expect(page.locator("article.stop")).to_have_count(3)

@@ -35,3 +35,9 @@ def test_page_is_zh_tw_by_default_and_english_on_request(day: Any) -> None:
     script = day.svc.client.get("/driver/app.js")
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
     assert "SmartDist.OfflineQueue" in script.text
+
+
+def test_service_worker_may_control_the_app_path(svc: Any) -> None:
+    worker = svc.client.get("/driver/sw.js")
+    assert worker.status_code == 200 and worker.headers["service-worker-allowed"] == "/driver"
+    assert "smartdist-driver" in worker.text

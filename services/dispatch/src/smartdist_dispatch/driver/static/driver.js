@@ -94,6 +94,9 @@
     } catch (err) {
       if (!err.status) {
         today = today || JSON.parse(localStorage.getItem(CACHE) || "null");  // offline: the last copy
+      } else if (err.status === 422 && !driverId) {
+        today = null;
+        await pickDriver();  // a dispatcher or owner: whose day to open
       } else {
         problem.hidden = false;
         problem.textContent = err.status === 403 ? T.not_driver : err.message;
@@ -103,10 +106,20 @@
     render();
   }
 
+  async function pickDriver() {
+    const drivers = await SmartDist.api(API.replace(/\/driver$/, "/drivers") + "?limit=200");
+    const here = new URL(location.href);
+    document.getElementById("routes").replaceChildren(el("h2", {text: T.pick_driver}), el("ul", {id: "driver-picker"},
+      drivers.items.map((d) => {
+        here.searchParams.set("driver_id", d.id);
+        return el("li", {}, [el("a", {href: here.pathname + here.search, text: d.code + " · " + d.name})]);
+      })));
+  }
+
   /* -- drawing the day ---------------------------------------------------------------------- */
 
   function render() {
-    if (openPanel !== null) return;
+    if (openPanel !== null || document.getElementById("driver-picker")) return;
     const routesBox = document.getElementById("routes");
     const noticesBox = document.getElementById("notices");
     if (!today) { routesBox.replaceChildren(); noticesBox.replaceChildren(); return; }
@@ -349,6 +362,18 @@
     {enableHighAccuracy: true, maximumAge: 10000, timeout: 60000});
   }
 
+  /* -- a reload without signal ---------------------------------------------------------------- */
+
+  function keepForOffline() {
+    if (!("serviceWorker" in navigator) || !window.isSecureContext || !window.caches) return;
+    const base = API.slice(0, -"/api/v1/driver".length);
+    navigator.serviceWorker.register(base + "/driver/sw.js", {scope: base + "/driver"}).catch(() => {});
+    caches.open("smartdist-driver")
+      .then((cache) => cache.addAll([location.pathname + location.search, base + "/driver/app.js",
+                                     base + "/static/smartdist.js", base + "/static/smartdist.css"]))
+      .catch(() => {});  // offline now: the copy from the last visit stays
+  }
+
   /* -- start -------------------------------------------------------------------------------- */
 
   window.addEventListener("online", sync);
@@ -356,6 +381,7 @@
   showPending(queue.items().length);
   showNetwork();
   load().then(sync);
+  keepForOffline();
   watchGps();
   setInterval(() => { if (queue.items().length && navigator.onLine) sync(); }, 5000);
   setInterval(sendBreadcrumbs, 30000);
