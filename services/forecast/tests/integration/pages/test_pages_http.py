@@ -61,6 +61,9 @@ def test_pages_ask_for_sign_in_and_speak_zh_tw_by_default(svc: ServiceUnderTest)
     assert zh.status_code == 200 and "匯入 POS 銷售資料" in zh.text and "預測圖表" in zh.text
     en = svc.client.get("/sales/upload?lang=en", headers=headers)
     assert "Import POS sales" in en.text and "匯入 POS 銷售資料" not in en.text
+    consumer = svc.headers(svc.new_tenant(), ["consumer"], kind="consumer")
+    refused = svc.client.get("/forecasts", headers=consumer)
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith("application/problem+json")
     asset = svc.client.get("/forecast-static/forecast-pages.js")
     assert asset.status_code == 200 and "uploadPage" in asset.text
     assert svc.client.get("/forecast-static/..%2Fapi.py").status_code == 404
