@@ -7,7 +7,7 @@
   const box = document.getElementById("map");
   const day = box.dataset.day;
   const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#d62728"];
-  const STATUS_COLORS = {pending: "#fdae61", arrived: "#2b83ba", delivered: "#1a9641", failed: "#d7191c"};
+  const STATUS_COLORS = {pending: "#ffffff", arrived: "#2b83ba", delivered: "#1a9641", failed: "#d7191c"};
 
   const map = L.map(box, {zoomControl: true}).setView([25.05, 121.55], 12);
   if (box.dataset.tileUrl) {
@@ -26,6 +26,7 @@
     const legend = document.getElementById("legend");
     legend.replaceChildren();
     const bounds = [];
+    const depotsDrawn = new Set();
     live.routes.forEach((route, k) => {
       const color = COLORS[k % COLORS.length];
       const depot = [route.depot.lat, route.depot.lng];
@@ -40,9 +41,12 @@
           .bindTooltip(stop.seq + ". " + stop.order_no + " " + stop.customer + " · " + t("board.status." + stop.status) +
             " · " + t("board.eta") + " " + hhmm(stop.eta)).addTo(layer);
       }
-      const depotLabel = document.createElement("div");
-      depotLabel.textContent = route.depot.code;
-      L.marker(depot, {icon: L.divIcon({className: "depot-marker", html: depotLabel, iconSize: null}), keyboard: false}).addTo(layer);
+      if (!depotsDrawn.has(route.depot.id)) {
+        depotsDrawn.add(route.depot.id);
+        const depotLabel = document.createElement("div");
+        depotLabel.textContent = route.depot.code;
+        L.marker(depot, {icon: L.divIcon({className: "depot-marker", html: depotLabel, iconSize: null}), keyboard: false}).addTo(layer);
+      }
       if (route.position) {
         const here = [route.position.lat, route.position.lng];
         bounds.push(here);
