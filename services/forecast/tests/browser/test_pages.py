@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -169,14 +170,27 @@ def test_forecast_chart_draws_actuals_forecast_and_band_downloads_csv_and_trains
     page: Page, forecast: tuple[ServiceUnderTest, str], trained: str
 ) -> None:
     svc, base = forecast
+    first = svc.client.get("/api/v1/series", headers=svc.headers(trained)).json()["items"][0]
+    # Store delivery ran out one day, three days before the last sale: the chart marks that day.
+    stockout_day = (date.fromisoformat(first["last_date"]) - timedelta(days=3)).isoformat()
+    online = "date,store,sku,channel,qty,stockout_qty,returned_qty\n"
+    online += f"{stockout_day},{first['store']},{first['sku']},delivery,3,2,0\n"
+    answer = svc.client.post(
+        "/api/v1/online-orders/import",
+        headers=svc.headers(trained),
+        files={"file": ("online.csv", online.encode(), "text/csv")},
+    )
+    assert answer.status_code == 200, answer.text
     sign_in(page, svc, base, trained)
-    page.goto(base + "/forecasts?lang=en")
+    page.goto(base + f"/forecasts?lang=en&store={first['store']}&sku={first['sku']}")
     expect(page.locator("#chart")).to_have_attribute("data-ready", "true")
+    marked = page.evaluate("() => FC.chart.data.labels.filter((d, i) => FC.chart.data.datasets[4].data[i] !== null)")
+    assert marked == [stockout_day]
     datasets = page.evaluate(
         "() => FC.chart.data.datasets.map(d => ({label: d.label, fill: d.fill ?? null,"
         " values: d.data.filter(v => v !== null)}))"
     )
-    actual, low, high, point = datasets
+    actual, low, high, point, _stockouts = datasets
     assert actual["label"] == "Actual sales" and point["label"] == "Forecast"
     assert 100 <= len(actual["values"]) <= 120
     assert len(point["values"]) == len(low["values"]) == len(high["values"]) == HORIZON

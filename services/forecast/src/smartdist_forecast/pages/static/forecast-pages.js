@@ -243,7 +243,11 @@
 
     // /sales answers one row per day and channel (counter, delivery, pickup): the chart shows the day's total.
     const actual = {};
-    sales.forEach(function (s) { actual[s.date] = (actual[s.date] || 0) + s.qty - (s.returned_qty || 0); });
+    const stockout = {};
+    sales.forEach(function (s) {
+      actual[s.date] = (actual[s.date] || 0) + s.qty - (s.returned_qty || 0);
+      if (s.stockout_qty > 0) stockout[s.date] = true;
+    });
     const forecast = {};
     points.forEach(function (p) { forecast[p.date] = p; });
     const labels = Array.from(new Set(Object.keys(actual).concat(Object.keys(forecast)))).sort();
@@ -265,6 +269,9 @@
            backgroundColor: "rgba(11,122,111,0.18)", borderWidth: 1, pointRadius: 0, fill: "-1"},
           {label: cfg.text.yhat, data: pick(forecast, "yhat"), borderColor: "#0b7a6f", backgroundColor: "#0b7a6f",
            borderWidth: 2, pointRadius: 0},
+          // Days an online channel ran out: the sales understate demand there.
+          {label: cfg.text.stockout, data: labels.map(function (d) { return stockout[d] ? actual[d] || 0 : null; }),
+           showLine: false, pointRadius: 5, pointStyle: "triangle", borderColor: "#b3261e", backgroundColor: "#b3261e"},
         ],
       },
       options: {
@@ -273,7 +280,9 @@
         animation: false,
         interaction: {mode: "index", intersect: false},
         scales: {x: {ticks: {maxTicksLimit: 8}}, y: {beginAtZero: true}},
-        plugins: {legend: {labels: {filter: function (item) { return item.datasetIndex !== 1; }}}},
+        plugins: {legend: {labels: {filter: function (item) {
+          return item.datasetIndex !== 1 && (item.datasetIndex !== 4 || Object.keys(stockout).length > 0);
+        }}}},
       },
     });
     window.FC.chart = chart;
@@ -288,7 +297,7 @@
       const p = forecast[d];
       if (p) tr.className = "forecast";
       cell(tr, d);
-      cell(tr, d in actual ? actual[d] : "", "num actual");
+      cell(tr, d in actual ? actual[d] + (stockout[d] ? " ▲" : "") : "", "num actual");
       cell(tr, p ? fixed(p.yhat, 1) : "", "num");
       cell(tr, p ? fixed(p.yhat_lo, 1) : "", "num");
       cell(tr, p ? fixed(p.yhat_hi, 1) : "", "num");
