@@ -85,10 +85,21 @@ def forecast_home(request: Request) -> Response:
         simulation = queries.latest_simulation(session)
         stores = len({s.store for s in series})
         skus = len({s.sku for s in series})
+        last_sale = max((s.last_date for s in series), default=None)
+        # Days of sales the current model has not seen (retraining picks them up).
+        unseen_days = (last_sale - latest.data_end).days if latest is not None and last_sale is not None else 0
         return _render(
             request,
             "forecast_home.html",
-            {"series": series, "stores": stores, "skus": skus, "latest": latest, "simulation": simulation},
+            {
+                "series": series,
+                "stores": stores,
+                "skus": skus,
+                "latest": latest,
+                "simulation": simulation,
+                "last_sale": last_sale,
+                "unseen_days": max(unseen_days, 0),
+            },
         )
 
 

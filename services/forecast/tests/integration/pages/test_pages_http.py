@@ -102,6 +102,8 @@ def test_pages_show_the_tenants_series_model_and_simulation_and_nothing_of_anoth
 
     home = svc.client.get("/?lang=en", headers=svc.headers(tenant)).text
     assert '<strong id="series-count">4</strong>' in home and "No sales imported yet" not in home
+    last_sale = max(s["last_date"] for s in series)
+    assert f'<strong id="last-sale">{last_sale}</strong>' in home and f"model data up to {last_sale}" in home
 
     forecasts = svc.client.get(
         "/forecasts?lang=en", headers=svc.headers(tenant), params={"store": series[1]["store"], "sku": series[1]["sku"]}
