@@ -157,6 +157,16 @@ def test_dispatcher_plans_the_day_on_the_board_watches_the_progress_and_publishe
     expect(plan.locator(".plan-status")).to_have_text("Published")
     expect(page.locator(".route-column .meta").first).to_contain_text("司機")
     expect(page.locator(".route-progress").first).to_have_attribute("value", "0")
+    # V2 breaks down: re-plan without it. V1 (9 boxes) keeps three 3-box orders, two go back to waiting.
+    v1 = page.locator(".route-column", has=page.locator("h3", has_text="V1"))
+    v2 = page.locator(".route-column", has=page.locator("h3", has_text="V2"))
+    v2.locator("input[name=exclude]").check()
+    plan.locator("button.replan").click()
+    expect(v2.locator(".stop-card")).to_have_count(0, timeout=20_000)
+    expect(v1.locator(".stop-card")).to_have_count(3)
+    expect(v1.locator(".meta").first).to_contain_text("revision 2")
+    expect(page.locator("#waiting tbody tr")).to_have_count(2)
+    expect(page.locator("#notice")).to_contain_text("Could not plan:")
     # zh-TW is the default language.
     page.goto(f"{base}/board?date={day}&lang=zh-TW")
     expect(page.locator("h1")).to_have_text("派車看板")

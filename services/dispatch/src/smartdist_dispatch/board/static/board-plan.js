@@ -56,6 +56,12 @@
   function routeColumn(route) {
     const column = el("div", {className: "route-column", dataset: {routeId: route.id, status: route.status}});
     column.append(el("h3", {}, route.vehicle_code + " · " + t("board.status." + route.status)));
+    if (route.plan_status === "published" && route.status !== "completed") {
+      // A van that broke down: its stops not yet reached go to the others on re-plan.
+      const label = el("label", {className: "out-of-service"});
+      label.append(el("input", {type: "checkbox", name: "exclude", value: route.vehicle_id}), " " + t("board.out_of_service"));
+      column.append(label);
+    }
     const driver = route.driver ? route.driver.name : t("board.route.no_driver");
     column.append(el("div", {className: "meta"}, t("board.route.driver") + ": " + driver + " · " +
       (route.distance_m / 1000).toFixed(1) + " km · " + t("board.route.revision", {n: route.revision})));
@@ -122,8 +128,13 @@
     clearProblem();
     button.disabled = true;
     try {
-      await runJob(root + "/api/v1/plans/" + planId + "/replan", {});
-    } catch (error) { showProblem(error); }
+      const section = document.querySelector("section.plan[data-plan-id='" + planId + "']");
+      const exclude = [...section.querySelectorAll("input[name=exclude]:checked")].map((box) => Number(box.value));
+      const limit = Number(document.querySelector("input[name=time_limit_s]").value) || 5;
+      const job = await runJob(root + "/api/v1/plans/" + planId + "/replan", {exclude_vehicle_ids: exclude, time_limit_s: limit});
+      const missed = (job.result && job.result.unassigned) || [];
+      if (missed.length) notice(t("board.plan.unassigned") + " " + missed.map((u) => u.order_no + " (" + u.reason + ")").join(", "));
+    } catch (error) { showProblem(error.job ? {message: error.job.error} : error); }
     button.disabled = false;
     await refresh();
   }
