@@ -516,6 +516,12 @@ def store_replan(
     moved_on = [no for no in movable if no in stop_rows and stop_rows[no].status != "pending"]
     if moved_on:
         raise Conflict(f"Stops were reached while re-planning: {', '.join(sorted(moved_on)[:10])}; re-plan again.")
+    revisions = {
+        rid: rev for rid, rev in session.execute(select(Route.id, Route.revision).where(Route.id.in_(route_ids)))
+    }
+    changed_meanwhile = sorted(r.route_id for r in live.routes.values() if revisions.get(r.route_id) != r.revision)
+    if changed_meanwhile:  # e.g. a rush order inserted while the solver ran
+        raise Conflict(f"Routes {changed_meanwhile} changed while re-planning; re-plan again.")
     dropped_nos = {no for no in unassigned_nos(unassigned)}
     changed = []
     for key, rows in live.routes.items():

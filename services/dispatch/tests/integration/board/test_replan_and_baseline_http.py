@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from smartdist.kpi import record
+from smartdist.problems import Conflict
+from smartdist_dispatch.board.live import read_live_day, store_replan
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.routes.models import RouteNotice, RoutePlan, RouteStop
 
@@ -151,3 +153,25 @@ def test_without_a_hand_plan_the_daily_baseline_is_the_reference(day: Day) -> No
     body = put(f"/api/v1/plans/{plan_id}/baseline", headers=day.headers).json()
     assert (body["baseline_source"], body["baseline_distance_m"]) == ("daily_baseline", 42000)
     assert body["saved_m"] == 42000 - day.plan_row(plan_id).total_distance_m
+
+
+def test_a_route_changed_while_the_solver_ran_makes_the_replan_a_conflict(day: Day) -> None:
+    day.fleet()
+    for k in range(4):
+        day.order(f"A-{k}", *PLACES[k])
+    plan_id = day.plan({"V1": ["A-0", "A-1"], "V2": ["A-2", "A-3"]})
+    now = datetime.now(UTC)
+    with day.svc.database.tenant_transaction(day.tenant) as session:
+        live = read_live_day(session, day.day, now=now, plan_id=plan_id, pending_as_stops=True)
+    # Meanwhile a rush order goes into V1 (revision 2): the solver's answer is stale.
+    rush = day.order("RUSH", *PLACES[5])
+    inserted = day.svc.client.post(
+        "/api/v1/routes/rush-orders", headers=day.headers, json={"order_id": rush, "plan_date": str(day.day)}
+    )
+    assert inserted.status_code == 200, inserted.text
+    with (
+        pytest.raises(Conflict, match="changed while re-planning"),
+        day.svc.database.tenant_transaction(day.tenant) as session,
+    ):
+        store_replan(session, live, {}, [], tenant_id=day.tenant)
+    assert sum(len(r["stops"]) for r in day.routes(plan_id).values()) == 5
