@@ -225,6 +225,17 @@ def summarise(rows: list[Row], objective: str) -> None:
             ]
             if ratios:
                 print(f"  limit {limit:5g}s  {engine:13} {statistics.mean(ratios):+6.2f}%  ({max(ratios):+.2f}%)")
+        if objective == "vehicles_then_distance":
+            print("\nagainst PyVRP's own solve(), fewer vehicles first, then shorter distance (instances):")
+            for (limit, engine), group in sorted(groups.items()):
+                pairs = [(r, native[(limit, r.name)]) for r in group if engine != "pyvrp-native"]
+                if pairs:
+                    better = sum((r.vehicles, r.distance) < (n.vehicles, n.distance - 1e-6) for r, n in pairs)
+                    worse = sum((r.vehicles, r.distance) > (n.vehicles, n.distance + 1e-6) for r, n in pairs)
+                    print(
+                        f"  limit {limit:5g}s  {engine:13} better {better}, equal {len(pairs) - better - worse}, "
+                        f"worse {worse}"
+                    )
     one_second = {engine: group for (limit, engine), group in groups.items() if limit == 1}
     if objective == "vehicles_then_distance" and one_second:
         print(f"\nVROOM v1.12.0 published: mean gap {VROOM_MEAN_GAP:+.2f}% to the BKS on the 56 Solomon instances")
