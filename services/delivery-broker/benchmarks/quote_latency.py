@@ -147,6 +147,25 @@ def serve_locally(deadline_s: float, latency_s: float, hang: str | None) -> tupl
     return f"http://127.0.0.1:{port}", token, server
 
 
+def _serve_child(conn: Any, deadline_s: float, latency_s: float, hang: str | None) -> None:
+    url, token, _server = serve_locally(deadline_s, latency_s, hang)
+    conn.send((url, token))
+    conn.recv()  # until the parent says stop (or dies)
+
+
+def serve_in_subprocess(deadline_s: float, latency_s: float, hang: str | None) -> tuple[str, str, Any]:
+    """The service in a child process, so the measuring client does not share its GIL and event
+    loop time with the server (a real caller is another process, usually another machine)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=_serve_child, args=(child, deadline_s, latency_s, hang), daemon=True)
+    process.start()
+    url, token = parent.recv()
+    return url, token, (process, parent)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=500, help="quote requests per run")
@@ -157,17 +176,33 @@ def main() -> None:
     parser.add_argument("--url", help="base URL of a running delivery-broker (HTTP mode)")
     parser.add_argument("--token", help="Bearer token for HTTP mode")
     parser.add_argument("--serve", action="store_true", help="start the service locally and measure over HTTP")
+    parser.add_argument(
+        "--same-process",
+        action="store_true",
+        help="with --serve: run uvicorn in a thread of this process (client and server share the GIL)",
+    )
     args = parser.parse_args()
     if args.serve:
         report: dict[str, Any] = {
-            "mode": "http-local",
+            "mode": "http-local, server in "
+            + ("a thread of the client's process" if args.same_process else "a child process"),
             "deadline_ms": args.deadline * 1000,
             "concurrency": args.concurrency,
         }
         for label, hang in (("healthy", None), (f"{args.hang}_hanging", args.hang)):
-            url, token, server = serve_locally(args.deadline, args.latency, hang)
-            report[label] = asyncio.run(run_http(url, token, args.n, args.concurrency))
-            server.should_exit = True  # type: ignore[attr-defined]
+            if args.same_process:
+                url, token, server = serve_locally(args.deadline, args.latency, hang)
+                report[label] = asyncio.run(run_http(url, token, args.n, args.concurrency))
+                server.should_exit = True  # type: ignore[attr-defined]
+            else:
+                url, token, (process, conn) = serve_in_subprocess(args.deadline, args.latency, hang)
+                try:
+                    report[label] = asyncio.run(run_http(url, token, args.n, args.concurrency))
+                finally:
+                    conn.send("stop")
+                    process.join(timeout=5)
+                    if process.is_alive():
+                        process.terminate()
             time.sleep(0.3)
         report["p99_within_deadline_plus_50ms"] = report[f"{args.hang}_hanging"]["p99_ms"] <= args.deadline * 1000 + 50
         print(json.dumps(report, indent=2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from smartdist.auth.deps import require_roles
@@ -13,6 +13,7 @@ from smartdist.web.deps import DbSession
 from smartdist_delivery_broker.own_fleet.models import OwnFleetSettingRow
 from smartdist_delivery_broker.own_fleet.schemas import OwnFleetIn, OwnFleetOut
 from smartdist_delivery_broker.own_fleet.service import save_own_fleet_terms, terms_view
+from smartdist_delivery_broker.quotes.api import quoting_context
 
 router = APIRouter(tags=["own fleet"])
 
@@ -24,6 +25,11 @@ def get_own_fleet(session: DbSession, principal: Annotated[Principal, require_ro
 
 
 @router.put("/own-fleet", response_model=OwnFleetOut)
-def put_own_fleet(body: OwnFleetIn, session: DbSession, principal: Annotated[Principal, require_roles("owner")]) -> Any:
+def put_own_fleet(
+    body: OwnFleetIn, session: DbSession, principal: Annotated[Principal, require_roles("owner")], request: Request
+) -> Any:
     """Offer (or stop offering) the merchant's own fleet in quotes, with its fee, reach, COD and hours (owner)."""
-    return terms_view(save_own_fleet_terms(session, body.model_dump()))
+    view = terms_view(save_own_fleet_terms(session, body.model_dump()))
+    session.commit()  # before the quoting cache forgets the old terms, so it cannot re-read them
+    quoting_context(request).forget_terms(str(principal.tenant_id))
+    return view

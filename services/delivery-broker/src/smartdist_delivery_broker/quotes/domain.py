@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -121,6 +121,9 @@ def _failure_reason(exc: BaseException) -> str:
     return f"platform error: {type(exc).__name__}: {exc}"
 
 
+Persist = Callable[[QuoteSet], Awaitable[None]]
+
+
 async def gather_quotes(
     trip: TripRequest,
     platforms: Sequence[DeliveryPlatform],
@@ -131,24 +134,91 @@ async def gather_quotes(
     selection: Selection = Selection.CHEAPEST,
     preference: Sequence[str] = (),
     clock: Callable[[], datetime] = _now,
+    stated_deadline_s: float | None = None,
+    persist: Persist | None = None,
+    persist_lead_s: float = 0.0,
 ) -> QuoteSet:
-    """Quote `trip` on every platform at once; answer within `deadline_s` whatever they do."""
+    """Quote `trip` on every platform at once; answer within `deadline_s` whatever they do.
+
+    `stated_deadline_s` is the deadline named in a silent platform's reason (default `deadline_s`):
+    the caller's whole-answer deadline, of which the platforms get a slightly smaller share.
+
+    With `persist` the set is returned only once stored. Storing takes time the caller would wait
+    for after the deadline, so when platforms are still silent `persist_lead_s` before the
+    deadline, the set as it would be if they stayed silent is stored then, while waiting on; if
+    none of them answers after all, that stored set is the answer and nothing is written after
+    the deadline. Only a platform answering in that last stretch costs a second write (an upsert
+    of the same quote set id: `persist` must replace a set it stored before)."""
     started = time.monotonic()
+    cutoff = started + deadline_s
     created_at = clock()
     priced = {p.provider: price_on(p, trip, rules) for p in platforms}
+    quote_ids = {p.provider: uuid.uuid4().hex for p in platforms}
+    quote_set_id = uuid.uuid4().hex
 
     # Platforms the programme rules already exclude are not asked: the answer would not change.
     asked = [p for p in platforms if priced[p.provider].available]
     tasks: dict[str, asyncio.Task[PlatformQuote]] = {
         p.provider: asyncio.create_task(p.quote(trip), name=f"quote:{p.provider}") for p in asked
     }
-    if tasks:
-        remaining = max(0.0, deadline_s - (time.monotonic() - started))
-        await asyncio.wait(tasks.values(), timeout=remaining)
+
+    def snapshot() -> QuoteSet:
+        return _assemble(
+            trip, platforms, priced, tasks, quote_ids, quote_set_id, created_at,
+            quote_ttl_s=quote_ttl_s, selection=selection, preference=preference,
+            silent_reason=f"platform did not answer within {round((stated_deadline_s or deadline_s) * 1000)} ms",
+        )  # fmt: skip
+
+    def answered() -> frozenset[str]:
+        return frozenset(p for p, task in tasks.items() if task.done() and not task.cancelled())
+
+    early_at = cutoff - persist_lead_s
+    early: tuple[frozenset[str], QuoteSet, asyncio.Task[None]] | None = None
+    pending: set[asyncio.Task[PlatformQuote]] = set(tasks.values())
+    while pending:
+        now = time.monotonic()
+        if now >= cutoff:
+            break
+        wake = early_at if persist is not None and early is None and now < early_at else cutoff
+        _, pending = await asyncio.wait(pending, timeout=max(0.0, wake - now), return_when=asyncio.FIRST_COMPLETED)
+        if persist is not None and early is None and pending and time.monotonic() >= early_at:
+            provisional = snapshot()
+            early = (answered(), provisional, asyncio.create_task(persist(provisional), name="quote:persist"))
     for task in tasks.values():
         if not task.done():
             task.cancel()
+    final, final_answered = snapshot(), answered()
 
+    if persist is None:
+        return final
+    if early is not None:
+        early_answered, provisional, writing = early
+        try:
+            await writing
+            stored = True
+        except Exception:  # noqa: BLE001 - the final write below stores the set (or raises)
+            stored = False
+        if stored and early_answered == final_answered:
+            return provisional
+    await persist(final)
+    return final
+
+
+def _assemble(
+    trip: TripRequest,
+    platforms: Sequence[DeliveryPlatform],
+    priced: dict[str, FeeQuote],
+    tasks: dict[str, asyncio.Task[PlatformQuote]],
+    quote_ids: dict[str, str],
+    quote_set_id: str,
+    created_at: datetime,
+    *,
+    quote_ttl_s: float,
+    selection: Selection,
+    preference: Sequence[str],
+    silent_reason: str,
+) -> QuoteSet:
+    """The quote set from what the platforms have answered so far (the others: silent)."""
     own_expiry = created_at + timedelta(seconds=quote_ttl_s)
     quotes: list[ProviderQuote] = []
     for platform in platforms:
@@ -159,21 +229,14 @@ async def gather_quotes(
             fee=fee.fee,
             fee_breakdown=dict(fee.fee_breakdown),
             reason=fee.reason,
-            quote_id=uuid.uuid4().hex,
+            quote_id=quote_ids[platform.provider],
         )
-        asked_task = tasks.get(platform.provider)
-        if asked_task is None:
+        task = tasks.get(platform.provider)
+        if task is None:
             quotes.append(base)
             continue
-        task = asked_task
         if not task.done() or task.cancelled():
-            quotes.append(
-                replace(
-                    base,
-                    available=False,
-                    reason=f"platform did not answer within {int(deadline_s * 1000)} ms",
-                )
-            )
+            quotes.append(replace(base, available=False, reason=silent_reason))
             continue
         exc = task.exception()
         if exc is not None:
@@ -199,6 +262,7 @@ async def gather_quotes(
         recommended=recommend(quotes, selection, preference),
         created_at=created_at,
         expires_at=min(available_expiries) if available_expiries else None,
+        quote_set_id=quote_set_id,
         trip=trip,
     )
 

@@ -72,7 +72,15 @@ def test_pump_delivers_sandbox_webhooks_on_its_own(svc: ServiceUnderTest) -> Non
         assert pump.passes > 0
         with svc.database.tenant_transaction(tenant) as session:
             records = session.scalars(select(KpiRecord).where(KpiRecord.doc_no == deliveries[0]["no"])).all()
-            assert [r.status for r in records] == ["pending", "assigned", "picked_up", "delivered"]
+            statuses = [r.status for r in records]
+        # Reordered webhooks may backfill a skipped milestone (no record for it); none twice.
+        assert statuses[0] == "pending" and statuses[-1] == "delivered"
+        assert len(statuses) == len(set(statuses)) and set(statuses) <= {
+            "pending",
+            "assigned",
+            "picked_up",
+            "delivered",
+        }
     finally:
         pump.stop()
         pump.thread.join(timeout=5)

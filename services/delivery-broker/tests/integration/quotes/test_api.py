@@ -134,7 +134,7 @@ def test_hanging_platform_is_unavailable_and_answer_keeps_the_deadline(service: 
     finally:
         sandbox.behaviour.hang_quotes = False
     pandago = next(q for q in body["quotes"] if q["provider"] == "pandago")
-    assert pandago["available"] is False and "did not answer within 270 ms" in pandago["reason"]
+    assert pandago["available"] is False and "did not answer within 300 ms" in pandago["reason"]
     assert elapsed < DEADLINE_S + 0.05 + 0.1  # + test-client overhead on a shared 2-core machine
     assert body["recommended"] in ("uber_direct", "lalamove")
 

@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smartdist_delivery_broker.adapters.port import Place, TripRequest
-from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, sandbox_platforms
+from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, SandboxPlatform, sandbox_platforms
 from smartdist_delivery_broker.quotes.domain import (
     ProviderQuote,
     QuoteExpiredError,
     QuoteNotBookable,
+    QuoteSet,
     Selection,
     bookable_quote,
     gather_quotes,
@@ -101,3 +102,35 @@ def test_unavailable_quote_cannot_be_booked() -> None:
     result = quotes_for(8001)
     with pytest.raises(QuoteNotBookable, match="distance limit"):
         bookable_quote(result, "pandago", NOW)
+
+
+def test_a_set_waiting_on_a_hanging_platform_is_stored_before_the_deadline_and_not_again() -> None:
+    stored: list[tuple[float, QuoteSet]] = []
+
+    async def persist(quote_set: QuoteSet) -> None:
+        await asyncio.sleep(0.02)  # a write
+        stored.append((time.monotonic(), quote_set))
+
+    async def run(late_s: float | None) -> tuple[QuoteSet, float, float]:
+        stored.clear()
+        late = SandboxBehaviour(quote_latency_s=late_s or 0, hang_quotes=late_s is None)
+        platforms = [
+            SandboxPlatform("pandago", SandboxBehaviour(quote_latency_s=0.01)),
+            SandboxPlatform("lalamove", late),
+        ]
+        began = time.monotonic()
+        result = await gather_quotes(trip(3000), platforms, deadline_s=0.3, persist=persist, persist_lead_s=0.1)
+        return result, began, time.monotonic()
+
+    result, began, ended = asyncio.run(run(None))
+    assert [s for _, s in stored] == [result]  # one write, made before the deadline, is the answer
+    assert stored[0][0] - began < 0.3 - 0.05 <= ended - began  # stored while still waiting
+    lalamove = result.quote_for("lalamove")
+    assert lalamove is not None and not lalamove.available and "did not answer within 300 ms" in str(lalamove.reason)
+
+    # The silent platform answers after the provisional write: the final set replaces it.
+    result, _, _ = asyncio.run(run(0.25))
+    assert len(stored) == 2 and stored[-1][1] is result
+    first, final = stored[0][1], stored[1][1]
+    assert first.quote_set_id == final.quote_set_id
+    assert not first.quote_for("lalamove").available and final.quote_for("lalamove").available  # type: ignore[union-attr]
