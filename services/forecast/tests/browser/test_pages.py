@@ -124,7 +124,7 @@ def test_a_large_file_is_followed_through_the_import_job_and_a_bad_row_stores_no
     page.set_input_files("input[name=file]", str(csv_file))
     page.click("#upload-submit")
 
-    expect(page.locator("#import-job")).to_have_attribute("data-status", "succeeded")
+    expect(page.locator("#import-job")).to_have_attribute("data-status", "succeeded", timeout=60_000)
     assert page.eval_on_selector("#import-job progress", "bar => bar.value") == 1
     expect(page.locator("#nothing-stored")).to_be_visible()
     expect(page.locator("#rows-accepted")).to_have_text("0")
@@ -216,10 +216,20 @@ def test_forecast_chart_draws_actuals_forecast_and_band_downloads_csv_and_trains
     assert len(text) == 1 + HORIZON
 
     page.fill("input[name=horizon_days]", "21")
-    with page.expect_navigation():
+    # The page reloads when the training job is done: seconds here, longer on a loaded machine.
+    with page.expect_navigation(timeout=90_000):
         page.click("#train")
     expect(page.locator("#chart")).to_have_attribute("data-ready", "true")
     expect(page.locator("#daily tbody tr.forecast")).to_have_count(21)
+
+    # The registry now holds both versions, the newer one active with its 21-day horizon.
+    page.click("nav >> text=Accuracy")
+    versions = page.locator("section.version")
+    expect(versions).to_have_count(2)
+    expect(versions.first).to_have_class(re.compile("active"))
+    expect(versions.first.locator(".meta")).to_contain_text("Horizon (days) 21")
+    expect(versions.first.locator("tr.chosen")).to_have_count(1)
+    expect(versions.first.locator("tr[data-model=seasonal_naive] td.ratio")).to_have_text("1.000")
 
 
 def test_replenishment_prefills_wms_stock_recommends_downloads_and_runs_the_simulation(
@@ -257,7 +267,7 @@ def test_replenishment_prefills_wms_stock_recommends_downloads_and_runs_the_simu
 
     expect(page.locator("#simulation-none")).to_be_visible()
     page.click("#simulate")
-    expect(page.locator("#simulation-job")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    expect(page.locator("#simulation-job")).to_have_attribute("data-status", "succeeded", timeout=90_000)
     expect(page.locator("#simulation")).to_be_visible()
     expect(page.locator("#sim-cut")).to_contain_text("%")
     expect(page.locator("#sim-fill-policy")).to_contain_text("%")
