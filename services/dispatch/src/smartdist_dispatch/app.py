@@ -41,7 +41,11 @@ DEFINITION = ServiceDefinition(
     messages=MESSAGES,
     subscriptions=SUBSCRIPTIONS,
     kpi=KPI,
-    job_modules=["smartdist_dispatch.optimize.jobs", "smartdist_dispatch.routes.jobs"],
+    job_modules=[
+        "smartdist_dispatch.optimize.jobs",
+        "smartdist_dispatch.routes.jobs",
+        "smartdist_dispatch.board.live",
+    ],
 )
 
 
