@@ -232,6 +232,19 @@ def test_forecast_chart_draws_actuals_forecast_and_band_downloads_csv_and_trains
     expect(versions.first.locator("tr[data-model=seasonal_naive] td.ratio")).to_have_text("1.000")
 
 
+def test_quality_report_of_the_stored_data_on_demand(
+    page: Page, forecast: tuple[ServiceUnderTest, str], trained: str
+) -> None:
+    svc, base = forecast
+    sign_in(page, svc, base, trained)
+    page.goto(base + "/sales/upload?lang=en")
+    page.click("#check-stored")
+    expect(page.locator("#quality")).to_have_attribute("data-loaded", "true")
+    expect(page.locator("#q-scope")).to_have_text("(all stored data, online orders included)")
+    expect(page.locator("#q-series")).to_have_text("4")
+    expect(page.locator("#q-unknown-stores")).to_have_text("None")
+
+
 def test_replenishment_prefills_wms_stock_recommends_downloads_and_runs_the_simulation(
     page: Page, forecast: tuple[ServiceUnderTest, str], trained: str
 ) -> None:

@@ -4,8 +4,8 @@ the model registry's accuracy, and replenishment with the inventory simulation.
 The pages are server-rendered from the tenant's own rows (series, model versions, the last
 simulation); everything that changes data goes through the JSON API from the browser
 (``SmartDist.api``, authenticated by the sign-in cookie), so the pages hold no business rules.
-The one page-only endpoint, ``POST /forecast-data/quality-report``, reads an uploaded file and
-stores nothing.
+The page-only endpoints, ``/forecast-data/quality-report`` (POST: of an uploaded file; GET: of
+the stored sales), only read.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from smartdist.web.pages import Pages
 from smartdist_forecast.models.training import MAX_HORIZON_DAYS
 from smartdist_forecast.pages import queries
 from smartdist_forecast.pages.messages import MESSAGES
-from smartdist_forecast.sales.csv_source import CsvUnreadableError
+from smartdist_forecast.sales.csv_source import CsvUnreadableError, RowError
 from smartdist_forecast.sales.demand import daily_demand
 from smartdist_forecast.sales.pos_csv import PosHeaderError, parse_pos_csv
 from smartdist_forecast.sales.quality import build_quality_report
+from smartdist_forecast.sales.storage import tenant_demand_inputs
 
 pages = APIRouter(include_in_schema=False)
 
@@ -50,6 +51,7 @@ DEFAULT_HORIZON_DAYS = 28
 PAGE_ZONE = ZoneInfo("Asia/Taipei")
 
 Importer = Annotated[Principal, require_roles("clerk", "integrator")]
+Reader = Annotated[Principal, require_roles("clerk", "warehouse", "integrator")]
 
 
 def _tenant_session(request: Request) -> ScopedSession:
@@ -128,16 +130,26 @@ def quality_report(file: UploadFile, session: DbSession, principal: Importer) ->
         parsed = parse_pos_csv(io.BytesIO(data))
     except (PosHeaderError, CsvUnreadableError) as exc:
         raise Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "message": str(exc)}]) from exc
+    return _quality(session, daily_demand(parsed.sales), parsed.errors, scope="file")
+
+
+@pages.get("/forecast-data/quality-report")
+def stored_quality_report(session: DbSession, principal: Reader) -> dict[str, Any]:
+    """The same report over everything the tenant has stored (POS and online demand per day)."""
+    pos, online = tenant_demand_inputs(session)
+    return _quality(session, daily_demand(pos, online), [], scope="stored")
+
+
+def _quality(session: ScopedSession, demand: Any, errors: list[RowError], scope: str) -> dict[str, Any]:
+    """The quality report, naming the stores / products the tenant's current model does not forecast."""
     latest = queries.latest_version(session)
     known_stores: set[str] | None = None
     known_skus: set[str] | None = None
     if latest is not None:
         pairs = queries.forecast_series(session, latest.id)
         known_stores, known_skus = {p[0] for p in pairs}, {p[1] for p in pairs}
-    report = build_quality_report(
-        daily_demand(parsed.sales), known_stores=known_stores, known_skus=known_skus, import_errors=parsed.errors
-    )
-    return {**report.as_dict(), "compared_with_model": latest.id if latest is not None else None}
+    report = build_quality_report(demand, known_stores=known_stores, known_skus=known_skus, import_errors=errors)
+    return {**report.as_dict(), "compared_with_model": latest.id if latest is not None else None, "scope": scope}
 
 
 @pages.get("/forecasts")

@@ -196,6 +196,12 @@ def test_quality_report_of_an_upload_stores_nothing_and_compares_with_the_tenant
     assert theirs.status_code == 200 and theirs.json()["compared_with_model"] is None
     assert theirs.json()["unknown_stores"] == [] and sales_rows(other) == 0
 
+    # The same report over what is stored: the tenant's own two series, nothing of the other tenant.
+    stored = svc.client.get(url, headers=svc.headers(tenant)).json()
+    assert stored["scope"] == "stored" and stored["series"] == 2 and stored["rows"] == before
+    assert stored["unknown_stores"] == [] and stored["unknown_skus"] == [] and stored["gaps"] == []
+    assert svc.client.get(url, headers=svc.headers(other)).json()["rows"] == 0
+
     bad_header = svc.client.post(
         url, headers=svc.headers(tenant), files={"file": ("pos.csv", b"a,b,c\n1,2,3\n", "text/csv")}
     )

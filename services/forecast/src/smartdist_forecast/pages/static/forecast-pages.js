@@ -90,6 +90,7 @@
 
     function showQuality(q) {
       $("#quality").hidden = false;
+      $("#q-scope").textContent = q.scope === "stored" ? cfg.text.scope_stored : cfg.text.scope_file;
       $("#q-rows").textContent = q.rows;
       $("#q-series").textContent = q.series;
       $("#q-period").textContent = q.first_date ? q.first_date + " – " + q.last_date : "–";
@@ -108,6 +109,18 @@
       const byColumn = Object.keys(q.rejected_by_column).sort().map(function (k) { return [k, q.rejected_by_column[k]]; });
       fillTable($("#q-rejected"), byColumn, [function (p) { return p[0]; }, function (p) { return p[1]; }], none);
       $("#quality").dataset.loaded = "true";
+    }
+
+    const checkStored = $("#check-stored");
+    if (checkStored) {
+      checkStored.addEventListener("click", async function () {
+        problem.textContent = "";
+        $("#result").hidden = true;
+        $("#quality-pos-only").hidden = true;
+        try {
+          showQuality(await SmartDist.api(cfg.root + "/forecast-data/quality-report"));
+        } catch (error) { showProblem(problem, error); }
+      });
     }
 
     const online = function () { return form.elements.kind.value === "online"; };
