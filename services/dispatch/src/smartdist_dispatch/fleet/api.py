@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, status
@@ -29,8 +28,7 @@ from smartdist_dispatch.fleet.schemas import (
     VehicleOut,
     VehiclePatch,
 )
-from smartdist_dispatch.orders.api import raise_row_errors
-from smartdist_dispatch.orders.spreadsheet import Cell, RowError, SheetUnreadable, read_sheet, text, validate_rows
+from smartdist_dispatch.fleet.sheet import CodeSheet, Reference, read_code_sheet
 from smartdist_dispatch.orders.upload import SheetUpload
 
 Dispatcher = Annotated[Principal, require_roles("dispatcher")]
@@ -84,6 +82,33 @@ def create_depot(body: DepotIn, session: DbSession, principal: Dispatcher, idem:
     return idem.save(201, _out(DepotOut, depot))
 
 
+DEPOT_SHEET = CodeSheet(
+    noun="depot",
+    model=DepotIn,
+    columns=("code", "name", "lat", "lng", "address"),
+    required=("code", "name", "lat", "lng"),
+    text_columns=frozenset({"code", "name", "address"}),
+)
+
+
+@router.post(
+    "/depots/import",
+    status_code=status.HTTP_201_CREATED,
+    description=f"Create every depot of a sheet, or none: any bad row is a 422 listing every bad row. "
+    f"Header: {DEPOT_SHEET.header}",
+)
+def import_depots(sheet: SheetUpload, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+    """Create every depot of a sheet, or none: any bad row is a 422 listing every bad row."""
+    if idem.replay is not None:
+        return idem.replay
+    rows = read_code_sheet(
+        DEPOT_SHEET, sheet.filename, sheet.content, stored_codes=set(session.scalars(select(Depot.code))), lookups={}
+    )
+    depots = [Depot(**r.body.model_dump()) for r in rows]
+    _insert(session, depots, "depot")
+    return idem.save(201, {"created": len(depots)})
+
+
 @router.get("/depots", response_model=Page[DepotOut])
 def list_depots(session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None) -> Page[DepotOut]:
     return paginate(session, select(Depot), Depot.id, limit=limit, cursor=cursor, serialize=lambda d: _out(DepotOut, d))
@@ -131,68 +156,50 @@ def create_vehicle(body: VehicleIn, session: DbSession, principal: Dispatcher, i
     return idem.save(201, _out(VehicleOut, vehicle))
 
 
-VEHICLE_COLUMNS = (
-    "code",
-    "kind",
-    "capacity_weight_kg",
-    "capacity_volume_l",
-    "capacity_boxes",
-    "shift_start",
-    "shift_end",
-    "fixed_cost_twd",
-    "depot_code",
+VEHICLE_SHEET = CodeSheet(
+    noun="vehicle",
+    model=VehicleIn,
+    columns=(
+        "code",
+        "kind",
+        "capacity_weight_kg",
+        "capacity_volume_l",
+        "capacity_boxes",
+        "shift_start",
+        "shift_end",
+        "fixed_cost_twd",
+        "depot_code",
+    ),
+    required=("code", "kind", "capacity_weight_kg", "capacity_volume_l", "capacity_boxes"),
+    text_columns=frozenset({"code", "kind"}),
+    references={"depot_code": Reference("depot_id", "depot")},
 )
-REQUIRED_VEHICLE_COLUMNS = ("code", "kind", "capacity_weight_kg", "capacity_volume_l", "capacity_boxes")
-
-
-def _vehicle_fields(cells: Mapping[str, Cell]) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for column in VEHICLE_COLUMNS:
-        value = cells.get(column)
-        if value is None or column == "depot_code":
-            continue
-        fields[column] = text(value) if column in ("code", "kind") else value
-    return fields
 
 
 @router.post(
     "/vehicles/import",
     status_code=status.HTTP_201_CREATED,
     description=f"Create every vehicle of a sheet, or none: any bad row is a 422 listing every bad row. "
-    f"Header: {','.join(VEHICLE_COLUMNS)}",
+    f"Header: {VEHICLE_SHEET.header}",
 )
 def import_vehicles(sheet: SheetUpload, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
     """Create every vehicle of a sheet, or none: any bad row is a 422 listing every bad row."""
     if idem.replay is not None:
         return idem.replay
-    try:
-        rows = read_sheet(sheet.filename, sheet.content, required=REQUIRED_VEHICLE_COLUMNS, known=VEHICLE_COLUMNS)
-    except SheetUnreadable as exc:
-        raise Unprocessable(str(exc), errors=[{"loc": ["file"], "message": str(exc)}]) from None
-    good, errors = validate_rows(rows, VehicleIn, _vehicle_fields, lambda loc: str(loc[0]) if loc else "row")
-    depots = {d.code: d.id for d in session.scalars(select(Depot))}
-    stored = set(session.scalars(select(Vehicle.code)))
-    cells = {r.number: r.cells for r in rows}
-    seen: dict[str, int] = {}
-    vehicles = []
-    for number, body in good:
-        depot_code = text(cells[number].get("depot_code"))
-        if depot_code is not None and depot_code not in depots:
-            errors.append(RowError(number, "depot_code", f"no depot {depot_code}"))
-        elif body.code in stored:
-            errors.append(RowError(number, "code", f"vehicle {body.code} already exists"))
-        elif body.code in seen:
-            errors.append(RowError(number, "code", f"vehicle {body.code} is already on row {seen[body.code]}"))
-        else:
-            seen[body.code] = number
-            depot_id = depots[depot_code] if depot_code is not None else None
-            vehicles.append(Vehicle(**body.model_dump(exclude={"depot_id"}), depot_id=depot_id))
-    if errors:
-        raise_row_errors(sorted(errors, key=lambda e: e.row))
-    if not vehicles:
-        raise Unprocessable("the file has no vehicle rows", errors=[{"loc": ["file"], "message": "no rows"}])
+    rows = read_code_sheet(
+        VEHICLE_SHEET,
+        sheet.filename,
+        sheet.content,
+        stored_codes=set(session.scalars(select(Vehicle.code))),
+        lookups={"depot_code": _ids_by_code(session, Depot)},
+    )
+    vehicles = [Vehicle(**r.body.model_dump(exclude={"depot_id"}), **r.references) for r in rows]
     _insert(session, vehicles, "vehicle")
     return idem.save(201, {"created": len(vehicles)})
+
+
+def _ids_by_code(session: ScopedSession, model: type[Depot] | type[Vehicle]) -> dict[str, int]:
+    return {code: row_id for code, row_id in session.execute(select(model.code, model.id))}
 
 
 @router.get("/vehicles", response_model=Page[VehicleOut])
@@ -249,6 +256,38 @@ def create_driver(body: DriverIn, session: DbSession, principal: Dispatcher, ide
     driver = Driver(**body.model_dump())
     _insert(session, [driver], "driver")
     return idem.save(201, _out(DriverOut, driver))
+
+
+DRIVER_SHEET = CodeSheet(
+    noun="driver",
+    model=DriverIn,
+    columns=("code", "name", "phone", "vehicle_code"),
+    required=("code", "name"),
+    text_columns=frozenset({"code", "name", "phone"}),
+    references={"vehicle_code": Reference("vehicle_id", "vehicle")},
+)
+
+
+@router.post(
+    "/drivers/import",
+    status_code=status.HTTP_201_CREATED,
+    description=f"Create every driver of a sheet, or none: any bad row is a 422 listing every bad row; "
+    f"vehicle_code names the vehicle the driver usually drives. Header: {DRIVER_SHEET.header}",
+)
+def import_drivers(sheet: SheetUpload, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+    """Create every driver of a sheet, or none: any bad row is a 422 listing every bad row."""
+    if idem.replay is not None:
+        return idem.replay
+    rows = read_code_sheet(
+        DRIVER_SHEET,
+        sheet.filename,
+        sheet.content,
+        stored_codes=set(session.scalars(select(Driver.code))),
+        lookups={"vehicle_code": _ids_by_code(session, Vehicle)},
+    )
+    drivers = [Driver(**r.body.model_dump(exclude={"vehicle_id"}), **r.references) for r in rows]
+    _insert(session, drivers, "driver")
+    return idem.save(201, {"created": len(drivers)})
 
 
 @router.get("/drivers", response_model=Page[DriverOut])
