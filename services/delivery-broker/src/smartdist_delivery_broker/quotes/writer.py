@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from sqlalchemy import delete, insert, text
 
 from smartdist.db import Database
 from smartdist_delivery_broker.quotes.domain import QuoteSet
+from smartdist_delivery_broker.quotes.models import QuoteSetRow
 from smartdist_delivery_broker.quotes.store import quote_set_row
 
 log = structlog.get_logger(__name__)
@@ -75,10 +77,7 @@ class QuoteSetWriter:
 
     def _write(self, items: list[_Pending]) -> None:
         try:
-            with items[0].database.system_transaction() as session:
-                # merge: a set stored provisionally before the deadline is replaced by its final form.
-                for item in items:
-                    session.merge(quote_set_row(item.tenant_id, item.quote_set))
+            write_quote_sets(items[0].database, [(i.tenant_id, i.quote_set) for i in items])
             self.batches += 1
             self.written += len(items)
             for item in items:
@@ -91,6 +90,35 @@ class QuoteSetWriter:
             log.warning("quote_set_batch_failed", size=len(items), error=repr(exc))
         for item in items:
             self._write([item])
+
+
+def write_quote_sets(database: Database, sets: list[tuple[str, QuoteSet]]) -> None:
+    """Upsert the sets in one transaction, committed without waiting for the disk.
+
+    A quote set lives minutes and losing the last ones in a power cut only means quoting again,
+    so its commit does not wait for a flush to disk (PostgreSQL `synchronous_commit = off` for
+    this transaction; SQLite `synchronous = NORMAL` on this connection while it writes, which in
+    WAL mode still survives a crash of the process). The flush was most of a quote's write time.
+    """
+    table = QuoteSetRow.__table__
+    rows = [quote_set_row(tenant_id, quote_set) for tenant_id, quote_set in sets]
+    values = [{column.key: getattr(row, column.key) for column in table.columns} for row in rows]
+    with database.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        driver = conn.connection.driver_connection if sqlite else None
+        before = driver.execute("PRAGMA synchronous").fetchone()[0] if driver is not None else None
+        if driver is not None:
+            driver.execute("PRAGMA synchronous = NORMAL")  # outside a transaction, as SQLite requires
+        try:
+            with conn.begin():
+                if not sqlite:
+                    conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                # Upsert: a set stored provisionally before the deadline is replaced by its final form.
+                conn.execute(delete(table).where(table.c.id.in_([v["id"] for v in values])))
+                conn.execute(insert(table), values)
+        finally:
+            if driver is not None:
+                driver.execute(f"PRAGMA synchronous = {int(before)}")
 
 
 def _settle(item: _Pending, error: BaseException | None) -> None:

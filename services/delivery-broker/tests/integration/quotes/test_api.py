@@ -149,3 +149,33 @@ def test_quote_set_is_remembered_with_expiry_for_its_tenant_only(service: Any) -
     other = client.get(url, headers=token(runtime, "tenant-b"))
     assert other.status_code == 404
     assert other.headers["content-type"].startswith("application/problem+json")
+
+
+def test_quote_set_writer_upserts_in_one_transaction_and_leaves_the_connection_durable(
+    empty_database: Any,
+) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from smartdist.migrate import upgrade
+    from smartdist_delivery_broker.adapters.port import Place, TripRequest
+    from smartdist_delivery_broker.db import Base
+    from smartdist_delivery_broker.quotes.domain import ProviderQuote, QuoteSet
+    from smartdist_delivery_broker.quotes.store import load_quote_set
+    from smartdist_delivery_broker.quotes.writer import write_quote_sets
+
+    upgrade(empty_database, "smartdist_delivery_broker", Base)
+    quote = ProviderQuote("lalamove", False, 95, {"base": 85, "distance": 10, "cod": 0}, reason="silent")
+    trip = TripRequest(Place(25.03, 121.56), Place(25.05, 121.52), 1500)
+    first = QuoteSet(1500, 0, (quote,), None, datetime.now(UTC), None, trip=trip)
+    other = replace(first, quote_set_id="other-tenant-set")
+    write_quote_sets(empty_database, [("tenant-a", first), ("tenant-b", other)])
+    final = replace(first, quotes=(replace(quote, available=True, reason=None),), recommended="lalamove")
+    write_quote_sets(empty_database, [("tenant-a", final)])  # the provisional set replaced
+    with empty_database.tenant_transaction("tenant-a") as session:
+        stored = load_quote_set(session, first.quote_set_id)
+        assert stored is not None and stored.recommended == "lalamove" and stored.quotes[0].available
+        assert load_quote_set(session, other.quote_set_id) is None  # tenant B's set
+    if empty_database.is_sqlite:
+        with empty_database.engine.connect() as conn:
+            assert conn.connection.driver_connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
