@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
@@ -62,9 +63,17 @@ class Pages:
             "root": request.scope.get("root_path", ""),
             "service": runtime.definition if runtime is not None else None,
             "principal": getattr(request.state, "principal", None),
+            "other_language_url": other_language_url(request, lang),
             **(context or {}),
         }
         response = self.templates.TemplateResponse(request, template, ctx, status_code=status_code)
         if request.query_params.get("lang") == lang:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
         return response
+
+
+def other_language_url(request: Request, lang: str) -> str:
+    """This page in the other language, keeping the page's own query (a chosen store, a date)."""
+    query = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    query.append(("lang", "en" if lang == "zh-TW" else "zh-TW"))
+    return "?" + urlencode(query)
