@@ -264,3 +264,39 @@ def test_tracking_map_shows_pickup_dropoff_and_a_courier_that_moves_with_the_san
         expect(page.locator("#map path.courier-marker")).to_have_count(0)
     finally:
         uber.behaviour.step_s = 30.0
+
+
+def test_owner_offers_the_own_fleet_and_books_it_from_the_quote_comparison(
+    page: Page, broker: tuple[ServiceUnderTest, str]
+) -> None:
+    svc, base = broker
+    tenant = sign_in(page, svc, base)
+    page.goto(base + "/own-fleet?lang=en")
+    form = page.locator("#own-fleet-form")
+    expect(form).to_have_attribute("data-loaded", "true")
+    expect(page.locator("input[name=enabled]")).not_to_be_checked()
+    page.check("input[name=enabled]")
+    page.fill("input[name=fee_twd]", "65")
+    page.fill("input[name=max_distance_m]", "6000")
+    page.fill("input[name=service_start]", "00:00")
+    page.fill("input[name=service_end]", "00:00")
+    page.click("#save")
+    expect(page.locator("#saved")).to_have_text("Saved")
+    expect(page.locator("#problem")).to_have_text("")
+
+    page.goto(base + "/?lang=en")
+    page.click("#compare")
+    own = page.locator("#quotes tr[data-provider=own_fleet]")
+    expect(own).to_contain_text("Our own fleet")
+    expect(own).to_contain_text("65")
+    expect(page.locator("#quotes tr.recommended")).to_have_attribute("data-provider", "own_fleet")
+    page.fill("input[name=pickup_name]", "Store")
+    page.fill("input[name=pickup_phone]", "+886223456789")
+    page.fill("input[name=dropoff_name]", "Customer")
+    page.fill("input[name=dropoff_phone]", "+886912345678")
+    own.locator("button.book").click()
+    expect(page.locator("#booked-provider")).to_have_text("Our own fleet")
+    expect(page.locator("#booked-fee")).to_have_text("65")
+    delivery = svc.client.get("/api/v1/deliveries", headers=svc.headers(tenant, ["owner"])).json()["items"][0]
+    assert delivery["provider"] == "own_fleet" and delivery["platform_ref"] == "BRK-" + delivery["no"]
+    assert svc.client.get("/api/v1/subsidy", headers=svc.headers(tenant, ["owner"])).json()["spent"] == 0

@@ -61,6 +61,15 @@ def delivery_history(delivery_id: str, request: Request) -> Response:
     )
 
 
+@pages.get("/own-fleet")
+def own_fleet_terms_page(request: Request) -> Response:
+    """The merchant's own-fleet terms: offered or not, cost per delivery, reach, COD, hours."""
+    redirect = require_page_principal(request)
+    if redirect is not None:
+        return redirect
+    return request.app.state.pages.render(request, "broker_own_fleet.html", {"labels": _labels(request)})
+
+
 @pages.get("/track/{delivery_id}")
 def consumer_tracking(
     delivery_id: str, request: Request, refresh_s: Annotated[int, Query(ge=1, le=300)] = 15

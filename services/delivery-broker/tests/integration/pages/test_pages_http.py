@@ -23,7 +23,7 @@ def svc(service_factory) -> Iterator[ServiceUnderTest]:  # type: ignore[no-untyp
 def test_merchant_pages_gate_on_sign_in_speak_zh_tw_by_default_and_check_the_refresh_interval(
     svc: ServiceUnderTest,
 ) -> None:
-    for path in ("/", "/deliveries", "/deliveries/abc"):
+    for path in ("/", "/deliveries", "/deliveries/abc", "/own-fleet"):
         response = svc.client.get(path, follow_redirects=False)
         assert response.status_code == 303
         assert response.headers["location"] == f"/signin?next={path}"
