@@ -300,3 +300,8 @@ def test_owner_offers_the_own_fleet_and_books_it_from_the_quote_comparison(
     delivery = svc.client.get("/api/v1/deliveries", headers=svc.headers(tenant, ["owner"])).json()["items"][0]
     assert delivery["provider"] == "own_fleet" and delivery["platform_ref"] == "BRK-" + delivery["no"]
     assert svc.client.get("/api/v1/subsidy", headers=svc.headers(tenant, ["owner"])).json()["spent"] == 0
+    # On the board it has no cancel button: own-fleet deliveries are cancelled in dispatch.
+    page.goto(base + "/deliveries?lang=en")
+    row = page.locator(f"#board tbody tr[data-delivery-id='{delivery['id']}']")
+    expect(row).to_have_attribute("data-status", "pending")
+    expect(row.locator("button.cancel")).to_have_count(0)
