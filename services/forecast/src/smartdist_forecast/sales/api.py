@@ -126,9 +126,10 @@ def import_sales_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         store, body = import_outcome(result, bool(params.get("partial")))
         if store:
             ctx.progress(PARSE_SHARE, "storing", force=True)
+            # No progress writes while the rows are stored: on SQLite that second writer would wait
+            # for this transaction's lock until it times out (docs/service-guide.md).
             with ctx.tenant_transaction() as session:
-                upsert_sales(session, result.sales, ctx.tenant_id,
-                             progress=lambda done: ctx.progress(PARSE_SHARE + (1 - PARSE_SHARE) * done, "storing"))
+                upsert_sales(session, result.sales, ctx.tenant_id)
                 record_import(session, params.get("filename") or ctx.job_id, "job", body)
                 runtime = ctx.services.get("runtime")
                 if runtime is not None:
