@@ -8,6 +8,7 @@ from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_dispatch.board import api as board_api
 from smartdist_dispatch.db import Base
+from smartdist_dispatch.demo import DEMO_LOGINS, seed_demo
 from smartdist_dispatch.driver import api as driver_api
 from smartdist_dispatch.fleet import api as fleet_api
 from smartdist_dispatch.fleet import models as fleet_models  # noqa: F401 - registers the tables
@@ -41,6 +42,9 @@ DEFINITION = ServiceDefinition(
     messages=MESSAGES,
     subscriptions=SUBSCRIPTIONS,
     kpi=KPI,
+    seed_demo=seed_demo,
+    # Shown on the demo's landing page beside the owner's sign-in.
+    extra={"demo_logins": DEMO_LOGINS},
     job_modules=[
         "smartdist_dispatch.optimize.jobs",
         "smartdist_dispatch.routes.jobs",
