@@ -143,6 +143,19 @@ class SimulatedOrder:
     script: list[ScriptStep]
     fee: int
     emitted: int = 0  # script steps already turned into webhooks
+    positions_sent: int = 0  # Uber courier_update webhooks already sent
+
+    def courier_update_times(self, provider: str, every_s: float, now: datetime) -> list[datetime]:
+        """When a courier_update is due (every `every_s` from assignment until the delivery
+        ended), up to `now`."""
+        assigned = self._anchor(provider, DeliveryStatus.ASSIGNED)
+        if assigned is None or every_s <= 0:
+            return []
+        ended = next((self.time_of(s) for s in self.script if sandbox_status(provider, s) in _ENDED), None)
+        last = now if ended is None else min(now, ended)
+        count = int((last - assigned).total_seconds() // every_s) if last > assigned else 0
+        times = [assigned + timedelta(seconds=every_s * k) for k in range(1, count + 1)]
+        return [t for t in times if ended is None or t < ended]
 
     def step_at(self, now: datetime) -> ScriptStep:
         elapsed = (now - self.created_at).total_seconds()
@@ -506,6 +519,25 @@ class SandboxPlatform:
         }
         return {"Content-Type": "application/json"}, json.dumps(payload).encode()
 
+    def render_courier_update(self, order: SimulatedOrder, at: datetime) -> tuple[dict[str, str], bytes]:
+        """Uber Direct's `event.courier_update`: the courier's location at `at`, signed."""
+        position = order.courier_position(self.provider, at)
+        payload: dict[str, Any] = {
+            "id": "evt_" + hashlib.sha256(f"{order.platform_ref}|courier|{at.isoformat()}".encode()).hexdigest()[:24],
+            "kind": "event.courier_update",
+            "created": _rfc3339(at),
+            "live_mode": False,
+            "delivery_id": order.platform_ref,
+            "data": self._render_order(order, order.step_at(at), at),
+        }
+        if position is not None:
+            payload["location"] = {"lat": position[0], "lng": position[1]}
+        body = json.dumps(payload).encode()
+        return {
+            "Content-Type": "application/json",
+            "x-uber-signature": uber_direct.webhook_signature(body, self.secrets.uber_signing_key),
+        }, body
+
     def due_webhooks(self, now: datetime | None = None) -> list[WebhookDelivery]:
         """Webhooks for every script step reached by `now` and not yet sent, with the behaviour's
         delay, duplicates and reordering applied. Each step is emitted (at least) once."""
@@ -528,6 +560,13 @@ class SandboxPlatform:
                         WebhookDelivery(self.provider, headers, body, due + timedelta(seconds=self._rng.random()))
                     )
                 order.emitted += 1
+            if self.provider == "uber_direct":
+                # Uber also posts the courier's position about every 20 s (2/3 of a 30 s step).
+                times = order.courier_update_times(self.provider, b.step_s * 2 / 3, now)
+                for at in times[order.positions_sent :]:
+                    headers, body = self.render_courier_update(order, at)
+                    out.append(WebhookDelivery(self.provider, headers, body, at))
+                order.positions_sent = max(order.positions_sent, len(times))
         if b.reorder:
             self._rng.shuffle(out)
         else:

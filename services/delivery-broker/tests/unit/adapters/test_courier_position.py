@@ -56,3 +56,22 @@ def test_sandbox_courier_rides_to_the_pickup_then_along_the_line_to_the_dropoff(
     assert sorted(positions, key=lambda p: ["ASSIGNING_DRIVER", "ON_GOING", "PICKED_UP", "COMPLETED"].index(p[0])) == [
         ("ASSIGNING_DRIVER", None), ("ON_GOING", assigned[0]), ("PICKED_UP", 25.00), ("COMPLETED", 25.06)
     ]  # fmt: skip
+
+
+def test_uber_sandbox_posts_courier_updates_between_steps_that_move_and_change_no_status() -> None:
+    now = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
+    clock = [now]
+    sandbox = SandboxPlatform("uber_direct", SandboxBehaviour(step_s=30), clock=lambda: clock[0])
+    trip = TripRequest(Place(25.00, 121.50), Place(25.06, 121.56), 8000)
+    quote = asyncio.run(sandbox.quote(trip))
+    booked = asyncio.run(sandbox.create(BookingRequest(trip, "ref", quote.platform_quote_ref)))
+    clock[0] = now + timedelta(minutes=10)
+    updates = [u for hook in sandbox.due_webhooks() for u in sandbox.parse_webhook(hook.headers, hook.body)]
+    moves = sorted((u for u in updates if u.raw_status == "event.courier_update"), key=lambda u: u.occurred_at)
+    # Assigned at 30 s, delivered at 180 s: an update every 20 s in between (50, 70, …, 170 s).
+    assert [int((u.occurred_at - now).total_seconds()) for u in moves] == list(range(50, 180, 20))
+    assert all(u.status is None and u.platform_ref == booked.platform_ref for u in moves)
+    positions = [(u.courier_lat, u.courier_lng) for u in moves]
+    assert len(set(positions)) == len(positions)  # it moves
+    assert len({u.event_key for u in moves}) == len(moves)
+    assert sandbox.due_webhooks() == []  # each sent once
