@@ -60,7 +60,7 @@ async def quoting_principal(request: Request) -> Principal:
     return await run_in_threadpool(quoting_principal_sync, request)
 
 
-def bearer_documented(authorization: Annotated[str | None, Header()] = None) -> None:
+async def bearer_documented(authorization: Annotated[str | None, Header()] = None) -> None:
     """Documents the bearer token in OpenAPI; POST /quotes checks it with its terms read."""
 
 
