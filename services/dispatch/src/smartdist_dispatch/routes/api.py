@@ -11,10 +11,10 @@ from smartdist.auth import Principal, require_roles
 from smartdist.jobs import submit_job
 from smartdist.pagination import Cursor, Limit, paginate
 from smartdist.web.deps import DbSession, IdempotencyDep, IntId
-from smartdist_dispatch.routes.jobs import PLAN_JOB
+from smartdist_dispatch.routes.jobs import PLAN_JOB, due_planning_input
 from smartdist_dispatch.routes.models import RoutePlan
 from smartdist_dispatch.routes.schemas import PlanRequest, PublishRequest
-from smartdist_dispatch.routes.service import plan_detail, plan_summary, plannable_rows, publish_plan
+from smartdist_dispatch.routes.service import plan_detail, plan_summary, publish_plan
 
 router = APIRouter(tags=["plans"])
 
@@ -30,7 +30,7 @@ def post_plan(request: PlanRequest, session: DbSession, principal: Dispatcher, i
     if idem.replay is not None:
         return idem.replay
     # Checked now so the caller gets the 422 instead of a failed job later.
-    plannable_rows(session, request.depot_id)
+    due_planning_input(session, request)
     params = request.model_dump(mode="json")
     return idem.save(202, {"job_id": submit_job(session, PLAN_JOB, params, created_by=principal.subject)})
 

@@ -4,14 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from smartdist.db import ScopedSession
 from smartdist.jobs import JobContext, job_task
 from smartdist.problems import Unprocessable
 from smartdist_dispatch.orders.planning_input import for_plan_day
 from smartdist_dispatch.planning.selection import plan_routes
 from smartdist_dispatch.routes.schemas import PlanRequest
-from smartdist_dispatch.routes.service import planning_input, store_plan
+from smartdist_dispatch.routes.service import PlanningInput, planning_input, store_plan
 
 PLAN_JOB = "dispatch.plan_day"
+
+
+def due_planning_input(session: ScopedSession, request: PlanRequest) -> PlanningInput:
+    """The depot's vehicles and the created orders due on the plan date; 422 when nothing is due.
+
+    Only the orders due on the plan date (a window on that local day, or no window at all) are
+    planned; orders of other days are left out and stay `created`.
+    """
+    source = planning_input(session, request.depot_id, request.plan_date)
+    source.problem = for_plan_day(source.problem, request.plan_date)
+    if not source.problem.stops:
+        raise Unprocessable(
+            f"No created orders are due on {request.plan_date.isoformat()}.",
+            errors=[{"loc": ["body", "plan_date"], "message": "no created orders due on this date"}],
+        )
+    return source
 
 
 @job_task(PLAN_JOB)
@@ -19,15 +36,7 @@ def run_plan_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     request = PlanRequest.model_validate(params)
     ctx.progress(0.0, "reading orders", force=True)
     with ctx.tenant_transaction() as session:
-        source = planning_input(session, request.depot_id, request.plan_date)
-    # Only the orders due on the plan date (a window on that local day, or no window at all);
-    # orders of other days are not in the plan and stay `created`.
-    source.problem = for_plan_day(source.problem, request.plan_date)
-    if not source.problem.stops:
-        raise Unprocessable(
-            f"No created orders are due on {request.plan_date.isoformat()}.",
-            errors=[{"loc": ["body", "plan_date"], "message": "no created orders due on this date"}],
-        )
+        source = due_planning_input(session, request)
     # The solve holds no transaction: it may run for a minute while orders keep arriving. "auto"
     # takes PyVRP for stored orders (capacities in grams and millilitres are scaled for it, see
     # planning/pyvrp_engine.py) and OR-Tools where PyVRP does not model a constraint.

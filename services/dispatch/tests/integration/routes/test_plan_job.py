@@ -131,12 +131,17 @@ def test_the_job_plans_only_the_plan_dates_orders_and_those_without_a_window(svc
     assert statuses(svc)["TOMORROW"] == "planned"
 
 
-def test_a_date_with_no_orders_due_fails_the_job_naming_the_date_and_changes_nothing(svc: ServiceUnderTest) -> None:
+def test_a_date_with_no_orders_due_is_refused_naming_the_date_and_changes_nothing(svc: ServiceUnderTest) -> None:
     depot_id = add_depot_and_vans(svc, vans=1)
     add_order(svc, "TOMORROW", PLACES[0], window(NEXT_DAY))
-    job = run_plan_job(svc, depot_id, DAY)
-    assert job["status"] == "failed"
-    assert job["error"] == f"No created orders are due on {DAY}."
+    answer = svc.client.post(
+        "/api/v1/plans",
+        json={"plan_date": DAY, "depot_id": depot_id, "time_limit_s": 1},
+        headers=svc.headers("t1", ("dispatcher",)),
+    )
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["detail"] == f"No created orders are due on {DAY}."
+    assert answer.json()["errors"][0]["loc"] == ["body", "plan_date"]
     assert statuses(svc) == {"TOMORROW": "created"}
     assert svc.client.get("/api/v1/plans", headers=svc.headers("t1", ("dispatcher",))).json()["items"] == []
 
