@@ -278,3 +278,70 @@ def test_analytics_page_draws_its_charts_and_tables_from_the_seeded_outcomes(
     expect(page.locator("#exceptions")).to_have_attribute("data-loaded", "true")
     expect(page.locator("#exceptions tbody tr[data-kind=failed] .detail")).to_have_text("Refused")
     expect(page.locator("#exceptions tbody tr[data-kind=late]")).to_have_count(1)
+
+
+def test_orders_sheet_with_a_bad_row_lists_its_errors_and_imports_nothing_then_a_good_one_imports(
+    page: Page, dispatch: tuple[ServiceUnderTest, str]
+) -> None:
+    svc, base = dispatch
+    tenant, headers = sign_in(page, svc, base)
+    day = tomorrow()
+    fleet(svc, tenant)
+    header = "order_no,customer,address,lat,lng,window_start,window_end,boxes,cash_twd"
+    good_rows = [
+        f"S-1,王小明,台北市內湖區成功路四段 188 號,25.0838,121.5940,{day}T09:00,{day}T12:00,2,350",
+        f"S-2,林記花店,台北市松山區八德路四段 761 號,25.0510,121.5775,{day}T13:00,{day}T17:00,1,0",
+    ]
+    bad = "\n".join([header, *good_rows, f"S-3,,台北市,95,121.5,{day}T12:00,{day}T09:00,1,0"]).encode("utf-8-sig")
+    page.goto(f"{base}/board?date={day}&lang=en")
+    expect(page.locator("#waiting-empty")).to_be_visible()
+    page.set_input_files("#import-file", {"name": "orders.csv", "mimeType": "text/csv", "buffer": bad})
+    page.click("#import-orders")
+    errors = page.locator("#import-errors")
+    expect(errors).to_be_visible()
+    expect(page.locator("#import-summary")).to_contain_text("nothing was imported")
+    # Row 4 (the header is row 1): no customer, latitude out of range, window ends before it starts.
+    expect(errors.locator("tbody tr[data-row='4']")).to_have_count(3)
+    expect(errors.locator("tbody tr td:nth-child(2)")).to_have_text(["customer", "lat", "window_end"])
+    expect(page.locator("#waiting tbody tr")).to_have_count(0)
+    assert svc.client.get("/api/v1/orders", headers=headers).json()["items"] == []
+    good = "\n".join([header, *good_rows]).encode()
+    page.set_input_files("#import-file", {"name": "orders.csv", "mimeType": "text/csv", "buffer": good})
+    page.click("#import-orders")
+    expect(page.locator("#notice")).to_have_text("2 orders imported")
+    expect(errors).to_be_hidden()
+    expect(page.locator("#waiting tbody tr")).to_have_count(2)
+    expect(page.locator("#waiting tbody tr[data-order-no='S-2']")).to_contain_text("林記花店")
+
+
+def test_the_usual_plan_entered_on_the_board_shows_its_distance_violations_and_co2e_saved(
+    page: Page, dispatch: tuple[ServiceUnderTest, str]
+) -> None:
+    svc, base = dispatch
+    tenant, headers = sign_in(page, svc, base)
+    day = tomorrow()
+    setup = fleet(svc, tenant)
+    create_orders(svc, headers, day, 4)
+    plan_id = stored_plan(svc, tenant, setup["depot"]["id"], day, {"V1": ["A-0", "A-1"], "V2": ["A-2", "A-3"]})
+    page.goto(f"{base}/board?date={day}&lang=en")
+    section = page.locator(f"section.plan[data-plan-id='{plan_id}']")
+    baseline = section.locator("details.baseline")
+    baseline.locator("summary").click()
+    # The merchant's habit: V1 takes every order in zigzag order — 4 x 3 boxes on a 9-box van.
+    baseline.locator("input[data-vehicle-code=V1]").fill("A-0, A-2、A-1 A-3")
+    baseline.locator("button[type=submit]").click()
+    result = baseline.locator(".baseline-result")
+    expect(result.locator("td[data-figure=co2e]")).to_contain_text("kg CO2e")
+    expect(result.locator(".violations li[data-kind=capacity]")).not_to_have_count(0)
+    answer = svc.client.get(f"/api/v1/board?date={day}", headers=headers).json()
+    (plan,) = answer["plans"]
+    saved_km = max(plan["baseline_distance_m"] - plan["total_distance_m"], 0) / 1000
+    expect(result.locator("td[data-figure=distance]")).to_have_text(f"{plan['baseline_distance_m'] / 1000:.1f} km")
+    expect(result.locator("td[data-figure=saved]")).to_have_text(f"{saved_km:.1f} km")
+    expect(baseline.locator("summary .stored")).to_contain_text(f"{plan['baseline_distance_m'] / 1000:.1f} km")
+    # An order that is not in the plan is named, and the stored baseline stays as it was.
+    baseline.locator("input[data-vehicle-code=V2]").fill("NOPE-1")
+    baseline.locator("button[type=submit]").click()
+    expect(result.locator(".problem")).to_contain_text("order NOPE-1 is not in plan")
+    again = svc.client.get(f"/api/v1/board?date={day}", headers=headers).json()["plans"][0]
+    assert again["baseline_distance_m"] == plan["baseline_distance_m"]

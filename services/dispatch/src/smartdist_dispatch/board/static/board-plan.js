@@ -7,6 +7,10 @@
   const jobLabels = {queued: t("board.job.queued"), running: t("board.job.running"),
     succeeded: t("board.job.succeeded"), failed: t("board.job.failed")};
   let hasPublished = false;
+  let vehicles = [];
+  const baselineAnswers = {};  // plan id -> the last baseline answer, shown again after a refresh
+
+  function km(metres) { return (metres / 1000).toFixed(1); }
 
   function notice(text) { document.getElementById("notice").textContent = text; }
 
@@ -18,6 +22,90 @@
     const page = await SmartDist.api(root + "/api/v1/depots?limit=200");
     const select = document.getElementById("depot");
     select.replaceChildren(...page.items.map((d) => el("option", {value: d.id}, d.code + " " + d.name)));
+  }
+
+  async function loadVehicles() {
+    vehicles = (await SmartDist.api(root + "/api/v1/vehicles?limit=200")).items;
+  }
+
+  /* The merchant's usual plan for the same orders: per vehicle the order numbers in their usual
+     order, judged by PUT /plans/{id}/baseline (plan mode) against the planned distance. */
+  function baselineSection(plan, routes) {
+    const details = el("details", {className: "baseline", dataset: {planId: plan.id}});
+    const summary = el("summary", {}, t("board.baseline.title"));
+    const stored = el("span", {className: "stored"});
+    if (plan.baseline_distance_m != null) stored.textContent = " · " + t("board.baseline.stored", {km: km(plan.baseline_distance_m)});
+    summary.append(stored);
+    details.append(summary, el("p", {className: "help"}, t("board.baseline.help")));
+    const form = el("form", {className: "baseline-form"});
+    const used = routes.map((r) => r.vehicle_id);
+    // The plan's vehicles first, then the rest of the fleet (the usual plan may have used others).
+    const ordered = [...vehicles.filter((v) => used.includes(v.id)), ...vehicles.filter((v) => !used.includes(v.id))];
+    for (const vehicle of ordered) {
+      const label = el("label", {className: "baseline-route"});
+      label.append(el("span", {className: "vehicle"}, vehicle.code),
+        el("input", {type: "text", name: "orders", autocomplete: "off", dataset: {vehicleId: vehicle.id, vehicleCode: vehicle.code}}));
+      form.append(label);
+    }
+    const button = el("button", {type: "submit", className: "secondary"}, t("board.baseline.submit"));
+    form.append(button);
+    const result = el("div", {className: "baseline-result", role: "status"});
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      computeBaseline(plan.id, form, result, button, stored);
+    });
+    details.append(form, result);
+    if (baselineAnswers[plan.id]) {
+      details.open = true;
+      showBaseline(result, baselineAnswers[plan.id]);
+    }
+    return details;
+  }
+
+  async function computeBaseline(planId, form, result, button, stored) {
+    const routes = [...form.querySelectorAll("input[name=orders]")]
+      .map((input) => ({vehicle_id: Number(input.dataset.vehicleId), order_nos: input.value.split(/[\s,，、;；]+/).filter(Boolean)}))
+      .filter((route) => route.order_nos.length > 0);
+    button.disabled = true;
+    try {
+      const answer = await SmartDist.api(root + "/api/v1/plans/" + planId + "/baseline",
+        {method: "PUT", body: routes.length ? {routes} : {}});
+      baselineAnswers[planId] = answer;
+      showBaseline(result, answer);
+      stored.textContent = " · " + t("board.baseline.stored", {km: km(answer.baseline_distance_m)});
+    } catch (error) {
+      const problem = error.problem || {};
+      result.replaceChildren(el("p", {className: "problem"}, [problem.detail || error.message,
+        ...(problem.errors || []).map((e) => e.message)].join(" — ")));
+    }
+    button.disabled = false;
+  }
+
+  function showBaseline(result, answer) {
+    const figures = [
+      ["distance", km(answer.baseline_distance_m) + " km"],
+      ["planned", km(answer.planned_distance_m) + " km"],
+      ["saved", km(answer.saved_m) + " km"],
+      ["co2e", answer.co2e_kg.toFixed(2) + " kg CO2e"],
+    ];
+    if (answer.duration_s != null) figures.splice(1, 0, ["duration", (answer.duration_s / 3600).toFixed(1) + " h"]);
+    const table = el("table", {className: "grid baseline-figures"});
+    for (const [key, value] of figures) {
+      const row = el("tr");
+      row.append(el("th", {}, t("board.baseline." + key)), el("td", {dataset: {figure: key}}, value));
+      table.append(row);
+    }
+    result.replaceChildren(el("p", {className: "source"}, t("board.baseline.source." + answer.baseline_source)), table);
+    if (answer.violations) {
+      if (!answer.violations.length) {
+        result.append(el("p", {className: "no-violations"}, t("board.baseline.no_violations")));
+      } else {
+        const list = el("ul", {className: "violations"});
+        answer.violations.forEach((v) => list.append(el("li", {dataset: {kind: v.kind}},
+          (v.order_no ? v.order_no + " · " : "") + v.kind + ": " + v.detail)));
+        result.append(el("h4", {}, t("board.baseline.violations")), list);
+      }
+    }
   }
 
   async function loadWaiting() {
@@ -94,9 +182,10 @@
         header.append(replan);
       }
       section.append(header);
+      const routes = board.routes.filter((r) => r.plan_id === plan.id);
       const columns = el("div", {className: "route-columns"});
-      board.routes.filter((r) => r.plan_id === plan.id).forEach((r) => columns.append(routeColumn(r)));
-      section.append(columns);
+      routes.forEach((r) => columns.append(routeColumn(r)));
+      section.append(columns, baselineSection(plan, routes));
       container.append(section);
     }
     document.getElementById("routes-empty").hidden = board.plans.length > 0;
@@ -172,6 +261,35 @@
     await refresh();
   });
 
-  loadDepots().catch(showProblem);
-  refresh();
+  document.getElementById("import-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearProblem();
+    const form = event.target;
+    const box = document.getElementById("import-errors");
+    const rows = box.querySelector("tbody");
+    box.hidden = true;
+    rows.replaceChildren();
+    const button = document.getElementById("import-orders");
+    button.disabled = true;
+    try {
+      // All rows or none: a bad row anywhere imports nothing and lists every bad cell.
+      const answer = await SmartDist.api(root + "/api/v1/orders/import",
+        {method: "POST", body: new FormData(form), headers: {"Idempotency-Key": SmartDist.newKey()}});
+      notice(t("board.import.done", {n: answer.created}));
+      form.reset();
+      await refresh();
+    } catch (error) {
+      const problem = error.problem || {};
+      document.getElementById("import-summary").textContent = problem.detail || error.message;
+      for (const e of problem.errors || []) {
+        const row = el("tr", {dataset: {row: e.row != null ? e.row : ""}});
+        row.append(el("td", {}, e.row != null ? e.row : "–"), el("td", {}, e.column || "–"), el("td", {}, e.message));
+        rows.append(row);
+      }
+      box.hidden = false;
+    }
+    button.disabled = false;
+  });
+
+  Promise.all([loadDepots(), loadVehicles()]).catch(showProblem).finally(refresh);
 })();
