@@ -499,7 +499,7 @@ class SandboxPlatform:
                 "x-uber-signature": uber_direct.webhook_signature(body, self.secrets.uber_signing_key),
             }, body
         timestamp = _ms(at)
-        data: dict[str, Any] = {
+        data = {
             "order": {"orderId": order.platform_ref, "status": step.raw_status},
             "updatedAt": _rfc3339(at),
         }

@@ -39,14 +39,19 @@ STOP_DELIVERED = "smartdist.dispatch.stop.delivered"
 STOP_FAILED = "smartdist.dispatch.stop.failed"
 
 
+def _parsed(value: Any) -> datetime | None:
+    """An RFC 3339 time with its offset, else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
 def _when(value: Any, fallback: datetime) -> datetime:
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return fallback
-        return parsed if parsed.tzinfo is not None else fallback
-    return fallback
+    return _parsed(value) or fallback
 
 
 def _delivery(session: Session, order_no: str, source_ref: Any = None) -> DeliveryOrder | None:
@@ -116,7 +121,7 @@ def on_route_published(session: Session, event: CloudEvent) -> None:
         order_no = stop.get("order_no")
         order = _apply(session, event, order_no, raw_status="route_published", status=DeliveryStatus.ASSIGNED,
                        key=f"route.published:{route_id}:{order_no}", detail=detail)  # fmt: skip
-        eta = _when(stop.get("eta"), event.time) if stop.get("eta") else None
+        eta = _parsed(stop.get("eta"))  # an ETA we cannot read is no ETA, not "now"
         if order is not None and eta is not None and order.status in ("pending", "assigned", "picked_up"):
             order.eta_at = eta
     session.flush()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from smartdist_delivery_broker.adapters.port import (
     DeliveryPlatform,
@@ -121,7 +122,7 @@ def _failure_reason(exc: BaseException) -> str:
     return f"platform error: {type(exc).__name__}: {exc}"
 
 
-Persist = Callable[[QuoteSet], Awaitable[None]]
+Persist = Callable[[QuoteSet], Coroutine[Any, Any, None]]
 
 
 async def gather_quotes(

@@ -14,10 +14,10 @@ import contextlib
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import delete, insert, text
+from sqlalchemy import Table, delete, insert, text
 
 from smartdist.db import Database
 from smartdist_delivery_broker.quotes.domain import QuoteSet
@@ -100,13 +100,13 @@ def write_quote_sets(database: Database, sets: list[tuple[str, QuoteSet]]) -> No
     this transaction; SQLite `synchronous = NORMAL` on this connection while it writes, which in
     WAL mode still survives a crash of the process). The flush was most of a quote's write time.
     """
-    table = QuoteSetRow.__table__
+    table = cast(Table, QuoteSetRow.__table__)
     rows = [quote_set_row(tenant_id, quote_set) for tenant_id, quote_set in sets]
     values = [{column.key: getattr(row, column.key) for column in table.columns} for row in rows]
     with database.engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         driver = conn.connection.driver_connection if sqlite else None
-        before = driver.execute("PRAGMA synchronous").fetchone()[0] if driver is not None else None
+        before = int(driver.execute("PRAGMA synchronous").fetchone()[0]) if driver is not None else 2
         if driver is not None:
             driver.execute("PRAGMA synchronous = NORMAL")  # outside a transaction, as SQLite requires
         try:
@@ -118,7 +118,7 @@ def write_quote_sets(database: Database, sets: list[tuple[str, QuoteSet]]) -> No
                 conn.execute(insert(table), values)
         finally:
             if driver is not None:
-                driver.execute(f"PRAGMA synchronous = {int(before)}")
+                driver.execute(f"PRAGMA synchronous = {before}")
 
 
 def _settle(item: _Pending, error: BaseException | None) -> None:

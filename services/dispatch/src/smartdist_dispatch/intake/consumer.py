@@ -74,7 +74,7 @@ def order_from_request(data: dict[str, Any], received_at: datetime, settings: In
     dropoff = data.get("dropoff")
     if not isinstance(dropoff, dict):
         raise RequestNotAcceptable("dropoff is missing")
-    pickup = data.get("pickup") if isinstance(data.get("pickup"), dict) else {}
+    pickup: dict[str, Any] = data["pickup"] if isinstance(data.get("pickup"), dict) else {}
     start = _when(data.get("scheduled_at")) or received_at
     end = start + timedelta(hours=settings.window_hours)
     source = f"delivery-broker {_text(data.get('delivery_id'))} ({delivery_no})"
