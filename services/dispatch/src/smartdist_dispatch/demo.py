@@ -335,23 +335,20 @@ def _bearing(depot: Depot, order: DeliveryOrder) -> float:
 def _past_plan(problem: RoutingProblem, bearings: dict[str, float]) -> Plan:
     """A past day's plan from the planner's cheapest feasible insertion: instant, every vehicle used.
 
-    The day is cut into compass sectors, one per vehicle sized by its boxes, as a dispatcher
-    splits a map; each vehicle starts from its sector's farthest stop, then every other stop goes
-    (windows first) to the feasible position that adds the least distance, on any route.
+    The day is cut into as many compass sectors as there are vehicles, as a dispatcher splits a
+    map; each vehicle starts from the farthest stop of its sector it can carry, then every other
+    stop goes (earliest window first) to the feasible position that adds the least distance, on
+    any route.
     """
-    stops = sorted(problem.stops, key=lambda s: bearings[s.id])
-    total = sum(s.demand[2] for s in stops) or 1
-    capacity = sum(v.capacity[2] for v in problem.vehicles) or 1
+    stops = sorted(problem.stops, key=lambda s: (bearings[s.id], s.id))
+    n, m = len(stops), len(problem.vehicles)
     seeds: list[LiveRoute] = []
-    start = 0
     for k, vehicle in enumerate(problem.vehicles):
-        share = total * vehicle.capacity[2] / capacity
-        end, boxes = start, 0.0
-        while end < len(stops) and (boxes < share or end == start or k == len(problem.vehicles) - 1):
-            boxes += stops[end].demand[2]
-            end += 1
-        sector = [s for s in stops[start:end] if all(d <= c for d, c in zip(s.demand, vehicle.capacity, strict=True))]
-        start = end
+        sector = [
+            s
+            for s in stops[k * n // m : (k + 1) * n // m]
+            if all(d <= c for d, c in zip(s.demand, vehicle.capacity, strict=True))
+        ]
         if sector:
             far = max(sector, key=lambda s: float(problem.distance[0, s.location]))
             seeds.append(LiveRoute(vehicle.id, [far.id], 0, vehicle.shift.start))
