@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     retrain_check_interval_s: float = Field(default=3600.0, gt=0)  # the periodic check's period
     default_horizon_days: int = Field(default=28, ge=1, le=90)  # when no earlier model says
 
+    # LightGBM threads per fit; 0 = automatic (all cores when they are free, 1 under load).
+    lgbm_threads: int = Field(default=0, ge=0, le=64)
+
     # Food waste in the inventory simulation, for SKUs without a product_profile row.
     default_shelf_life_days: int = Field(default=30, ge=1, le=3650)
     default_unit_kg: float = Field(default=0.5, gt=0, le=1000)

@@ -6,11 +6,18 @@ demand behaves; one model across series learns a weekday or festival shape once 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
-import lightgbm as lgb
-import numpy as np
-import pandas as pd
+# LightGBM's OpenMP workers spin between parallel regions by default. In the service they share the
+# machine's two cores with the web server, the bus threads, other jobs and other processes; a
+# spinning worker burns the core its partner needs at the next barrier (profiled: 1.5-3x the CPU of
+# the same fit with passive waits). libgomp reads this once, when ``import lightgbm`` loads it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import lightgbm as lgb  # noqa: E402 - after the OpenMP setting above
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from smartdist_forecast.models.features import CATEGORICAL, MIN_LAG, YEAR, build_features
 from smartdist_forecast.models.panel import DemandPanel
@@ -25,11 +32,29 @@ DEFAULT_PARAMS: dict[str, object] = {
     "max_bin": 127,
     "bagging_freq": 1,
     "lambda_l2": 1.0,
-    "num_threads": 2,
+    "num_threads": 0,  # 0: chosen per fit by ``fit_threads`` (SMARTDIST_FORECAST_LGBM_THREADS)
     "verbose": -1,
     "seed": 7,
     "force_col_wise": True,
 }
+
+
+def fit_threads(requested: int = 0) -> int:
+    """LightGBM threads for a fit: ``requested`` if > 0, else the setting, else from the machine's load.
+
+    Automatic: every core while the cores are free, one thread when other work already keeps them
+    busy (load average ≥ cores - 0.5): two OpenMP threads fighting other processes for two cores
+    stall at every barrier and end up slower than one (benchmarks/README.md, "API vs direct").
+    """
+    if requested > 0:
+        return requested
+    from smartdist_forecast.config import get_settings
+
+    configured = get_settings().lgbm_threads
+    if configured > 0:
+        return configured
+    cores = os.cpu_count() or 1
+    return 1 if os.getloadavg()[0] >= cores - 0.5 else cores
 
 
 @dataclass
@@ -67,6 +92,7 @@ def training_rows(panel: DemandPanel, train_days: int) -> tuple[np.ndarray, np.n
 class GlobalDemandModel:
     booster: lgb.Booster
     feature_names: list[str]
+    threads: int = 1
 
     @classmethod
     def fit(cls, panel: DemandPanel, config: GlobalModelConfig | None = None) -> GlobalDemandModel:
@@ -83,12 +109,14 @@ class GlobalDemandModel:
             categorical_feature=CATEGORICAL,
             free_raw_data=True,
         )
-        booster = lgb.train(dict(config.params), dataset, num_boost_round=config.rounds)
-        return cls(booster=booster, feature_names=list(features.columns))
+        params = dict(config.params)
+        params["num_threads"] = fit_threads(int(params.get("num_threads") or 0))
+        booster = lgb.train(params, dataset, num_boost_round=config.rounds)
+        return cls(booster=booster, feature_names=list(features.columns), threads=params["num_threads"])
 
     def predict_rows(self, panel: DemandPanel, series: np.ndarray, day: np.ndarray) -> np.ndarray:
         features = build_features(panel, series, day)[self.feature_names]
-        return np.maximum(self.booster.predict(features, num_threads=2), 0.0)
+        return np.maximum(self.booster.predict(features, num_threads=self.threads), 0.0)
 
     def forecast(self, panel: DemandPanel, horizon: int) -> np.ndarray:
         """Point forecasts for the ``horizon`` days after each series' last day.
