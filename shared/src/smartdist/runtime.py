@@ -28,7 +28,7 @@ from smartdist.db import Database
 from smartdist.jobs.registry import DISPATCHER_KEY
 from smartdist.jobs.runners import CeleryJobRunner, InProcessJobRunner, JobDispatcher
 from smartdist.migrate import upgrade
-from smartdist.service import EventHandler, ServiceDefinition
+from smartdist.service import BackgroundTask, EventHandler, ServiceDefinition
 
 log = structlog.get_logger(__name__)
 
@@ -128,6 +128,22 @@ class ServiceRuntime:
             thread = threading.Thread(target=target, args=(self._stop,), name=f"{self.name}-{label}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        for task in self.definition.background_tasks:
+            thread = threading.Thread(
+                target=self._run_background_task,
+                args=(task,),
+                name=f"{self.name}-{getattr(task, '__name__', 'task')}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def _run_background_task(self, task: BackgroundTask) -> None:
+        """Run a service's loop; a crash is logged (with its traceback) and does not take the service down."""
+        try:
+            task(self, self._stop)
+        except Exception:
+            log.exception("background_task_failed", service=self.name, task=getattr(task, "__name__", repr(task)))
 
     def stop(self) -> None:
         self._stop.set()

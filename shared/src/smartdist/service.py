@@ -12,10 +12,15 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from smartdist.kpi.spec import KpiSpec
 
 if TYPE_CHECKING:
+    import threading
+
     from smartdist.bus.envelope import CloudEvent
     from smartdist.runtime import ServiceRuntime
 
 EventHandler = Callable[[Session, "CloudEvent"], None]
+# A service's own background loop: runs in a thread beside the relay and the consumer while the
+# service runs in the background, and must return soon after the stop event is set.
+BackgroundTask = Callable[["ServiceRuntime", "threading.Event"], None]
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class ServiceDefinition:
     subscriptions: Mapping[str, EventHandler] = field(default_factory=dict)
     seed_demo: Callable[[ServiceRuntime, str], None] | None = None
     job_modules: Sequence[str] = ()  # imported at start so their @job_task kinds register
+    background_tasks: Sequence[BackgroundTask] = ()  # started with the relay and consumer threads
     messages: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # lang -> key -> text
     extra: Mapping[str, Any] = field(default_factory=dict)
 
