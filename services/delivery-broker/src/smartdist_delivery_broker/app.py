@@ -11,6 +11,7 @@ from smartdist_delivery_broker.kpi import KPI
 from smartdist_delivery_broker.orders import api as orders_api
 from smartdist_delivery_broker.orders import models as _order_models  # noqa: F401 - tables on Base
 from smartdist_delivery_broker.orders.demo import seed_demo
+from smartdist_delivery_broker.orders.pump import run_courier_pump
 from smartdist_delivery_broker.own_fleet import api as own_fleet_api
 from smartdist_delivery_broker.own_fleet import models as _own_fleet_models  # noqa: F401 - tables on Base
 from smartdist_delivery_broker.own_fleet.consumer import SUBSCRIPTIONS
@@ -43,6 +44,8 @@ DEFINITION = ServiceDefinition(
     messages=MESSAGES,
     kpi=KPI,
     seed_demo=seed_demo,
+    # Sandbox couriers move on their own (SMARTDIST_DELIVERY_BROKER_SANDBOX_PUMP_S, 0 = off).
+    background_tasks=[run_courier_pump],
 )
 
 

@@ -166,14 +166,10 @@ def seed_demo_deliveries(
 
 
 def seed_demo(runtime: Any, tenant_id: str) -> None:
-    """``ServiceDefinition.seed_demo`` for delivery-broker: past deliveries, the merchant's own
-    fleet offered beside the platforms, and the background courier pump started."""
-    from smartdist_delivery_broker.quotes.api import context_for_runtime
-
+    """``ServiceDefinition.seed_demo`` for delivery-broker: past deliveries and the merchant's own
+    fleet offered beside the platforms (the courier pump is one of the service's background tasks)."""
     with runtime.database.tenant_transaction(tenant_id) as session:
         seed_baselines(session, DEMO_BASELINES, note="demo merchant's monthly revenue before go-live")
         seed_demo_deliveries(session, tenant_id)
         if own_fleet_terms(session) is None:
             save_own_fleet_terms(session, DEMO_OWN_FLEET)
-    # The demo's sandbox couriers move on their own from the start, not only when a page reads.
-    context_for_runtime(runtime)

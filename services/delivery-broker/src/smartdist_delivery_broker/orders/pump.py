@@ -1,11 +1,12 @@
 """The broker's background pump: sandbox couriers move on their own, old quote sets are dropped.
 
 Sandbox platforms only *compute* their couriers' webhooks when asked (`due_webhooks`); something
-must hand them to the webhook pipeline. Reads of the deliveries do it on the spot; this thread
-does it every `SMARTDIST_DELIVERY_BROKER_SANDBOX_PUMP_S` seconds (default 2, 0 = off), so a
-running demo's board, tracking pages, KPI records and events move without anyone asking. It is
-started with the runtime's quoting context (first request, or the demo's start) and ends when
-the runtime stops. It holds no Python lock across a database call.
+must hand them to the webhook pipeline. Reads of the deliveries do it on the spot; this loop does
+it every `SMARTDIST_DELIVERY_BROKER_SANDBOX_PUMP_S` seconds (default 2, 0 = off), so a running
+demo's board, tracking pages, KPI records and events move without anyone asking. It is one of the
+service's `background_tasks` (`run_courier_pump`): the platform runs it in a thread beside the
+outbox relay and the event consumer while the service runs in the background, and stops it with
+them. It holds no Python lock across a database call.
 """
 
 from __future__ import annotations
@@ -43,31 +44,19 @@ def deliver_due_sandbox_webhooks(context: Any, database: Database) -> dict[str, 
 
 
 class CourierPump:
-    """A daemon thread that runs `deliver_due_sandbox_webhooks` every `interval_s` seconds."""
+    """One pass of the pump over the runtime's quoting context, and how many passes were made."""
 
-    def __init__(self, context: Any, runtime: Any, interval_s: float):
-        self.context = context
+    def __init__(self, runtime: Any):
         self.runtime = runtime
-        self.interval_s = interval_s
         self.passes = 0
-        self._stop = threading.Event()
         self._next_prune = time.monotonic()
-        self.thread = threading.Thread(target=self._run, name=f"{runtime.name}-courier-pump", daemon=True)
 
-    def start(self) -> None:
-        self.thread.start()
+    @property
+    def context(self) -> Any:
+        from smartdist_delivery_broker.quotes.api import context_for_runtime
 
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            if not self.runtime.started:
-                return  # the runtime stopped: its database is being closed
-            try:
-                self.run_once()
-            except Exception:  # noqa: BLE001 - a failed pass is logged; the next one retries
-                log.exception("courier_pump_failed", service=self.runtime.name)
+        # Looked up on every pass: the context the requests use is the one whose couriers move.
+        return context_for_runtime(self.runtime)
 
     def run_once(self) -> dict[str, int]:
         database = self.runtime.database
@@ -80,14 +69,17 @@ class CourierPump:
         return counts
 
 
-def start_pump(context: Any, runtime: Any) -> CourierPump | None:
-    """Start the context's pump once (none when the interval setting is 0)."""
-    if context.pump is not None:
-        return context.pump  # type: ignore[no-any-return]
+def run_courier_pump(runtime: Any, stop: threading.Event) -> None:
+    """`ServiceDefinition.background_tasks` entry: a pass every `sandbox_pump_s` seconds until
+    `stop` is set; returns at once when the setting is 0. A failed pass is logged and retried."""
+    pump = CourierPump(runtime)
+    context = pump.context
     interval = float(context.registry.settings.sandbox_pump_s)
     if interval <= 0:
-        return None
-    pump = CourierPump(context, runtime, interval)
+        return
     context.pump = pump
-    pump.start()
-    return pump
+    while not stop.wait(interval):
+        try:
+            pump.run_once()
+        except Exception:  # noqa: BLE001 - a failed pass is logged; the next one retries
+            log.exception("courier_pump_failed", service=runtime.name)

@@ -78,7 +78,7 @@ class QuotingContext:
     def __init__(self, registry: PlatformRegistry | None = None, rules: BrokerRules | None = None):
         self.registry = registry or PlatformRegistry()
         self.rules = rules or load_rules(self.registry.settings.rules)
-        self.pump: Any = None  # the background courier pump, when one runs for this context
+        self.pump: Any = None  # the background courier pump (`orders/pump.py`), once it runs on this context
         self._store_s: deque[float] = deque(maxlen=200)
         self.writer = QuoteSetWriter()
         self._terms: dict[str, tuple[float, OwnFleetTerms | None]] = {}
@@ -143,7 +143,7 @@ CONTEXT_KEY = "smartdist_delivery_broker.quoting"
 def context_for_runtime(runtime: Any) -> QuotingContext:
     """The runtime's one context (kept in its database's info, beside the runtime itself), created
     under a lock: two contexts would mean two sets of sandbox couriers, each unaware of the other's
-    orders. Starts the background courier pump of a running service (`orders/pump.py`)."""
+    orders. The background courier pump (`orders/pump.py`) moves this context's couriers."""
     info = runtime.database.info
     context = info.get(CONTEXT_KEY)
     if context is None:
@@ -152,11 +152,15 @@ def context_for_runtime(runtime: Any) -> QuotingContext:
             if context is None:
                 context = QuotingContext()
                 info[CONTEXT_KEY] = context
-                if runtime.started:
-                    from smartdist_delivery_broker.orders.pump import start_pump
-
-                    start_pump(context, runtime)
     return context  # type: ignore[no-any-return]
+
+
+def use_quoting_context(runtime: Any, context: QuotingContext) -> QuotingContext:
+    """Make `context` the runtime's (tests, benchmarks: sandboxes with other settings), so the
+    requests and the background courier pump both use it."""
+    with _CONTEXT_LOCK:
+        runtime.database.info[CONTEXT_KEY] = context
+    return context
 
 
 def quoting_context(request: Request) -> QuotingContext:

@@ -3,6 +3,7 @@ positions from webhooks reach the public tracking answer (SQLite and PostgreSQL)
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,8 +16,8 @@ from smartdist.testing.platform import ServiceUnderTest
 from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION
 from smartdist_delivery_broker.orders.models import DeliveryOrder
-from smartdist_delivery_broker.orders.pump import start_pump
-from smartdist_delivery_broker.quotes.api import CONTEXT_KEY, QuotingContext, context_for_runtime
+from smartdist_delivery_broker.orders.pump import CourierPump
+from smartdist_delivery_broker.quotes.api import CONTEXT_KEY, QuotingContext, context_for_runtime, use_quoting_context
 
 PICKUP = {"lat": 25.0340, "lng": 121.5645}
 DROPOFF = {"lat": 25.0478, "lng": 121.5170}
@@ -51,15 +52,14 @@ def stored_status(svc: ServiceUnderTest, tenant: str, delivery_id: str) -> str:
         return order.status
 
 
-def test_pump_delivers_sandbox_webhooks_on_its_own(svc: ServiceUnderTest) -> None:
-    settings = BrokerPlatformSettings(
-        sandbox_quote_latency_s=0, sandbox_step_s=0.1, sandbox_pump_s=0.1, sandbox_duplicate_probability=0.5
-    )
-    context = QuotingContext(PlatformRegistry(settings))
-    svc.client.app.state.delivery_quoting = context  # type: ignore[attr-defined]
-    pump = start_pump(context, svc.runtime)
-    assert pump is not None and start_pump(context, svc.runtime) is pump  # once per context
-    try:
+def test_pump_delivers_sandbox_webhooks_on_its_own(service_factory, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    # The running service's own settings: the pump is one of its background tasks.
+    for name, value in (("SANDBOX_QUOTE_LATENCY_S", "0"), ("SANDBOX_STEP_S", "0.1"), ("SANDBOX_PUMP_S", "0.1"),
+                        ("SANDBOX_DUPLICATE_PROBABILITY", "0.5")):  # fmt: skip
+        monkeypatch.setenv(f"SMARTDIST_DELIVERY_BROKER_{name}", value)
+    with service_factory(DEFINITION, background=True) as svc:
+        pump_threads = [t for t in threading.enumerate() if t.name == "delivery-broker-run_courier_pump"]
+        assert len(pump_threads) == 1 and pump_threads[0].is_alive()
         tenant = svc.new_tenant()
         deliveries = [book(svc, tenant, provider) for provider in ("pandago", "uber_direct", "lalamove")]
         # Nobody reads the deliveries (GET would advance the couriers itself): only the pump moves them.
@@ -69,7 +69,8 @@ def test_pump_delivers_sandbox_webhooks_on_its_own(svc: ServiceUnderTest) -> Non
                 break
             time.sleep(0.1)
         assert [stored_status(svc, tenant, d["id"]) for d in deliveries] == ["delivered"] * 3
-        assert pump.passes > 0
+        context = context_for_runtime(svc.runtime)
+        assert context.pump is not None and context.pump.passes > 0
         with svc.database.tenant_transaction(tenant) as session:
             records = session.scalars(select(KpiRecord).where(KpiRecord.doc_no == deliveries[0]["no"])).all()
             statuses = [r.status for r in records]
@@ -81,21 +82,30 @@ def test_pump_delivers_sandbox_webhooks_on_its_own(svc: ServiceUnderTest) -> Non
             "picked_up",
             "delivered",
         }
-    finally:
-        pump.stop()
-        pump.thread.join(timeout=5)
-    assert not pump.thread.is_alive()
+    # Stopping the service stops its pump.
+    pump_threads[0].join(timeout=5)
+    assert not pump_threads[0].is_alive()
 
 
-def test_a_running_service_starts_its_pump_with_its_context(svc: ServiceUnderTest) -> None:
+def test_the_pump_is_off_when_its_interval_is_zero(service_factory, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SMARTDIST_DELIVERY_BROKER_SANDBOX_PUMP_S", "0")
+    with service_factory(DEFINITION, background=True) as svc:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(
+            t.name == "delivery-broker-run_courier_pump" for t in threading.enumerate()
+        ):
+            time.sleep(0.05)
+        assert not any(t.name == "delivery-broker-run_courier_pump" for t in threading.enumerate())
+        assert context_for_runtime(svc.runtime).pump is None
+
+
+def test_requests_and_the_pump_share_the_runtime_context(svc: ServiceUnderTest) -> None:
     assert CONTEXT_KEY not in svc.runtime.database.info
     context = context_for_runtime(svc.runtime)
-    try:
-        assert context_for_runtime(svc.runtime) is context
-        assert context.pump is not None and context.pump.thread.is_alive()
-        assert context.pump.interval_s == context.registry.settings.sandbox_pump_s
-    finally:
-        context.pump.stop()
+    assert context_for_runtime(svc.runtime) is context
+    other = use_quoting_context(svc.runtime, QuotingContext())
+    assert context_for_runtime(svc.runtime) is other
+    assert CourierPump(svc.runtime).context is other
 
 
 def test_tracking_answer_carries_the_newest_courier_position_and_drops_it_when_delivered(

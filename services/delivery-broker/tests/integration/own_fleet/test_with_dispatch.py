@@ -29,7 +29,7 @@ from smartdist.testing.servers import postgres_available, throwaway_schema
 from smartdist.web.app import create_service_app
 from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION as BROKER
-from smartdist_delivery_broker.quotes.api import QuotingContext
+from smartdist_delivery_broker.quotes.api import QuotingContext, use_quoting_context
 from smartdist_dispatch.app import DEFINITION as DISPATCH
 
 T = TypeVar("T")
@@ -66,9 +66,10 @@ def pair(db_backend: str, tmp_path: Path) -> Iterator[Pair]:
             url = postgres_available()
             places = [(url, stack.enter_context(throwaway_schema(url))) for _ in range(2)]
         broker_db, dispatch_db = (Database(url, schema=schema) for url, schema in places)
-        broker_app = create_service_app(ServiceRuntime(BROKER, settings, bus_backend=backend, database=broker_db))
+        broker_runtime = ServiceRuntime(BROKER, settings, bus_backend=backend, database=broker_db)
         registry = PlatformRegistry(BrokerPlatformSettings(sandbox_quote_latency_s=0, sandbox_pump_s=0))
-        broker_app.state.delivery_quoting = QuotingContext(registry)
+        use_quoting_context(broker_runtime, QuotingContext(registry))  # before start: the pump sees it
+        broker_app = create_service_app(broker_runtime)
         dispatch_app = create_service_app(ServiceRuntime(DISPATCH, settings, bus_backend=backend, database=dispatch_db))
         broker = stack.enter_context(TestClient(broker_app, raise_server_exceptions=False))
         dispatch = stack.enter_context(TestClient(dispatch_app, raise_server_exceptions=False))
