@@ -37,7 +37,7 @@ Row = TypeVar("Row", Depot, Vehicle, Driver)
 
 
 def _get(session: ScopedSession, model: type[Row], row_id: int, noun: str) -> Row:
-    row = session.get(model, row_id)
+    row: Row | None = session.get(model, row_id)
     if row is None:
         raise NotFound(f"No {noun} {row_id}.")
     return row
