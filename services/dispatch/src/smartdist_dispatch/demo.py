@@ -174,7 +174,14 @@ def seed_demo(runtime: Any, tenant_id: str) -> None:
     subject = ensure_driver_login(runtime.settings, tenant_id)
     with runtime.database.tenant_transaction(tenant_id) as session:
         result = seed_dispatch_demo(session, tenant_id, driver_subject=subject)
-    log.info("dispatch_demo_seeded", tenant_id=tenant_id, days=result.days, orders=result.orders, plans=result.plans)
+    log.info(
+        "dispatch_demo_seeded",
+        tenant_id=tenant_id,
+        days=result.days,
+        orders=result.orders,
+        plans=result.plans,
+        driver_login=f"{DRIVER_EMAIL} / {DRIVER_PASSWORD}" if subject else None,
+    )
 
 
 # -- the seed -------------------------------------------------------------------------------------
