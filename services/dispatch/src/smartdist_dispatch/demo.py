@@ -326,12 +326,22 @@ def _seed_day(
                 tenant_id=tenant_id,
                 reason="no_vehicle",
             )
-    publish_plan(session, row.id, tenant_id=tenant_id, now=published)
+    publish_plan(session, row.id, tenant_id=tenant_id, now=published, assignments=_login_driver_drives(session, row.id))
     if past:
         _usual_plan_baseline(session, row.id)
     _drive(session, tenant_id, row.id, now=now, rng=rng, past=past)
     _stamp_records(session, marker, {o.order_no: ready for o in orders}, fallback=row.created_at)
     return len(orders)
+
+
+def _login_driver_drives(session: ScopedSession, plan_id: int) -> list[tuple[int, int]]:
+    """DR-01 (the demo's driver login) drives every day: when the planner left their usual van idle,
+    they take the plan's first route (its usual driver then has the day off)."""
+    driver = session.scalars(select(Driver).where(Driver.code == DRIVERS[0][0])).first()
+    routes = list(session.scalars(select(Route).where(Route.plan_id == plan_id).order_by(Route.seq)))
+    if driver is None or not routes or any(r.vehicle_id == driver.vehicle_id for r in routes):
+        return []
+    return [(routes[0].id, driver.id)]
 
 
 def _bearing(depot: Depot, order: DeliveryOrder) -> float:
