@@ -19,6 +19,7 @@ MIN_LAG = 28
 LAGS = (28, 35, 42, 49, 56, 63, 364, 371)
 WINDOWS = (7, 14, 28, 56, 91, 182, 364)
 YEAR = 364  # 52 weeks: the same weekday a year earlier
+POOLED = True  # the pooled-shape features below (a switch for the accuracy benchmark)
 
 
 class _Cumulative:
@@ -62,6 +63,58 @@ def series_codes(panel: DemandPanel) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 CATEGORICAL = ["store", "sku", "category"]
+# Pooled shapes (all series, and the series' category): weekday and season factors estimated from
+# one series alone are noisy; the same factors from many series sharing a calendar are not.
+POOLS = ("all", "category")
+
+
+def _pooled_means(panel: DemandPanel, codes: np.ndarray) -> np.ndarray:
+    """(n_groups, n_days) mean relative demand per day over the series of each group (NaN: none known).
+
+    Each series is divided by its mean over its first year, so big series do not drown the shape of
+    small ones. A constant per series: it shifts no day against another, and it is the same when the
+    model is trained and when it forecasts (a trailing-mean scale measured worse).
+    """
+    demand = panel.demand
+    first_year = (np.arange(panel.n_days)[None, :] >= panel.first_day[:, None]) & (
+        np.arange(panel.n_days)[None, :] < panel.first_day[:, None] + YEAR
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        scale = np.nanmean(np.where(first_year, demand, np.nan), axis=1)
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    relative = demand / scale[:, None]
+    usable = ~np.isnan(relative)
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    group_sums = np.zeros((n_groups, panel.n_days))
+    group_counts = np.zeros((n_groups, panel.n_days))
+    np.add.at(group_sums, codes, np.where(usable, relative, 0.0))
+    np.add.at(group_counts, codes, usable.astype(float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(group_counts > 0, group_sums / np.maximum(group_counts, 1), np.nan)
+
+
+def _pooled_features(
+    panel: DemandPanel, series: np.ndarray, day: np.ndarray, columns: dict[str, np.ndarray],
+    pool_codes: dict[str, np.ndarray],
+) -> None:
+    anchor = day - MIN_LAG
+    for pool in POOLS:
+        codes = pool_codes[pool]
+        pooled = _pooled_means(panel, codes)
+        cumulative = _Cumulative(pooled)
+        group = codes[series]
+        same_weekday = np.stack([_lookup(pooled, group, day - MIN_LAG - 7 * k) for k in range(8)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            weekday = _ratio(np.nanmean(same_weekday, axis=0), cumulative.window_mean(group, anchor, 56))
+        # How the weeks around the target day compare with the 13 weeks before the anchor, last year.
+        season_change = _ratio(
+            cumulative.window_mean(group, day - YEAR + 14, 28), cumulative.window_mean(group, anchor - YEAR, 91)
+        )
+        columns[f"{pool}_weekday_factor"] = weekday
+        columns[f"{pool}_season_change"] = season_change
+        columns[f"{pool}_expectation"] = columns["mean_91"] * season_change * weekday
 
 
 def build_features(panel: DemandPanel, series: np.ndarray, day: np.ndarray) -> pd.DataFrame:
@@ -94,6 +147,10 @@ def build_features(panel: DemandPanel, series: np.ndarray, day: np.ndarray) -> p
         known_price = _lookup(panel.price, series, day)
         columns["price"] = np.where(np.isnan(known_price), _lookup(panel.price, series, anchor), known_price)
     store_codes, sku_codes, category_codes = series_codes(panel)
+    if POOLED:
+        pool_codes = {"all": np.zeros(panel.n_series, dtype=np.int64), "category": category_codes,
+                      "sku": sku_codes, "store": store_codes}
+        _pooled_features(panel, series, day, columns, pool_codes)
     columns["store"] = store_codes[series].astype(float)
     columns["sku"] = sku_codes[series].astype(float)
     columns["category"] = category_codes[series].astype(float)

@@ -56,3 +56,22 @@ def test_features_change_when_older_history_changes():
     tampered.demand[:, 450 - MIN_LAG] += 100.0
     after = build_features(tampered, np.array([0]), day)
     assert after["lag_28"].iloc[0] == before["lag_28"].iloc[0] + 100.0
+
+
+def test_pooled_weekday_factor_recovers_the_shared_weekday_shape_for_every_series():
+    from ..synthetic_panels import WEEKDAY_SHAPE
+
+    panel, _ = seasonal_panel(n_series=8, days=500)
+    days = np.arange(430, 437)  # one week, well after the first year
+    series = np.repeat(np.arange(8), len(days))
+    day = np.tile(days, 8)
+    frame = build_features(panel, series, day)
+    pooled = frame["all_weekday_factor"].to_numpy().reshape(8, len(days))
+    assert np.allclose(pooled, pooled[0])  # one shape for all series of the pool
+    weekdays = panel.dates()[days].day_of_week.to_numpy()
+    truth = WEEKDAY_SHAPE[weekdays] / WEEKDAY_SHAPE.mean()
+    own = frame["weekday_factor"].to_numpy().reshape(8, len(days))
+    # Pooled over 8 series the shape is much closer to the truth than one series' own estimate.
+    assert np.abs(pooled[0] - truth).mean() < 0.03
+    assert np.abs(pooled[0] - truth).mean() < np.abs(own - truth).mean()
+    assert np.allclose(frame["category_weekday_factor"], frame["all_weekday_factor"])  # one category here
