@@ -3,8 +3,9 @@ the merchant's terms; a booking is handed to the dispatch service over the bus.
 
 There is no HTTP call and no webhook: the booking's `delivery.requested` event (written by the
 broker in the booking's transaction) is the request, and dispatch's `order.created`,
-`route.published`, `stop.delivered` / `stop.failed` and `order.rejected` events are the status
-reports (`own_fleet/consumer.py`).
+`route.published`, `stop.delivered` / `stop.failed`, `order.rejected` and `order.cancelled`
+events are the status reports (`own_fleet/consumer.py`); a cancellation is asked with
+`delivery.cancel_requested` (`own_fleet/cancel.py`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from smartdist_delivery_broker.own_fleet.domain import PROVIDER, OwnFleetTerms, 
 from smartdist_delivery_broker.pricing import FeeQuote
 
 REQUESTED = "requested"
-CANCEL_REFUSAL = "own-fleet deliveries are cancelled in the dispatch service, where the route is planned"
+# A cancellation is asked of dispatch over the bus and answered later (`own_fleet/cancel.py`);
+# there is no synchronous call that could cancel.
+CANCEL_REFUSAL = "own-fleet cancellations are asked of dispatch over the bus (POST /deliveries/{id}/cancel, 202)"
 
 
 class OwnFleetPlatform:

@@ -40,6 +40,7 @@ from smartdist_delivery_broker.orders.service import (
     spend_subsidy_for,
     update_from_platform_answer,
 )
+from smartdist_delivery_broker.own_fleet.cancel import request_cancel
 from smartdist_delivery_broker.own_fleet.domain import PROVIDER as OWN_FLEET
 from smartdist_delivery_broker.own_fleet.domain import OwnFleetTerms
 from smartdist_delivery_broker.own_fleet.service import own_fleet_terms
@@ -237,12 +238,26 @@ def get_delivery(delivery_id: str, session: DbSession, principal: Dispatcher, re
     return order_view(session, _order(session, delivery_id), with_events=True)
 
 
-@router.post("/deliveries/{delivery_id}/cancel")
+@router.post(
+    "/deliveries/{delivery_id}/cancel",
+    responses={202: {"description": "Own fleet: the cancellation is asked of dispatch; the answer comes later"}},
+)
 async def cancel_delivery(
     delivery_id: str, session: DbSession, principal: Dispatcher, request: Request, body: CancelIn | None = None
 ) -> Any:
-    """Cancel within the platform's own cancellation window."""
+    """Cancel within the platform's own cancellation window (200 with the cancelled delivery).
+
+    Own fleet: 202 — dispatch is asked over the bus (`delivery.cancel_requested`); the delivery
+    becomes `cancelled` when dispatch cancels the order, or keeps its status with
+    `cancel_request.refusal` when a driver has already reached the stop. Asking again while a
+    request is open sends nothing new."""
     order = _order(session, delivery_id)
+    if order.provider == OWN_FLEET:
+        refusal = cancellation_refusal(delivery_state(session, order), None)
+        if refusal is not None:
+            raise CancellationNotAllowed(refusal)
+        request_cancel(session, order, (body or CancelIn()).reason, datetime.now(UTC))
+        return JSONResponse(order_view(session, order, with_events=True), status_code=202)
     context = quoting_context(request)
     # The own fleet's refusal does not depend on its terms; any terms build it.
     platform = context.platform_for(order.provider, OwnFleetTerms(enabled=False, fee_twd=0))

@@ -49,6 +49,12 @@ class DeliveryOrder(TenantScoped, Base):
     courier_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     courier_lng: Mapped[float | None] = mapped_column(Float, nullable=True)
     courier_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Own fleet: cancelling is asked of dispatch over the bus and answered later (cancelled, or a
+    # refusal with its reason while the delivery keeps its status). Empty for the platforms.
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cancel_answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    cancel_refusal: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

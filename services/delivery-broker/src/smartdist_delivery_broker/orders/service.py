@@ -368,6 +368,8 @@ def ingest_status_updates(database: Database, updates: list[StatusUpdate]) -> di
 
 
 def order_view(session: Session, order: DeliveryOrder, *, with_events: bool = False) -> dict[str, Any]:
+    from smartdist_delivery_broker.own_fleet.cancel import cancel_request_view
+
     state = delivery_state(session, order)
     body: dict[str, Any] = {
         "id": order.id,
@@ -396,6 +398,7 @@ def order_view(session: Session, order: DeliveryOrder, *, with_events: bool = Fa
         },
         "pickup": order.pickup,
         "dropoff": order.dropoff,
+        "cancel_request": cancel_request_view(order),
         "created_at": order.created_at.isoformat(),
         "updated_at": (order.updated_at or order.created_at).isoformat(),
         "history": [

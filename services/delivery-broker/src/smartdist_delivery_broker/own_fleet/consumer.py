@@ -14,7 +14,14 @@ Contract (dispatch's events, `data`):
 - `smartdist.dispatch.stop.delivered` / `stop.failed` — `{stop_id, route_id, plan_id, order_id,
   order_no, status, reason_code, occurred_at, cash_collected_twd, driver_id}`: delivered / failed
   (reason code kept);
-- `smartdist.dispatch.order.rejected` — `{order_no, reason, source_ref}`: failed with the reason.
+- `smartdist.dispatch.order.rejected` — `{order_no, reason, source_ref}`: failed with the reason;
+- `smartdist.dispatch.order.cancelled` — `{order_no, source_ref, reason, requested_at, …}`: cancelled
+  (the answer to our `delivery.cancel_requested`, or a cancellation made in dispatch);
+- `smartdist.dispatch.order.cancel_refused` — `{order_no, source_ref, reason, status, requested_at}`:
+  the delivery keeps its status, the reason is kept on its open cancel request (`own_fleet/cancel.py`);
+- `smartdist.dispatch.route.position` — `{route_id, driver_id, lat, lng, recorded_at, order_nos}`
+  (the latest point of a driver's GPS batch and the orders still on the van): the courier position
+  of those deliveries while under way; an older position than the one held is ignored.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from smartdist.service import EventHandler
 from smartdist_delivery_broker.adapters.port import DeliveryStatus, StatusUpdate
 from smartdist_delivery_broker.orders.models import DeliveryOrder
 from smartdist_delivery_broker.orders.service import record_status_update
+from smartdist_delivery_broker.own_fleet.cancel import note_cancelled, note_refusal
 from smartdist_delivery_broker.own_fleet.domain import PROVIDER, is_broker_order
 
 ORDER_CREATED = "smartdist.dispatch.order.created"
@@ -37,6 +45,10 @@ ORDER_REJECTED = "smartdist.dispatch.order.rejected"
 ROUTE_PUBLISHED = "smartdist.dispatch.route.published"
 STOP_DELIVERED = "smartdist.dispatch.stop.delivered"
 STOP_FAILED = "smartdist.dispatch.stop.failed"
+ROUTE_POSITION = "smartdist.dispatch.route.position"
+ORDER_CANCELLED = "smartdist.dispatch.order.cancelled"
+CANCEL_REFUSED = "smartdist.dispatch.order.cancel_refused"
+UNDER_WAY = ("pending", "assigned", "picked_up")
 
 
 def _parsed(value: Any) -> datetime | None:
@@ -151,10 +163,81 @@ def on_order_rejected(session: Session, event: CloudEvent) -> None:
            source_ref=data.get("source_ref"))  # fmt: skip
 
 
+def on_order_cancelled(session: Session, event: CloudEvent) -> None:
+    """Dispatch cancelled the order: the delivery is cancelled (once), its open request answered."""
+    data = event.data
+    order_no = data.get("order_no")
+    at = _when(data.get("cancelled_at"), event.time)
+    reason = str(data.get("reason") or "")
+    order = _apply(session, event, order_no, raw_status="order_cancelled", status=DeliveryStatus.CANCELLED,
+                   key=f"order.cancelled:{order_no}", occurred_at=at,
+                   detail=f"cancelled in dispatch{': ' + reason if reason else ''}",
+                   source_ref=data.get("source_ref"))  # fmt: skip
+    if order is not None:
+        note_cancelled(order, data, event.time)
+        session.flush()
+
+
+def on_cancel_refused(session: Session, event: CloudEvent) -> None:
+    """Dispatch could not cancel (a driver reached the stop, or it is done): the status stays, the reason is kept."""
+    data = event.data
+    order_no = data.get("order_no")
+    if not is_broker_order(order_no):
+        return
+    order = _delivery(session, str(order_no), data.get("source_ref"))
+    if order is None or not note_refusal(order, data, event.time):
+        return  # not ours, or no request of ours is open (an old answer)
+    reason = str(data.get("reason") or "refused by dispatch")
+    update = StatusUpdate(
+        provider=PROVIDER,
+        platform_ref=str(order_no),
+        raw_status="cancel_refused",
+        status=None,
+        occurred_at=event.time,
+        event_key=f"dispatch:cancel_refused:{data.get('requested_at') or event.id}"[:100],
+        detail=reason[:200],
+        raw={"event_id": event.id, "type": event.type, "data": dict(event.data)},
+    )
+    record_status_update(session, order, update)
+
+
+def _coordinate(value: Any, limit: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if -limit <= number <= limit else None
+
+
+def on_route_position(session: Session, event: CloudEvent) -> None:
+    """The van's latest position: the courier of every own-fleet delivery still on it."""
+    data = event.data
+    lat, lng = _coordinate(data.get("lat"), 90), _coordinate(data.get("lng"), 180)
+    at = _parsed(data.get("recorded_at"))
+    order_nos = [no for no in data.get("order_nos") or [] if is_broker_order(no)]
+    if lat is None or lng is None or at is None or not order_nos:
+        return  # nothing we can place on a map, or no delivery of ours on the van
+    orders = session.scalars(
+        select(DeliveryOrder)
+        .where(
+            DeliveryOrder.provider == PROVIDER,
+            DeliveryOrder.platform_ref.in_([str(no) for no in order_nos]),
+            DeliveryOrder.status.in_(UNDER_WAY),
+        )
+        .with_for_update()
+    )
+    for order in orders:
+        if order.courier_at is None or at > order.courier_at:
+            order.courier_lat, order.courier_lng, order.courier_at = lat, lng, at
+    session.flush()
+
+
 SUBSCRIPTIONS: dict[str, EventHandler] = {
     ORDER_CREATED: on_order_created,
     ROUTE_PUBLISHED: on_route_published,
     STOP_DELIVERED: on_stop_delivered,
     STOP_FAILED: on_stop_failed,
     ORDER_REJECTED: on_order_rejected,
+    ROUTE_POSITION: on_route_position,
+    ORDER_CANCELLED: on_order_cancelled,
+    CANCEL_REFUSED: on_cancel_refused,
 }

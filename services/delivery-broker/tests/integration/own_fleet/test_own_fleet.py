@@ -1,5 +1,7 @@
 """The own fleet as a fourth option, on SQLite and PostgreSQL: terms, quotes, booking handed to
-dispatch through the outbox, dispatch's events applied once; quote sets in the database."""
+dispatch through the outbox, dispatch's events applied once; quote sets in the database;
+cancellation asked of dispatch (202, then cancelled or refused); the van's position from
+dispatch's `route.position` on the tracking answer."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, 
 from smartdist_delivery_broker.app import DEFINITION
 from smartdist_delivery_broker.orders.models import DeliveryOrder
 from smartdist_delivery_broker.own_fleet import consumer
+from smartdist_delivery_broker.own_fleet.cancel import CANCEL_REQUESTED
 from smartdist_delivery_broker.quotes.api import QuotingContext
 from smartdist_delivery_broker.quotes.models import QuoteSetRow
 
@@ -159,8 +162,6 @@ def test_booking_the_own_fleet_hands_it_to_dispatch_through_the_outbox_and_spend
     assert datetime.fromisoformat(requested["scheduled_at"]) == datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
     assert svc.client.get("/api/v1/subsidy", headers=svc.headers(tenant)).json()["spent"] == 0
-    cancel = svc.client.post(f"/api/v1/deliveries/{delivery['id']}/cancel", headers=svc.headers(tenant))
-    assert cancel.status_code == 409 and "dispatch" in cancel.json()["detail"]
     assert kpi_statuses(svc, tenant, delivery["no"]) == ["pending"]
 
     # Disabled after quoting: the stored quote can no longer be booked on the own fleet.
@@ -262,3 +263,138 @@ def test_quote_sets_live_in_the_database_across_restarts_and_expire_with_a_clear
     )
     with svc.database.tenant_transaction(tenant) as session:
         assert session.scalar(select(DeliveryOrder).where(DeliveryOrder.quote_set_id == late["quote_set_id"])) is None
+
+
+# --- cancellation asked of dispatch, and the van's position ------------------------------------
+
+
+def own_delivery(svc: ServiceUnderTest, tenant: str) -> dict[str, Any]:
+    response = book(svc, tenant, quote(svc, tenant)["quote_set_id"], "own_fleet")
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def cancel(svc: ServiceUnderTest, tenant: str, delivery_id: str, reason: str = "customer changed mind") -> Any:
+    return svc.client.post(
+        f"/api/v1/deliveries/{delivery_id}/cancel", json={"reason": reason}, headers=svc.headers(tenant, ("clerk",))
+    )
+
+
+def published(tenant: str, order_no: str) -> Any:
+    return dispatch_event(
+        tenant,
+        consumer.ROUTE_PUBLISHED,
+        {"plan_id": 1, "route_id": 3, "driver_id": 5, "stops": [{"order_no": order_no, "eta": None}]},
+    )
+
+
+def test_cancel_is_asked_of_dispatch_with_202_once_and_applied_once_when_dispatch_cancels(
+    svc: ServiceUnderTest,
+) -> None:
+    tenant = svc.new_tenant()
+    enable(svc, tenant)
+    delivery = own_delivery(svc, tenant)
+    asked = cancel(svc, tenant, delivery["id"])
+    assert asked.status_code == 202, asked.text
+    body = asked.json()
+    assert body["status"] == "pending"  # nothing is cancelled until dispatch says so
+    request = body["cancel_request"]
+    assert request["reason"] == "customer changed mind" and request["answered_at"] is None
+    assert body["events"][-1]["raw_status"] == "cancel_requested"
+    [sent] = outbox(svc, tenant, CANCEL_REQUESTED)
+    assert sent == {
+        "delivery_id": delivery["id"], "delivery_no": delivery["no"], "order_no": delivery["platform_ref"],
+        "reason": "customer changed mind", "requested_at": sent["requested_at"],
+    }  # fmt: skip
+    # Asked again while the request is open: 202, nothing sent again.
+    assert cancel(svc, tenant, delivery["id"]).status_code == 202
+    assert len(outbox(svc, tenant, CANCEL_REQUESTED)) == 1
+
+    answer = {"order_id": 9, "order_no": delivery["platform_ref"], "source_ref": delivery["id"],
+              "reason": "customer changed mind", "requested_at": sent["requested_at"],
+              "cancelled_at": "2026-11-27T10:05:00+08:00", "previous_status": "created", "route_id": None,
+              "repeated": False}  # fmt: skip
+    for data in (answer, answer | {"repeated": True, "cancelled_at": None}):  # dispatch answered twice
+        consume(svc, dispatch_event(tenant, consumer.ORDER_CANCELLED, data))
+    final = detail(svc, tenant, delivery["id"])
+    assert final["status"] == "cancelled" and final["raw_status"] == "order_cancelled"
+    assert final["cancel_request"]["answered_at"] is not None and final["cancel_request"]["refused"] is False
+    assert kpi_statuses(svc, tenant, delivery["no"]) == ["pending", "cancelled"]
+    changes = outbox(svc, tenant, "smartdist.delivery-broker.delivery.status_changed")
+    assert [c["status"] for c in changes] == ["cancelled"]
+    # Over: a further cancel is refused at once, and nothing is asked of dispatch.
+    late = cancel(svc, tenant, delivery["id"])
+    assert late.status_code == 409 and "cancelled" in late.json()["detail"]
+    assert len(outbox(svc, tenant, CANCEL_REQUESTED)) == 1
+
+
+def test_a_refusal_keeps_the_status_and_shows_the_reason_and_a_new_request_can_follow(svc: ServiceUnderTest) -> None:
+    tenant = svc.new_tenant()
+    enable(svc, tenant)
+    delivery = own_delivery(svc, tenant)
+    consume(svc, published(tenant, delivery["platform_ref"]))
+    assert cancel(svc, tenant, delivery["id"]).status_code == 202
+    [sent] = outbox(svc, tenant, CANCEL_REQUESTED)
+    refusal = {"order_no": delivery["platform_ref"], "source_ref": delivery["id"], "status": "arrived",
+               "reason": "司機已抵達此站 / the driver has arrived at the stop",
+               "requested_at": sent["requested_at"]}  # fmt: skip
+    for _ in range(2):  # the refusal seen twice is kept once
+        consume(svc, dispatch_event(tenant, consumer.CANCEL_REFUSED, refusal))
+    view = detail(svc, tenant, delivery["id"])
+    assert view["status"] == "assigned"
+    assert view["cancel_request"]["refused"] is True and "arrived" in view["cancel_request"]["refusal"]
+    assert [e["raw_status"] for e in view["events"]].count("cancel_refused") == 1
+    board = svc.client.get("/api/v1/deliveries", headers=svc.headers(tenant, ("clerk",))).json()["items"]
+    assert board[0]["cancel_request"]["refusal"] == refusal["reason"]
+    assert kpi_statuses(svc, tenant, delivery["no"]) == ["pending", "assigned"]
+    # The merchant may ask again (a new request, a new event); an old answer does not touch it.
+    assert cancel(svc, tenant, delivery["id"]).status_code == 202
+    assert len(outbox(svc, tenant, CANCEL_REQUESTED)) == 2
+    consume(svc, dispatch_event(tenant, consumer.CANCEL_REFUSED, refusal | {"reason": "old answer"}))
+    again = detail(svc, tenant, delivery["id"])["cancel_request"]
+    assert again["answered_at"] is None and again["refusal"] is None
+
+
+def test_another_tenant_cannot_cancel_and_its_answers_do_not_reach_this_tenant(svc: ServiceUnderTest) -> None:
+    tenant, other = svc.new_tenant(), svc.new_tenant()
+    enable(svc, tenant)
+    delivery = own_delivery(svc, tenant)
+    assert cancel(svc, other, delivery["id"]).status_code == 404
+    assert outbox(svc, other, CANCEL_REQUESTED) == [] and outbox(svc, tenant, CANCEL_REQUESTED) == []
+    answer = {"order_no": delivery["platform_ref"], "source_ref": delivery["id"], "reason": "x"}
+    consume(svc, dispatch_event(other, consumer.ORDER_CANCELLED, answer))
+    position = {"route_id": 3, "driver_id": 5, "lat": 25.05, "lng": 121.53,
+                "recorded_at": "2026-11-27T10:00:00+08:00", "order_nos": [delivery["platform_ref"]]}  # fmt: skip
+    consume(svc, dispatch_event(other, consumer.ROUTE_POSITION, position))
+    view = detail(svc, tenant, delivery["id"])
+    assert view["status"] == "pending" and view["courier"] is None
+
+
+def test_the_vans_latest_position_reaches_the_tracking_answer_and_older_ones_are_ignored(
+    svc: ServiceUnderTest,
+) -> None:
+    tenant = svc.new_tenant()
+    enable(svc, tenant)
+    delivery, done = own_delivery(svc, tenant), own_delivery(svc, tenant)
+    for d in (delivery, done):
+        consume(svc, published(tenant, d["platform_ref"]))
+    stop = {"stop_id": 12, "route_id": 3, "order_no": done["platform_ref"], "status": "delivered",
+            "occurred_at": "2026-11-27T09:59:00+08:00"}  # fmt: skip
+    consume(svc, dispatch_event(tenant, consumer.STOP_DELIVERED, stop))
+    position = {"route_id": 3, "driver_id": 5, "lat": 25.0450, "lng": 121.5300,
+                "recorded_at": "2026-11-27T10:00:00+08:00",
+                "order_nos": ["A-1", delivery["platform_ref"], done["platform_ref"]]}  # fmt: skip
+    consume(svc, dispatch_event(tenant, consumer.ROUTE_POSITION, position))
+    tracked = svc.client.get(f"/api/v1/track/{delivery['id']}").json()
+    assert tracked["status"] == "assigned"
+    assert tracked["courier"]["lat"] == 25.0450 and tracked["courier"]["lng"] == 121.5300
+    assert tracked["courier"]["at"].startswith("2026-11-27T02:00:00")
+    older = position | {"lat": 25.0, "lng": 121.0, "recorded_at": "2026-11-27T09:58:00+08:00"}
+    newer = position | {"lat": 25.0460, "lng": 121.5250, "recorded_at": "2026-11-27T10:00:30+08:00"}
+    for data in (newer, older, position | {"lat": "north"}):  # out of order, and one unreadable
+        consume(svc, dispatch_event(tenant, consumer.ROUTE_POSITION, data))
+    courier = svc.client.get(f"/api/v1/track/{delivery['id']}").json()["courier"]
+    assert (courier["lat"], courier["lng"]) == (25.0460, 121.5250)
+    # A delivery already delivered takes no position (its van has moved on).
+    assert detail(svc, tenant, done["id"])["courier"] is None
+    assert kpi_statuses(svc, tenant, delivery["no"]) == ["pending", "assigned"]  # positions are not statuses
