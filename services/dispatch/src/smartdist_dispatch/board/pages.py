@@ -19,6 +19,7 @@ from smartdist.web.i18n import Translator, language_for
 from smartdist.web.pages import Pages
 from smartdist_dispatch.board.live import today
 from smartdist_dispatch.board.messages import MESSAGES
+from smartdist_dispatch.orders.sheet import ORDER_COLUMNS, REQUIRED_ORDER_COLUMNS
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,7 +63,8 @@ def _render(request: Request, template: str, context: dict[str, Any]) -> Respons
 @router.get("/board")
 def plan_board(request: Request, day: Annotated[date | None, Query(alias="date")] = None) -> Response:
     """Orders waiting, planning with progress, the plan's routes as columns of stop cards, publish, rush."""
-    return _render(request, "board_plan.html", {"day": (day or today()).isoformat()})
+    columns = [(c, c in REQUIRED_ORDER_COLUMNS) for c in ORDER_COLUMNS]  # the sheet's header, required marked
+    return _render(request, "board_plan.html", {"day": (day or today()).isoformat(), "order_columns": columns})
 
 
 @router.get("/board/map")
