@@ -37,6 +37,9 @@ LIVE_ROUTE = ("published", "in_progress", "completed")
 # A phone's clock runs a little fast at times; an action further in the future is a bad clock or a bug.
 CLOCK_SKEW = timedelta(minutes=10)
 MAX_PROOF_BYTES = 5 * 1024 * 1024
+POSITION_EVENT = "smartdist.dispatch.route.position"
+# Stops whose order the van still carries: the position event names them.
+OPEN_STOP = ("pending", "arrived")
 MAX_PROOF_PIXELS = 40_000_000
 PROOF_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
@@ -546,11 +549,40 @@ def add_breadcrumbs(
         )
     session.add_all(fresh)
     session.flush()
+    if fresh:
+        _announce_position(session, route, fresh[-1])
     return {
         "accepted": len(fresh),
         "duplicates": len(points) - len(fresh),
         "last_recorded_at": _iso(max(times)) if times else None,
     }
+
+
+def _announce_position(session: ScopedSession, route: Route, latest: GpsBreadcrumb) -> None:
+    """One `route.position` event per stored batch: where the van was last, and the orders it still
+    carries (stops not yet delivered or failed), so the delivery broker can show its consumers the van."""
+    order_nos = list(
+        session.scalars(
+            select(DeliveryOrder.order_no)
+            .join(RouteStop, RouteStop.order_id == DeliveryOrder.id)
+            .where(RouteStop.route_id == route.id, RouteStop.status.in_(OPEN_STOP))
+            .order_by(RouteStop.seq)
+        )
+    )
+    publish(
+        session,
+        type=POSITION_EVENT,
+        subject=str(route.id),
+        tenant_id=route.tenant_id,
+        data={
+            "route_id": route.id,
+            "driver_id": route.driver_id,
+            "lat": latest.lat,
+            "lng": latest.lng,
+            "recorded_at": latest.recorded_at.astimezone(UTC).isoformat(),
+            "order_nos": order_nos,
+        },
+    )
 
 
 def acknowledge_notice(session: ScopedSession, notice_id: int, driver: Driver | None) -> dict[str, Any]:

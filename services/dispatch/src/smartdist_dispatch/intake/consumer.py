@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.outbox import publish
 from smartdist.service import EventHandler
+from smartdist_dispatch.intake.cancel import CANCEL_REQUESTED, on_cancel_requested
 from smartdist_dispatch.intake.settings import IntakeSettings, get_intake_settings
 from smartdist_dispatch.orders.schemas import OrderIn
 from smartdist_dispatch.orders.service import create_orders, existing_order_nos
@@ -125,4 +126,7 @@ def on_delivery_requested(session: Session, event: CloudEvent) -> None:
     create_orders(session, [body], tenant_id=tenant_id)
 
 
-SUBSCRIPTIONS: dict[str, EventHandler] = {DELIVERY_REQUESTED: on_delivery_requested}
+SUBSCRIPTIONS: dict[str, EventHandler] = {
+    DELIVERY_REQUESTED: on_delivery_requested,
+    CANCEL_REQUESTED: on_cancel_requested,  # intake/cancel.py
+}

@@ -1,0 +1,228 @@
+"""The delivery broker asks to cancel an own-fleet booking: dispatch cancels the order or says why not.
+
+`smartdist.delivery-broker.delivery.cancel_requested` `{delivery_id, delivery_no, order_no, reason,
+requested_at}` is answered with one of:
+
+- `smartdist.dispatch.order.cancelled` `{order_id, order_no, source_ref, reason, requested_at,
+  cancelled_at, previous_status, route_id, repeated}` — the order was still `created` or `planned`
+  (its stop leaves the unpublished plan), or on a published route with its stop still `pending`:
+  the stop leaves the route (later stops move up, `route.revision` + 1, a `stop_removed` notice
+  for the driver in zh-TW, `smartdist.dispatch.route.changed`), with the order's KPI record
+  `delivery_order`/`cancelled`. An order already cancelled is answered again (`repeated: true`)
+  and nothing else changes.
+- `smartdist.dispatch.order.cancel_refused` `{order_no, source_ref, reason, status, requested_at}` —
+  the driver has arrived at the stop, or the order is delivered or failed, or dispatch has no
+  such order.
+
+Everything happens in the consumer's transaction, with the route row locked like the driver's
+actions lock it, so a driver arriving at the same moment either comes first (refused) or finds
+the stop gone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartdist.bus.envelope import CloudEvent
+from smartdist.bus.outbox import publish
+from smartdist.kpi import record
+from smartdist_dispatch.fleet.models import Depot, Vehicle
+from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
+from smartdist_dispatch.orders.models import DeliveryOrder
+from smartdist_dispatch.orders.service import sender_of
+from smartdist_dispatch.routes.models import Route, RouteNotice, RoutePlan, RouteStop
+from smartdist_dispatch.routes.service import route_doc_no
+
+CANCEL_REQUESTED = "smartdist.delivery-broker.delivery.cancel_requested"
+ORDER_CANCELLED = "smartdist.dispatch.order.cancelled"
+CANCEL_REFUSED = "smartdist.dispatch.order.cancel_refused"
+ROUTE_CHANGED = "smartdist.dispatch.route.changed"
+SERVICE = "dispatch"
+# Order statuses that can still be cancelled outright (no driver has it yet).
+NOT_OUT = ("created", "planned")
+REFUSALS = {
+    "arrived": "司機已抵達此站 / the driver has arrived at the stop",
+    "delivered": "訂單已送達 / the order is delivered",
+    "failed": "訂單已配送失敗 / the delivery has failed",
+}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _refuse(session: Session, tenant_id: str, order_no: str, data: dict[str, Any], reason: str, status: str) -> None:
+    publish(
+        session,
+        type=CANCEL_REFUSED,
+        subject=order_no or None,
+        tenant_id=tenant_id,
+        data={
+            "order_no": order_no,
+            "source_ref": _text(data.get("delivery_id")),
+            "reason": reason,
+            "status": status,
+            "requested_at": data.get("requested_at"),
+        },
+    )
+
+
+def _removed_distance_m(session: Session, route: Route, stops: list[RouteStop], index: int) -> int:
+    """Metres the route saves without stop ``index``: (previous -> it -> next) - (previous -> next), on
+    the planner's default matrix; the previous and next points are the depot at the ends."""
+    plan = session.get(RoutePlan, route.plan_id)
+    depot = session.get(Depot, plan.depot_id) if plan is not None else None
+    if depot is None:
+        return 0
+    orders = {
+        o.id: o for o in session.scalars(select(DeliveryOrder).where(DeliveryOrder.id.in_([s.order_id for s in stops])))
+    }
+
+    def point(k: int) -> tuple[float, float]:
+        if k < 0 or k >= len(stops):
+            return (depot.lng, depot.lat)
+        order = orders[stops[k].order_id]
+        return (order.lng, order.lat)
+
+    matrix = HaversineMatrixProvider().matrix([point(index - 1), point(index), point(index + 1)]).distance_m
+    return max(0, round(float(matrix[0, 1] + matrix[1, 2] - matrix[0, 2])))
+
+
+def _remove_stop(
+    session: Session, route: Route, stop: RouteStop, order: DeliveryOrder, *, tenant_id: str, notify: bool
+) -> None:
+    """Take the stop off its route: later stops move up; a driver's route gets a new revision and a notice."""
+    stops = list(session.scalars(select(RouteStop).where(RouteStop.route_id == route.id).order_by(RouteStop.seq)))
+    index = next(k for k, s in enumerate(stops) if s.id == stop.id)
+    saved = min(_removed_distance_m(session, route, stops, index), route.distance_m)
+    session.delete(stop)
+    session.flush()
+    for seq, remaining in enumerate((s for s in stops if s.id != stop.id), start=1):
+        remaining.seq = seq
+    plan = session.get(RoutePlan, route.plan_id)
+    route.distance_m -= saved
+    if plan is not None:
+        plan.total_distance_m = max(0, plan.total_distance_m - saved)
+    route.revision += 1
+    if not notify:
+        session.flush()
+        return
+    message = (
+        f"取消配送：訂單 {order.order_no}（{order.customer_name}）原第 {index + 1} 站已取消，請勿前往。"
+        f"之後各站順序提前，路線第 {route.revision} 版。"
+    )
+    session.add(RouteNotice(route_id=route.id, kind="stop_removed", message=message, revision=route.revision))
+    publish(
+        session,
+        type=ROUTE_CHANGED,
+        subject=str(route.id),
+        tenant_id=tenant_id,
+        data={
+            "route_id": route.id,
+            "plan_id": route.plan_id,
+            "revision": route.revision,
+            "kind": "stop_removed",
+            "order_nos": [order.order_no],
+        },
+    )
+    vehicle = session.get(Vehicle, route.vehicle_id)
+    record(
+        session,
+        service=SERVICE,
+        doc_type="route",
+        doc_no=route_doc_no(route.plan_id, route.seq),
+        status="changed",
+        receiver=vehicle.code if vehicle is not None else f"route {route.id}",
+        distance_m=route.distance_m,
+        quantity=1,
+        tenant_id=tenant_id,
+        kind="stop_removed",
+        route_id=route.id,
+        revision=route.revision,
+    )
+    session.flush()
+
+
+def on_cancel_requested(session: Session, event: CloudEvent) -> None:
+    """Cancel the broker's own-fleet order while no driver has reached it; otherwise say why not."""
+    data = event.data
+    tenant_id = event.tenantid
+    if tenant_id is None:
+        return
+    order_no = _text(data.get("order_no"))
+    order = (
+        session.scalars(select(DeliveryOrder).where(DeliveryOrder.order_no == order_no).with_for_update()).first()
+        if order_no
+        else None
+    )
+    if order is None:
+        _refuse(session, tenant_id, order_no, data, f"dispatch has no order {order_no or '(none named)'}", "unknown")
+        return
+    answer: dict[str, Any] = {
+        "order_id": order.id,
+        "order_no": order.order_no,
+        "source_ref": _text(data.get("delivery_id")),
+        "reason": _text(data.get("reason")),
+        "requested_at": data.get("requested_at"),
+        "previous_status": order.status,
+        "route_id": None,
+        "repeated": False,
+    }
+    if order.status == "cancelled":
+        # Asked again (the first answer may not have been seen yet): the same answer, nothing changes.
+        publish(session, type=ORDER_CANCELLED, subject=order.order_no, tenant_id=tenant_id,
+                data=answer | {"repeated": True, "cancelled_at": None})  # fmt: skip
+        return
+    if order.status in REFUSALS:
+        _refuse(session, tenant_id, order.order_no, data, REFUSALS[order.status], order.status)
+        return
+    found = session.execute(
+        select(RouteStop.id, RouteStop.route_id)
+        .join(Route, Route.id == RouteStop.route_id)
+        .join(RoutePlan, RoutePlan.id == Route.plan_id)
+        .where(RouteStop.order_id == order.id, RoutePlan.status != "superseded")
+        .order_by(RouteStop.id.desc())
+    ).first()
+    if found is not None:
+        # The route row is the lock every driver action on its stops takes.
+        route = session.get(Route, found.route_id, with_for_update=True)
+        assert route is not None
+        stop = session.scalars(
+            select(RouteStop).where(RouteStop.id == found.id).execution_options(populate_existing=True)
+        ).one()
+        if stop.status != "pending":
+            _refuse(session, tenant_id, order.order_no, data, REFUSALS.get(stop.status, stop.status), stop.status)
+            return
+        _remove_stop(session, route, stop, order, tenant_id=tenant_id, notify=route.status != "planned")
+        answer["route_id"] = route.id
+    elif order.status not in NOT_OUT:
+        _refuse(session, tenant_id, order.order_no, data, f"the order is {order.status}", order.status)
+        return
+    now = datetime.now(UTC)
+    order.status = "cancelled"
+    session.flush()
+    record(
+        session,
+        service=SERVICE,
+        doc_type="delivery_order",
+        doc_no=order.order_no,
+        status="cancelled",
+        sender=sender_of(session),
+        receiver=order.customer_name,
+        sent_at=order.created_at,
+        received_at=now,
+        tenant_id=tenant_id,
+        reason=answer["reason"][:200],
+        source="delivery-broker",
+    )
+    publish(
+        session,
+        type=ORDER_CANCELLED,
+        subject=order.order_no,
+        tenant_id=tenant_id,
+        data=answer | {"cancelled_at": now.isoformat()},
+    )
