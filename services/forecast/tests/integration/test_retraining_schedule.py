@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -114,3 +115,42 @@ def test_periodic_check_retrains_only_stale_models_once_at_a_time(service_factor
         for job in train_jobs(svc, stale):
             wait_for_job(svc, stale, job.id, timeout=60)
         assert check_all_tenants(svc.database, RetrainingPolicy(new_sales_days=7, max_age=timedelta(days=1))) == {}
+
+
+def test_the_periodic_check_runs_from_the_command_line(tmp_path, shared_data_dir):
+    import os
+    import subprocess
+    import sys
+
+    from smartdist.testing.platform import service_under_test
+
+    data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", stores=1, skus=1, days=30)
+    url = f"sqlite:///{tmp_path / 'forecast.db'}"  # where the CLI's runtime finds forecast's data
+    with service_under_test(DEFINITION, url, None, tmp_path) as svc:
+        tenant = svc.new_tenant()
+        assert upload(svc, tenant, data).status_code == 200
+        last_day = date.fromisoformat(
+            svc.client.get("/api/v1/series", headers=svc.headers(tenant)).json()["items"][0]["last_date"]
+        )
+        add_version(svc, tenant, last_day, age=timedelta(days=8), horizon=3)
+    source = str(Path(__file__).resolve().parents[2] / "src")
+    inherited = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
+    env = {
+        **inherited,
+        "SMARTDIST_DATA_DIR": str(tmp_path),
+        "SMARTDIST_LOG_LEVEL": "WARNING",
+        "SMARTDIST_JOBS_BACKEND": "inprocess",
+        "PYTHONPATH": source,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "smartdist_forecast.publishing.schedule", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert tenant in done.stdout
+    with service_under_test(DEFINITION, url, None, tmp_path) as svc:
+        [job] = train_jobs(svc, tenant)
+        assert job.params["horizon_days"] == 3 and job.status in ("succeeded", "failed")
