@@ -1,13 +1,21 @@
-"""End to end over the embedded bus, both services running with their relays and consumers:
-book the own fleet in the broker -> dispatch holds the order -> dispatch's route and stop events
-(published through dispatch's outbox, as the driver app will) -> the broker delivery is delivered,
-once, although the stop outcome is published twice. SQLite and PostgreSQL."""
+"""End to end over the embedded bus, both services running with their relays and consumers.
+
+First: book the own fleet in the broker -> dispatch holds the order -> dispatch's route and stop
+events (published by hand through dispatch's outbox) -> the broker delivery is delivered, once,
+although the stop outcome is published twice.
+
+Then the whole day through both services' APIs, with no hand-published event: two bookings ->
+dispatch orders -> planned (OR-Tools) and published -> the driver's breadcrumbs put the van on the
+consumer's tracking answer -> the second booking cancelled from the broker (off the route, notice
+for the driver) -> arrive, deliver -> delivered once with the courier position kept, cancelled
+once. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +34,7 @@ from smartdist.db import Database, new_id
 from smartdist.kpi import KpiRecord
 from smartdist.runtime import ServiceRuntime
 from smartdist.testing.servers import postgres_available, throwaway_schema
+from smartdist.timeparams import TAIPEI
 from smartdist.web.app import create_service_app
 from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION as BROKER
@@ -147,3 +156,132 @@ def test_own_fleet_booking_travels_to_dispatch_and_back_to_delivered_once(pair: 
     assert types.count("smartdist.delivery-broker.delivery.completed") == 1
     assert [c["delivery_id"] for c in completed] == [delivery["id"]]
     assert records == ["pending", "assigned", "delivered"]
+
+
+# --- the whole own-fleet day through both services' APIs: no hand-published dispatch events ------
+
+
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_own_fleet_day_through_both_apis_delivered_with_the_van_on_the_map_and_one_cancelled(pair: Pair) -> None:
+    tenant = new_id()
+    owner = pair.headers(tenant)
+    dispatcher = pair.headers(tenant, ("dispatcher",))
+    tomorrow = (datetime.now(TAIPEI) + timedelta(days=1)).date()
+    _ok(pair.broker.put("/api/v1/own-fleet", json={"enabled": True, "fee_twd": 60, "service_start": "00:00",
+                                                    "service_end": "00:00"}, headers=owner))  # fmt: skip
+    # Dispatch's side of the fleet: a depot, a van and its driver (who signs in on the phone).
+    depot = _ok(pair.dispatch.post("/api/v1/depots", json={"code": "D1", "name": "Store", "lat": STORE["lat"],
+                                                           "lng": STORE["lng"]}, headers=dispatcher), 201)  # fmt: skip
+    van = {"code": "V1", "kind": "van", "capacity_weight_kg": 500, "capacity_volume_l": 2000, "capacity_boxes": 20}
+    vehicle = _ok(pair.dispatch.post("/api/v1/vehicles", json=van | {"depot_id": depot["id"]}, headers=dispatcher), 201)
+    _ok(pair.dispatch.post("/api/v1/drivers", json={"code": "DR1", "name": "Wang", "phone": "0912345678",
+                                                             "user_subject": "user-DR1", "vehicle_id": vehicle["id"]},
+                                    headers=dispatcher), 201)  # fmt: skip
+    phone_token, _ = pair.signer.issue(kind="user", subject="user-DR1", tenant_id=tenant, roles=("driver",), ttl_s=600)
+    phone = {"Authorization": f"Bearer {phone_token}"}
+
+    # Two bookings on the own fleet for tomorrow 10:00, straight from the broker's API.
+    deliveries = []
+    for k, dropoff in enumerate((CUSTOMER, {"lat": 25.0330, "lng": 121.5654, "address": "Taipei 101"})):
+        quotes = _ok(pair.broker.post("/api/v1/quotes", headers=owner, json={
+            "pickup": STORE, "dropoff": dropoff, "cod_amount": 0,
+            "scheduled_at": f"{tomorrow.isoformat()}T10:00:00+08:00"}))  # fmt: skip
+        booking = {"quote_set_id": quotes["quote_set_id"], "provider": "own_fleet",
+                   "pickup_contact": {"name": "Store", "phone": "+886227001234"},
+                   "dropoff_contact": {"name": f"Customer {k}", "phone": "+886912345678"}}  # fmt: skip
+        deliveries.append(_ok(pair.broker.post("/api/v1/deliveries", json=booking,
+                                               headers=owner | {"Idempotency-Key": f"day-{k}"}), 201))  # fmt: skip
+    kept, dropped = deliveries
+    order_nos = ["BRK-" + d["no"] for d in deliveries]
+
+    def dispatch_orders() -> list[dict[str, Any]] | None:
+        items = pair.dispatch.get("/api/v1/orders", headers=dispatcher).json()["items"]
+        found = [o for o in items if o["order_no"] in order_nos]
+        return found if len(found) == 2 else None
+
+    eventually(dispatch_orders, "both dispatch orders")
+
+    def broker_view(delivery: dict[str, Any]) -> dict[str, Any]:
+        return dict(_ok(pair.broker.get(f"/api/v1/deliveries/{delivery['id']}", headers=owner)))
+
+    # Planned through dispatch's API (OR-Tools, 1 s) and published to the van's usual driver.
+    job = _ok(pair.dispatch.post("/api/v1/plans", json={"plan_date": tomorrow.isoformat(), "depot_id": depot["id"],
+                                                        "time_limit_s": 1}, headers=dispatcher), 202)  # fmt: skip
+    done = eventually(lambda: (j := pair.dispatch.get(f"/api/v1/jobs/{job['job_id']}", headers=dispatcher).json())
+                      ["status"] in ("succeeded", "failed") and j, "the planning job", timeout_s=60)  # fmt: skip
+    assert done["status"] == "succeeded", done
+    plan = _ok(pair.dispatch.post(f"/api/v1/plans/{done['result']['plan_id']}/publish", headers=dispatcher))
+    [route] = plan["routes"]
+    assert sorted(s["order_no"] for s in route["stops"]) == sorted(order_nos)
+    for delivery in deliveries:
+        eventually(lambda d=delivery: broker_view(d)["status"] == "assigned", "assigned in the broker")
+
+    # The driver's phone: a breadcrumb batch -> the van on the consumer's tracking answer.
+    now = datetime.now(UTC)
+    crumbs = [{"lat": 25.0420 + k / 10_000, "lng": 121.5400 - k / 10_000, "accuracy_m": 5,
+               "recorded_at": (now - timedelta(seconds=30 - 10 * k)).isoformat()} for k in range(3)]  # fmt: skip
+    _ok(pair.dispatch.post(f"/api/v1/driver/routes/{route['id']}/breadcrumbs", json=crumbs, headers=phone))
+
+    def tracked_courier() -> dict[str, Any] | None:
+        return pair.broker.get(f"/api/v1/track/{kept['id']}").json()["courier"]  # type: ignore[no-any-return]
+
+    courier = eventually(tracked_courier, "the van on the tracking answer")
+    assert (courier["lat"], courier["lng"]) == (crumbs[-1]["lat"], crumbs[-1]["lng"])
+
+    # The second booking is cancelled from the broker before its stop is reached.
+    asked = pair.broker.post(f"/api/v1/deliveries/{dropped['id']}/cancel", json={"reason": "customer away"},
+                             headers=owner)  # fmt: skip
+    assert asked.status_code == 202, asked.text
+    cancelled = eventually(lambda: (v := broker_view(dropped))["status"] == "cancelled" and v, "cancelled")
+    assert cancelled["cancel_request"]["answered_at"] is not None and cancelled["cancel_request"]["refused"] is False
+    today = _ok(pair.dispatch.get("/api/v1/driver/routes/today", params={"date": tomorrow.isoformat()}, headers=phone))
+    [mine] = today["routes"]
+    assert [s["order_no"] for s in mine["stops"]] == [order_nos[0]]
+    assert [n["kind"] for n in mine["notices"]] == ["stop_removed"] and mine["revision"] == 2
+    dropped_order = next(o for o in dispatch_orders_all(pair, dispatcher) if o["order_no"] == order_nos[1])
+    assert dropped_order["status"] == "cancelled"
+
+    # Arrive and deliver the kept stop on the phone.
+    stop_id = mine["stops"][0]["id"]
+    for action in ("arrive", "deliver"):
+        _ok(pair.dispatch.post(f"/api/v1/driver/stops/{stop_id}/{action}", json={"occurred_at": now.isoformat()},
+                               headers=phone | {"Idempotency-Key": f"{action}-{stop_id}"}))  # fmt: skip
+    final = eventually(lambda: (v := broker_view(kept))["status"] == "delivered" and v, "delivered")
+    assert [h["status"] for h in final["history"]] == ["pending", "assigned", "delivered"]
+    assert final["courier"] is not None and final["courier"]["lat"] == crumbs[-1]["lat"]
+    assert pair.broker.get(f"/api/v1/track/{kept['id']}").json()["courier"] is None  # over: the van is gone
+
+    def consumed_everything() -> bool:
+        with pair.dispatch_db.system_transaction() as session:
+            wanted = select(OutboxEvent).where(
+                OutboxEvent.tenant_id == tenant, OutboxEvent.type.in_(list(BROKER.subscriptions))
+            )
+            sent = {CloudEvent.from_json(r.payload).id for r in session.scalars(wanted)}
+        with pair.broker_db.system_transaction() as session:
+            done = set(session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(sent))))
+        return done == sent
+
+    eventually(consumed_everything, "the broker to consume every dispatch event it subscribes to")
+    with pair.broker_db.tenant_transaction(tenant) as session:
+        records = {d["no"]: [r.status for r in session.scalars(select(KpiRecord).where(KpiRecord.doc_no == d["no"]))]
+                   for d in deliveries}  # fmt: skip
+        completed = [CloudEvent.from_json(r.payload).data["delivery_id"] for r in session.scalars(
+            select(OutboxEvent).where(OutboxEvent.type == "smartdist.delivery-broker.delivery.completed"))]  # fmt: skip
+    assert records == {
+        kept["no"]: ["pending", "assigned", "delivered"],
+        dropped["no"]: ["pending", "assigned", "cancelled"],
+    }
+    assert completed == [kept["id"]]  # exactly once
+    with pair.dispatch_db.tenant_transaction(tenant) as session:
+        dispatch_records = [
+            r.status for r in session.scalars(select(KpiRecord).where(KpiRecord.doc_no == order_nos[1]))
+        ]
+    assert dispatch_records == ["created", "planned", "published", "cancelled"]
+
+
+def dispatch_orders_all(pair: Pair, headers: dict[str, str]) -> list[dict[str, Any]]:
+    return list(_ok(pair.dispatch.get("/api/v1/orders", headers=headers))["items"])
