@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from smartdist.bus.envelope import CloudEvent
+from smartdist.bus.models import OutboxEvent
 from smartdist.testing.browser import live_server
 from smartdist.testing.platform import ServiceUnderTest, service_under_test
 from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
@@ -300,8 +303,26 @@ def test_owner_offers_the_own_fleet_and_books_it_from_the_quote_comparison(
     delivery = svc.client.get("/api/v1/deliveries", headers=svc.headers(tenant, ["owner"])).json()["items"][0]
     assert delivery["provider"] == "own_fleet" and delivery["platform_ref"] == "BRK-" + delivery["no"]
     assert svc.client.get("/api/v1/subsidy", headers=svc.headers(tenant, ["owner"])).json()["spent"] == 0
-    # On the board it has no cancel button: own-fleet deliveries are cancelled in dispatch.
-    page.goto(base + "/deliveries?lang=en")
+    # Cancelled from the board: asked of dispatch, the status stays until dispatch answers.
+    page.goto(base + "/deliveries?lang=en&refresh_s=1")
     row = page.locator(f"#board tbody tr[data-delivery-id='{delivery['id']}']")
     expect(row).to_have_attribute("data-status", "pending")
-    expect(row.locator("button.cancel")).to_have_count(0)
+    row.locator("button.cancel").click()
+    expect(row.locator(".cancel-asked")).to_have_text("Cancellation asked of dispatch; waiting for its answer")
+    expect(row.locator("button.cancel")).to_have_count(0)  # no second ask while one is open
+    expect(row).to_have_attribute("data-status", "pending")
+    expect(page.locator("#problem")).to_have_text("")
+    # Dispatch refuses (its driver is at the door): the board shows why, and the merchant may ask again.
+    with svc.database.tenant_transaction(tenant) as session:
+        [asked] = [CloudEvent.from_json(r.payload) for r in session.scalars(select(OutboxEvent).where(
+            OutboxEvent.type == "smartdist.delivery-broker.delivery.cancel_requested"))]  # fmt: skip
+    refusal = CloudEvent.create(
+        type="smartdist.dispatch.order.cancel_refused", subject=None, tenant_id=tenant, source="/smartdist/dispatch",
+        data={"order_no": delivery["platform_ref"], "source_ref": delivery["id"], "status": "arrived",
+              "reason": "the driver has arrived at the stop", "requested_at": asked.data["requested_at"]},
+    )  # fmt: skip
+    with svc.database.tenant_transaction(tenant) as session:
+        DEFINITION.subscriptions[refusal.type](session, refusal)
+    expect(row.locator(".cancel-refused")).to_have_text("Dispatch could not cancel: the driver has arrived at the stop")
+    expect(row).to_have_attribute("data-status", "pending")
+    expect(row.locator("button.cancel")).to_have_count(1)
