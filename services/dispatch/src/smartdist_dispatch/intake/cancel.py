@@ -22,13 +22,14 @@ the stop gone.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.outbox import publish
+from smartdist.db import ScopedSession
 from smartdist.kpi import record
 from smartdist_dispatch.fleet.models import Depot, Vehicle
 from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
@@ -211,7 +212,7 @@ def on_cancel_requested(session: Session, event: CloudEvent) -> None:
         doc_type="delivery_order",
         doc_no=order.order_no,
         status="cancelled",
-        sender=sender_of(session),
+        sender=sender_of(cast(ScopedSession, session)),  # the consumer's session is tenant-scoped
         receiver=order.customer_name,
         sent_at=order.created_at,
         received_at=now,
