@@ -326,3 +326,36 @@ def test_owner_offers_the_own_fleet_and_books_it_from_the_quote_comparison(
     expect(row.locator(".cancel-refused")).to_have_text("Dispatch could not cancel: the driver has arrived at the stop")
     expect(row).to_have_attribute("data-status", "pending")
     expect(row.locator("button.cancel")).to_have_count(1)
+
+
+def test_tracking_map_follows_the_own_fleet_van_from_dispatchs_positions(
+    page: Page, broker: tuple[ServiceUnderTest, str]
+) -> None:
+    svc, base = broker
+    tenant = svc.new_tenant()
+    headers = svc.headers(tenant, ["owner"])
+    terms = {"enabled": True, "fee_twd": 60, "service_start": "00:00", "service_end": "00:00"}
+    assert svc.client.put("/api/v1/own-fleet", json=terms, headers=headers).status_code == 200
+    delivery = book_through_api(svc, headers, "own_fleet")
+    order_no = delivery["platform_ref"]
+
+    def from_dispatch(type_: str, data: dict[str, Any]) -> None:
+        event = CloudEvent.create(type=type_, subject=None, data=data, tenant_id=tenant, source="/smartdist/dispatch")
+        with svc.database.tenant_transaction(tenant) as session:
+            DEFINITION.subscriptions[type_](session, event)
+
+    from_dispatch("smartdist.dispatch.route.published",
+                  {"route_id": 4, "driver_id": 2, "stops": [{"order_no": order_no, "eta": None}]})  # fmt: skip
+    position = {"route_id": 4, "driver_id": 2, "lat": 25.0360, "lng": 121.5600, "order_nos": [order_no],
+                "recorded_at": "2026-11-26T08:00:00+00:00"}  # fmt: skip
+    from_dispatch("smartdist.dispatch.route.position", position)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base + f"/track/{delivery['id']}?lang=en&refresh_s=1")
+    box = page.locator("#map")
+    expect(page.locator("#map path.courier-marker")).to_have_count(1)
+    expect(box).to_have_attribute("data-courier-lat", "25.036")
+    # The driver's next GPS batch: the van moves on the consumer's map without a reload.
+    from_dispatch("smartdist.dispatch.route.position",
+                  position | {"lat": 25.0420, "lng": 121.5400, "recorded_at": "2026-11-26T08:01:00+00:00"})  # fmt: skip
+    expect(box).to_have_attribute("data-courier-lat", "25.042", timeout=10_000)
+    expect(box).to_have_attribute("data-courier-lng", "121.54")
