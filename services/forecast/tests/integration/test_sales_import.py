@@ -156,3 +156,26 @@ def test_roles_without_import_rights_are_refused(service_factory, shared_data_di
         answer = svc.client.post(URL, headers=svc.headers(tenant, [role]), files={"file": ("p.csv", data, "text/csv")})
         assert answer.status_code == 403
         assert sales_count(svc, tenant) == 0
+
+
+def test_a_retry_with_the_same_idempotency_key_replays_without_a_second_import(
+    service_factory, shared_data_dir, monkeypatch
+):
+    data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", days=10)
+    with service_factory(DEFINITION) as svc:
+        tenant = svc.new_tenant()
+        headers = svc.headers(tenant) | {"Idempotency-Key": "pos-1"}
+        first = svc.client.post(URL, headers=headers, files={"file": ("pos.csv", data, "text/csv")})
+        again = svc.client.post(URL, headers=headers, files={"file": ("pos.csv", data, "text/csv")})
+        assert first.status_code == again.status_code == 200 and again.json() == first.json()
+        assert again.headers.get("Idempotent-Replayed") == "true"
+        with svc.database.tenant_session(tenant) as session:
+            assert len(session.scalars(select(KpiRecord).where(KpiRecord.doc_type == "sales_import")).all()) == 1
+        other_file = svc.client.post(URL, headers=headers, files={"file": ("pos.csv", data[:-40], "text/csv")})
+        assert other_file.status_code == 422  # the key was used for another file
+        monkeypatch.setattr(sales_api, "LARGE_UPLOAD_BYTES", 1024)
+        big = svc.headers(tenant) | {"Idempotency-Key": "pos-big"}
+        started = svc.client.post(URL, headers=big, files={"file": ("pos.csv", data, "text/csv")})
+        retried = svc.client.post(URL, headers=big, files={"file": ("pos.csv", data, "text/csv")})
+        assert started.status_code == retried.status_code == 202 and retried.json() == started.json()
+        wait_for_job(svc, tenant, started.json()["job_id"])

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile, status
-from fastapi.responses import JSONResponse
 
 from smartdist.auth import Principal, require_roles
 from smartdist.db import new_id
@@ -81,9 +80,12 @@ def import_sales(
     file: UploadFile,
     session: DbSession,
     principal: Importer,
+    idem: IdempotencyDep,
     partial: Annotated[bool, Query(description="store the good rows of a file with bad ones")] = False,
 ) -> Any:
     """Import a POS export (CSV, UTF-8 with or without BOM, or Big5)."""
+    if idem.replay is not None:
+        return idem.replay
     data = file.file.read()
     runtime = request.app.state.runtime
     tenant_id = str(principal.tenant_id)
@@ -95,7 +97,7 @@ def import_sales(
         job_id = submit_job(session, IMPORT_JOB, {"path": str(path), "partial": partial,
                                                   "filename": file.filename or ""},
                             created_by=principal.subject)
-        return JSONResponse({"job_id": job_id}, status_code=status.HTTP_202_ACCEPTED)
+        return idem.save(status.HTTP_202_ACCEPTED, {"job_id": job_id})
     try:
         result = parse_pos_csv(io.BytesIO(data))
     except (PosHeaderError, CsvUnreadableError) as exc:
@@ -111,7 +113,7 @@ def import_sales(
     upsert_sales(session, result.sales, tenant_id)
     record_import(session, file.filename or new_id(), principal.subject, body)
     retrain_if_due(session, runtime, created_by=principal.subject)
-    return body
+    return idem.save(200, body)
 
 
 @job_task(IMPORT_JOB)
