@@ -67,6 +67,11 @@ def rolling_origin_backtest(
         actual = np.full(offsets.shape, np.nan)
         rows = np.broadcast_to(np.arange(panel.n_series)[:, None], offsets.shape)
         actual[inside] = panel.demand[rows[inside], offsets[inside]]
+        if panel.censored is not None:
+            # A stock-out day's demand is only a lower bound: neither scored nor used for the band.
+            censored = np.zeros(offsets.shape, dtype=bool)
+            censored[inside] = panel.censored[rows[inside], offsets[inside]]
+            actual[censored] = np.nan
         forecasts = {name: forecaster(known, horizon) for name, forecaster in forecasters.items()}
         result.origins.append(OriginResult(origin_day=origin, actual=actual, forecasts=forecasts))
         if on_origin_done is not None:

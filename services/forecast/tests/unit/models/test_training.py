@@ -100,3 +100,18 @@ def test_stockout_days_are_left_out_of_the_global_model_targets():
     assert not censored[kept_series, kept_day].any()
     assert panel.truncated(320).censored is not None and panel.truncated(320).censored.shape == (2, 320)
     assert panel.extended(5).censored is not None and not panel.extended(5).censored[:, -5:].any()
+
+
+def test_backtest_neither_scores_nor_calibrates_on_stockout_days():
+    from smartdist_forecast.models import baselines
+    from smartdist_forecast.models.backtest import rolling_origin_backtest
+
+    panel, _ = seasonal_panel(n_series=2, days=200)
+    forecasters = {"seasonal_naive": baselines.seasonal_naive}
+    plain = rolling_origin_backtest(panel, 7, forecasters, n_origins=2)
+    censored = np.zeros(panel.demand.shape, dtype=bool)
+    censored[0, -3:] = True  # three stock-out days in the last origin's window
+    panel.censored = censored
+    marked = rolling_origin_backtest(panel, 7, forecasters, n_origins=2)
+    assert plain.accuracy("seasonal_naive").n_points - marked.accuracy("seasonal_naive").n_points == 3
+    assert np.isnan(marked.origins[-1].actual[0, -3:]).all()
