@@ -407,6 +407,12 @@ def _advance_route(session: ScopedSession, route: Route, occurred: datetime, dep
     )
 
 
+def complete_route_if_done(session: ScopedSession, route: Route, depot_code: str, tenant_id: str) -> None:
+    """A stop left a started route (cancelled): complete it if every stop left is delivered or failed,
+    with the latest outcome's time, its KPI record and `route.completed`."""
+    _advance_route(session, route, utcnow(), depot_code, tenant_id)
+
+
 def _stop_answer(session: ScopedSession, stop: RouteStop, order: DeliveryOrder) -> dict[str, Any]:
     proofs = list(session.scalars(select(StopProof).where(StopProof.stop_id == stop.id).order_by(StopProof.id)))
     route = session.get(Route, stop.route_id)

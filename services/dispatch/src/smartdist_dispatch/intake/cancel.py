@@ -31,12 +31,13 @@ from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.outbox import publish
 from smartdist.db import ScopedSession
 from smartdist.kpi import record
+from smartdist_dispatch.driver.service import complete_route_if_done
 from smartdist_dispatch.fleet.models import Depot, Vehicle
 from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.orders.service import sender_of
 from smartdist_dispatch.routes.models import Route, RouteNotice, RoutePlan, RouteStop
-from smartdist_dispatch.routes.service import route_doc_no
+from smartdist_dispatch.routes.service import plan_doc_no
 
 CANCEL_REQUESTED = "smartdist.delivery-broker.delivery.cancel_requested"
 ORDER_CANCELLED = "smartdist.dispatch.order.cancelled"
@@ -45,6 +46,7 @@ ROUTE_CHANGED = "smartdist.dispatch.route.changed"
 SERVICE = "dispatch"
 # Order statuses that can still be cancelled outright (no driver has it yet).
 NOT_OUT = ("created", "planned")
+DONE = ("delivered", "failed")
 REFUSALS = {
     "arrived": "司機已抵達此站 / the driver has arrived at the stop",
     "delivered": "訂單已送達 / the order is delivered",
@@ -102,8 +104,8 @@ def _remove_stop(
     saved = min(_removed_distance_m(session, route, stops, index), route.distance_m)
     session.delete(stop)
     session.flush()
-    for seq, remaining in enumerate((s for s in stops if s.id != stop.id), start=1):
-        remaining.seq = seq
+    for seq, later in enumerate((s for s in stops if s.id != stop.id), start=1):
+        later.seq = seq
     plan = session.get(RoutePlan, route.plan_id)
     route.distance_m -= saved
     if plan is not None:
@@ -135,7 +137,8 @@ def _remove_stop(
         session,
         service=SERVICE,
         doc_type="route",
-        doc_no=route_doc_no(route.plan_id, route.seq),
+        # Like the board's live changes: the plan's number, the route in the record's extras.
+        doc_no=plan_doc_no(plan) if plan is not None else str(route.plan_id),
         status="changed",
         receiver=vehicle.code if vehicle is not None else f"route {route.id}",
         distance_m=route.distance_m,
@@ -145,6 +148,11 @@ def _remove_stop(
         route_id=route.id,
         revision=route.revision,
     )
+    remaining = [s for s in stops if s.id != stop.id]
+    if route.status == "in_progress" and remaining and all(s.status in DONE for s in remaining):
+        # The cancelled stop was the last one open: the route is done, as if its last outcome just came.
+        depot = session.get(Depot, plan.depot_id) if plan is not None else None
+        complete_route_if_done(cast(ScopedSession, session), route, depot.code if depot else "", tenant_id)
     session.flush()
 
 

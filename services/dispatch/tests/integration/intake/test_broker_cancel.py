@@ -213,3 +213,24 @@ def test_a_pending_stop_leaves_the_published_route_with_a_notice_and_a_reached_o
     assert [r["status"] for r in outbox(svc, "t1", CANCEL_REFUSED)] == ["arrived", "delivered"]
     assert route_rows(svc, "t1", route_id)[1] == [(1, nos[0], "arrived"), (2, nos[2], "delivered")]
     assert len(outbox(svc, "t1", ORDER_CANCELLED)) == 1
+
+
+def test_cancelling_the_last_open_stop_completes_the_started_route(svc: ServiceUnderTest) -> None:
+    nos, plan = planned_day(svc, "t1", publish=True)
+    route_id = plan["routes"][0]["id"]
+    stops = {s["order_no"]: s["id"] for s in plan["routes"][0]["stops"]}
+    driver = svc.headers("t1", ("driver",), subject="user-DR1")
+    first, second = "2026-11-26T01:00:00+00:00", "2026-11-26T01:20:00+00:00"
+    outcomes = ((nos[0], first, "deliver", {}), (nos[1], second, "fail", {"reason_code": "refused"}))
+    for no, when, action, body in outcomes:
+        done = svc.client.post(f"/api/v1/driver/stops/{stops[no]}/{action}", json={"occurred_at": when} | body,
+                               headers=driver)  # fmt: skip
+        assert done.status_code == 200, done.text
+    ask_cancel(svc, "t1", nos[2])
+    route, rows = route_rows(svc, "t1", route_id)
+    assert rows == [(1, nos[0], "delivered"), (2, nos[1], "failed")]
+    assert route.status == "completed" and route.completed_at == datetime.fromisoformat(second)
+    [completed] = outbox(svc, "t1", "smartdist.dispatch.route.completed")
+    assert completed["order_nos"] == nos[:2] and (completed["delivered"], completed["failed"]) == (1, 1)
+    assert kpi(svc, "t1", f"P{plan['id']}-R1")[-1] == "completed"
+    assert order_status(svc, "t1", nos[2]) == "cancelled"
