@@ -80,8 +80,20 @@ def test_clean_file_is_stored_once_and_a_retry_with_the_key_replays(service_fact
             ("pickup", 2, 0, 1),
             ("pos", items[2]["qty"], 0, 0),
         ]
+        listed = svc.client.get(
+            "/api/v1/series", headers=svc.headers(tenant), params={"store": series["store"], "sku": series["sku"]}
+        ).json()["items"]
+        assert listed[0]["days"] == series["days"]  # same day as a POS row: still one day
+        assert listed[0]["units"] == series["units"] + 6
+        only_online = online_csv([(day.isoformat(), series["store"], "ONLINE-ONLY", "pickup", 3, 0, 0)])
+        assert send(svc, tenant, only_online, key="online-3").status_code == 200
+        [new] = svc.client.get("/api/v1/series", headers=svc.headers(tenant), params={"sku": "ONLINE-ONLY"}).json()[
+            "items"
+        ]
+        assert (new["store"], new["days"], new["units"], new["first_date"]) == (series["store"], 1, 3, day.isoformat())
         other = svc.new_tenant()
         assert online_count(svc, other) == 0
+        assert svc.client.get("/api/v1/series", headers=svc.headers(other)).json()["items"] == []
         assert (
             svc.client.get(
                 "/api/v1/sales", headers=svc.headers(other), params={"store": series["store"], "sku": series["sku"]}

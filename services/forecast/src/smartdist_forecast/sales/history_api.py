@@ -1,7 +1,8 @@
 """GET /api/v1/series and GET /api/v1/sales: what has been imported, per series and per day.
 
-``/series`` is one row per imported store × SKU (a SQL GROUP BY over ``sales_day``), paged by
-(store, sku). ``/sales`` is the daily actuals of one series: counter sales (channel ``pos``) and
+``/series`` is one row per imported store × SKU (a SQL GROUP BY over ``sales_day`` and
+``online_order_day``): ``days`` counts days with any sale row, ``units`` sums counter and online
+units; paged by (store, sku). ``/sales`` is the daily actuals of one series: counter sales (channel ``pos``) and
 the online channels (``delivery`` / ``pickup``, with their stock-out and return counts), paged by
 (date, channel); ``format=csv`` gives every matching row.
 """
@@ -82,38 +83,32 @@ def list_series(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> SeriesPage:
-    """One row per imported store × SKU: names, first and last day, days with sales, units sold."""
-    stmt = select(
-        SalesDay.store,
-        func.max(SalesDay.store_name),
-        SalesDay.sku,
-        func.max(SalesDay.sku_name),
-        func.max(SalesDay.category),
-        func.min(SalesDay.date),
-        func.max(SalesDay.date),
-        func.count(),
-        func.coalesce(func.sum(SalesDay.qty), 0),
-    ).group_by(SalesDay.store, SalesDay.sku)
+    """One row per imported store × SKU (POS or online): names, first and last day, days with sales, units."""
+    tenant = str(principal.tenant_id)
+    pos = select(SalesDay.store.label("store"), SalesDay.sku.label("sku"), SalesDay.date.label("date"),
+                 SalesDay.qty.label("qty"), SalesDay.store_name.label("store_name"),
+                 SalesDay.sku_name.label("sku_name"), SalesDay.category.label("category"),
+                 ).where(SalesDay.tenant_id == tenant)
+    online = select(OnlineOrderDay.store, OnlineOrderDay.sku, OnlineOrderDay.date, OnlineOrderDay.qty,
+                    literal(""), literal(""), literal(""),
+                    ).where(OnlineOrderDay.tenant_id == tenant)
     if store is not None:
-        stmt = stmt.where(SalesDay.store == store)
+        pos, online = pos.where(SalesDay.store == store), online.where(OnlineOrderDay.store == store)
     if sku is not None:
-        stmt = stmt.where(SalesDay.sku == sku)
+        pos, online = pos.where(SalesDay.sku == sku), online.where(OnlineOrderDay.sku == sku)
+    rows_q = union_all(pos, online).subquery()
+    c = rows_q.c
+    stmt = select(
+        c.store, func.max(c.store_name), c.sku, func.max(c.sku_name), func.max(c.category),
+        func.min(c.date), func.max(c.date), func.count(func.distinct(c.date)), func.coalesce(func.sum(c.qty), 0),
+    ).group_by(c.store, c.sku)
     after = _pair_cursor(cursor, "series")
     if after is not None:
-        stmt = stmt.where(or_(SalesDay.store > after[0], and_(SalesDay.store == after[0], SalesDay.sku > after[1])))
-    rows = session.execute(stmt.order_by(SalesDay.store, SalesDay.sku).limit(limit + 1)).all()
+        stmt = stmt.where(or_(c.store > after[0], and_(c.store == after[0], c.sku > after[1])))
+    rows = session.execute(stmt.order_by(c.store, c.sku).limit(limit + 1)).all()
     items = [
-        SeriesOut(
-            store=r[0],
-            store_name=r[1] or "",
-            sku=r[2],
-            product_name=r[3] or "",
-            category=r[4] or "",
-            first_date=r[5],
-            last_date=r[6],
-            days=int(r[7]),
-            units=int(r[8]),
-        )
+        SeriesOut(store=r[0], store_name=r[1] or "", sku=r[2], product_name=r[3] or "", category=r[4] or "",
+                  first_date=r[5], last_date=r[6], days=int(r[7]), units=int(r[8]))
         for r in rows[:limit]
     ]
     more = len(rows) > limit
