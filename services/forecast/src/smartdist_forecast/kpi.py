@@ -67,8 +67,10 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     return KpiSummary(
         kpis=[kpi1, kpi2],
         co2e_kg=waste_kg_avoided * ctx.carbon.food_waste_kg_per_kg,
-        notes=["CO2e: food waste avoided in the latest inventory simulation (waste_kg_rule − waste_kg_policy, "
-               f"never below 0) × {ctx.carbon.food_waste_kg_per_kg} kg CO2e per kg."],
+        notes=[
+            "CO2e: food waste avoided in the latest inventory simulation (waste_kg_rule − waste_kg_policy, "
+            f"never below 0) × {ctx.carbon.food_waste_kg_per_kg} kg CO2e per kg."
+        ],
     )
 
 

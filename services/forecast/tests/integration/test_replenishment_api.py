@@ -21,8 +21,10 @@ from .test_training_and_forecasts import all_forecasts, train
 
 URL = "/api/v1/replenishment/recommendations"
 POLICY = {"lead_time_days": 2, "review_days": 7, "service_level": 0.95}
-CSV_HEADER = ("store,sku,on_hand,on_order,expected_demand,safety_stock,order_up_to,order_qty,"
-              "lead_time_days,review_period_days,pack_size,service_level")
+CSV_HEADER = (
+    "store,sku,on_hand,on_order,expected_demand,safety_stock,order_up_to,order_qty,"
+    "lead_time_days,review_period_days,pack_size,service_level"
+)
 
 
 def kpi_count(svc: Any, tenant: str, doc_type: str) -> int:
@@ -30,9 +32,7 @@ def kpi_count(svc: Any, tenant: str, doc_type: str) -> int:
         return len(session.scalars(select(KpiRecord).where(KpiRecord.doc_type == doc_type)).all())
 
 
-def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi_1(
-    service_factory, shared_data_dir
-):
+def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi_1(service_factory, shared_data_dir):
     data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", days=400)
     with service_factory(DEFINITION, background=True) as svc:
         tenant, other = svc.new_tenant(), svc.new_tenant()
@@ -60,13 +60,15 @@ def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi
             lines_per_event = [(e.tenant_id, len(json.loads(e.payload)["data"]["lines"])) for e in events]
             assert lines_per_event == [(tenant, len(series))]
 
-        csv_answer = svc.client.post(URL, headers=svc.headers(tenant), params={"format": "csv"},
-                                     json={**POLICY, "stock": stock[:2]})
+        csv_answer = svc.client.post(
+            URL, headers=svc.headers(tenant), params={"format": "csv"}, json={**POLICY, "stock": stock[:2]}
+        )
         assert csv_answer.status_code == 200 and csv_answer.headers["content-type"].startswith("text/csv")
         lines = csv_answer.content.decode("utf-8-sig").splitlines()
         assert lines[0] == CSV_HEADER and len(lines) == 3
-        xlsx = svc.client.post(URL, headers=svc.headers(tenant), params={"format": "xlsx"},
-                               json={**POLICY, "stock": stock[:1]})
+        xlsx = svc.client.post(
+            URL, headers=svc.headers(tenant), params={"format": "xlsx"}, json={**POLICY, "stock": stock[:1]}
+        )
         sheet = load_workbook(io.BytesIO(xlsx.content)).active
         assert [c.value for c in sheet[1]] == CSV_HEADER.split(",") and sheet.max_row == 2
 
@@ -81,11 +83,15 @@ def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi
         assert refused.status_code == 422
 
         fresh_sku = series[0][1]
-        put = svc.client.put(f"/api/v1/product-profiles/{fresh_sku}", headers=svc.headers(tenant),
-                             json={"shelf_life_days": 10, "unit_kg": 0.3})
+        put = svc.client.put(
+            f"/api/v1/product-profiles/{fresh_sku}",
+            headers=svc.headers(tenant),
+            json={"shelf_life_days": 10, "unit_kg": 0.3},
+        )
         assert put.status_code == 200 and put.json()["shelf_life_days"] == 10
-        started = svc.client.post("/api/v1/inventory-simulations", headers=svc.headers(tenant),
-                                  json={**POLICY, "cover_days": 14})
+        started = svc.client.post(
+            "/api/v1/inventory-simulations", headers=svc.headers(tenant), json={**POLICY, "cover_days": 14}
+        )
         assert started.status_code == 202, started.text
         job_id = started.json()["job_id"]
         job = wait_for_job(svc, tenant, job_id, timeout=120)
@@ -98,8 +104,9 @@ def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi
             assert [(r.doc_no, r.status, r.extra) for r in simulated] == [(job_id, "simulated", figures)]
         summary = svc.client.get("/api/v1/kpi/summary", headers=svc.headers(tenant)).json()
         cut = next(k for k in summary["kpis"] if k["code"] == "inventory_cut")
-        expected = round((figures["avg_on_hand_rule"] - figures["avg_on_hand_policy"])
-                         / figures["avg_on_hand_rule"] * 100, 2)
+        expected = round(
+            (figures["avg_on_hand_rule"] - figures["avg_on_hand_policy"]) / figures["avg_on_hand_rule"] * 100, 2
+        )
         assert cut["value"] == expected
         assert figures["waste_kg_rule"] > 0 and figures["waste_kg_policy"] >= 0
         avoided = max(0.0, figures["waste_kg_rule"] - figures["waste_kg_policy"])
@@ -113,19 +120,24 @@ def test_bad_policies_and_stock_rows_are_422_and_log_nothing(service_factory):
     with service_factory(DEFINITION) as svc:
         tenant = svc.new_tenant()
         row = {"store": "A", "sku": "B", "on_hand": 1}
-        for body in ({**POLICY, "service_level": 0.9999, "stock": [row]},
-                     {**POLICY, "service_level": 0.4, "stock": [row]},
-                     {**POLICY, "review_days": 0, "stock": [row]}, {**POLICY, "pack_size": 0, "stock": [row]},
-                     {**POLICY, "stock": []}, {**POLICY, "stock": [{**row, "on_hand": -1}]},
-                     {**POLICY, "stock": [{**row, "x": 1}]}):
+        for body in (
+            {**POLICY, "service_level": 0.9999, "stock": [row]},
+            {**POLICY, "service_level": 0.4, "stock": [row]},
+            {**POLICY, "review_days": 0, "stock": [row]},
+            {**POLICY, "pack_size": 0, "stock": [row]},
+            {**POLICY, "stock": []},
+            {**POLICY, "stock": [{**row, "on_hand": -1}]},
+            {**POLICY, "stock": [{**row, "x": 1}]},
+        ):
             answer = svc.client.post(URL, headers=svc.headers(tenant), json=body)
             assert answer.status_code == 422, body
             assert answer.headers["content-type"].startswith("application/problem+json")
         for body in ({**POLICY}, {**POLICY, "cover_days": 0}, {**POLICY, "cover_days": 14, "x": 1}):
             answer = svc.client.post("/api/v1/inventory-simulations", headers=svc.headers(tenant), json=body)
             assert answer.status_code == 422, body
-        no_sales = svc.client.post("/api/v1/inventory-simulations", headers=svc.headers(tenant),
-                                   json={**POLICY, "cover_days": 14})
+        no_sales = svc.client.post(
+            "/api/v1/inventory-simulations", headers=svc.headers(tenant), json={**POLICY, "cover_days": 14}
+        )
         assert no_sales.status_code == 422
         assert kpi_count(svc, tenant, "replenishment") == 0
 
@@ -134,19 +146,35 @@ def test_product_profiles_are_validated_replaced_and_kept_per_tenant(service_fac
     with service_factory(DEFINITION) as svc:
         tenant, other = svc.new_tenant(), svc.new_tenant()
         url = "/api/v1/product-profiles"
-        for bad in ({"shelf_life_days": 0, "unit_kg": 1}, {"shelf_life_days": 3, "unit_kg": 0},
-                    {"shelf_life_days": 3}, {"shelf_life_days": 3, "unit_kg": 1, "colour": "red"}):
+        for bad in (
+            {"shelf_life_days": 0, "unit_kg": 1},
+            {"shelf_life_days": 3, "unit_kg": 0},
+            {"shelf_life_days": 3},
+            {"shelf_life_days": 3, "unit_kg": 1, "colour": "red"},
+        ):
             answer = svc.client.put(f"{url}/A1", headers=svc.headers(tenant), json=bad)
             assert answer.status_code == 422
             assert answer.headers["content-type"].startswith("application/problem+json")
         assert svc.client.get(url, headers=svc.headers(tenant)).json()["items"] == []
-        assert svc.client.put(f"{url}/A1", headers=svc.headers(tenant),
-                              json={"shelf_life_days": 2, "unit_kg": 1.5}).status_code == 200
-        assert svc.client.put(f"{url}/A1", headers=svc.headers(tenant),
-                              json={"shelf_life_days": 4, "unit_kg": 0.2}).status_code == 200
+        assert (
+            svc.client.put(
+                f"{url}/A1", headers=svc.headers(tenant), json={"shelf_life_days": 2, "unit_kg": 1.5}
+            ).status_code
+            == 200
+        )
+        assert (
+            svc.client.put(
+                f"{url}/A1", headers=svc.headers(tenant), json={"shelf_life_days": 4, "unit_kg": 0.2}
+            ).status_code
+            == 200
+        )
         items = svc.client.get(url, headers=svc.headers(tenant)).json()["items"]
         assert [(i["sku"], i["shelf_life_days"], i["unit_kg"]) for i in items] == [("A1", 4, 0.2)]
         assert svc.client.get(url, headers=svc.headers(other)).json()["items"] == []
-        assert svc.client.put(f"{url}/A1", headers=svc.headers(other),
-                              json={"shelf_life_days": 9, "unit_kg": 9}).status_code == 200
+        assert (
+            svc.client.put(
+                f"{url}/A1", headers=svc.headers(other), json={"shelf_life_days": 9, "unit_kg": 9}
+            ).status_code
+            == 200
+        )
         assert svc.client.get(url, headers=svc.headers(tenant)).json()["items"][0]["shelf_life_days"] == 4

@@ -26,8 +26,9 @@ def sales_count(svc: Any, tenant: str) -> int:
 
 
 def upload(svc: Any, tenant: str, data: bytes, **params: Any) -> Any:
-    return svc.client.post(URL, headers=svc.headers(tenant), params=params,
-                           files={"file": ("pos.csv", data, "text/csv")})
+    return svc.client.post(
+        URL, headers=svc.headers(tenant), params=params, files={"file": ("pos.csv", data, "text/csv")}
+    )
 
 
 def wait_for_job(svc: Any, tenant: str, job_id: str, timeout: float = 60) -> dict[str, Any]:

@@ -95,7 +95,10 @@ def _pooled_means(panel: DemandPanel, codes: np.ndarray) -> np.ndarray:
 
 
 def _pooled_features(
-    panel: DemandPanel, series: np.ndarray, day: np.ndarray, columns: dict[str, np.ndarray],
+    panel: DemandPanel,
+    series: np.ndarray,
+    day: np.ndarray,
+    columns: dict[str, np.ndarray],
     pool_codes: dict[str, np.ndarray],
 ) -> None:
     anchor = day - MIN_LAG
@@ -148,8 +151,12 @@ def build_features(panel: DemandPanel, series: np.ndarray, day: np.ndarray) -> p
         columns["price"] = np.where(np.isnan(known_price), _lookup(panel.price, series, anchor), known_price)
     store_codes, sku_codes, category_codes = series_codes(panel)
     if POOLED:
-        pool_codes = {"all": np.zeros(panel.n_series, dtype=np.int64), "category": category_codes,
-                      "sku": sku_codes, "store": store_codes}
+        pool_codes = {
+            "all": np.zeros(panel.n_series, dtype=np.int64),
+            "category": category_codes,
+            "sku": sku_codes,
+            "store": store_codes,
+        }
         _pooled_features(panel, series, day, columns, pool_codes)
     columns["store"] = store_codes[series].astype(float)
     columns["sku"] = sku_codes[series].astype(float)

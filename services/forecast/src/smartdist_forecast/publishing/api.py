@@ -58,15 +58,25 @@ def start_training_run(body: TrainingRunIn, session: DbSession, principal: Plann
     if idem.replay is not None:
         return idem.replay
     if session.scalar(select(func.count()).select_from(SalesDay)) == 0:
-        raise Unprocessable("no sales imported yet: POST /api/v1/sales/import first",
-                            errors=[{"loc": ["body"], "message": "the tenant has no sales to train on"}])
+        raise Unprocessable(
+            "no sales imported yet: POST /api/v1/sales/import first",
+            errors=[{"loc": ["body"], "message": "the tenant has no sales to train on"}],
+        )
     job_id = submit_job(session, TRAIN_JOB, {"horizon_days": body.horizon_days}, created_by=principal.subject)
     return idem.save(202, {"job_id": job_id})
 
 
 def version_out(v: ModelVersion) -> ModelVersionOut:
-    return ModelVersionOut(id=v.id, created_at=v.created_at, horizon_days=v.horizon_days, chosen_model=v.chosen_model,
-                           n_series=v.n_series, data_start=v.data_start, data_end=v.data_end, metrics=v.metrics)
+    return ModelVersionOut(
+        id=v.id,
+        created_at=v.created_at,
+        horizon_days=v.horizon_days,
+        chosen_model=v.chosen_model,
+        n_series=v.n_series,
+        data_start=v.data_start,
+        data_end=v.data_end,
+        metrics=v.metrics,
+    )
 
 
 @router.get("/model-versions", response_model=Page[ModelVersionOut])
@@ -74,8 +84,15 @@ def list_model_versions(
     session: DbSession, principal: Planner, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[ModelVersionOut]:
     """The model registry, newest first, with each version's back-test metrics."""
-    return paginate(session, select(ModelVersion), ModelVersion.id, limit=limit, cursor=cursor,
-                    serialize=version_out, descending=True)
+    return paginate(
+        session,
+        select(ModelVersion),
+        ModelVersion.id,
+        limit=limit,
+        cursor=cursor,
+        serialize=version_out,
+        descending=True,
+    )
 
 
 def forecast_query(
@@ -95,12 +112,19 @@ def forecast_query(
 
 
 def point_out(p: ForecastPoint) -> ForecastOut:
-    return ForecastOut(store=p.store, sku=p.sku, date=p.date, yhat=round(p.yhat, 2),
-                       yhat_lo=round(p.yhat_lo, 2), yhat_hi=round(p.yhat_hi, 2))
+    return ForecastOut(
+        store=p.store,
+        sku=p.sku,
+        date=p.date,
+        yhat=round(p.yhat, 2),
+        yhat_lo=round(p.yhat_lo, 2),
+        yhat_hi=round(p.yhat_hi, 2),
+    )
 
 
-@router.get("/forecasts", response_model=Page[ForecastOut],
-            responses={200: {"content": {"text/csv": {}, XLSX_TYPE: {}}}})
+@router.get(
+    "/forecasts", response_model=Page[ForecastOut], responses={200: {"content": {"text/csv": {}, XLSX_TYPE: {}}}}
+)
 def get_forecasts(
     session: DbSession,
     principal: Planner,
@@ -116,17 +140,23 @@ def get_forecasts(
 
     json is paginated (limit/cursor); csv and xlsx carry every matching row."""
     if start is not None and end is not None and start > end:
-        raise Unprocessable("'from' is after 'to'",
-                            errors=[{"loc": ["query", "from"], "message": "must not be after 'to'"}])
+        raise Unprocessable(
+            "'from' is after 'to'", errors=[{"loc": ["query", "from"], "message": "must not be after 'to'"}]
+        )
     stmt = forecast_query(session, store, sku, start, end)
     if format == "json":
         return paginate(session, stmt, ForecastPoint.id, limit=limit, cursor=cursor, serialize=point_out)
     points = session.scalars(stmt.order_by(ForecastPoint.id)).all()
     table = pd.DataFrame([point_out(p).model_dump() for p in points], columns=FORECAST_COLUMNS)
     if format == "csv":
-        return Response(forecast_csv(table), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="forecasts.csv"'})
+        return Response(
+            forecast_csv(table),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="forecasts.csv"'},
+        )
     table["date"] = table["date"].map(lambda d: d.isoformat())
-    return Response(table_xlsx(table, "forecasts"),
-                    media_type=XLSX_TYPE,
-                    headers={"Content-Disposition": 'attachment; filename="forecasts.xlsx"'})
+    return Response(
+        table_xlsx(table, "forecasts"),
+        media_type=XLSX_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="forecasts.xlsx"'},
+    )

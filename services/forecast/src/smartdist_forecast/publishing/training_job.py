@@ -66,20 +66,34 @@ def publish_outcome(session: Session, tenant_id: str, outcome: TrainingOutcome) 
     session.execute(delete(ForecastPoint).where(ForecastPoint.tenant_id == tenant_id))
     rows = forecast_point_rows(outcome.forecasts, tenant_id, version.id)
     for start in range(0, len(rows), INSERT_BATCH):
-        session.execute(insert(cast(Table, ForecastPoint.__table__)), rows[start:start + INSERT_BATCH])
+        session.execute(insert(cast(Table, ForecastPoint.__table__)), rows[start : start + INSERT_BATCH])
     series = outcome.forecasts[["store", "sku"]].drop_duplicates().sort_values(["store", "sku"])
     for store, sku in series.itertuples(index=False):
-        record(session, service="forecast", doc_type=FORECAST, doc_no=f"{store}:{sku}", status="published",
-               sender="forecast.train", receiver=str(store), model_version_id=version.id)
+        record(
+            session,
+            service="forecast",
+            doc_type=FORECAST,
+            doc_no=f"{store}:{sku}",
+            status="published",
+            sender="forecast.train",
+            receiver=str(store),
+            model_version_id=version.id,
+        )
     first, last = outcome.forecasts["date"].min(), outcome.forecasts["date"].max()
-    publish(session, type=PUBLISHED_EVENT, subject=version.id, tenant_id=tenant_id, data={
-        "model_version_id": version.id,
-        "horizon_days": artefact.horizon_days,
-        "series": len(series),
-        "chosen_model": artefact.chosen_model,
-        "from": pd.Timestamp(first).date().isoformat(),
-        "to": pd.Timestamp(last).date().isoformat(),
-    })
+    publish(
+        session,
+        type=PUBLISHED_EVENT,
+        subject=version.id,
+        tenant_id=tenant_id,
+        data={
+            "model_version_id": version.id,
+            "horizon_days": artefact.horizon_days,
+            "series": len(series),
+            "chosen_model": artefact.chosen_model,
+            "from": pd.Timestamp(first).date().isoformat(),
+            "to": pd.Timestamp(last).date().isoformat(),
+        },
+    )
     return version
 
 
@@ -95,8 +109,11 @@ def train(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(LOAD_SHARE, "training", force=True)
     span = 1.0 - LOAD_SHARE - STORE_SHARE
     try:
-        outcome = run_training(panel, TrainingOptions(horizon_days=horizon),
-                               progress=lambda fraction: ctx.progress(LOAD_SHARE + span * fraction, "training"))
+        outcome = run_training(
+            panel,
+            TrainingOptions(horizon_days=horizon),
+            progress=lambda fraction: ctx.progress(LOAD_SHARE + span * fraction, "training"),
+        )
     except ValueError as exc:
         # Too little history for a back-test or a band: the merchant's data, not a crash.
         raise Unprocessable(f"cannot train on the imported sales: {exc}") from exc

@@ -83,7 +83,9 @@ def prepare_replay(
 
 
 def replay_policies(
-    prepared: ReplayForecast, params: ReplenishmentParams, cover_days: float,
+    prepared: ReplayForecast,
+    params: ReplenishmentParams,
+    cover_days: float,
     perishability: Perishability | None = None,
 ) -> ReplayResult:
     if prepared.replay_days <= params.protection_days:
@@ -95,8 +97,9 @@ def replay_policies(
     arrays = (prepared.forecast, prepared.lower, prepared.upper)
     return ReplayResult(
         at_target=compare_policies(history, demand, *arrays, params, cover_days, perishability),
-        cheapest_matching=lowest_service_level_matching(history, demand, *arrays, params, cover_days,
-                                                        perishability=perishability),
+        cheapest_matching=lowest_service_level_matching(
+            history, demand, *arrays, params, cover_days, perishability=perishability
+        ),
         replay_days=days,
         first_day=panel.date_at(start).date().isoformat(),
     )

@@ -34,15 +34,24 @@ def simulate(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         raise Unprocessable("no sales imported yet: POST /api/v1/sales/import first")
     ctx.progress(0.05, "replaying history", force=True)
     try:
-        policy = ReplenishmentParams(lead_time_days=int(params["lead_time_days"]),
-                                     review_period_days=int(params["review_days"]),
-                                     service_level=float(params["service_level"]))
+        policy = ReplenishmentParams(
+            lead_time_days=int(params["lead_time_days"]),
+            review_period_days=int(params["review_days"]),
+            service_level=float(params["service_level"]),
+        )
         result = replay_on_history(panel, policy, float(params["cover_days"]), perishability=perishability)
     except ValueError as exc:
         # Too little history before the replayed weeks: the merchant's data, not a crash.
         raise Unprocessable(f"cannot simulate on the imported sales: {exc}") from exc
     figures = result.kpi_extra()
     with ctx.tenant_transaction() as session:
-        record(session, service="forecast", doc_type=SIMULATION, doc_no=ctx.job_id, status="simulated",
-               sender="forecast.inventory_simulation", **figures)
+        record(
+            session,
+            service="forecast",
+            doc_type=SIMULATION,
+            doc_no=ctx.job_id,
+            status="simulated",
+            sender="forecast.inventory_simulation",
+            **figures,
+        )
     return figures

@@ -69,9 +69,17 @@ def import_outcome(result: PosImport | OnlineImport, partial: bool) -> tuple[boo
 
 
 def record_import(session: Any, doc_no: str, sender: str, body: dict[str, Any], doc_type: str = SALES_IMPORT) -> None:
-    record(session, service="forecast", doc_type=doc_type, doc_no=doc_no, status="imported",
-           sender=sender, receiver="forecast",
-           rows_accepted=body["rows_accepted"], rows_rejected=body["rows_rejected"])
+    record(
+        session,
+        service="forecast",
+        doc_type=doc_type,
+        doc_no=doc_no,
+        status="imported",
+        sender=sender,
+        receiver="forecast",
+        rows_accepted=body["rows_accepted"],
+        rows_rejected=body["rows_rejected"],
+    )
 
 
 @router.post("/sales/import", responses={202: {"description": "large file: import job started"}})
@@ -94,9 +102,12 @@ def import_sales(
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{new_id()}.csv"
         path.write_bytes(data)
-        job_id = submit_job(session, IMPORT_JOB, {"path": str(path), "partial": partial,
-                                                  "filename": file.filename or ""},
-                            created_by=principal.subject)
+        job_id = submit_job(
+            session,
+            IMPORT_JOB,
+            {"path": str(path), "partial": partial, "filename": file.filename or ""},
+            created_by=principal.subject,
+        )
         return idem.save(status.HTTP_202_ACCEPTED, {"job_id": job_id})
     try:
         result = parse_pos_csv(io.BytesIO(data))
@@ -107,7 +118,9 @@ def import_sales(
         raise BadRows(
             f"{result.rows_rejected} row(s) rejected, nothing stored; fix them or resend with ?partial=true "
             f"to store the {result.rows_accepted} good row(s)",
-            errors=body["errors"], rows_accepted=0, rows_rejected=result.rows_rejected,
+            errors=body["errors"],
+            rows_accepted=0,
+            rows_rejected=result.rows_rejected,
             rows_valid=result.rows_accepted,
         )
     upsert_sales(session, result.sales, tenant_id)
@@ -165,7 +178,9 @@ def import_online_orders(
         raise BadRows(
             f"{result.rows_rejected} row(s) rejected, nothing stored; fix them or resend with ?partial=true "
             f"to store the {result.rows_accepted} good row(s)",
-            errors=body["errors"], rows_accepted=0, rows_rejected=result.rows_rejected,
+            errors=body["errors"],
+            rows_accepted=0,
+            rows_rejected=result.rows_rejected,
             rows_valid=result.rows_accepted,
         )
     upsert_online_orders(session, result.orders, str(principal.tenant_id))

@@ -85,13 +85,24 @@ def list_series(
 ) -> SeriesPage:
     """One row per imported store × SKU (POS or online): names, first and last day, days with sales, units."""
     tenant = str(principal.tenant_id)
-    pos = select(SalesDay.store.label("store"), SalesDay.sku.label("sku"), SalesDay.date.label("date"),
-                 SalesDay.qty.label("qty"), SalesDay.store_name.label("store_name"),
-                 SalesDay.sku_name.label("sku_name"), SalesDay.category.label("category"),
-                 ).where(SalesDay.tenant_id == tenant)
-    online = select(OnlineOrderDay.store, OnlineOrderDay.sku, OnlineOrderDay.date, OnlineOrderDay.qty,
-                    literal(""), literal(""), literal(""),
-                    ).where(OnlineOrderDay.tenant_id == tenant)
+    pos = select(
+        SalesDay.store.label("store"),
+        SalesDay.sku.label("sku"),
+        SalesDay.date.label("date"),
+        SalesDay.qty.label("qty"),
+        SalesDay.store_name.label("store_name"),
+        SalesDay.sku_name.label("sku_name"),
+        SalesDay.category.label("category"),
+    ).where(SalesDay.tenant_id == tenant)
+    online = select(
+        OnlineOrderDay.store,
+        OnlineOrderDay.sku,
+        OnlineOrderDay.date,
+        OnlineOrderDay.qty,
+        literal(""),
+        literal(""),
+        literal(""),
+    ).where(OnlineOrderDay.tenant_id == tenant)
     if store is not None:
         pos, online = pos.where(SalesDay.store == store), online.where(OnlineOrderDay.store == store)
     if sku is not None:
@@ -99,16 +110,32 @@ def list_series(
     rows_q = union_all(pos, online).subquery()
     c = rows_q.c
     stmt = select(
-        c.store, func.max(c.store_name), c.sku, func.max(c.sku_name), func.max(c.category),
-        func.min(c.date), func.max(c.date), func.count(func.distinct(c.date)), func.coalesce(func.sum(c.qty), 0),
+        c.store,
+        func.max(c.store_name),
+        c.sku,
+        func.max(c.sku_name),
+        func.max(c.category),
+        func.min(c.date),
+        func.max(c.date),
+        func.count(func.distinct(c.date)),
+        func.coalesce(func.sum(c.qty), 0),
     ).group_by(c.store, c.sku)
     after = _pair_cursor(cursor, "series")
     if after is not None:
         stmt = stmt.where(or_(c.store > after[0], and_(c.store == after[0], c.sku > after[1])))
     rows = session.execute(stmt.order_by(c.store, c.sku).limit(limit + 1)).all()
     items = [
-        SeriesOut(store=r[0], store_name=r[1] or "", sku=r[2], product_name=r[3] or "", category=r[4] or "",
-                  first_date=r[5], last_date=r[6], days=int(r[7]), units=int(r[8]))
+        SeriesOut(
+            store=r[0],
+            store_name=r[1] or "",
+            sku=r[2],
+            product_name=r[3] or "",
+            category=r[4] or "",
+            first_date=r[5],
+            last_date=r[6],
+            days=int(r[7]),
+            units=int(r[8]),
+        )
         for r in rows[:limit]
     ]
     more = len(rows) > limit

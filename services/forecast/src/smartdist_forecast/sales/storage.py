@@ -16,8 +16,17 @@ from smartdist_forecast.tables import OnlineOrderDay, SalesDay
 # Rows per INSERT batch: well under SQLite's bound-parameter limit per statement page.
 UPSERT_BATCH = 5_000
 UPDATED_ON_CONFLICT = (
-    "qty", "amount", "store_name", "sku_name", "category", "category_name",
-    "lunar_date", "weather", "temp_low", "temp_high", "week",
+    "qty",
+    "amount",
+    "store_name",
+    "sku_name",
+    "category",
+    "category_name",
+    "lunar_date",
+    "weather",
+    "temp_low",
+    "temp_high",
+    "week",
 )
 
 
@@ -55,7 +64,11 @@ def sales_rows(sales: pd.DataFrame, tenant_id: str) -> list[dict[str, Any]]:
 
 
 def _upsert(
-    session: Session, table: Table, rows: list[dict[str, Any]], key: list[str], updated: tuple[str, ...],
+    session: Session,
+    table: Table,
+    rows: list[dict[str, Any]],
+    key: list[str],
+    updated: tuple[str, ...],
     progress: Any = None,
 ) -> int:
     dialect = session.get_bind().dialect.name
@@ -63,7 +76,7 @@ def _upsert(
     for start in range(0, len(rows), UPSERT_BATCH):
         stmt = insert(table)
         stmt = stmt.on_conflict_do_update(index_elements=key, set_={name: stmt.excluded[name] for name in updated})
-        session.execute(stmt, rows[start:start + UPSERT_BATCH])
+        session.execute(stmt, rows[start : start + UPSERT_BATCH])
         if progress is not None:
             progress(min(start + UPSERT_BATCH, len(rows)) / max(len(rows), 1))
     return len(rows)
@@ -71,8 +84,14 @@ def _upsert(
 
 def upsert_sales(session: Session, sales: pd.DataFrame, tenant_id: str, progress: Any = None) -> int:
     """Insert or overwrite the rows; importing the same file twice leaves one row per key."""
-    return _upsert(session, cast(Table, SalesDay.__table__), sales_rows(sales, tenant_id),
-                   ["tenant_id", "store", "sku", "date"], UPDATED_ON_CONFLICT, progress)
+    return _upsert(
+        session,
+        cast(Table, SalesDay.__table__),
+        sales_rows(sales, tenant_id),
+        ["tenant_id", "store", "sku", "date"],
+        UPDATED_ON_CONFLICT,
+        progress,
+    )
 
 
 def upsert_online_orders(session: Session, orders: pd.DataFrame, tenant_id: str) -> int:
@@ -91,8 +110,13 @@ def upsert_online_orders(session: Session, orders: pd.DataFrame, tenant_id: str)
         }
         for r, day in zip(orders.itertuples(index=False), dates, strict=True)
     ]
-    return _upsert(session, cast(Table, OnlineOrderDay.__table__), rows,
-                   ["tenant_id", "store", "sku", "date", "channel"], ("qty", "stockout_qty", "returned_qty"))
+    return _upsert(
+        session,
+        cast(Table, OnlineOrderDay.__table__),
+        rows,
+        ["tenant_id", "store", "sku", "date", "channel"],
+        ("qty", "stockout_qty", "returned_qty"),
+    )
 
 
 def tenant_sales(session: Session) -> pd.DataFrame:
@@ -110,8 +134,15 @@ def tenant_sales(session: Session) -> pd.DataFrame:
 def tenant_online_orders(session: Session) -> pd.DataFrame:
     """All of the session tenant's online orders as ``daily_demand`` takes them (may be empty)."""
     result = session.execute(
-        select(OnlineOrderDay.store, OnlineOrderDay.sku, OnlineOrderDay.date, OnlineOrderDay.channel,
-               OnlineOrderDay.qty, OnlineOrderDay.stockout_qty, OnlineOrderDay.returned_qty)
+        select(
+            OnlineOrderDay.store,
+            OnlineOrderDay.sku,
+            OnlineOrderDay.date,
+            OnlineOrderDay.channel,
+            OnlineOrderDay.qty,
+            OnlineOrderDay.stockout_qty,
+            OnlineOrderDay.returned_qty,
+        )
     ).all()
     frame = pd.DataFrame(result, columns=["store", "sku", "date", "channel", "qty", "stockout_qty", "returned_qty"])
     frame["date"] = pd.to_datetime(frame["date"])

@@ -33,10 +33,24 @@ def synthetic_pos_sales(days: int, end: date, seed: int = 7) -> pd.DataFrame:
         for p_index, (sku, name, category, category_name, price) in enumerate(DEMO_PRODUCTS):
             level = 8.0 + 6.0 * p_index + 4.0 * s_index
             qty = rng.poisson(level * weekly * yearly)
-            frames.append(pd.DataFrame({
-                "store": store, "store_name": store_name, "date": dates, "sku": sku, "product_name": name,
-                "category": category, "category_name": category_name, "qty": qty.astype(np.int64),
-                "amount": (qty * price).astype(np.int64), "lunar_date": "", "weather": "",
-                "temp_low": np.nan, "temp_high": np.nan, "week": dates.isocalendar().week.to_numpy(dtype=float),
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "store": store,
+                        "store_name": store_name,
+                        "date": dates,
+                        "sku": sku,
+                        "product_name": name,
+                        "category": category,
+                        "category_name": category_name,
+                        "qty": qty.astype(np.int64),
+                        "amount": (qty * price).astype(np.int64),
+                        "lunar_date": "",
+                        "weather": "",
+                        "temp_low": np.nan,
+                        "temp_high": np.nan,
+                        "week": dates.isocalendar().week.to_numpy(dtype=float),
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)

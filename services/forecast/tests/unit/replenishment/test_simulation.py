@@ -86,9 +86,11 @@ def test_leaner_policy_wastes_less_food_than_a_generous_cover_rule():
     params = ReplenishmentParams(lead_time_days=1, review_period_days=1, pack_size=1, service_level=0.95)
     days = demand.shape[1] - params.protection_days + 1
     shelf = Perishability(np.resize(np.array([2, 5]), demand.shape[0]), np.full(demand.shape[0], 0.4))
-    comparison = lowest_service_level_matching(history, demand[:, :days], forecast, lower, upper, params,
-                                               cover_days=6, perishability=shelf)
+    comparison = lowest_service_level_matching(
+        history, demand[:, :days], forecast, lower, upper, params, cover_days=6, perishability=shelf
+    )
     assert comparison.simple_rule.waste_kg > comparison.recommended.waste_kg >= 0
-    assert comparison.waste_kg_avoided == pytest.approx(comparison.simple_rule.waste_kg
-                                                        - comparison.recommended.waste_kg)
+    assert comparison.waste_kg_avoided == pytest.approx(
+        comparison.simple_rule.waste_kg - comparison.recommended.waste_kg
+    )
     assert comparison.simple_rule.waste_kg == pytest.approx(comparison.simple_rule.units_wasted * 0.4)

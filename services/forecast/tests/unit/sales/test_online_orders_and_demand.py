@@ -49,8 +49,18 @@ def test_demand_adds_online_channels_and_lost_sales_less_returns_and_flags_stock
 def test_returns_never_make_demand_negative():
     pos = parse_pos_csv(as_stream(sample_lines(1))).sales
     day = pos["date"].iloc[0]
-    online = pd.DataFrame({"row": [1], "date": [day], "store": [pos["store"].iloc[0]], "sku": [pos["sku"].iloc[0]],
-                           "channel": ["delivery"], "qty": [0], "stockout_qty": [0], "returned_qty": [10_000]})
+    online = pd.DataFrame(
+        {
+            "row": [1],
+            "date": [day],
+            "store": [pos["store"].iloc[0]],
+            "sku": [pos["sku"].iloc[0]],
+            "channel": ["delivery"],
+            "qty": [0],
+            "stockout_qty": [0],
+            "returned_qty": [10_000],
+        }
+    )
     demand = daily_demand(pos, online)
     assert demand["qty"].tolist() == [0]
 
