@@ -110,9 +110,11 @@ class GlobalDemandModel:
             free_raw_data=True,
         )
         params = dict(config.params)
-        params["num_threads"] = fit_threads(int(params.get("num_threads") or 0))
+        requested = params.get("num_threads")
+        threads = fit_threads(requested if isinstance(requested, int) else 0)
+        params["num_threads"] = threads
         booster = lgb.train(params, dataset, num_boost_round=config.rounds)
-        return cls(booster=booster, feature_names=list(features.columns), threads=params["num_threads"])
+        return cls(booster=booster, feature_names=list(features.columns), threads=threads)
 
     def predict_rows(self, panel: DemandPanel, series: np.ndarray, day: np.ndarray) -> np.ndarray:
         features = build_features(panel, series, day)[self.feature_names]

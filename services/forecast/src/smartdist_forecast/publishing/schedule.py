@@ -87,7 +87,7 @@ def retrain_if_due(
         created_by=created_by,
     )
     log.info("retraining_queued", job_id=job_id, reason=decision.reason)
-    return job_id
+    return str(job_id)
 
 
 def check_all_tenants(database: Database, policy: RetrainingPolicy | None = None) -> dict[str, str]:
