@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from smartdist.bus.outbox import publish
 from smartdist.db import ScopedSession, utcnow
 from smartdist.jobs import JobContext, job_task
 from smartdist.kpi import record
@@ -31,12 +30,11 @@ from smartdist_dispatch.orders.spreadsheet import LOCAL_ZONE
 from smartdist_dispatch.planning.insertion import LiveRoute, insert_rush_stops
 from smartdist_dispatch.planning.model import RoutingProblem, Stop, TimeWindow, Visit
 from smartdist_dispatch.planning.selection import plan_routes
-from smartdist_dispatch.routes.models import Route, RouteNotice, RoutePlan, RouteStop
-from smartdist_dispatch.routes.service import METRES_PER_TWD, plan_doc_no
+from smartdist_dispatch.routes.models import Route, RoutePlan, RouteStop
+from smartdist_dispatch.routes.service import METRES_PER_TWD, announce_route_change
 
 SERVICE = "dispatch"
 REPLAN_JOB = "dispatch.replan"
-CHANGED_EVENT = "smartdist.dispatch.route.changed"
 # A stop in one of these states has been reached: it and every stop before it stay fixed.
 REACHED = ("arrived", "delivered", "failed")
 # Order statuses of an order on a route (publish turns planned into out_for_delivery).
@@ -303,40 +301,6 @@ def _change_route(
     return route
 
 
-def _announce(
-    session: ScopedSession, route: Route, kind: str, message: str, order_nos: list[str], tenant_id: str
-) -> None:
-    session.add(RouteNotice(route_id=route.id, kind=kind, message=message, revision=route.revision))
-    publish(
-        session,
-        type=CHANGED_EVENT,
-        subject=str(route.id),
-        tenant_id=tenant_id,
-        data={
-            "route_id": route.id,
-            "plan_id": route.plan_id,
-            "revision": route.revision,
-            "kind": kind,
-            "order_nos": order_nos,
-        },
-    )
-    plan = session.get(RoutePlan, route.plan_id)
-    record(
-        session,
-        service=SERVICE,
-        doc_type="route",
-        doc_no=plan_doc_no(plan) if plan else str(route.plan_id),
-        status="changed",
-        receiver=f"route {route.id}",
-        distance_m=route.distance_m,
-        quantity=len(order_nos),
-        tenant_id=tenant_id,
-        kind=kind,
-        route_id=route.id,
-        revision=route.revision,
-    )
-
-
 def insert_rush_orders(
     session: ScopedSession,
     order_ids: list[int],
@@ -416,7 +380,7 @@ def insert_rush_orders(
             )
             + f"。之後各站順延，路線第 {route.revision} 版。"
         )
-        _announce(session, route, "rush_inserted", message, new_nos, tenant_id)
+        announce_route_change(session, route, "rush_inserted", message, new_nos, tenant_id=tenant_id)
         changed.append(
             {
                 "route_id": route.id,
@@ -567,7 +531,7 @@ def store_replan(
         if removed:
             parts.append("移出 " + "、".join(removed))
         message = "；".join(parts) + "。請依新順序配送。"
-        _announce(session, route, "replanned", message, moved_in + removed, tenant_id)
+        announce_route_change(session, route, "replanned", message, moved_in + removed, tenant_id=tenant_id)
         changed.append(
             {
                 "route_id": route.id,

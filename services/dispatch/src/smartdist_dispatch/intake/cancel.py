@@ -32,17 +32,16 @@ from smartdist.bus.outbox import publish
 from smartdist.db import ScopedSession
 from smartdist.kpi import record
 from smartdist_dispatch.driver.service import complete_route_if_done
-from smartdist_dispatch.fleet.models import Depot, Vehicle
+from smartdist_dispatch.fleet.models import Depot
 from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.orders.service import sender_of
-from smartdist_dispatch.routes.models import Route, RouteNotice, RoutePlan, RouteStop
-from smartdist_dispatch.routes.service import plan_doc_no
+from smartdist_dispatch.routes.models import Route, RoutePlan, RouteStop
+from smartdist_dispatch.routes.service import announce_route_change
 
 CANCEL_REQUESTED = "smartdist.delivery-broker.delivery.cancel_requested"
 ORDER_CANCELLED = "smartdist.dispatch.order.cancelled"
 CANCEL_REFUSED = "smartdist.dispatch.order.cancel_refused"
-ROUTE_CHANGED = "smartdist.dispatch.route.changed"
 SERVICE = "dispatch"
 # Order statuses that can still be cancelled outright (no driver has it yet).
 NOT_OUT = ("created", "planned")
@@ -118,36 +117,8 @@ def _remove_stop(
         f"取消配送：訂單 {order.order_no}（{order.customer_name}）原第 {index + 1} 站已取消，請勿前往。"
         f"之後各站順序提前，路線第 {route.revision} 版。"
     )
-    session.add(RouteNotice(route_id=route.id, kind="stop_removed", message=message, revision=route.revision))
-    publish(
-        session,
-        type=ROUTE_CHANGED,
-        subject=str(route.id),
-        tenant_id=tenant_id,
-        data={
-            "route_id": route.id,
-            "plan_id": route.plan_id,
-            "revision": route.revision,
-            "kind": "stop_removed",
-            "order_nos": [order.order_no],
-        },
-    )
-    vehicle = session.get(Vehicle, route.vehicle_id)
-    record(
-        session,
-        service=SERVICE,
-        doc_type="route",
-        # Like the board's live changes: the plan's number, the route in the record's extras.
-        doc_no=plan_doc_no(plan) if plan is not None else str(route.plan_id),
-        status="changed",
-        receiver=vehicle.code if vehicle is not None else f"route {route.id}",
-        distance_m=route.distance_m,
-        quantity=1,
-        tenant_id=tenant_id,
-        kind="stop_removed",
-        route_id=route.id,
-        revision=route.revision,
-    )
+    scoped = cast(ScopedSession, session)
+    announce_route_change(scoped, route, "stop_removed", message, [order.order_no], tenant_id=tenant_id)
     remaining = [s for s in stops if s.id != stop.id]
     if route.status == "in_progress" and remaining and all(s.status in DONE for s in remaining):
         # The cancelled stop was the last one open: the route is done, as if its last outcome just came.

@@ -18,7 +18,7 @@ from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.orders.planning_input import day_start, fleet_vehicle, order_stop
 from smartdist_dispatch.planning.model import Plan, RoutingProblem
-from smartdist_dispatch.routes.models import Route, RoutePlan, RouteStop
+from smartdist_dispatch.routes.models import Route, RouteNotice, RoutePlan, RouteStop
 
 SERVICE = "dispatch"
 # The objective is metres; a vehicle's fixed cost in TWD counts as this many metres (a van costs
@@ -380,3 +380,44 @@ def publish_plan(
         )
     session.flush()
     return detail
+
+
+ROUTE_CHANGED_EVENT = "smartdist.dispatch.route.changed"
+
+
+def announce_route_change(
+    session: ScopedSession, route: Route, kind: str, message: str, order_nos: list[str], *, tenant_id: str
+) -> None:
+    """Tell the driver and everyone else that a live route changed (its revision already bumped):
+    a notice on the driver's phone, a ``route.changed`` event and the route's KPI record."""
+    session.add(RouteNotice(route_id=route.id, kind=kind, message=message, revision=route.revision))
+    publish(
+        session,
+        type=ROUTE_CHANGED_EVENT,
+        subject=str(route.id),
+        tenant_id=tenant_id,
+        data={
+            "route_id": route.id,
+            "plan_id": route.plan_id,
+            "revision": route.revision,
+            "kind": kind,
+            "order_nos": order_nos,
+        },
+    )
+    plan = session.get(RoutePlan, route.plan_id)
+    vehicle = session.get(VehicleRow, route.vehicle_id)
+    record(
+        session,
+        service=SERVICE,
+        doc_type="route",
+        # The plan's number, as the publish record; which route and revision go in the extras.
+        doc_no=plan_doc_no(plan) if plan is not None else str(route.plan_id),
+        status="changed",
+        receiver=vehicle.code if vehicle is not None else f"route {route.id}",
+        distance_m=route.distance_m,
+        quantity=len(order_nos),
+        tenant_id=tenant_id,
+        kind=kind,
+        route_id=route.id,
+        revision=route.revision,
+    )

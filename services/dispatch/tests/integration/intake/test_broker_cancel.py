@@ -17,12 +17,12 @@ from smartdist.bus.models import OutboxEvent
 from smartdist.kpi import KpiRecord
 from smartdist.testing.platform import ServiceUnderTest
 from smartdist_dispatch.app import DEFINITION
-from smartdist_dispatch.intake.cancel import CANCEL_REFUSED, CANCEL_REQUESTED, ORDER_CANCELLED, ROUTE_CHANGED
+from smartdist_dispatch.intake.cancel import CANCEL_REFUSED, CANCEL_REQUESTED, ORDER_CANCELLED
 from smartdist_dispatch.intake.consumer import DELIVERY_REQUESTED
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.planning.model import Plan, PlannedRoute, Visit
 from smartdist_dispatch.routes.models import Route, RouteNotice, RoutePlan, RouteStop
-from smartdist_dispatch.routes.service import planning_input, store_plan
+from smartdist_dispatch.routes.service import ROUTE_CHANGED_EVENT, planning_input, store_plan
 
 DAY = date(2026, 11, 27)
 PLACES = [(25.079, 121.575), (25.070, 121.580), (25.062, 121.560)]
@@ -192,7 +192,7 @@ def test_a_pending_stop_leaves_the_published_route_with_a_notice_and_a_reached_o
     assert kpi(svc, "t1", nos[1]) == ["created", "planned", "published", "cancelled"]
     [answer] = outbox(svc, "t1", ORDER_CANCELLED)
     assert answer["route_id"] == route_id and answer["previous_status"] == "out_for_delivery"
-    [changed] = outbox(svc, "t1", ROUTE_CHANGED)
+    [changed] = outbox(svc, "t1", ROUTE_CHANGED_EVENT)
     assert changed == {"route_id": route_id, "plan_id": plan["id"], "revision": route.revision,
                        "kind": "stop_removed", "order_nos": [nos[1]]}  # fmt: skip
     # The driver's phone sees the new revision, the notice and two stops.
