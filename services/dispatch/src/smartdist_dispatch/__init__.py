@@ -1,1 +1,2 @@
-"""smartdist dispatch service: Route planning with OR-Tools for a merchant's own fleet, rush-order insertion, and the driver's mobile app."""
+"""Dispatch: route planning with OR-Tools and PyVRP for a merchant's own fleet, rush-order insertion,
+and the driver's mobile app."""

@@ -36,7 +36,8 @@ def merchant_home(request: Request) -> Response:
     redirect = require_page_principal(request)
     if redirect is not None:
         return redirect
-    return request.app.state.pages.render(request, "broker_home.html", {"labels": _labels(request)})
+    page: Response = request.app.state.pages.render(request, "broker_home.html", {"labels": _labels(request)})
+    return page
 
 
 @pages.get("/deliveries")
@@ -45,9 +46,10 @@ def order_board(request: Request, refresh_s: Annotated[int, Query(ge=1, le=300)]
     redirect = require_page_principal(request)
     if redirect is not None:
         return redirect
-    return request.app.state.pages.render(
+    page: Response = request.app.state.pages.render(
         request, "broker_deliveries.html", {"labels": _labels(request), "refresh_s": refresh_s}
     )
+    return page
 
 
 @pages.get("/deliveries/{delivery_id}")
@@ -56,9 +58,10 @@ def delivery_history(delivery_id: str, request: Request) -> Response:
     redirect = require_page_principal(request)
     if redirect is not None:
         return redirect
-    return request.app.state.pages.render(
+    page: Response = request.app.state.pages.render(
         request, "broker_delivery.html", {"delivery_id": delivery_id, "labels": _labels(request)}
     )
+    return page
 
 
 @pages.get("/own-fleet")
@@ -67,7 +70,8 @@ def own_fleet_terms_page(request: Request) -> Response:
     redirect = require_page_principal(request)
     if redirect is not None:
         return redirect
-    return request.app.state.pages.render(request, "broker_own_fleet.html", {"labels": _labels(request)})
+    page: Response = request.app.state.pages.render(request, "broker_own_fleet.html", {"labels": _labels(request)})
+    return page
 
 
 @pages.get("/track/{delivery_id}")
@@ -77,7 +81,7 @@ def consumer_tracking(
     """Public page for the consumer: the link is the credential, like the platforms' own links.
     A map shows pickup, drop-off and the courier's latest position, refreshed every ``refresh_s``."""
     settings = get_settings()
-    return request.app.state.pages.render(
+    page: Response = request.app.state.pages.render(
         # service=None: the consumer gets no merchant navigation (KPI page, API docs).
         request,
         "broker_track.html",
@@ -90,3 +94,4 @@ def consumer_tracking(
             "tile_attribution": settings.map_tile_attribution,
         },
     )
+    return page

@@ -543,9 +543,9 @@ def store_replan(
             }
         )
     for no in dropped_nos:
-        stop = stop_rows.pop(no, None)
-        if stop is not None:
-            session.delete(stop)
+        dropped = stop_rows.pop(no, None)
+        if dropped is not None:
+            session.delete(dropped)
         order = order_rows.get(no)
         if order is not None and order.status in ON_ROUTE:
             order.status = "created"  # back to the waiting list, for a rush insertion or tomorrow

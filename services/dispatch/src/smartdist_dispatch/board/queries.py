@@ -308,7 +308,8 @@ def exceptions(session: ScopedSession, start: date, end: date) -> dict[str, Any]
             )
     counts: dict[str, int] = {}
     for item in items:
-        counts[item["kind"]] = counts.get(item["kind"], 0) + 1
+        kind = str(item["kind"])
+        counts[kind] = counts.get(kind, 0) + 1
     return {"from": start.isoformat(), "to": end.isoformat(), "counts": counts, "items": items}
 
 

@@ -298,6 +298,8 @@ def act_on_stop(
     if isinstance(body, FailIn):
         stop.reason_code = body.reason_code
     session.flush()
+    if action is Action.FAIL:
+        kpi_extra["reason_code"] = stop.reason_code
     record(
         session,
         service=SERVICE,
@@ -310,7 +312,6 @@ def act_on_stop(
         received_at=occurred,
         amount_twd=stop.cash_collected_twd if action is Action.DELIVER else None,
         tenant_id=tenant_id,
-        **({"reason_code": stop.reason_code} if action is Action.FAIL else {}),
         **kpi_extra,
     )
     if action is not Action.ARRIVE:

@@ -13,13 +13,14 @@ coordinates, a missing delivery number, …) is answered with `smartdist.dispatc
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.outbox import publish
+from smartdist.db import ScopedSession
 from smartdist.service import EventHandler
 from smartdist_dispatch.intake.cancel import CANCEL_REQUESTED, on_cancel_requested
 from smartdist_dispatch.intake.settings import IntakeSettings, get_intake_settings
@@ -115,7 +116,8 @@ def on_delivery_requested(session: Session, event: CloudEvent) -> None:
         return  # a booking always belongs to a merchant
     delivery_no = _text(data.get("delivery_no"))
     order_no = order_no_for(delivery_no) if delivery_no else ""
-    if order_no and existing_order_nos(session, [order_no]):
+    scoped = cast(ScopedSession, session)  # the consumer's session is scoped to the event's tenant
+    if order_no and existing_order_nos(scoped, [order_no]):
         return  # the same booking again: its order exists
     try:
         body = order_from_request(data, event.time, get_intake_settings())
@@ -123,7 +125,7 @@ def on_delivery_requested(session: Session, event: CloudEvent) -> None:
         rejection = {"order_no": order_no, "reason": str(exc), "source_ref": _text(data.get("delivery_id"))}
         publish(session, type=ORDER_REJECTED, subject=order_no or None, tenant_id=tenant_id, data=rejection)
         return
-    create_orders(session, [body], tenant_id=tenant_id)
+    create_orders(scoped, [body], tenant_id=tenant_id)
 
 
 SUBSCRIPTIONS: dict[str, EventHandler] = {

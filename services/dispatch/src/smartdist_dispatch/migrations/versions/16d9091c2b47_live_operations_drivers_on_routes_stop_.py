@@ -12,7 +12,6 @@ from alembic import op
 
 import smartdist.db
 
-
 revision = '16d9091c2b47'
 down_revision = 'dd2da8d2f762'
 branch_labels = None

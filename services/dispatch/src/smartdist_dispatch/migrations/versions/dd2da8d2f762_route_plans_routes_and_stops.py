@@ -12,7 +12,6 @@ from alembic import op
 
 import smartdist.db
 
-
 revision = 'dd2da8d2f762'
 down_revision = 'e2e6cdd04a46'
 branch_labels = None

@@ -12,7 +12,6 @@ from alembic import op
 
 import smartdist.db
 
-
 revision = 'e2e6cdd04a46'
 down_revision = 'dispatch_0001'
 branch_labels = None
