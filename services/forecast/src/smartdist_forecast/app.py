@@ -14,6 +14,7 @@ from smartdist_forecast.pages.api import pages
 from smartdist_forecast.pages.messages import MESSAGES
 from smartdist_forecast.publishing import training_job  # noqa: F401 - registers the forecast.train job
 from smartdist_forecast.publishing.api import router as forecasts_router
+from smartdist_forecast.publishing.schedule import retraining_schedule
 from smartdist_forecast.replenishment import simulation_job  # noqa: F401 - registers the simulation job
 from smartdist_forecast.replenishment.api import router as replenishment_router
 from smartdist_forecast.replenishment.products import router as products_router
@@ -35,6 +36,7 @@ DEFINITION = ServiceDefinition(
     pages=pages,
     messages=MESSAGES,
     subscriptions=SUBSCRIPTIONS,
+    background_tasks=[retraining_schedule],
     seed_demo=seed_demo,
 )
 

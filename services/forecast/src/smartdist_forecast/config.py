@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     retrain_max_age_days: float = Field(default=7.0, gt=0)
     retrain_after_import: bool = True  # check right after an import that stored rows
     retrain_check_interval_s: float = Field(default=3600.0, gt=0)  # the periodic check's period
+    retrain_schedule: bool = True  # run the periodic check inside the service (a background task)
     default_horizon_days: int = Field(default=28, ge=1, le=90)  # when no earlier model says
 
     # LightGBM threads per fit; 0 = automatic (all cores when they are free, 1 under load).

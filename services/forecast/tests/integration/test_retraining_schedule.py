@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from smartdist.db import utcnow
 from smartdist.jobs import Job
 from smartdist_forecast.app import DEFINITION
+from smartdist_forecast.config import get_settings
 from smartdist_forecast.models.retraining import RetrainingPolicy
 from smartdist_forecast.publishing.schedule import check_all_tenants, run_periodic_check
 from smartdist_forecast.publishing.training_job import TRAIN_JOB
@@ -154,3 +157,30 @@ def test_the_periodic_check_runs_from_the_command_line(tmp_path, shared_data_dir
     with service_under_test(DEFINITION, url, None, tmp_path) as svc:
         [job] = train_jobs(svc, tenant)
         assert job.params["horizon_days"] == 3 and job.status in ("succeeded", "failed")
+
+
+@pytest.fixture
+def check_every_tenth_of_a_second(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("SMARTDIST_FORECAST_RETRAIN_CHECK_INTERVAL_S", "0.1")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("check_every_tenth_of_a_second")
+def test_the_running_service_checks_on_its_own(service_factory, shared_data_dir):
+    data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", stores=1, skus=1, days=30)
+    with service_factory(DEFINITION, background=True) as svc:
+        tenant = svc.new_tenant()
+        assert upload(svc, tenant, data).status_code == 200
+        last_day = date.fromisoformat(
+            svc.client.get("/api/v1/series", headers=svc.headers(tenant)).json()["items"][0]["last_date"]
+        )
+        add_version(svc, tenant, last_day, age=timedelta(days=8), horizon=3)
+        deadline = time.monotonic() + 30
+        while not train_jobs(svc, tenant) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [job] = train_jobs(svc, tenant)
+        assert job.created_by == "forecast.retraining" and job.params["horizon_days"] == 3
+        wait_for_job(svc, tenant, job.id, timeout=60)

@@ -5,9 +5,10 @@ Two triggers ask ``models.retraining.retraining_due`` whether a tenant's latest 
 
 - right after an import that stored rows (``retrain_if_due`` in the import's own transaction, so
   the job is queued only if the import commits);
-- a periodic check over every tenant with a model (``check_all_tenants``), run by
-  ``python -m smartdist_forecast.publishing.schedule`` every ``retrain_check_interval_s`` seconds
-  (the platform runtime has no hook for a service's own background thread).
+- a periodic check over every tenant with a model (``check_all_tenants``) every
+  ``retrain_check_interval_s`` seconds: a background task of the running service
+  (``retraining_schedule``; ``retrain_check_interval_s`` and ``retrain_schedule`` settings), or
+  ``python -m smartdist_forecast.publishing.schedule`` for deployments that run it apart.
 
 Only tenants that already have a model are retrained: the first training run is the merchant's
 choice (its horizon, its timing). A retraining job reuses the latest model's horizon, and none is
@@ -115,6 +116,19 @@ def run_periodic_check(
             log.exception("retraining_check_failed")
         stop.wait(interval_s)
     return total
+
+
+def retraining_schedule(runtime: Any, stop: threading.Event) -> None:
+    """The service's background task: a check every ``retrain_check_interval_s`` seconds, the
+    first one an interval after start (a restart does not retrain every tenant at once)."""
+    settings = get_settings()
+    if not settings.retrain_schedule:
+        return
+    while not stop.wait(settings.retrain_check_interval_s):
+        try:
+            check_all_tenants(runtime.database)
+        except Exception:  # noqa: BLE001 - a failed pass (database restarting) must not end the schedule
+            log.exception("retraining_check_failed")
 
 
 def wait_for_jobs(database: Database, queued: dict[str, str], poll_s: float = 1.0) -> None:
