@@ -277,6 +277,10 @@ def test_replenishment_prefills_wms_stock_recommends_downloads_and_runs_the_simu
         page.click("#download-csv")
     text = Path(download_info.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert text[0].startswith("store,sku,on_hand,on_order,expected_demand") and len(text) == 5
+    # The table and its download are one recommendation: its KPI records are logged once.
+    logs = svc.client.get("/api/v1/kpi/logs", params={"format": "jsonl"}, headers=svc.headers(trained)).text
+    suggested = [line for line in logs.splitlines() if '"replenishment"' in line and '"suggested"' in line]
+    assert len(suggested) == 4
 
     expect(page.locator("#simulation-none")).to_be_visible()
     page.click("#simulate")

@@ -356,12 +356,23 @@
       $("#stock-source").hidden = filled === 0;
     }
 
+    // One Idempotency-Key per distinct request: showing the table and downloading it as CSV or
+    // Excel are one recommendation, so its KPI records and event are logged once, not per download.
+    let lastRequest = null;
+    let lastKey = null;
+    function keyFor(body) {
+      const text = JSON.stringify(body);
+      if (text !== lastRequest) { lastRequest = text; lastKey = SmartDist.newKey(); }
+      return lastKey;
+    }
+
     async function recommend() {
       problem.textContent = "";
       if (!policy.reportValidity()) return;
+      const body = recommendationBody();
       try {
         const answer = await SmartDist.api(cfg.root + "/api/v1/replenishment/recommendations", {
-          method: "POST", body: recommendationBody(), headers: {"Idempotency-Key": SmartDist.newKey()},
+          method: "POST", body: body, headers: {"Idempotency-Key": keyFor(body)},
         });
         $("#recommendations").hidden = false;
         fillTable($("#lines"), answer.items, ["store", "sku", "on_hand", "on_order",
@@ -373,10 +384,11 @@
     async function download(format) {
       problem.textContent = "";
       if (!policy.reportValidity()) return;
+      const body = recommendationBody();
       const response = await fetch(cfg.root + "/api/v1/replenishment/recommendations?format=" + format, {
         method: "POST", credentials: "same-origin",
-        headers: {"Content-Type": "application/json", "Idempotency-Key": SmartDist.newKey()},
-        body: JSON.stringify(recommendationBody()),
+        headers: {"Content-Type": "application/json", "Idempotency-Key": keyFor(body)},
+        body: JSON.stringify(body),
       });
       if (!response.ok) { showProblem(problem, {problem: await response.json()}); return; }
       const link = document.createElement("a");
