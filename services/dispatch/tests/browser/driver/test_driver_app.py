@@ -302,7 +302,9 @@ def test_driver_acknowledges_a_route_change_sends_gps_and_attaches_a_photo_in_en
     # A photo taken with the camera input goes up with the delivery.
     photo = tmp_path / "door.png"
     Image.new("RGB", (2400, 1200), "orange").save(photo)
-    card = page.locator("article.stop").first
+    next_up = page.locator("article.stop").first
+    order_no = next_up.get_attribute("data-order-no")
+    card = page.locator(f"article.stop[data-order-no='{order_no}']")
     card.locator("button.action-deliver").click()
     expect(card.locator("input[name=photo]")).to_have_attribute("capture", "environment")
     card.locator("input[name=photo]").set_input_files(str(photo))
@@ -310,6 +312,9 @@ def test_driver_acknowledges_a_route_change_sends_gps_and_attaches_a_photo_in_en
     expect(card).to_have_attribute("data-status", "delivered")
     expect(card.locator(".status")).to_have_text("Delivered")
     expect(page.locator("#pending")).to_be_hidden()
+    # Done, it folds away below the stops still to do; the next one is now first.
+    expect(page.locator("details.finished-stops summary")).to_have_text("Finished stops (1)")
+    expect(page.locator("article.stop").first).not_to_have_attribute("data-order-no", order_no or "")
 
     deadline = time.monotonic() + 10
     while True:

@@ -144,7 +144,16 @@
         el("span", {class: "chip route-status", text: T["route_status." + route.status] || route.status}),
         el("span", {class: "chip progress", text: T.progress.replace("{done}", done).replace("{total}", stops.length)}),
       ]));
-      for (const stop of stops) parts.push(stopCard(stop));
+      // The stops still to do come first, in driving order, so the next one is at the driver's
+      // thumb; the finished ones fold away below (open them to check a proof or a reason).
+      const finished = stops.filter((s) => s.status === "delivered" || s.status === "failed");
+      for (const stop of stops) if (!finished.includes(stop)) parts.push(stopCard(stop));
+      if (finished.length) {
+        parts.push(el("details", {class: "finished-stops", "data-route-id": route.id}, [
+          el("summary", {text: T.done_stops.replace("{n}", finished.length)}),
+          ...finished.map(stopCard),
+        ]));
+      }
     }
     routesBox.replaceChildren(...parts);
   }
