@@ -359,3 +359,27 @@ def test_tracking_map_follows_the_own_fleet_van_from_dispatchs_positions(
                   position | {"lat": 25.0420, "lng": 121.5400, "recorded_at": "2026-11-26T08:01:00+00:00"})  # fmt: skip
     expect(box).to_have_attribute("data-courier-lat", "25.042", timeout=10_000)
     expect(box).to_have_attribute("data-courier-lng", "121.54")
+
+
+def test_history_filters_by_platform_and_pages_back(page: Page, broker: tuple[ServiceUnderTest, str]) -> None:
+    svc, base = broker
+    tenant = sign_in(page, svc, base)
+    headers = svc.headers(tenant, ["owner"])
+    booked = [book_through_api(svc, headers, provider) for provider in ("pandago", "lalamove", "uber_direct")]
+    page.goto(base + "/deliveries?lang=en&page_size=2&refresh_s=300")
+    rows = page.locator("#board tbody tr")
+    expect(rows).to_have_count(2)  # the newest two; the oldest is one "load more" away
+    page.click("#more")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#more")).to_be_hidden()
+    page.select_option("#filters select[name=provider]", "lalamove")
+    page.click("#filters button[type=submit]")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-delivery-id", booked[1]["id"])
+    # A day with no deliveries (Taiwan time) shows the empty board.
+    page.select_option("#filters select[name=provider]", "")
+    page.fill("#filters input[name=from]", "2020-01-01")
+    page.fill("#filters input[name=to]", "2020-01-02")
+    page.click("#filters button[type=submit]")
+    expect(rows).to_have_count(0)
+    expect(page.locator("#empty")).to_be_visible()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from smartdist.auth.deps import require_roles
 from smartdist.auth.tokens import Principal
 from smartdist.pagination import paginate
-from smartdist.problems import Conflict, NotFound, Problem, Unauthorized
+from smartdist.problems import Conflict, NotFound, Problem, Unauthorized, Unprocessable
 from smartdist.web.deps import DbSession, IdempotencyDep, SystemDbSession, get_runtime
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
@@ -211,14 +211,28 @@ def list_deliveries(
     cursor: str | None = None,
     status: str | None = None,
     provider: str | None = None,
+    created_from: Annotated[datetime | None, Query(alias="from", description="created at or after (RFC 3339)")] = None,
+    created_to: Annotated[datetime | None, Query(alias="to", description="created before (RFC 3339)")] = None,
 ) -> Any:
-    """The merchant's deliveries, newest first (ids sort by creation); filter by status or provider."""
+    """The merchant's deliveries, newest first (ids sort by creation): the live board and the history.
+
+    Filters: status, provider, and the creation time `from` (inclusive) .. `to` (exclusive)."""
     deliver_due_sandbox_webhooks(request)
     stmt = select(DeliveryOrder)
     if status:
         stmt = stmt.where(DeliveryOrder.status == status)
     if provider:
         stmt = stmt.where(DeliveryOrder.provider == provider)
+    for bound, name in ((created_from, "from"), (created_to, "to")):
+        if bound is not None and bound.tzinfo is None:
+            raise Unprocessable(
+                f"`{name}` needs a UTC offset, e.g. 2026-11-26T00:00:00+08:00.",
+                errors=[{"loc": ["query", name], "message": "timestamp without offset"}],
+            )
+    if created_from is not None:
+        stmt = stmt.where(DeliveryOrder.created_at >= created_from)
+    if created_to is not None:
+        stmt = stmt.where(DeliveryOrder.created_at < created_to)
     return paginate(
         session,
         stmt,

@@ -41,13 +41,20 @@ def merchant_home(request: Request) -> Response:
 
 
 @pages.get("/deliveries")
-def order_board(request: Request, refresh_s: Annotated[int, Query(ge=1, le=300)] = 5) -> Response:
-    """Live order board: every delivery with its status, refreshed every ``refresh_s`` seconds."""
+def order_board(
+    request: Request,
+    refresh_s: Annotated[int, Query(ge=1, le=300)] = 5,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Response:
+    """Live order board and delivery history: every delivery with its status, filters by status,
+    platform and day, ``page_size`` rows at a time, refreshed every ``refresh_s`` seconds."""
     redirect = require_page_principal(request)
     if redirect is not None:
         return redirect
     page: Response = request.app.state.pages.render(
-        request, "broker_deliveries.html", {"labels": _labels(request), "refresh_s": refresh_s}
+        request,
+        "broker_deliveries.html",
+        {"labels": _labels(request), "refresh_s": refresh_s, "page_size": page_size},
     )
     return page
 

@@ -290,3 +290,24 @@ def test_eshop_order_is_quoted_and_booked_in_one_call(service: Any) -> None:
     }
     booked_far = client.post("/api/v1/deliveries/instant", json=far, headers=auth(runtime, "tenant-eshop"))
     assert booked_far.status_code == 201 and booked_far.json()["provider"] == "lalamove"  # pandago: over 8 km
+
+
+def test_history_filters_by_creation_time_and_platform(service: Any) -> None:
+    client, runtime, _ = service
+    first = book(service, "tenant-history", "pandago").json()
+    second = book(service, "tenant-history", "lalamove").json()
+    headers = auth(runtime, "tenant-history")
+    created = datetime.fromisoformat(second["created_at"])
+
+    def ids(**params: str) -> list[str]:
+        answer = client.get("/api/v1/deliveries", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [d["id"] for d in answer.json()["items"]]
+
+    assert ids() == [second["id"], first["id"]]
+    assert ids(provider="lalamove") == [second["id"]]
+    assert ids(**{"from": created.isoformat()}) == [second["id"]]
+    assert ids(**{"to": created.isoformat()}) == [first["id"]]
+    assert ids(**{"from": "2020-01-01T00:00:00+08:00", "to": "2020-01-02T00:00:00+08:00"}) == []
+    naive = client.get("/api/v1/deliveries", params={"from": "2026-11-26T00:00:00"}, headers=headers)
+    assert naive.status_code == 422 and naive.json()["errors"][0]["loc"] == ["query", "from"]
