@@ -23,7 +23,7 @@ router = APIRouter(tags=["optimize"])
 Planner = Annotated[Principal, require_roles("dispatcher", "integrator")]
 
 
-@router.post("/optimize", response_model=OptimizeResponse)
+@router.post("/optimize", response_model=OptimizeResponse, response_model_exclude_none=True)
 def post_optimize(request: OptimizeRequest, principal: Planner) -> OptimizeResponse:
     """Solve a vehicle-routing problem with time windows and capacities, statelessly."""
     # A plain `def` endpoint runs in the worker thread pool: the solve never blocks the event loop.

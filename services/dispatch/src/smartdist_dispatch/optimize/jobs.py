@@ -21,5 +21,5 @@ def run_optimize_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     problem, job_ids, vehicle_ids = build_problem(request)
     ctx.progress(0.0, "solving", force=True)
     plan = plan_routes(problem, request.time_limit_s, progress=lambda f: ctx.progress(f, "solving"))
-    response = render_plan(plan, job_ids, vehicle_ids, time.perf_counter() - started)
-    return response.model_dump(mode="json")
+    response = render_plan(plan, job_ids, vehicle_ids, time.perf_counter() - started, problem)
+    return response.model_dump(mode="json", exclude_none=True)

@@ -45,7 +45,16 @@ def test_integrator_gets_a_solved_plan(client_and_signer):
     assert plan["vehicles_used"] == 1
     assert sorted(plan["routes"][0]["jobs"]) == [1, 2]
     assert plan["total_distance"] == pytest.approx(20.0)
-    assert set(plan) == {"routes", "unassigned", "total_distance", "vehicles_used", "solve_time_s"}
+    # The contract's fields, plus the additive `unassigned_reasons`; routes keep exactly theirs.
+    assert set(plan) == {
+        "routes",
+        "unassigned",
+        "total_distance",
+        "vehicles_used",
+        "solve_time_s",
+        "unassigned_reasons",
+    }
+    assert set(plan["routes"][0]) == {"vehicle", "jobs", "distance", "arrivals"}
 
 
 def test_request_without_credentials_is_refused(client_and_signer):
