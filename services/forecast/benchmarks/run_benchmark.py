@@ -33,6 +33,7 @@ from smartdist_forecast.models import baselines
 from smartdist_forecast.models.metrics import coverage, wape
 from smartdist_forecast.models.panel import DemandPanel, build_panel
 from smartdist_forecast.models.training import TrainingOptions, TrainingOutcome, run_training
+from smartdist_forecast.models.weather import attach_weather, store_days
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
 from smartdist_forecast.replenishment.replay import prepare_replay, replay_policies
 from smartdist_forecast.replenishment.simulation import Perishability
@@ -50,8 +51,14 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def import_and_train(csv_path: Path, holdout: int) -> tuple[DemandPanel, DemandPanel, dict[str, Any], dict[str, float]]:
-    """The timed part: import, build demand, train with back-test, forecast the holdout."""
+def import_and_train(
+    csv_path: Path, holdout: int, weather: bool = False
+) -> tuple[DemandPanel, DemandPanel, dict[str, Any], dict[str, float]]:
+    """The timed part: import, build demand, train with back-test, forecast the holdout.
+
+    ``weather``: give the model the holdout's recorded weather as the merchant's forecast (a
+    perfect forecast), so it trains with weather features (``models/weather.py``).
+    """
     timings: dict[str, Any] = {}
     cpu_started = time.process_time()
     started = time.perf_counter()
@@ -63,6 +70,12 @@ def import_and_train(csv_path: Path, holdout: int) -> tuple[DemandPanel, DemandP
     build_quality_report(demand, import_errors=imported.errors)
     panel = build_panel(demand)
     known = panel.truncated(panel.n_days - holdout)
+    decision = None
+    if weather:
+        cut = known.date_at(known.n_days)
+        recorded = imported.sales[pd.to_datetime(imported.sales["date"]) < cut]
+        given = store_days(imported.sales[pd.to_datetime(imported.sales["date"]) >= cut])
+        known, decision = attach_weather(known, recorded, given, holdout)
     timings["prepare_s"] = time.perf_counter() - started - import_s
     mark = time.perf_counter()
     stages: list[tuple[float, float, float]] = []
@@ -82,6 +95,7 @@ def import_and_train(csv_path: Path, holdout: int) -> tuple[DemandPanel, DemandP
         "rows_rejected": imported.rows_rejected,
         "encoding": imported.encoding,
         "outcome": outcome,
+        "weather": None if decision is None else decision.as_dict(),
     }
     return panel, known, result, timings
 
@@ -213,7 +227,7 @@ def generate_synthetic(path: Path, n_stores: int = 25, seed: int = SEED) -> int:
     return len(synthetic)
 
 
-def run(kind: str, mstl: bool = True) -> dict[str, Any]:
+def run(kind: str, mstl: bool = True, weather: bool = False, replay: bool = True) -> dict[str, Any]:
     report: dict[str, Any] = {"data_set": kind}
     with tempfile.TemporaryDirectory() as scratch:
         if kind == "sample":
@@ -224,7 +238,8 @@ def run(kind: str, mstl: bool = True) -> dict[str, Any]:
             report["generated_rows"] = generate_synthetic(csv_path)
             report["generate_s"] = time.perf_counter() - started
         rss_before = peak_rss_mb()
-        panel, known, result, timings = import_and_train(csv_path, HOLDOUT_DAYS)
+        panel, known, result, timings = import_and_train(csv_path, HOLDOUT_DAYS, weather=weather)
+        report["weather"] = result["weather"]
         report.update(timings)
         report["peak_rss_mb_pipeline"] = peak_rss_mb()
         report["load_average"] = os.getloadavg()[0]
@@ -238,7 +253,7 @@ def run(kind: str, mstl: bool = True) -> dict[str, Any]:
                 panel, known, result["outcome"], mstl_series=(None if kind == "sample" else 20) if mstl else 0
             )
         )
-        if kind == "sample":
+        if kind == "sample" and replay:
             started = time.perf_counter()
             report["inventory_replay"] = replay_inventory(panel)
             report["replay_s"] = time.perf_counter() - started
@@ -260,6 +275,8 @@ def print_report(report: dict[str, Any]) -> None:
         f"ratio to naive {report['ratio_to_seasonal_naive']:.3f}  bias {report['bias_model']:+.4f}  "
         f"80% coverage {report['coverage_80']:.3f}"
     )
+    if report.get("weather") is not None:
+        print(f"   weather: {json.dumps(report['weather'], ensure_ascii=False)}")
     print(f"   training progress (fraction, wall s, process CPU s): {report['training_stages']}")
     if "mstl_series" in report:
         print(
@@ -294,16 +311,24 @@ def main() -> None:
     parser.add_argument("--only", choices=["sample", "synthetic"])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--no-mstl", action="store_true", help="skip the slow MSTL+ETS comparison")
+    parser.add_argument(
+        "--weather", action="store_true", help="give the holdout's recorded weather as the forecast (perfect)"
+    )
+    parser.add_argument("--no-replay", action="store_true", help="skip the KPI-1 inventory replay")
     args = parser.parse_args()
     if args.only:
-        report = run(args.only, mstl=not args.no_mstl)
+        report = run(args.only, mstl=not args.no_mstl, weather=args.weather, replay=not args.no_replay)
         print(json.dumps(report, default=float) if args.json else "", end="")
         if not args.json:
             print_report(report)
         return
     for kind in ("sample", "synthetic"):
         # A fresh process per data set, so peak memory is that data set's own.
-        extra = ["--no-mstl"] if args.no_mstl else []
+        extra = [
+            flag
+            for flag, on in (("--no-mstl", args.no_mstl), ("--weather", args.weather), ("--no-replay", args.no_replay))
+            if on
+        ]
         subprocess.run([sys.executable, __file__, "--only", kind, *extra], check=True)
 
 

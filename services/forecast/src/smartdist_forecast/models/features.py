@@ -149,6 +149,11 @@ def build_features(panel: DemandPanel, series: np.ndarray, day: np.ndarray) -> p
         # A price known for the target day (a planned promotion) wins over the last seen price.
         known_price = _lookup(panel.price, series, day)
         columns["price"] = np.where(np.isnan(known_price), _lookup(panel.price, series, anchor), known_price)
+    if panel.weather is not None:
+        # The target day's weather: recorded for past days, the merchant's forecast for future ones.
+        columns["temp_mean"] = _lookup(panel.weather.temp_mean, series, day)
+        columns["temp_range"] = _lookup(panel.weather.temp_range, series, day)
+        columns["rain"] = _lookup(panel.weather.rain, series, day)
     store_codes, sku_codes, category_codes = series_codes(panel)
     if POOLED:
         pool_codes = {

@@ -18,6 +18,38 @@ class SeriesKey:
     sku: str
 
 
+@dataclass(frozen=True)
+class WeatherMatrix:
+    """Weather per series and day (the series' store's weather), possibly past the panel's last day.
+
+    Days after the panel's end hold the merchant's weather forecast; a back-test origin's panel
+    keeps the recorded weather of its held-out days (a perfect forecast). NaN = unknown.
+    """
+
+    temp_mean: np.ndarray  # (n_series, n_weather_days) °C, (low + high) / 2
+    temp_range: np.ndarray  # (n_series, n_weather_days) °C, high - low
+    rain: np.ndarray  # (n_series, n_weather_days) 1.0 if the description mentions 雨, else 0.0
+
+    @property
+    def n_days(self) -> int:
+        return int(self.temp_mean.shape[1])
+
+    def select(self, rows: np.ndarray) -> WeatherMatrix:
+        return WeatherMatrix(self.temp_mean[rows], self.temp_range[rows], self.rain[rows])
+
+    def covering(self, n_days: int) -> WeatherMatrix:
+        """At least ``n_days`` days long (unknown days appended), never shorter than it is."""
+        extra = n_days - self.n_days
+        if extra <= 0:
+            return self
+        pad = np.full((self.temp_mean.shape[0], extra), np.nan)
+        return WeatherMatrix(
+            np.concatenate([self.temp_mean, pad], axis=1),
+            np.concatenate([self.temp_range, pad], axis=1),
+            np.concatenate([self.rain, pad], axis=1),
+        )
+
+
 @dataclass
 class DemandPanel:
     """Daily demand per series on one shared calendar; NaN where a day has no sale row."""
@@ -32,6 +64,9 @@ class DemandPanel:
     last_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # (n_series, n_days) bool: a stock-out day, whose demand is only a lower bound (censored)
     censored: np.ndarray | None = None
+    # Weather of each series' store, only when the merchant gave a forecast for the horizon
+    # (``models/weather.py`` decides); None = the model uses no weather features.
+    weather: WeatherMatrix | None = None
 
     @property
     def n_series(self) -> int:
@@ -51,7 +86,11 @@ class DemandPanel:
         return int((pd.Timestamp(date) - self.start).days)
 
     def truncated(self, n_days: int) -> DemandPanel:
-        """The panel as it was known at the end of day ``n_days - 1`` (back-test origin)."""
+        """The panel as it was known at the end of day ``n_days - 1`` (back-test origin).
+
+        Weather is kept whole: the held-out days' recorded weather stands for the forecast a
+        merchant gives (a perfect-forecast back-test).
+        """
         return DemandPanel(
             stores=self.stores,
             skus=self.skus,
@@ -62,6 +101,7 @@ class DemandPanel:
             first_day=np.minimum(self.first_day, n_days - 1),
             last_day=np.minimum(self.last_day, n_days - 1),
             censored=None if self.censored is None else self.censored[:, :n_days].copy(),
+            weather=self.weather,
         )
 
     def extended(self, extra_days: int) -> DemandPanel:
@@ -84,6 +124,7 @@ class DemandPanel:
             censored=None
             if self.censored is None
             else np.concatenate([self.censored, np.zeros((self.n_series, extra_days), dtype=bool)], axis=1),
+            weather=None if self.weather is None else self.weather.covering(self.n_days + extra_days),
         )
 
 

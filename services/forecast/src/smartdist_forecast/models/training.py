@@ -60,6 +60,8 @@ class ModelArtefact:
     model_text: str
     feature_names: list[str]
     params: dict[str, object]
+    # Whether the global model used weather features, why (not), and how it was back-tested.
+    weather: dict[str, object] = field(default_factory=lambda: {"used": False})
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -106,6 +108,7 @@ def _select(panel: DemandPanel, rows: np.ndarray) -> DemandPanel:
         first_day=panel.first_day[rows],
         last_day=panel.last_day[rows],
         censored=None if panel.censored is None else panel.censored[rows],
+        weather=None if panel.weather is None else panel.weather.select(rows),
     )
 
 
@@ -172,6 +175,10 @@ def run_training(panel: DemandPanel, options: TrainingOptions, progress: Progres
         lo, hi = bands[name].apply(forecast)
         metrics[name] = backtest.accuracy(name, (lo, hi)).as_dict()
     chosen = min(metrics, key=lambda name: _selection_wape(backtest, name, subset))
+    weather_used = panel.weather is not None
+    if GLOBAL_MODEL in metrics:
+        # With weather, these are perfect-forecast figures: held-out days use their recorded weather.
+        metrics[GLOBAL_MODEL]["weather_features"] = weather_used
     report(0.7)
     model_text = ""
     feature_names: list[str] = []
@@ -201,6 +208,7 @@ def run_training(panel: DemandPanel, options: TrainingOptions, progress: Progres
         model_text=model_text,
         feature_names=feature_names,
         params={"rounds": options.model.rounds, "train_days": options.model.train_days, **options.model.params},
+        weather={"used": weather_used},
     )
     report(1.0)
     return TrainingOutcome(artefact=artefact, forecasts=rows, backtest=backtest)

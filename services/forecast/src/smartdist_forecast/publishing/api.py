@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import Select, func, select
 
 from smartdist.auth import Principal, require_roles
@@ -19,7 +19,7 @@ from smartdist.web.deps import DbSession, IdempotencyDep
 from smartdist_forecast.models.training import MAX_HORIZON_DAYS
 from smartdist_forecast.publishing.training_job import TRAIN_JOB
 from smartdist_forecast.replenishment.recommendations import forecast_csv, table_xlsx
-from smartdist_forecast.tables import ForecastPoint, ModelVersion, SalesDay
+from smartdist_forecast.tables import ForecastPoint, ModelVersion, OnlineOrderDay, SalesDay
 
 Planner = Annotated[Principal, require_roles("clerk", "warehouse", "integrator")]
 router = APIRouter(tags=["forecasts"])
@@ -27,9 +27,80 @@ FORECAST_COLUMNS = ["store", "sku", "date", "yhat", "yhat_lo", "yhat_hi"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# Plausible air temperatures in °C (Taiwan's records lie well inside; a typo like 245 does not).
+MIN_TEMP_C, MAX_TEMP_C = -30.0, 50.0
+MAX_WEATHER_ROWS = 50_000
+
+
+class WeatherDayIn(BaseModel):
+    """The merchant's weather forecast for one store and day after its last sale."""
+
+    model_config = ConfigDict(extra="forbid")
+    store: str = Field(min_length=1, max_length=40, description="店號, as in the POS file")
+    date: date
+    temp_low: float = Field(ge=MIN_TEMP_C, le=MAX_TEMP_C, description="°C")
+    temp_high: float = Field(ge=MIN_TEMP_C, le=MAX_TEMP_C, description="°C, not below temp_low")
+    weather: str = Field(default="", max_length=60, description="天氣概況 like 晴 / 多雲 / 雨 (雨 = rain)")
+
+    @field_validator("temp_high")
+    @classmethod
+    def _not_below_low(cls, high: float, info: ValidationInfo) -> float:
+        low = info.data.get("temp_low")
+        if low is not None and high < low:
+            raise ValueError(f"temp_high ({high}) is below temp_low ({low})")
+        return high
+
+
 class TrainingRunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     horizon_days: int = Field(ge=1, le=MAX_HORIZON_DAYS, description="days to forecast after each series' last sale")
+    weather: list[WeatherDayIn] | None = Field(
+        default=None,
+        max_length=MAX_WEATHER_ROWS,
+        description="weather forecast per store and day of the horizon; the model uses weather only when "
+        "it covers every store × day of the horizon and the sales history has weather",
+    )
+
+
+def check_weather_rows(session: Any, rows: list[WeatherDayIn], horizon_days: int) -> None:
+    """422 naming the first bad row: unknown store, a day not after the store's last sale or past
+    the horizon, or a store-day given twice."""
+    last_sale = dict(session.execute(select(SalesDay.store, func.max(SalesDay.date)).group_by(SalesDay.store)).all())
+    last_online = dict(
+        session.execute(
+            select(OnlineOrderDay.store, func.max(OnlineOrderDay.date)).group_by(OnlineOrderDay.store)
+        ).all()
+    )
+    seen: dict[tuple[str, date], int] = {}
+    for i, row in enumerate(rows):
+        loc: list[str | int] = ["body", "weather", i]
+        if row.store not in last_sale:
+            raise Unprocessable(
+                f"weather row {i}: store {row.store!r} has no sales",
+                errors=[{"loc": [*loc, "store"], "message": f"unknown store {row.store!r}"}],
+            )
+        first_allowed = last_sale[row.store] + timedelta(days=1)
+        last_allowed = max(last_sale[row.store], last_online.get(row.store, last_sale[row.store])) + timedelta(
+            days=horizon_days
+        )
+        if not first_allowed <= row.date <= last_allowed:
+            raise Unprocessable(
+                f"weather row {i}: {row.date} is outside store {row.store}'s horizon",
+                errors=[
+                    {
+                        "loc": [*loc, "date"],
+                        "message": f"must be after the store's last sale and within the horizon: "
+                        f"{first_allowed} … {last_allowed}",
+                    }
+                ],
+            )
+        key = (row.store, row.date)
+        if key in seen:
+            raise Unprocessable(
+                f"weather row {i}: store {row.store} on {row.date} is already given in row {seen[key]}",
+                errors=[{"loc": [*loc, "date"], "message": f"duplicate of row {seen[key]}"}],
+            )
+        seen[key] = i
 
 
 class ModelVersionOut(BaseModel):
@@ -54,7 +125,10 @@ class ForecastOut(BaseModel):
 
 @router.post("/training-runs", status_code=status.HTTP_202_ACCEPTED)
 def start_training_run(body: TrainingRunIn, session: DbSession, principal: Planner, idem: IdempotencyDep) -> Any:
-    """Train on all the tenant's imported sales, back-test, and forecast ``horizon_days`` (a job)."""
+    """Train on all the tenant's imported sales, back-test, and forecast ``horizon_days`` (a job).
+
+    With ``weather`` (a forecast for every store × day of the horizon) the global model also learns
+    from the weather (models/weather.py)."""
     if idem.replay is not None:
         return idem.replay
     if session.scalar(select(func.count()).select_from(SalesDay)) == 0:
@@ -62,7 +136,11 @@ def start_training_run(body: TrainingRunIn, session: DbSession, principal: Plann
             "no sales imported yet: POST /api/v1/sales/import first",
             errors=[{"loc": ["body"], "message": "the tenant has no sales to train on"}],
         )
-    job_id = submit_job(session, TRAIN_JOB, {"horizon_days": body.horizon_days}, created_by=principal.subject)
+    params: dict[str, Any] = {"horizon_days": body.horizon_days}
+    if body.weather:
+        check_weather_rows(session, body.weather, body.horizon_days)
+        params["weather"] = [row.model_dump(mode="json") for row in body.weather]
+    job_id = submit_job(session, TRAIN_JOB, params, created_by=principal.subject)
     return idem.save(202, {"job_id": job_id})
 
 

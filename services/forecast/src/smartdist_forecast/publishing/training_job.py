@@ -21,7 +21,8 @@ from smartdist.kpi import record
 from smartdist.problems import Unprocessable
 from smartdist_forecast.kpi import FORECAST
 from smartdist_forecast.models.training import TrainingOptions, TrainingOutcome, demand_panel, run_training
-from smartdist_forecast.sales.storage import tenant_demand_inputs
+from smartdist_forecast.models.weather import WEATHER_COLUMNS, WeatherDecision, attach_weather
+from smartdist_forecast.sales.storage import tenant_demand_inputs, tenant_weather
 from smartdist_forecast.tables import ForecastPoint, ModelVersion
 
 TRAIN_JOB = "forecast.train"
@@ -101,11 +102,16 @@ def publish_outcome(session: Session, tenant_id: str, outcome: TrainingOutcome) 
 def train(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     horizon = int(params["horizon_days"])
     ctx.progress(0.0, "loading sales", force=True)
+    forecast_weather = pd.DataFrame(params.get("weather") or [], columns=WEATHER_COLUMNS)
     with ctx.tenant_transaction() as session:
         sales, online = tenant_demand_inputs(session)
+        recorded = tenant_weather(session) if not forecast_weather.empty else None
     if sales.empty:
         raise Unprocessable("no sales imported yet: POST /api/v1/sales/import first")
     panel = demand_panel(sales, online)
+    weather = WeatherDecision(False, "no weather forecast given for the horizon")
+    if recorded is not None:
+        panel, weather = attach_weather(panel, recorded, forecast_weather, horizon)
     ctx.progress(LOAD_SHARE, "training", force=True)
     span = 1.0 - LOAD_SHARE - STORE_SHARE
     try:
@@ -117,8 +123,12 @@ def train(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     except ValueError as exc:
         # Too little history for a back-test or a band: the merchant's data, not a crash.
         raise Unprocessable(f"cannot train on the imported sales: {exc}") from exc
+    outcome.artefact.weather = weather.as_dict()
     ctx.progress(1.0 - STORE_SHARE, "publishing", force=True)
     with ctx.tenant_transaction() as session:
         version = publish_outcome(session, ctx.tenant_id, outcome)
         version_id, series = version.id, version.n_series
-    return {"model_version_id": version_id, "series": series, "metrics": outcome.artefact.backtest}
+    result = {"model_version_id": version_id, "series": series, "metrics": outcome.artefact.backtest}
+    if not forecast_weather.empty:
+        result["weather"] = outcome.artefact.weather
+    return result

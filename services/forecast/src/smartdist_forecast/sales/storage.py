@@ -6,7 +6,7 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -148,6 +148,30 @@ def tenant_online_orders(session: Session) -> pd.DataFrame:
     frame["date"] = pd.to_datetime(frame["date"])
     for column in ("qty", "stockout_qty", "returned_qty"):
         frame[column] = frame[column].astype(np.int64)
+    return frame
+
+
+def tenant_weather(session: Session) -> pd.DataFrame:
+    """The session tenant's recorded weather, one row per store-day (store, date, temp_low, temp_high, weather).
+
+    Every SKU row of a store-day carries the same POS weather columns; GROUP BY keeps one (MAX
+    prefers a written description over a blank one). Loaded only when a training run is given a
+    weather forecast.
+    """
+    result = session.execute(
+        select(
+            SalesDay.store,
+            SalesDay.date,
+            func.min(SalesDay.temp_low),
+            func.max(SalesDay.temp_high),
+            func.max(SalesDay.weather),
+        ).group_by(SalesDay.store, SalesDay.date)
+    ).all()
+    frame = pd.DataFrame(result, columns=["store", "date", "temp_low", "temp_high", "weather"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    for column in ("temp_low", "temp_high"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame["weather"] = frame["weather"].fillna("").astype(str)
     return frame
 
 
