@@ -27,6 +27,7 @@ from smartdist_dispatch.fleet.schemas import (
     VehicleIn,
     VehicleOut,
     VehiclePatch,
+    vehicle_rule_error,
 )
 from smartdist_dispatch.fleet.sheet import CodeSheet, Reference, read_code_sheet
 from smartdist_dispatch.orders.upload import SheetUpload
@@ -169,6 +170,11 @@ VEHICLE_SHEET = CodeSheet(
         "shift_end",
         "fixed_cost_twd",
         "depot_code",
+        "break_start",
+        "break_end",
+        "break_minutes",
+        "max_working_minutes",
+        "max_trips",
     ),
     required=("code", "kind", "capacity_weight_kg", "capacity_volume_l", "capacity_boxes"),
     text_columns=frozenset({"code", "kind"}),
@@ -220,12 +226,12 @@ def get_vehicle(vehicle_id: IntId, session: DbSession, principal: Dispatcher) ->
 def change_vehicle(vehicle_id: IntId, body: VehiclePatch, session: DbSession, principal: Dispatcher) -> Any:
     vehicle = _get(session, Vehicle, vehicle_id, "vehicle")
     _check_depot(session, body.depot_id, ["body", "depot_id"])
-    _apply(vehicle, body, nullable=frozenset({"depot_id"}))
-    if vehicle.shift_end <= vehicle.shift_start:
-        raise Unprocessable(
-            "shift_end must be after shift_start",
-            errors=[{"loc": ["body", "shift_end"], "message": "must be after shift_start"}],
-        )
+    _apply(vehicle, body, nullable=frozenset({"depot_id", "break_start", "break_end", "max_working_minutes"}))
+    # Checked on the changed row: a patch may give one field whose rule involves a stored one.
+    broken = vehicle_rule_error({name: getattr(vehicle, name) for name in VehicleOut.model_fields})
+    if broken is not None:
+        field, message = broken
+        raise Unprocessable(message, errors=[{"loc": ["body", field], "message": message}])
     session.flush()
     return _out(VehicleOut, vehicle)
 

@@ -41,6 +41,15 @@ class Vehicle(TenantScoped, Base):
     shift_start: Mapped[time] = mapped_column(Time)
     shift_end: Mapped[time] = mapped_column(Time)
     fixed_cost_twd: Mapped[int] = mapped_column(Integer, default=0)
+    # The daily driver break: it starts between break_start and break_end (local times) and lasts
+    # break_minutes; no break when the window is not set or the minutes are 0.
+    break_start: Mapped[time | None] = mapped_column(Time, nullable=True)
+    break_end: Mapped[time | None] = mapped_column(Time, nullable=True)
+    break_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Longest working day, depot to depot; None: only the shift bounds it.
+    max_working_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Trips per day: 2 lets the vehicle come back to its depot once to reload.
+    max_trips: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     depot_id: Mapped[int | None] = mapped_column(ForeignKey("depot.id", ondelete="SET NULL"), nullable=True)
 
 

@@ -39,6 +39,24 @@ class DepotOut(BaseModel):
     address: str
 
 
+def vehicle_rule_error(fields: dict[str, object]) -> tuple[str, str] | None:
+    """The (field, message) of the first broken rule among a vehicle's values, or None.
+
+    Shared by a new vehicle, a sheet row and a changed vehicle (checked on the merged row).
+    """
+    start, end = fields.get("shift_start"), fields.get("shift_end")
+    if isinstance(start, time) and isinstance(end, time) and end <= start:
+        return "shift_end", "shift_end must be after shift_start"
+    b_start, b_end = fields.get("break_start"), fields.get("break_end")
+    if (b_start is None) != (b_end is None):
+        return ("break_end" if b_end is None else "break_start"), "give both break_start and break_end, or neither"
+    if isinstance(b_start, time) and isinstance(b_end, time) and b_end < b_start:
+        return "break_end", "break_end must not be before break_start"
+    if b_start is None and (fields.get("break_minutes") or 0):
+        return "break_start", "break_minutes needs the window break_start..break_end"
+    return None
+
+
 class VehicleFields(Strict):
     """Shared checks of a new vehicle and of a changed one (the shift must end after it starts)."""
 
@@ -59,7 +77,19 @@ class VehicleIn(VehicleFields):
     shift_start: time = time(8, 0)
     shift_end: time = time(18, 0)
     fixed_cost_twd: int = Field(0, ge=0)
+    break_start: time | None = Field(None, description="Earliest start of the daily break (local time)")
+    break_end: time | None = Field(None, description="Latest start of the daily break (local time)")
+    break_minutes: int = Field(0, ge=0, le=240, description="Length of the break; 0: no break")
+    max_working_minutes: int | None = Field(None, ge=1, le=1440, description="Longest working day, depot to depot")
+    max_trips: int = Field(1, ge=1, le=10, description="Trips per day: n allows n-1 reloads at the depot")
     depot_id: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _break_rules(self) -> VehicleIn:
+        broken = vehicle_rule_error(self.model_dump())
+        if broken is not None:
+            raise ValueError(f"{broken[0]}: {broken[1]}")
+        return self
 
 
 class VehiclePatch(VehicleFields):
@@ -70,6 +100,11 @@ class VehiclePatch(VehicleFields):
     shift_start: time | None = None
     shift_end: time | None = None
     fixed_cost_twd: int | None = Field(None, ge=0)
+    break_start: time | None = None
+    break_end: time | None = None
+    break_minutes: int | None = Field(None, ge=0, le=240)
+    max_working_minutes: int | None = Field(None, ge=1, le=1440)
+    max_trips: int | None = Field(None, ge=1, le=10)
     depot_id: int | None = Field(None, ge=1)
 
 
@@ -83,6 +118,11 @@ class VehicleOut(BaseModel):
     shift_start: time
     shift_end: time
     fixed_cost_twd: int
+    break_start: time | None
+    break_end: time | None
+    break_minutes: int
+    max_working_minutes: int | None
+    max_trips: int
     depot_id: int | None
 
 

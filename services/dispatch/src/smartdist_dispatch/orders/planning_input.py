@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.orders.spreadsheet import LOCAL_ZONE
-from smartdist_dispatch.planning.model import RoutingProblem, Stop, TimeWindow, Vehicle
+from smartdist_dispatch.planning.model import Break, RoutingProblem, Stop, TimeWindow, Vehicle
 
 DIMENSIONS = ("weight_g", "volume_ml", "boxes")
 
@@ -39,19 +39,39 @@ def order_stop(order: DeliveryOrder, location: int, day: date) -> Stop:
                 service=float(order.service_s), priority=order.priority)
 
 
-def fleet_vehicle(vehicle: VehicleRow, depot_location: int, day: date, *, objective_units_per_twd: float) -> Vehicle:
+def fleet_vehicle(
+    vehicle: VehicleRow,
+    depot_location: int,
+    day: date,
+    *,
+    objective_units_per_twd: float,
+    with_trips: bool = False,
+) -> Vehicle:
     """The vehicle for one plan day; capacities round down so a plan never overloads it.
 
     `objective_units_per_twd` turns the fixed cost into the objective's unit (metres for the
-    distance objective), which only the caller choosing the objective knows.
+    distance objective), which only the caller choosing the objective knows. The break and the
+    maximum working time always apply; `with_trips` adds the vehicle's trips (reloads at the depot),
+    which only the day plan takes: live replans and rush insertion keep one trip, as stored routes
+    hold no reload stop.
     """
     start = day_start(day)
-    shift = TimeWindow(_seconds(datetime.combine(day, vehicle.shift_start, tzinfo=LOCAL_ZONE), start),
-                       _seconds(datetime.combine(day, vehicle.shift_end, tzinfo=LOCAL_ZONE), start))
+
+    def local(moment: time) -> float:
+        return _seconds(datetime.combine(day, moment, tzinfo=LOCAL_ZONE), start)
+
+    shift = TimeWindow(local(vehicle.shift_start), local(vehicle.shift_end))
     capacity = (math.floor(vehicle.capacity_weight_kg * 1000), math.floor(vehicle.capacity_volume_l * 1000),
                 vehicle.capacity_boxes)
+    breaks: tuple[Break, ...] = ()
+    if vehicle.break_start is not None and vehicle.break_end is not None and vehicle.break_minutes:
+        window = TimeWindow(local(vehicle.break_start), local(vehicle.break_end))
+        breaks = (Break(window, vehicle.break_minutes * 60.0),)
+    max_working = None if vehicle.max_working_minutes is None else vehicle.max_working_minutes * 60.0
     return Vehicle(id=vehicle.code, capacity=capacity, start_location=depot_location, end_location=depot_location,
-                   shift=shift, fixed_cost=round(vehicle.fixed_cost_twd * objective_units_per_twd))
+                   shift=shift, fixed_cost=round(vehicle.fixed_cost_twd * objective_units_per_twd),
+                   breaks=breaks, max_working_time=max_working,
+                   max_trips=(vehicle.max_trips or 1) if with_trips else 1)
 
 
 def on_plan_day(stop: Stop, day: date) -> bool:

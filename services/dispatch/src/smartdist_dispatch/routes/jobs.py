@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
+
+from sqlalchemy import select
 
 from smartdist.db import ScopedSession
 from smartdist.jobs import JobContext, job_task
 from smartdist.problems import Unprocessable
+from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
 from smartdist_dispatch.orders.planning_input import for_plan_day
+from smartdist_dispatch.planning.model import RELOAD, Plan
 from smartdist_dispatch.planning.selection import plan_routes
 from smartdist_dispatch.routes.schemas import PlanRequest
 from smartdist_dispatch.routes.service import PlanningInput, planning_input, store_plan
@@ -23,6 +28,14 @@ def due_planning_input(session: ScopedSession, request: PlanRequest) -> Planning
     """
     source = planning_input(session, request.depot_id, request.plan_date)
     source.problem = for_plan_day(source.problem, request.plan_date)
+    # The day plan takes each vehicle's trips (reloads at the depot) and the workload balance.
+    rows = session.execute(select(VehicleRow.code, VehicleRow.max_trips).where(VehicleRow.code.in_(source.vehicle_ids)))
+    trips = {code: max_trips for code, max_trips in rows}
+    source.problem = dataclasses.replace(
+        source.problem,
+        vehicles=[dataclasses.replace(v, max_trips=trips.get(v.id) or 1) for v in source.problem.vehicles],
+        balance_workload=request.balance_workload,
+    )
     if not source.problem.stops:
         raise Unprocessable(
             f"No created orders are due on {request.plan_date.isoformat()}.",
@@ -44,6 +57,8 @@ def run_plan_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         source.problem, request.time_limit_s, engine="auto", progress=lambda f: ctx.progress(f * 0.95, "solving")
     )
     ctx.progress(0.95, "storing the plan", force=True)
+    reloads = {r.vehicle_id: sum(1 for v in r.visits if v.stop_id == RELOAD) for r in plan.routes}
+    plan = without_reloads(plan)
     with ctx.tenant_transaction() as session:
         row = store_plan(session, source, plan, request.plan_date, tenant_id=ctx.tenant_id)
         plan_id = row.id
@@ -55,8 +70,20 @@ def run_plan_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
                 "order_nos": [v.stop_id for v in r.visits],
                 "distance_m": round(r.distance),
                 "duration_s": round(r.duration),
+                "reloads": reloads.get(r.vehicle_id, 0),
             }
             for r in plan.routes
         ],
         "unassigned": [{"order_no": u.stop_id, "reason": str(u.reason)} for u in plan.unassigned],
     }
+
+
+def without_reloads(plan: Plan) -> Plan:
+    """The plan with its reload visits left out: stored routes hold orders only.
+
+    The ETAs of the orders after a reload already include the trip back to the depot, so the
+    stored schedule stays the planned one; the reload itself is reported in the job's result.
+    """
+    for route in plan.routes:
+        route.visits = [v for v in route.visits if v.stop_id != RELOAD]
+    return plan

@@ -13,6 +13,7 @@ class PlanRequest(BaseModel):
     plan_date: date
     depot_id: int = Field(ge=1)
     time_limit_s: int = Field(default=10, ge=1, le=60)
+    balance_workload: bool = Field(False, description="Spread the stops evenly between the vehicles")
 
 
 class RouteAssignment(BaseModel):
