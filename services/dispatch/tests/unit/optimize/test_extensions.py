@@ -201,3 +201,21 @@ def test_bad_extensions_are_refused_naming_the_field(changes, fragment):
     with pytest.raises(ValidationError) as raised:
         request(**changes)
     assert fragment in str(raised.value)
+
+
+def test_plan_mode_judges_a_shipment_drawn_delivery_first():
+    from smartdist_dispatch.optimize.schemas import EvaluateRequest
+    from smartdist_dispatch.optimize.service import evaluate
+
+    data = request(
+        vehicles=[{"id": "v1", "capacity": 10}],
+        jobs=[],
+        shipments=[{"id": "s", "demand": 1, "pickup": {"location": [10, 0]}, "delivery": {"location": [20, 0]}}],
+    ).model_dump(exclude_none=True)
+    drawn = EvaluateRequest.model_validate(data | {"routes": [{"vehicle": "v1", "jobs": ["s:delivery", "s:pickup"]}]})
+    answer = evaluate(drawn)
+    kinds = {v.kind for v in answer.violations}
+    assert "pair_order" in kinds
+    assert answer.feasible is False
+    fine = EvaluateRequest.model_validate(data | {"routes": [{"vehicle": "v1", "jobs": ["s:pickup", "s:delivery"]}]})
+    assert evaluate(fine).feasible is True
