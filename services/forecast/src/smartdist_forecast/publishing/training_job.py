@@ -4,6 +4,10 @@ The model is fitted outside any transaction (it takes seconds to a minute); the 
 its forecast points (replacing the tenant's previous ones), one KPI record per series and the
 ``forecast.published`` event are then written in one transaction, so readers see either the old
 forecast or the whole new one.
+
+Params: ``horizon_days`` and, when the merchant gave one, ``weather`` (the forecast rows the API
+checked); only then are the recorded store-day weather rows loaded and ``models/weather.py``
+decides whether the model uses weather.
 """
 
 from __future__ import annotations
