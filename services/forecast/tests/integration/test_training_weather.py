@@ -42,8 +42,9 @@ def forecast_rows(last: dict[str, date], days: int = HORIZON) -> list[dict[str, 
     ]
 
 
-def start(svc: Any, tenant: str, body: dict[str, Any]) -> Any:
-    return svc.client.post(URL, headers=svc.headers(tenant), json=body)
+def start(svc: Any, tenant: str, body: dict[str, Any], key: str | None = None) -> Any:
+    headers = {**svc.headers(tenant), **({"Idempotency-Key": key} if key else {})}
+    return svc.client.post(URL, headers=headers, json=body)
 
 
 def test_training_with_a_weather_forecast_uses_weather_and_a_partial_one_does_not(service_factory, shared_data_dir):
@@ -52,10 +53,15 @@ def test_training_with_a_weather_forecast_uses_weather_and_a_partial_one_does_no
     with service_factory(DEFINITION, background=True) as svc:
         tenant = svc.new_tenant()
         upload(svc, tenant, data)
-        started = start(svc, tenant, {"horizon_days": HORIZON, "weather": forecast_rows(last)})
+        body = {"horizon_days": HORIZON, "weather": forecast_rows(last)}
+        started = start(svc, tenant, body, key="weather-run-1")
         assert started.status_code == 202, started.text
         job = wait_for_job(svc, tenant, started.json()["job_id"], timeout=120)
         assert job["status"] == "succeeded", job
+        retry = start(svc, tenant, body, key="weather-run-1")
+        assert retry.status_code == 202 and retry.json() == started.json()
+        with svc.database.system_session() as session:
+            assert session.scalar(select(func.count()).select_from(Job)) == 1
         weather = job["result"]["weather"]
         assert weather["used"] is True and weather["features"] == ["temp_mean", "temp_range", "rain"]
         assert "perfect" in weather["backtest"]
