@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
 from smartdist_dispatch.orders.models import DeliveryOrder
@@ -45,33 +46,42 @@ def fleet_vehicle(
     day: date,
     *,
     objective_units_per_twd: float,
-    with_trips: bool = False,
+    day_rules: bool = False,
 ) -> Vehicle:
     """The vehicle for one plan day; capacities round down so a plan never overloads it.
 
     `objective_units_per_twd` turns the fixed cost into the objective's unit (metres for the
-    distance objective), which only the caller choosing the objective knows. The break and the
-    maximum working time always apply; `with_trips` adds the vehicle's trips (reloads at the depot),
-    which only the day plan takes: live replans and rush insertion keep one trip, as stored routes
-    hold no reload stop.
+    distance objective), which only the caller choosing the objective knows. `day_rules` adds the
+    vehicle's break, maximum working time and trips (see `vehicle_day_rules`).
+    """
+    start = day_start(day)
+    shift = TimeWindow(_seconds(datetime.combine(day, vehicle.shift_start, tzinfo=LOCAL_ZONE), start),
+                       _seconds(datetime.combine(day, vehicle.shift_end, tzinfo=LOCAL_ZONE), start))
+    capacity = (math.floor(vehicle.capacity_weight_kg * 1000), math.floor(vehicle.capacity_volume_l * 1000),
+                vehicle.capacity_boxes)
+    planned = Vehicle(id=vehicle.code, capacity=capacity, start_location=depot_location, end_location=depot_location,
+                      shift=shift, fixed_cost=round(vehicle.fixed_cost_twd * objective_units_per_twd))
+    return dataclasses.replace(planned, **vehicle_day_rules(vehicle, day)) if day_rules else planned
+
+
+def vehicle_day_rules(vehicle: VehicleRow, day: date) -> dict[str, Any]:
+    """The break, maximum working time and trips of a vehicle for a whole-day plan.
+
+    Only the day plan takes them: a live re-plan or rush insertion starts mid-day from where a
+    route is (a break window already past would read as missed, the work already done is not
+    counted) and stored routes hold no reload stop, so those keep the plain vehicle.
     """
     start = day_start(day)
 
     def local(moment: time) -> float:
         return _seconds(datetime.combine(day, moment, tzinfo=LOCAL_ZONE), start)
 
-    shift = TimeWindow(local(vehicle.shift_start), local(vehicle.shift_end))
-    capacity = (math.floor(vehicle.capacity_weight_kg * 1000), math.floor(vehicle.capacity_volume_l * 1000),
-                vehicle.capacity_boxes)
     breaks: tuple[Break, ...] = ()
     if vehicle.break_start is not None and vehicle.break_end is not None and vehicle.break_minutes:
         window = TimeWindow(local(vehicle.break_start), local(vehicle.break_end))
         breaks = (Break(window, vehicle.break_minutes * 60.0),)
     max_working = None if vehicle.max_working_minutes is None else vehicle.max_working_minutes * 60.0
-    return Vehicle(id=vehicle.code, capacity=capacity, start_location=depot_location, end_location=depot_location,
-                   shift=shift, fixed_cost=round(vehicle.fixed_cost_twd * objective_units_per_twd),
-                   breaks=breaks, max_working_time=max_working,
-                   max_trips=(vehicle.max_trips or 1) if with_trips else 1)
+    return {"breaks": breaks, "max_working_time": max_working, "max_trips": vehicle.max_trips or 1}
 
 
 def on_plan_day(stop: Stop, day: date) -> bool:

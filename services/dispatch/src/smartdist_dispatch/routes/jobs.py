@@ -11,7 +11,7 @@ from smartdist.db import ScopedSession
 from smartdist.jobs import JobContext, job_task
 from smartdist.problems import Unprocessable
 from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
-from smartdist_dispatch.orders.planning_input import for_plan_day
+from smartdist_dispatch.orders.planning_input import for_plan_day, vehicle_day_rules
 from smartdist_dispatch.planning.model import RELOAD, Plan
 from smartdist_dispatch.planning.selection import plan_routes
 from smartdist_dispatch.routes.schemas import PlanRequest
@@ -28,12 +28,14 @@ def due_planning_input(session: ScopedSession, request: PlanRequest) -> Planning
     """
     source = planning_input(session, request.depot_id, request.plan_date)
     source.problem = for_plan_day(source.problem, request.plan_date)
-    # The day plan takes each vehicle's trips (reloads at the depot) and the workload balance.
-    rows = session.execute(select(VehicleRow.code, VehicleRow.max_trips).where(VehicleRow.code.in_(source.vehicle_ids)))
-    trips = {code: max_trips for code, max_trips in rows}
+    # The day plan takes each vehicle's break, working time and trips, and the workload balance.
+    rows = {v.code: v for v in session.scalars(select(VehicleRow).where(VehicleRow.code.in_(source.vehicle_ids)))}
     source.problem = dataclasses.replace(
         source.problem,
-        vehicles=[dataclasses.replace(v, max_trips=trips.get(v.id) or 1) for v in source.problem.vehicles],
+        vehicles=[
+            dataclasses.replace(v, **vehicle_day_rules(rows[v.id], request.plan_date)) if v.id in rows else v
+            for v in source.problem.vehicles
+        ],
         balance_workload=request.balance_workload,
     )
     if not source.problem.stops:

@@ -123,7 +123,7 @@ def test_another_tenant_cannot_read_or_change_the_planning_fields(svc: ServiceUn
     assert svc.client.get(url, headers=svc.headers("t1", ("dispatcher",))).json()["max_trips"] == 2
 
 
-def test_planner_vehicle_gets_the_break_and_working_time_in_seconds_and_trips_only_when_asked() -> None:
+def test_day_plan_vehicle_gets_the_break_working_time_and_trips_in_seconds() -> None:
     from datetime import time as clock
 
     row = VehicleRow(
@@ -141,9 +141,11 @@ def test_planner_vehicle_gets_the_break_and_working_time_in_seconds_and_trips_on
         max_working_minutes=480,
         max_trips=3,
     )
-    vehicle = fleet_vehicle(row, 0, date(2026, 11, 27), objective_units_per_twd=100)
+    vehicle = fleet_vehicle(row, 0, date(2026, 11, 27), objective_units_per_twd=100, day_rules=True)
     (brk,) = vehicle.breaks
     assert (brk.window.start, brk.window.end, brk.duration) == (12 * 3600, 13.5 * 3600, 45 * 60)
     assert vehicle.max_working_time == 8 * 3600
-    assert vehicle.max_trips == 1  # live replans and rush insertion keep one trip
-    assert fleet_vehicle(row, 0, date(2026, 11, 27), objective_units_per_twd=100, with_trips=True).max_trips == 3
+    assert vehicle.max_trips == 3
+    # Live re-plans and rush insertion start mid-day: they keep the plain vehicle.
+    plain = fleet_vehicle(row, 0, date(2026, 11, 27), objective_units_per_twd=100)
+    assert (plain.breaks, plain.max_working_time, plain.max_trips) == ((), None, 1)
