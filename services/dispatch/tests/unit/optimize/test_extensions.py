@@ -219,3 +219,24 @@ def test_plan_mode_judges_a_shipment_drawn_delivery_first():
     assert answer.feasible is False
     fine = EvaluateRequest.model_validate(data | {"routes": [{"vehicle": "v1", "jobs": ["s:pickup", "s:delivery"]}]})
     assert evaluate(fine).feasible is True
+
+
+def test_extension_fields_at_their_defaults_answer_like_the_contract_only_request():
+    jobs = [
+        {"id": 1, "location": [10, 0], "demand": 4, "time_window": [0, 100], "service": 2},
+        {"id": 2, "location": [20, 0], "demand": 4, "time_window": [0, 100], "service": 2},
+        {"id": 3, "location": [0, 10], "demand": 4, "time_window": [30, 60], "service": 2},
+    ]
+    vehicles = [{"id": "a", "capacity": 8}, {"id": "b", "capacity": 8}]
+    plain = optimize(request(vehicles=vehicles, jobs=jobs))
+    defaults = optimize(
+        request(
+            vehicles=[v | {"breaks": [], "max_trips": 1, "fixed_cost": 0} for v in vehicles],
+            jobs=[j | {"priority": 0} for j in jobs],
+            shipments=[],
+            balance_workload=False,
+        )
+    )
+    keep = {"routes", "unassigned", "total_distance", "vehicles_used", "unassigned_reasons"}
+    assert plain.model_dump(include=keep, exclude_none=True) == defaults.model_dump(include=keep, exclude_none=True)
+    assert plain.total_distance == pytest.approx(20 + 20 + 20)  # 1,2 on one van (40), 3 alone (20)
