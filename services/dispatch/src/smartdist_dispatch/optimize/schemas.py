@@ -96,15 +96,34 @@ class FleetIn(Strict):
     _check_capacity = field_validator("capacity")(_amount)
 
 
-class JobIn(Strict):
+class Windowed(Strict):
+    """A place visited inside one window (`time_window`, the contract's) or one of several."""
+
+    time_window: Pair | None = Field(None, description="Service must start inside [a, b]; waiting is allowed")
+    time_windows: list[Pair] | None = Field(
+        None, min_length=1, max_length=10, description="Several windows instead of `time_window`"
+    )
+
+    _check_window = field_validator("time_window")(_window)
+    _check_windows = field_validator("time_windows")(_windows)
+
+    @model_validator(mode="after")
+    def _one_kind_of_window(self) -> Windowed:
+        if self.time_window is not None and self.time_windows is not None:
+            raise ValueError("give `time_window` or `time_windows`, not both")
+        return self
+
+    def windows(self) -> list[list[float]]:
+        if self.time_windows is not None:
+            return self.time_windows
+        return [self.time_window] if self.time_window is not None else []
+
+
+class JobIn(Windowed):
     id: JobId
     location: Pair
     demand: Amount | None = Field(
         None, description="Load in demand units; a list for several dimensions; none: 0 in every dimension"
-    )
-    time_window: Pair | None = Field(None, description="Service must start inside [a, b]; waiting is allowed")
-    time_windows: list[Pair] | None = Field(
-        None, min_length=1, max_length=10, description="Several windows instead of `time_window`"
     )
     service: float = Field(0.0, ge=0, description="Service duration")
     priority: int = Field(0, ge=0, le=100, description="When not every job fits, lower priorities go first")
@@ -112,41 +131,12 @@ class JobIn(Strict):
         None, ge=0, description="Makes the job optional: skipped when serving it costs more than this"
     )
 
-    _check_window = field_validator("time_window")(_window)
-    _check_windows = field_validator("time_windows")(_windows)
     _check_demand = field_validator("demand")(_amount)
 
-    @model_validator(mode="after")
-    def _one_kind_of_window(self) -> JobIn:
-        if self.time_window is not None and self.time_windows is not None:
-            raise ValueError("give `time_window` or `time_windows`, not both")
-        return self
 
-    def windows(self) -> list[list[float]]:
-        if self.time_windows is not None:
-            return self.time_windows
-        return [self.time_window] if self.time_window is not None else []
-
-
-class ShipmentStepIn(Strict):
+class ShipmentStepIn(Windowed):
     location: Pair
-    time_window: Pair | None = None
-    time_windows: list[Pair] | None = Field(None, min_length=1, max_length=10)
     service: float = Field(0.0, ge=0)
-
-    _check_window = field_validator("time_window")(_window)
-    _check_windows = field_validator("time_windows")(_windows)
-
-    @model_validator(mode="after")
-    def _one_kind_of_window(self) -> ShipmentStepIn:
-        if self.time_window is not None and self.time_windows is not None:
-            raise ValueError("give `time_window` or `time_windows`, not both")
-        return self
-
-    def windows(self) -> list[list[float]]:
-        if self.time_windows is not None:
-            return self.time_windows
-        return [self.time_window] if self.time_window is not None else []
 
 
 class ShipmentIn(Strict):
