@@ -59,6 +59,24 @@ def _insert(session: ScopedSession, rows: list[Any], noun: str) -> None:
         raise Conflict(f"a {noun} with this code was created at the same time") from None
 
 
+def _import_sheet(
+    session: ScopedSession,
+    sheet: SheetUpload,
+    spec: CodeSheet[Any],
+    model: type[Depot] | type[Vehicle] | type[Driver],
+    lookups: dict[str, dict[str, int]],
+) -> dict[str, int]:
+    """Store every row of a fleet sheet, or none (a bad row is a 422 naming every bad row and column)."""
+    rows = read_code_sheet(
+        spec, sheet.filename, sheet.content, stored_codes=set(session.scalars(select(model.code))), lookups=lookups
+    )
+    # A reference column (depot_code, vehicle_code) arrives as the referenced row's id.
+    resolved = {reference.field for reference in spec.references.values()}
+    created = [model(**r.body.model_dump(exclude=resolved), **r.references) for r in rows]
+    _insert(session, created, spec.noun)
+    return {"created": len(created)}
+
+
 def _apply(row: Any, body: BaseModel, nullable: frozenset[str] = frozenset()) -> None:
     for field, value in body.model_dump(exclude_unset=True).items():
         if value is None and field not in nullable:
@@ -102,12 +120,7 @@ def import_depots(sheet: SheetUpload, session: DbSession, principal: Dispatcher,
     """Create every depot of a sheet, or none: any bad row is a 422 listing every bad row."""
     if idem.replay is not None:
         return idem.replay
-    rows = read_code_sheet(
-        DEPOT_SHEET, sheet.filename, sheet.content, stored_codes=set(session.scalars(select(Depot.code))), lookups={}
-    )
-    depots = [Depot(**r.body.model_dump()) for r in rows]
-    _insert(session, depots, "depot")
-    return idem.save(201, {"created": len(depots)})
+    return idem.save(201, _import_sheet(session, sheet, DEPOT_SHEET, Depot, lookups={}))
 
 
 @router.get("/depots", response_model=Page[DepotOut])
@@ -192,16 +205,8 @@ def import_vehicles(sheet: SheetUpload, session: DbSession, principal: Dispatche
     """Create every vehicle of a sheet, or none: any bad row is a 422 listing every bad row."""
     if idem.replay is not None:
         return idem.replay
-    rows = read_code_sheet(
-        VEHICLE_SHEET,
-        sheet.filename,
-        sheet.content,
-        stored_codes=set(session.scalars(select(Vehicle.code))),
-        lookups={"depot_code": _ids_by_code(session, Depot)},
-    )
-    vehicles = [Vehicle(**r.body.model_dump(exclude={"depot_id"}), **r.references) for r in rows]
-    _insert(session, vehicles, "vehicle")
-    return idem.save(201, {"created": len(vehicles)})
+    lookups = {"depot_code": _ids_by_code(session, Depot)}
+    return idem.save(201, _import_sheet(session, sheet, VEHICLE_SHEET, Vehicle, lookups))
 
 
 def _ids_by_code(session: ScopedSession, model: type[Depot] | type[Vehicle]) -> dict[str, int]:
@@ -284,16 +289,8 @@ def import_drivers(sheet: SheetUpload, session: DbSession, principal: Dispatcher
     """Create every driver of a sheet, or none: any bad row is a 422 listing every bad row."""
     if idem.replay is not None:
         return idem.replay
-    rows = read_code_sheet(
-        DRIVER_SHEET,
-        sheet.filename,
-        sheet.content,
-        stored_codes=set(session.scalars(select(Driver.code))),
-        lookups={"vehicle_code": _ids_by_code(session, Vehicle)},
-    )
-    drivers = [Driver(**r.body.model_dump(exclude={"vehicle_id"}), **r.references) for r in rows]
-    _insert(session, drivers, "driver")
-    return idem.save(201, {"created": len(drivers)})
+    lookups = {"vehicle_code": _ids_by_code(session, Vehicle)}
+    return idem.save(201, _import_sheet(session, sheet, DRIVER_SHEET, Driver, lookups))
 
 
 @router.get("/drivers", response_model=Page[DriverOut])
