@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ def book_through_api(svc: ServiceUnderTest, headers: dict[str, str], provider: s
             "cod_amount": 0,
         },
     ).json()
-    delivery = svc.client.post(
+    answer = svc.client.post(
         "/api/v1/deliveries",
         headers=headers,
         json={
@@ -62,8 +63,20 @@ def book_through_api(svc: ServiceUnderTest, headers: dict[str, str], provider: s
             "pickup_contact": {"name": "Store", "phone": "+886223456789"},
             "dropoff_contact": {"name": "Customer", "phone": "+886912345678"},
         },
-    ).json()
-    return dict(delivery)
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+@contextmanager
+def uber_courier_steps_every(svc: ServiceUnderTest, seconds: float) -> Iterator[None]:
+    """The Uber Direct sandbox's courier moves every ``seconds`` instead of 30 s, for one test."""
+    uber = next(p for p in svc.client.app.state.delivery_quoting.registry.sandboxes() if p.provider == "uber_direct")
+    uber.behaviour.step_s = seconds
+    try:
+        yield
+    finally:
+        uber.behaviour.step_s = 30.0
 
 
 def test_merchant_compares_quotes_books_the_recommended_platform_and_sees_it_on_the_board(
@@ -123,28 +136,10 @@ def test_merchant_cancels_a_pending_delivery_from_the_board(page: Page, broker: 
     svc, base = broker
     tenant = sign_in(page, svc, base)
     headers = svc.headers(tenant, ["owner"])
-    quotes = svc.client.post(
-        "/api/v1/quotes",
-        headers=headers,
-        json={
-            "pickup": {"lat": 25.0340, "lng": 121.5645},
-            "dropoff": {"lat": 25.0478, "lng": 121.5170},
-            "cod_amount": 0,
-        },
-    ).json()
-    booked = svc.client.post(
-        "/api/v1/deliveries",
-        headers=headers,
-        json={
-            "quote_set_id": quotes["quote_set_id"],
-            "provider": "lalamove",
-            "pickup_contact": {"name": "Store", "phone": "+886223456789"},
-            "dropoff_contact": {"name": "Customer", "phone": "+886912345678"},
-        },
-    )
-    assert booked.status_code == 201, booked.text
+    booked = book_through_api(svc, headers, "lalamove")
+    assert booked["status"] == "pending", booked
     page.goto(base + "/deliveries?lang=en")
-    row = page.locator(f"#board tbody tr[data-delivery-id='{booked.json()['id']}']")
+    row = page.locator(f"#board tbody tr[data-delivery-id='{booked['id']}']")
     row.locator("button.cancel").click()
     expect(row.locator(".status")).to_have_text("Cancelled")
     expect(row.locator("button.cancel")).to_have_count(0)
@@ -223,9 +218,7 @@ def test_order_board_follows_a_courier_without_reloading(page: Page, broker: tup
     svc, base = broker
     tenant = sign_in(page, svc, base)
     headers = svc.headers(tenant, ["owner"])
-    uber = next(p for p in svc.client.app.state.delivery_quoting.registry.sandboxes() if p.provider == "uber_direct")
-    uber.behaviour.step_s = 0.4  # the simulated courier moves every 0.4 s instead of 30 s
-    try:
+    with uber_courier_steps_every(svc, 0.4):
         booked = book_through_api(svc, headers, "uber_direct")
         page.goto(base + "/deliveries?lang=en&refresh_s=1")
         expect(page.locator(".lead")).to_have_text("Refreshes every 1 seconds")
@@ -233,8 +226,6 @@ def test_order_board_follows_a_courier_without_reloading(page: Page, broker: tup
         expect(row).to_have_attribute("data-status", "delivered", timeout=10_000)
         expect(row.locator(".status")).to_have_text("Delivered")
         expect(row.locator("button.cancel")).to_have_count(0)
-    finally:
-        uber.behaviour.step_s = 30.0
 
 
 def test_tracking_map_shows_pickup_dropoff_and_a_courier_that_moves_with_the_sandbox(
@@ -242,9 +233,7 @@ def test_tracking_map_shows_pickup_dropoff_and_a_courier_that_moves_with_the_san
 ) -> None:
     svc, base = broker
     headers = svc.headers(svc.new_tenant(), ["owner"])
-    uber = next(p for p in svc.client.app.state.delivery_quoting.registry.sandboxes() if p.provider == "uber_direct")
-    uber.behaviour.step_s = 1.5  # a courier step every 1.5 s instead of 30 s
-    try:
+    with uber_courier_steps_every(svc, 1.5):
         delivery = book_through_api(svc, headers, "uber_direct")
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(base + f"/track/{delivery['id']}?lang=en&refresh_s=1")
@@ -265,8 +254,6 @@ def test_tracking_map_shows_pickup_dropoff_and_a_courier_that_moves_with_the_san
         # Delivered: the courier's position is no longer shown.
         expect(page.locator("#status")).to_have_attribute("data-status", "delivered", timeout=20_000)
         expect(page.locator("#map path.courier-marker")).to_have_count(0)
-    finally:
-        uber.behaviour.step_s = 30.0
 
 
 def test_owner_offers_the_own_fleet_and_books_it_from_the_quote_comparison(
