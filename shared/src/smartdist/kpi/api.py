@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from smartdist.auth import Principal, require_roles
+from smartdist.exports import attachment, safe_cell
 from smartdist.kpi.log import EXPORT_FIELDS, export_row, latest_baselines, records_between
 from smartdist.kpi.models import KpiBaseline
 from smartdist.kpi.spec import KpiSpec, SummaryContext
@@ -107,7 +108,7 @@ def kpi_router(spec: KpiSpec) -> APIRouter:
             return StreamingResponse(
                 _csv(rows),
                 media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{spec.service}-kpi-log.csv"'},
+                headers=attachment(f"{spec.service}-kpi-log.csv"),
             )
         return StreamingResponse(
             (json.dumps(r, ensure_ascii=False) + "\n" for r in rows), media_type="application/x-ndjson"
@@ -180,5 +181,5 @@ def _csv(rows: list[dict[str, object]]) -> Iterator[str]:
     for row in rows:
         buf.seek(0)
         buf.truncate()
-        writer.writerow(row)
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
         yield buf.getvalue()
