@@ -46,6 +46,9 @@ class PlatformSettings(BaseSettings):
     log_json: bool = True
     run_background: bool = Field(True, description="Start outbox relay and consumers with the app.")
     default_timezone: str = "Asia/Taipei"
+    sqlite_busy_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="How long a SQLite writer waits for the write lock before answering 503."
+    )
     service_urls: dict[str, str] = Field(
         default_factory=dict,
         description="Public base URL of each service for the console's landing page when the "

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import DateTime, MetaData, String, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
@@ -37,8 +38,21 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+log = structlog.get_logger(__name__)
+
 TENANT_KEY = "smartdist.tenant_id"
 SYSTEM_KEY = "smartdist.system"
+READ_ONLY_KEY = "smartdist.read_only"
+# Execution option read by the SQLite "begin" hook: DEFERRED or IMMEDIATE (the default).
+BEGIN_OPTION = "smartdist_sqlite_begin"
+# How long a SQLite writer waits for the write lock before "database is locked" (then a 503).
+DEFAULT_BUSY_TIMEOUT_S = 10.0
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" / "database table is locked" (SQLITE_BUSY / SQLITE_LOCKED)."""
+    text_ = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text_ or "database table is locked" in text_ or "database is busy" in text_
 
 
 def utcnow() -> datetime:
@@ -124,6 +138,14 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
 
 
 @event.listens_for(ScopedSession, "before_flush")
+def _warn_write_in_read_only(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.info.get(READ_ONLY_KEY) and (session.new or session.dirty or session.deleted):
+        # Allowed, but on SQLite such a write cannot wait for the lock: it fails at once under
+        # contention (503). Writes belong in POST/PUT/PATCH/DELETE handlers.
+        log.warning("write_in_read_only_session", rows=len(session.new) + len(session.dirty) + len(session.deleted))
+
+
+@event.listens_for(ScopedSession, "before_flush")
 def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
     if session.info.get(SYSTEM_KEY):
         return
@@ -146,18 +168,30 @@ class Database:
     can hold all six services without any of them seeing another's tables.
     """
 
-    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, schema: str | None = None, echo: bool = False, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
+    ) -> None:
         self.url = url
+        self.busy_timeout_s = busy_timeout_s
         # Copied into every session's ``info``: lets deep code reach e.g. the job dispatcher.
         self.info: dict[str, Any] = {}
         self.is_sqlite = url.startswith("sqlite")
         self.schema = None if self.is_sqlite else schema
         self.engine = self._create_engine(url, echo)
         self._sessions = sessionmaker(bind=self.engine, class_=ScopedSession, expire_on_commit=False, autoflush=True)
+        # Read-only sessions share the pool; on SQLite their transactions begin DEFERRED
+        # (WAL readers take no lock), everything else begins IMMEDIATE. See docs/adr/0004.
+        self.read_engine = self.engine.execution_options(**{BEGIN_OPTION: "DEFERRED"})
+        self._read_sessions = sessionmaker(
+            bind=self.read_engine, class_=ScopedSession, expire_on_commit=False, autoflush=True
+        )
 
     def _create_engine(self, url: str, echo: bool) -> Engine:
         if self.is_sqlite:
-            engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+            busy_ms = int(self.busy_timeout_s * 1000)
+            engine = create_engine(
+                url, echo=echo, connect_args={"check_same_thread": False, "timeout": self.busy_timeout_s}
+            )
 
             @event.listens_for(engine, "connect")
             def _sqlite_pragmas(dbapi_conn: Any, record: Any) -> None:
@@ -166,14 +200,16 @@ class Database:
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute("PRAGMA busy_timeout=30000")
+                cur.execute(f"PRAGMA busy_timeout={busy_ms}")
                 cur.close()
 
             @event.listens_for(engine, "begin")
             def _sqlite_begin(conn: Any) -> None:
                 # IMMEDIATE takes the write lock up front: two clerks reserving the last item
-                # queue behind each other instead of both reading "1 left".
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                # queue behind each other instead of both reading "1 left". A read-only session
+                # begins DEFERRED: in WAL mode it reads a snapshot and never waits for a writer.
+                mode = conn.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
+                conn.exec_driver_sql(f"BEGIN {mode}")
 
             return engine
         if url.startswith("postgresql://"):
@@ -190,29 +226,36 @@ class Database:
             with self.engine.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
 
-    def tenant_session(self, tenant_id: str) -> ScopedSession:
+    def tenant_session(self, tenant_id: str, *, read_only: bool = False) -> ScopedSession:
+        """``read_only=True`` for sessions that only read (GET requests): on SQLite they never
+        wait for the write lock. Such a session can still write, but on SQLite that write fails
+        at once with "database is locked" (answered 503) if another writer got there first."""
         if not tenant_id:
             raise TenantScopeMissing("tenant_session() needs a tenant id")
-        session = self._sessions()
-        session.info.update(self.info)
+        session = self._new_session(read_only)
         session.info[TENANT_KEY] = tenant_id
         return session
 
-    def system_session(self) -> ScopedSession:
+    def system_session(self, *, read_only: bool = False) -> ScopedSession:
         """A session that sees every tenant: for relays, consumers, migrations, the CLI."""
-        session = self._sessions()
-        session.info.update(self.info)
+        session = self._new_session(read_only)
         session.info[SYSTEM_KEY] = True
         return session
 
+    def _new_session(self, read_only: bool) -> ScopedSession:
+        session = (self._read_sessions if read_only else self._sessions)()
+        session.info.update(self.info)
+        session.info[READ_ONLY_KEY] = read_only
+        return session
+
     @contextmanager
-    def tenant_transaction(self, tenant_id: str) -> Iterator[ScopedSession]:
-        with self.tenant_session(tenant_id) as session, session.begin():
+    def tenant_transaction(self, tenant_id: str, *, read_only: bool = False) -> Iterator[ScopedSession]:
+        with self.tenant_session(tenant_id, read_only=read_only) as session, session.begin():
             yield session
 
     @contextmanager
-    def system_transaction(self) -> Iterator[ScopedSession]:
-        with self.system_session() as session, session.begin():
+    def system_transaction(self, *, read_only: bool = False) -> Iterator[ScopedSession]:
+        with self.system_session(read_only=read_only) as session, session.begin():
             yield session
 
     def ping(self) -> None:

@@ -14,12 +14,17 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from smartdist.db import is_database_busy
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://smartdist.dev/problems/"
 
 log = structlog.get_logger(__name__)
+# How soon a client may retry after the database was busy (seconds, as Retry-After says).
+BUSY_RETRY = {"Retry-After": "1"}
 
 
 class Problem(Exception):
@@ -192,6 +197,18 @@ def install_problem_handlers(app: FastAPI) -> None:
         problem.status = exc.status_code  # type: ignore[misc]
         problem.title = _http_title(exc.status_code)  # type: ignore[misc]
         return problem_response(problem, request)
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+        if is_database_busy(exc):
+            # The busy timeout expired: the writer ahead of this one held SQLite's lock for too
+            # long. Nothing was written; the client may simply try again.
+            log.warning("database_busy", path=request.url.path)
+            return problem_response(
+                ServiceUnavailable("The database is busy; nothing was changed. Try again shortly.", headers=BUSY_RETRY),
+                request,
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

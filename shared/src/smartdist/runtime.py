@@ -48,7 +48,9 @@ class ServiceRuntime:
         self.settings = settings or get_platform_settings()
         self.carbon: CarbonFactors = get_carbon_factors()
         self.database = database or Database(
-            service_database_url(self.settings, definition.name), schema=schema_name(definition.name)
+            service_database_url(self.settings, definition.name),
+            schema=schema_name(definition.name),
+            busy_timeout_s=self.settings.sqlite_busy_timeout_s,
         )
         self.keys = keys or load_keys(self.settings)
         self.revocations = RevocationList(self.database)

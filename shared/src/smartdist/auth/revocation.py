@@ -49,7 +49,7 @@ class RevocationList:
         return jti in self._stored or jti in self._local
 
     def reload(self) -> None:
-        with self._database.system_session() as session:
+        with self._database.system_session(read_only=True) as session:
             rows = frozenset(session.scalars(select(RevokedToken.jti)).all())
         # Assigning a new frozenset is atomic; readers see the old or the new set, never half.
         self._stored = rows

@@ -28,16 +28,29 @@ def get_runtime(request: Request) -> ServiceRuntime:
 Runtime = Annotated["ServiceRuntime", Depends(get_runtime)]
 
 
+# Requests that by HTTP's rules change nothing: their sessions read without the write lock.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def reads_only(request: Request) -> bool:
+    """GET/HEAD/OPTIONS sessions begin deferred on SQLite (docs/adr/0004-sqlite-read-sessions.md)."""
+    return request.method in SAFE_METHODS
+
+
 def tenant_db(request: Request, principal: TenantPrincipal) -> Iterator[ScopedSession]:
     """The request owns the transaction: commit when the handler returns, roll back if it raises."""
     database = get_runtime(request).database
-    with database.tenant_session(str(principal.tenant_id)) as session, session.begin():
+    with (
+        database.tenant_session(str(principal.tenant_id), read_only=reads_only(request)) as session,
+        session.begin(),
+    ):
         yield session
 
 
 def system_db(request: Request) -> Iterator[ScopedSession]:
     """For public endpoints that resolve the tenant themselves (webhooks, consumer pages)."""
-    with get_runtime(request).database.system_session() as session, session.begin():
+    database = get_runtime(request).database
+    with database.system_session(read_only=reads_only(request)) as session, session.begin():
         yield session
 
 
