@@ -8,6 +8,8 @@ from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_virtual_store.db import Base
 from smartdist_virtual_store.kpi import KPI
+from smartdist_virtual_store.panoramas import api as panoramas_api
+from smartdist_virtual_store.panoramas import models as panorama_models  # noqa: F401 - registers the table
 
 DEFINITION = ServiceDefinition(
     name="virtual-store",
@@ -16,7 +18,9 @@ DEFINITION = ServiceDefinition(
     title_zh="環景虛擬商店與數位優惠券",
     summary="A 360° walk through the real store with product hotspots, and digital coupons redeemed at the counter.",
     base=Base,
+    routers=[panoramas_api.router],
     kpi=KPI,
+    job_modules=["smartdist_virtual_store.panoramas.jobs"],
 )
 
 

@@ -1,0 +1,62 @@
+"""Fixtures of the virtual-store tests: panorama files made on the spot, waiting for processing."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PIL import Image
+
+
+def make_image(width: int = 1024, height: int = 512, mode: str = "RGB", fmt: str = "JPEG", **save: Any) -> bytes:
+    """A picture with a gradient (so tiles differ) in the given size, colour mode and format."""
+    base = Image.linear_gradient("L").resize((width, height))
+    if mode in ("RGB", "RGBA"):
+        im = Image.merge("RGB", [base, base.transpose(Image.Transpose.FLIP_LEFT_RIGHT), base.rotate(180)])
+        if mode == "RGBA":
+            im.putalpha(base)
+    else:
+        im = base.convert(mode)
+    buf = io.BytesIO()
+    im.save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def image_bytes() -> Callable[..., bytes]:
+    return make_image
+
+
+@pytest.fixture
+def upload() -> Callable[..., Any]:
+    """``upload(svc, headers, data, filename="p.jpg", content_type="image/jpeg", scene_name="")``"""
+
+    def send(
+        svc: Any,
+        headers: dict[str, str],
+        data: bytes,
+        filename: str = "pano.jpg",
+        content_type: str = "image/jpeg",
+        **form: str,
+    ) -> Any:
+        return svc.client.post(
+            "/api/v1/panoramas", headers=headers, files={"file": (filename, data, content_type)}, data=form
+        )
+
+    return send
+
+
+@pytest.fixture
+def wait_ready() -> Callable[..., dict[str, Any]]:
+    def wait(svc: Any, headers: dict[str, str], panorama_id: str, timeout_s: float = 60.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            body: dict[str, Any] = svc.client.get(f"/api/v1/panoramas/{panorama_id}", headers=headers).json()
+            if body.get("status") != "processing" or time.monotonic() > deadline:
+                return body
+            time.sleep(0.1)
+
+    return wait
