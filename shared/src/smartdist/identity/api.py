@@ -11,6 +11,7 @@ from sqlalchemy import select
 from smartdist.auth import Principal, TenantPrincipal, require_roles
 from smartdist.identity import service
 from smartdist.identity.models import ApiKey, Tenant, UserAccount
+from smartdist.problems import problem_responses
 from smartdist.web.deps import DbSession, SystemDbSession
 
 router = APIRouter(tags=["identity"])
@@ -75,7 +76,7 @@ def _signer(request: Request):  # type: ignore[no-untyped-def]
     return request.app.state.signer
 
 
-@router.post("/auth/token", response_model=TokenOut)
+@router.post("/auth/token", response_model=TokenOut, responses=problem_responses(401))
 def issue_token(body: Credentials, request: Request, session: SystemDbSession) -> TokenOut:
     """Sign in a merchant's staff member with email and password; returns a short-lived token."""
     token, _ = service.sign_in(session, _signer(request), email=body.email, password=body.password, ttl_s=_ttl(request))
@@ -89,7 +90,7 @@ def register_consumer(body: ConsumerIn, session: SystemDbSession) -> dict[str, s
     return {"id": consumer.id, "email": consumer.email}
 
 
-@router.post("/auth/consumers/token", response_model=TokenOut)
+@router.post("/auth/consumers/token", response_model=TokenOut, responses=problem_responses(401))
 def consumer_token(body: Credentials, request: Request, session: SystemDbSession) -> TokenOut:
     """Sign in a consumer; the token carries no tenant and no staff role."""
     token = service.consumer_sign_in(

@@ -15,10 +15,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 import smartdist.bus.metrics  # noqa: F401 - declares the bus counters /metrics serves
 from smartdist.jobs.api import router as jobs_router
 from smartdist.kpi.api import kpi_router
-from smartdist.problems import install_problem_handlers, problem_responses
+from smartdist.problems import install_problem_handlers
 from smartdist.runtime import ServiceRuntime
 from smartdist.web.auth_pages import require_page_principal
 from smartdist.web.observability import RequestContextMiddleware, RequestMetrics, configure_logging
+from smartdist.web.openapi import install_openapi
 from smartdist.web.pages import Pages, pages_of, shared_static_dir, vendor_dir
 
 VERSION = "0.1.0"
@@ -94,14 +95,17 @@ def create_service_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True
         version=VERSION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        docs_url=None,  # served offline by install_openapi
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.pages = Pages(d.package, d.messages)
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(RequestContextMiddleware, metrics=RequestMetrics(runtime.metrics, d.name))
 
     app.include_router(platform_router())
-    api = APIRouter(prefix="/api/v1", responses=problem_responses(401, 403, 404, 422))
+    api = APIRouter(prefix="/api/v1")  # install_openapi documents each operation's problem answers
     api.include_router(jobs_router)
     if d.kpi is not None:
         api.include_router(kpi_router(d.kpi))
