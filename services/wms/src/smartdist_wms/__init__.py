@@ -1,1 +1,1 @@
-"""smartdist wms service: Paperless inbound, putaway, stock, cycle counts, picking, packing, shipping and returns on PDAs."""
+"""smartdist wms service: paperless inbound, putaway, stock, counts, picking, packing, shipping and returns."""

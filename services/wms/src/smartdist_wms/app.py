@@ -7,7 +7,15 @@ from fastapi import FastAPI
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_wms.db import Base
+from smartdist_wms.inbound import api as inbound_api
+from smartdist_wms.inbound import models as inbound_models  # noqa: F401 - registers the tables
 from smartdist_wms.kpi import KPI
+from smartdist_wms.locations import api as locations_api
+from smartdist_wms.outbound import api as outbound_api
+from smartdist_wms.outbound import models as outbound_models  # noqa: F401 - registers the tables
+from smartdist_wms.products import api as products_api
+from smartdist_wms.stock import api as stock_api
+from smartdist_wms.stock import models as stock_models  # noqa: F401 - registers the tables
 
 DEFINITION = ServiceDefinition(
     name="wms",
@@ -16,6 +24,13 @@ DEFINITION = ServiceDefinition(
     title_zh="雲端倉儲管理",
     summary="Paperless inbound, putaway, stock, cycle counts, picking, packing, shipping and returns on PDAs.",
     base=Base,
+    routers=[
+        products_api.router,
+        locations_api.router,
+        stock_api.router,
+        inbound_api.router,
+        outbound_api.router,
+    ],
     kpi=KPI,
 )
 

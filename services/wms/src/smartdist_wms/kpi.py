@@ -8,12 +8,14 @@ INBOUND, OUTBOUND, RETURN = "inbound_order", "outbound_order", "return_order"
 DONE = {INBOUND: "completed", OUTBOUND: "shipped", RETURN: "completed"}
 
 STATUS_CODES = [
+    StatusCode("draft", "草稿", "draft"),
     StatusCode("created", "已建立", "created"),
     StatusCode("confirmed", "已確認", "confirmed"),
     StatusCode("receiving", "收貨中", "receiving"),
     StatusCode("putaway", "上架中", "putaway"),
     StatusCode("allocated", "已配庫", "allocated"),
     StatusCode("picking", "揀貨中", "picking"),
+    StatusCode("picked", "已揀貨", "picked"),
     StatusCode("packed", "已包裝", "packed"),
     StatusCode("shipped", "已出貨", "shipped"),
     StatusCode("completed", "已完成", "completed"),

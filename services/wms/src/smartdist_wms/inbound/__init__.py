@@ -1,0 +1,1 @@
+"""Inbound orders (ASN): receive with inspection, put away into locations."""

@@ -1,0 +1,1 @@
+"""Locations (bins) of the warehouse: zone, kind, status, capacity and walking order."""

@@ -1,0 +1,1 @@
+"""Outbound orders: allocate (FEFO/FIFO), pick by scan, pack, ship."""

@@ -1,0 +1,1 @@
+"""Products: SKUs with barcodes, units, pack sizes and lot / expiry tracking."""

@@ -1,0 +1,47 @@
+"""Product look-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from smartdist.pagination import Page, paginate
+from smartdist_wms.products.models import Product
+from smartdist_wms.products.schemas import ProductOut
+
+
+def by_sku(session: Session, sku: str) -> Product | None:
+    return session.scalar(select(Product).where(Product.sku == sku))
+
+
+def by_skus(session: Session, skus: Iterable[str]) -> dict[str, Product]:
+    wanted = set(skus)
+    if not wanted:
+        return {}
+    return {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(wanted)))}
+
+
+def by_id(session: Session, product_ids: Iterable[int]) -> dict[int, Product]:
+    wanted = set(product_ids)
+    if not wanted:
+        return {}
+    return {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
+
+
+def by_scan(session: Session, code: str) -> tuple[Product, int] | None:
+    """The product a scanned code names and how many units one scan counts (a carton counts its pack)."""
+    product = session.scalar(
+        select(Product).where(or_(Product.sku == code, Product.barcode == code, Product.pack_barcode == code)).limit(1)
+    )
+    if product is None:
+        return None
+    return product, (product.pack_size if product.pack_barcode == code and product.barcode != code else 1)
+
+
+def page(session: Session, *, q: str | None, limit: int, cursor: str | None) -> Page[ProductOut]:
+    stmt = select(Product)
+    if q:
+        stmt = stmt.where(or_(Product.sku.startswith(q, autoescape=True), Product.name.contains(q, autoescape=True)))
+    return paginate(session, stmt, Product.id, limit=limit, cursor=cursor, serialize=ProductOut.model_validate)

@@ -1,0 +1,49 @@
+"""Product requests and answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Sku = Field(min_length=1, max_length=60, pattern=r"^\S(.*\S)?$", description="The merchant's product code.")
+Tracking = Literal["none", "lot", "expiry"]
+
+
+class ProductIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str = Sku
+    name: str = Field(min_length=1, max_length=200, description="What the clerk sees on the PDA.")
+    barcode: str | None = Field(default=None, min_length=1, max_length=64, description="Unit barcode (EAN/GTIN).")
+    unit: str = Field(default="pcs", min_length=1, max_length=20, description="Unit of every quantity.")
+    tracking: Tracking = Field(default="none", description="none, lot (lot number required) or expiry (date required).")
+    near_expiry_days: int = Field(
+        default=3, ge=0, le=365, description="Stock expiring within this many days is announced as near expiry."
+    )
+    pack_barcode: str | None = Field(default=None, min_length=1, max_length=64, description="Carton barcode.")
+    pack_size: int = Field(default=1, ge=1, le=10_000, description="Units in one carton.")
+    allocation: Literal["fefo", "fifo"] = Field(
+        default="fefo", description="fefo: earliest expiry first; fifo: oldest receipt first."
+    )
+    category: str | None = Field(default=None, min_length=1, max_length=60, description="Putaway zone by category.")
+    fixed_location: str | None = Field(
+        default=None, min_length=1, max_length=40, description="Location code putaway suggests first."
+    )
+
+
+class ProductOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    sku: str
+    name: str
+    barcode: str | None
+    unit: str
+    tracking: Tracking
+    near_expiry_days: int
+    pack_barcode: str | None
+    pack_size: int
+    allocation: Literal["fefo", "fifo"]
+    category: str | None
+    fixed_location: str | None
+    created_at: datetime

@@ -1,0 +1,1 @@
+"""Stock by location and lot, its movement ledger, adjustments and moves."""
