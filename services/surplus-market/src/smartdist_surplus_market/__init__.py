@@ -1,1 +1,1 @@
-"""smartdist surplus-market service: Near-expiry and overstock goods sold in small units for pickup or as case lots for delivery."""
+"""smartdist surplus-market: near-expiry and overstock goods sold in small units or as case lots."""

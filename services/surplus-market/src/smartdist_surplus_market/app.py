@@ -7,7 +7,13 @@ from fastapi import FastAPI
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_surplus_market.db import Base
+from smartdist_surplus_market.favourites import models as favourite_models  # noqa: F401 - registers the tables
 from smartdist_surplus_market.kpi import KPI
+from smartdist_surplus_market.listings import api as listings_api
+from smartdist_surplus_market.listings import models as listing_models  # noqa: F401 - registers the tables
+from smartdist_surplus_market.reservations import api as reservations_api
+from smartdist_surplus_market.reservations import models as reservation_models  # noqa: F401 - registers the tables
+from smartdist_surplus_market.sellers import models as seller_models  # noqa: F401 - registers the tables
 
 DEFINITION = ServiceDefinition(
     name="surplus-market",
@@ -16,6 +22,7 @@ DEFINITION = ServiceDefinition(
     title_zh="即期品媒合市集",
     summary="Near-expiry and overstock goods sold in small units for pickup or as case lots for delivery.",
     base=Base,
+    routers=[listings_api.router, reservations_api.router],
     kpi=KPI,
 )
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -11,6 +13,21 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SMARTDIST_SURPLUS_MARKET_", extra="ignore")
 
     database_url: str | None = None  # read by the platform; beats SMARTDIST_DATABASE_URL
+    service_fee_percent: float = Field(10.0, ge=0, le=50, description="Platform fee per transaction, % of its amount.")
+    service_fee_min_twd: int = Field(0, ge=0, description="Smallest fee per transaction (TWD).")
+    payment_provider: Literal["sandbox", "gateway"] = "sandbox"
+    payment_gateway_url: str = ""
+    payment_gateway_key: str = ""
+    delivery_broker_url: str = Field(
+        "sandbox", description="Base URL of the delivery broker's API, or 'sandbox' for the in-process simulation."
+    )
+    delivery_broker_token: str = ""
+    near_expiry_default_hours: int = Field(
+        24, ge=1, le=720, description="Hours before best-before of the default markdown step (WMS drafts)."
+    )
+    no_show_sweep_s: float = Field(60.0, gt=0, description="How often reservations past their window turn no-show.")
+    photo_max_bytes: int = Field(8_000_000, ge=1)
+    photo_max_pixels: int = Field(40_000_000, ge=1)
 
 
 @lru_cache

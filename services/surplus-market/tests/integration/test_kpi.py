@@ -15,13 +15,27 @@ def test_recovered_revenue_and_matched_transactions(service_factory) -> None:  #
         start = utcnow() - timedelta(days=61)
         with svc.database.tenant_transaction(t) as s:
             for i in range(250):
-                record(s, service="surplus-market", doc_type="marketplace_order", doc_no=f"M-{i}",
-                       status="picked_up" if i % 2 else "delivered", amount_twd=80, weight_kg=0.5,
-                       at=start + timedelta(hours=i * 5.8))
-            record(s, service="surplus-market", doc_type="marketplace_order", doc_no="M-x", status="cancelled",
-                   amount_twd=999)
-        svc.client.put("/api/v1/kpi/baselines/monthly_revenue_before_twd", json={"value": 100000},
-                       headers=svc.headers(t))
+                record(
+                    s,
+                    service="surplus-market",
+                    doc_type="marketplace_order",
+                    doc_no=f"M-{i}",
+                    status="picked_up" if i % 2 else "delivered",
+                    amount_twd=80,
+                    weight_kg=0.5,
+                    at=start + timedelta(hours=i * 5.8),
+                )
+            record(
+                s,
+                service="surplus-market",
+                doc_type="marketplace_order",
+                doc_no="M-x",
+                status="cancelled",
+                amount_twd=999,
+            )
+        svc.client.put(
+            "/api/v1/kpi/baselines/monthly_revenue_before_twd", json={"value": 100000}, headers=svc.headers(t)
+        )
         body = svc.client.get("/api/v1/kpi/summary", headers=svc.headers(t)).json()
         kpis = {k["code"]: k for k in body["kpis"]}
         assert kpis["transactions_matched"]["value"] == 250 and kpis["transactions_matched"]["met"]

@@ -1,0 +1,48 @@
+"""Queries on listings: the nearby prefilter by grid cells, and look-ups by id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, or_, select
+from sqlalchemy.orm import Session
+
+from smartdist_surplus_market.listings.geo import cell_ranges
+from smartdist_surplus_market.listings.models import Listing
+
+
+def live_candidates(
+    session: Session,
+    *,
+    lat: float,
+    lng: float,
+    radius_m: float,
+    at: datetime,
+    category: str | None = None,
+    mode: str | None = None,
+) -> Sequence[Row[Any]]:
+    """(id, lat, lng) of published, unexpired listings with stock in the cells around the point."""
+    ranges = cell_ranges(lat, lng, radius_m)
+    stmt = select(Listing.id, Listing.lat, Listing.lng).where(
+        or_(*[Listing.cell.between(lo, hi) for lo, hi in ranges]),
+        Listing.best_before > at,
+        Listing.status == "published",
+        Listing.quantity > 0,
+    )
+    if category:
+        stmt = stmt.where(Listing.category == category)
+    if mode:
+        stmt = stmt.where(Listing.mode == mode)
+    return session.execute(stmt).all()  # type: ignore[return-value]
+
+
+def listings_by_id(session: Session, ids: Sequence[str]) -> dict[str, Listing]:
+    if not ids:
+        return {}
+    return {row.id: row for row in session.scalars(select(Listing).where(Listing.id.in_(list(ids))))}
+
+
+def by_source_key(session: Session, key: str) -> Listing | None:
+    return session.scalar(select(Listing).where(Listing.source_key == key))
