@@ -60,3 +60,32 @@ def wait_ready() -> Callable[..., dict[str, Any]]:
             time.sleep(0.1)
 
     return wait
+
+
+@pytest.fixture
+def consumer_headers() -> Callable[..., dict[str, str]]:
+    """A shopper's token as the console's POST /api/v1/auth/consumers/token signs it: kind
+    consumer, no tenant, role consumer (the platform has no test helper for it)."""
+
+    def headers(svc: Any, consumer_id: str = "consumer-1") -> dict[str, str]:
+        return svc.headers(None, ("consumer",), kind="consumer", subject=consumer_id)
+
+    return headers
+
+
+@pytest.fixture
+def campaign_body() -> Callable[..., dict[str, Any]]:
+    def body(**overrides: Any) -> dict[str, Any]:
+        from datetime import UTC, datetime, timedelta
+
+        now = datetime.now(UTC)
+        return {
+            "name": "開幕九折",
+            "kind": "percent",
+            "value": 10,
+            "starts_at": (now - timedelta(days=1)).isoformat(),
+            "ends_at": (now + timedelta(days=30)).isoformat(),
+            **overrides,
+        }
+
+    return body

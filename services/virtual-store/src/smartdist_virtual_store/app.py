@@ -6,10 +6,14 @@ from fastapi import FastAPI
 
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
+from smartdist_virtual_store.campaigns import api as campaigns_api
+from smartdist_virtual_store.campaigns import models as campaign_models  # noqa: F401 - registers the tables
 from smartdist_virtual_store.db import Base
 from smartdist_virtual_store.kpi import KPI
 from smartdist_virtual_store.panoramas import api as panoramas_api
 from smartdist_virtual_store.panoramas import models as panorama_models  # noqa: F401 - registers the table
+from smartdist_virtual_store.redemptions import api as redemptions_api
+from smartdist_virtual_store.redemptions import models as redemption_models  # noqa: F401 - registers the table
 
 DEFINITION = ServiceDefinition(
     name="virtual-store",
@@ -18,7 +22,7 @@ DEFINITION = ServiceDefinition(
     title_zh="環景虛擬商店與數位優惠券",
     summary="A 360° walk through the real store with product hotspots, and digital coupons redeemed at the counter.",
     base=Base,
-    routers=[panoramas_api.router],
+    routers=[panoramas_api.router, campaigns_api.router, redemptions_api.router],
     kpi=KPI,
     job_modules=["smartdist_virtual_store.panoramas.jobs"],
 )

@@ -22,10 +22,18 @@ BASELINES = [
 ]
 
 
+def net_redemptions(ctx: SummaryContext) -> tuple[int, int]:
+    """(coupons redeemed, their spend in TWD) by each coupon's last word: a coupon redeemed,
+    reversed and redeemed again counts once, with its last spend; one reversed for good not at all."""
+    last: dict[str, tuple[str, int]] = {}
+    for r in ctx.records([COUPON], ["redeemed", "reversed"]):  # oldest first
+        last[r.doc_no] = (r.status, int(r.amount_twd or 0))
+    kept = [spend for status, spend in last.values() if status == "redeemed"]
+    return len(kept), sum(kept)
+
+
 def summarize(ctx: SummaryContext) -> KpiSummary:
-    reversed_ = ctx.count_documents([COUPON], ["reversed"])
-    redeemed = max(ctx.count_documents([COUPON], ["redeemed"]) - reversed_, 0)
-    spend = ctx.sum_field("amount_twd", [COUPON], ["redeemed"]) - ctx.sum_field("amount_twd", [COUPON], ["reversed"])
+    redeemed, spend = net_redemptions(ctx)
     kpi1 = revenue_uplift_kpi(
         ctx,
         code="revenue_uplift",

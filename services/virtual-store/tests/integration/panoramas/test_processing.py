@@ -14,7 +14,7 @@ STAFF = ("clerk",)
 
 def test_real_panoramas_become_multires_tiles_preview_and_thumbnail(
     service_factory, shared_data_dir, upload, wait_ready
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     files = sorted((shared_data_dir / "panoramas").glob("*.jpg"))
     assert len(files) == 3
     with service_factory(DEFINITION) as svc:
@@ -46,7 +46,7 @@ def test_real_panoramas_become_multires_tiles_preview_and_thumbnail(
         assert {p["id"] for p in listed} == {ids["panorama_id"] for _, ids in accepted}
 
 
-def test_another_tenant_cannot_read_or_list_a_panorama(service_factory, image_bytes, upload) -> None:  # type: ignore[no-untyped-def]
+def test_another_tenant_cannot_read_or_list_a_panorama(service_factory, image_bytes, upload) -> None:
     with service_factory(DEFINITION) as svc:
         a, b = svc.new_tenant(), svc.new_tenant()
         pid = upload(svc, svc.headers(a, STAFF), image_bytes()).json()["panorama_id"]
@@ -54,7 +54,7 @@ def test_another_tenant_cannot_read_or_list_a_panorama(service_factory, image_by
         assert svc.client.get("/api/v1/panoramas", headers=svc.headers(b, STAFF)).json()["items"] == []
 
 
-def test_files_outside_the_processed_set_are_never_served(service_factory, image_bytes, upload, wait_ready) -> None:  # type: ignore[no-untyped-def]
+def test_files_outside_the_processed_set_are_never_served(service_factory, image_bytes, upload, wait_ready) -> None:
     with service_factory(DEFINITION) as svc:
         t = svc.new_tenant()
         h = svc.headers(t, STAFF)
@@ -64,7 +64,7 @@ def test_files_outside_the_processed_set_are_never_served(service_factory, image
             assert svc.client.get(f"/api/v1/panoramas/{pid}/files/{name}").status_code == 404, name
 
 
-def test_a_retried_upload_with_the_same_idempotency_key_creates_one_panorama(service_factory, image_bytes) -> None:  # type: ignore[no-untyped-def]
+def test_a_retried_upload_with_the_same_idempotency_key_creates_one_panorama(service_factory, image_bytes) -> None:
     with service_factory(DEFINITION) as svc:
         t = svc.new_tenant()
         h = {**svc.headers(t, STAFF), "Idempotency-Key": "upload-1"}
@@ -76,7 +76,7 @@ def test_a_retried_upload_with_the_same_idempotency_key_creates_one_panorama(ser
         assert len(svc.client.get("/api/v1/panoramas", headers=h).json()["items"]) == 1
 
 
-def test_consumers_and_anonymous_callers_cannot_upload(service_factory, image_bytes, upload) -> None:  # type: ignore[no-untyped-def]
+def test_consumers_and_anonymous_callers_cannot_upload(service_factory, image_bytes, upload) -> None:
     with service_factory(DEFINITION) as svc:
         consumer = svc.headers(None, ("consumer",), kind="consumer")
         assert upload(svc, consumer, image_bytes()).status_code == 403

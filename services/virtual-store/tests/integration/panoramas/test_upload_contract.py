@@ -120,7 +120,7 @@ def hostile_files(image_bytes: Any) -> list[tuple[str, bytes, str, int, str]]:
 
 def test_every_hostile_class_is_refused_with_its_reason_and_nothing_is_stored(
     service_factory, image_bytes, upload
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with service_factory(DEFINITION) as svc:
         t = svc.new_tenant()
         h = svc.headers(t, STAFF)
@@ -136,7 +136,7 @@ def test_every_hostile_class_is_refused_with_its_reason_and_nothing_is_stored(
 
 def test_an_upload_over_the_byte_limit_is_413_and_nothing_is_stored(
     service_factory, image_bytes, upload, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from smartdist_virtual_store.config import get_settings
 
     monkeypatch.setattr(get_settings(), "max_upload_bytes", 50_000)
@@ -166,7 +166,7 @@ def test_an_upload_over_the_byte_limit_is_413_and_nothing_is_stored(
 )
 def test_valid_encodings_and_colour_modes_are_accepted_and_come_out_rgb(
     case, service_factory, image_bytes, upload, wait_ready
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     if case == "cmyk":
         data = image_bytes(1024, 512, mode="CMYK")
     elif case == "grayscale":

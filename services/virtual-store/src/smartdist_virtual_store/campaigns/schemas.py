@@ -1,0 +1,68 @@
+"""Campaign and coupon requests and answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+MAX_TWD = 10_000_000
+
+
+class CampaignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="Shown on the coupon card and in the wallet.")
+    description: str = Field("", max_length=1000)
+    kind: Literal["amount", "percent"] = Field(description="amount: TWD off; percent: percent of the spend off")
+    value: int = Field(ge=1, le=MAX_TWD, description="TWD off (amount) or 1-100 (percent).")
+    min_spend: int = Field(0, ge=0, le=MAX_TWD, description="Least spend in TWD the coupon applies to.")
+    starts_at: AwareDatetime = Field(description="From when coupons can be claimed and redeemed (RFC 3339).")
+    ends_at: AwareDatetime = Field(description="Until when (exclusive).")
+    total_limit: int | None = Field(None, ge=1, le=10_000_000, description="Most coupons claimed in all.")
+    per_customer_limit: int | None = Field(None, ge=1, le=1000, description="Most coupons one consumer may claim.")
+    store_id: str | None = Field(None, pattern=r"^[0-9a-f]{32}$", description="The virtual store it is shown in.")
+
+    @model_validator(mode="after")
+    def _sane(self) -> CampaignIn:
+        if self.kind == "percent" and self.value > 100:
+            raise ValueError("a percent discount is 1-100")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class CampaignOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    description: str
+    kind: Literal["amount", "percent"]
+    value: int
+    min_spend: int
+    starts_at: datetime
+    ends_at: datetime
+    total_limit: int | None
+    per_customer_limit: int | None
+    claimed_count: int = Field(description="Coupons claimed so far.")
+    store_id: str | None
+    created_at: datetime
+
+
+class ClaimOut(BaseModel):
+    coupon_id: str
+    code: str = Field(description="The code the wallet shows as QR and barcode, scanned at the counter.")
+    campaign_id: str
+    campaign_name: str
+    kind: Literal["amount", "percent"]
+    value: int
+    min_spend: int
+    ends_at: datetime
+
+
+class WalletCoupon(ClaimOut):
+    status: Literal["claimed", "redeemed"]
+    claimed_at: datetime
+    redeemed_at: datetime | None = None

@@ -1,0 +1,112 @@
+"""Campaign use cases: create a campaign, claim a coupon (limits hold under concurrency), the wallet."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from smartdist.bus.outbox import publish
+from smartdist.db import utcnow
+from smartdist.kpi import record
+from smartdist.problems import NotFound
+from smartdist_virtual_store.campaigns import repository
+from smartdist_virtual_store.campaigns.domain import CouponLimitReached, check_open, new_code
+from smartdist_virtual_store.campaigns.models import Campaign, Coupon
+from smartdist_virtual_store.campaigns.schemas import CampaignIn, ClaimOut, WalletCoupon
+from smartdist_virtual_store.kpi import COUPON
+
+CLAIMED = "smartdist.virtual-store.coupon.claimed"
+
+
+def create_campaign(session: Session, body: CampaignIn) -> Campaign:
+    campaign = Campaign(**body.model_dump())
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def campaign_tenant(session: Session, campaign_id: str) -> str:
+    """Whose campaign this is (a consumer's claim carries no tenant; the campaign names it)."""
+    tenant = session.scalar(select(Campaign.tenant_id).where(Campaign.id == campaign_id))
+    if tenant is None:
+        raise NotFound(f"No campaign {campaign_id}.")
+    return str(tenant)
+
+
+def claim_coupon(session: Session, campaign_id: str, consumer_id: str, *, now: datetime | None = None) -> ClaimOut:
+    """Give the consumer a coupon with its own code; 409 outside the window or past a limit."""
+    now = now or utcnow()
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"No campaign {campaign_id}.")
+    check_open(campaign.starts_at, campaign.ends_at, now)
+    # One conditional UPDATE takes the campaign row's lock and the count together: of two
+    # consumers racing for the last coupon, one raises the count and the other finds it full.
+    taken = session.execute(
+        update(Campaign)
+        .where(
+            Campaign.id == campaign_id,
+            or_(Campaign.total_limit.is_(None), Campaign.claimed_count < Campaign.total_limit),
+        )
+        .values(claimed_count=Campaign.claimed_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 0) != 1:
+        raise CouponLimitReached("All coupons of this campaign have been claimed.", reason="total_limit")
+    # The row lock above is held to commit, so this count already sees a racing claim of the same consumer.
+    if campaign.per_customer_limit is not None and (
+        repository.claims_by(session, campaign_id, consumer_id) >= campaign.per_customer_limit
+    ):
+        raise CouponLimitReached(
+            f"You already hold {campaign.per_customer_limit} coupon(s) of this campaign.", reason="per_customer_limit"
+        )
+    coupon = Coupon(campaign_id=campaign_id, code=new_code(), consumer_id=consumer_id, claimed_at=now)
+    session.add(coupon)
+    session.flush()
+    publish(
+        session,
+        type=CLAIMED,
+        subject=coupon.id,
+        data={"coupon_id": coupon.id, "campaign_id": campaign_id, "consumer_id": consumer_id},
+        tenant_id=campaign.tenant_id,
+    )
+    record(
+        session,
+        service="virtual-store",
+        doc_type=COUPON,
+        doc_no=coupon.code,
+        status="claimed",
+        sender=campaign.store_id or campaign.tenant_id,
+        receiver=consumer_id,
+        sent_at=now,
+        received_at=now,
+    )
+    return claim_out(coupon, campaign)
+
+
+def claim_out(coupon: Coupon, campaign: Campaign) -> ClaimOut:
+    return ClaimOut(
+        coupon_id=coupon.id,
+        code=coupon.code,
+        campaign_id=campaign.id,
+        campaign_name=campaign.name,
+        kind=campaign.kind,
+        value=campaign.value,
+        min_spend=campaign.min_spend,
+        ends_at=campaign.ends_at,
+    )
+
+
+def wallet(session: Session, consumer_id: str) -> list[WalletCoupon]:
+    """Every coupon the consumer holds, at every shop (a system session: consumers span tenants)."""
+    return [
+        WalletCoupon(
+            **claim_out(c, k).model_dump(),
+            status=c.status,
+            claimed_at=c.claimed_at,
+            redeemed_at=c.redeemed_at,
+        )
+        for c, k in repository.wallet(session, consumer_id)
+    ]
