@@ -7,12 +7,16 @@ from fastapi import FastAPI
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_surplus_market.db import Base
+from smartdist_surplus_market.favourites import api as favourites_api
 from smartdist_surplus_market.favourites import models as favourite_models  # noqa: F401 - registers the tables
 from smartdist_surplus_market.kpi import KPI
 from smartdist_surplus_market.listings import api as listings_api
 from smartdist_surplus_market.listings import models as listing_models  # noqa: F401 - registers the tables
+from smartdist_surplus_market.payouts import api as payouts_api
 from smartdist_surplus_market.reservations import api as reservations_api
 from smartdist_surplus_market.reservations import models as reservation_models  # noqa: F401 - registers the tables
+from smartdist_surplus_market.reservations.jobs import sweep_no_shows
+from smartdist_surplus_market.sellers import api as sellers_api
 from smartdist_surplus_market.sellers import models as seller_models  # noqa: F401 - registers the tables
 
 DEFINITION = ServiceDefinition(
@@ -22,8 +26,15 @@ DEFINITION = ServiceDefinition(
     title_zh="即期品媒合市集",
     summary="Near-expiry and overstock goods sold in small units for pickup or as case lots for delivery.",
     base=Base,
-    routers=[listings_api.router, reservations_api.router],
+    routers=[
+        listings_api.router,
+        reservations_api.router,
+        sellers_api.router,
+        favourites_api.router,
+        payouts_api.router,
+    ],
     kpi=KPI,
+    background_tasks=[sweep_no_shows],
 )
 
 

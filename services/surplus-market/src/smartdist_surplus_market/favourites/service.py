@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartdist.db import utcnow
 from smartdist_surplus_market.favourites.models import Favourite, Notification
+from smartdist_surplus_market.favourites.schemas import FavouriteOut
+from smartdist_surplus_market.sellers import service as sellers
 
 
 def add_favourite(session: Session, *, consumer_id: str, seller_id: str) -> Favourite:
@@ -76,3 +78,23 @@ def mark_read(session: Session, consumer_id: str, ids: Sequence[str]) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def unread_count(session: Session, consumer_id: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.consumer_id == consumer_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def seller_known(session: Session, seller_id: str) -> bool:
+    return sellers.exists(session, seller_id)
+
+
+def favourite_out(session: Session, favourite: Favourite) -> FavouriteOut:
+    name = sellers.names_of(session, [favourite.tenant_id])[favourite.tenant_id]
+    return FavouriteOut(seller_id=favourite.tenant_id, seller_name=name, created_at=favourite.created_at)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from smartdist_surplus_market.listings.geo import cell_ranges
@@ -22,7 +22,7 @@ def live_candidates(
     at: datetime,
     category: str | None = None,
     mode: str | None = None,
-) -> Sequence[Row[Any]]:
+) -> Sequence[tuple[str, float, float]]:
     """(id, lat, lng) of published, unexpired listings with stock in the cells around the point."""
     ranges = cell_ranges(lat, lng, radius_m)
     stmt = select(Listing.id, Listing.lat, Listing.lng).where(
@@ -35,7 +35,8 @@ def live_candidates(
         stmt = stmt.where(Listing.category == category)
     if mode:
         stmt = stmt.where(Listing.mode == mode)
-    return session.execute(stmt).all()  # type: ignore[return-value]
+    rows: Sequence[Any] = session.execute(stmt).all()
+    return rows
 
 
 def listings_by_id(session: Session, ids: Sequence[str]) -> dict[str, Listing]:

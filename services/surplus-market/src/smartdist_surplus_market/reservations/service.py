@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartdist.bus.outbox import publish
@@ -373,15 +373,6 @@ def rate(session: Session, reservation: Reservation, stars: int, comment: str) -
     reservation.rating, reservation.rating_comment = stars, comment
     session.flush()
     return reservation
-
-
-def seller_rating(session: Session, tenant_id: str) -> tuple[float | None, int]:
-    avg, count = session.execute(
-        select(func.avg(Reservation.rating), func.count(Reservation.rating)).where(
-            Reservation.tenant_id == tenant_id, Reservation.rating.is_not(None)
-        )
-    ).one()
-    return (None if avg is None else round(float(avg), 2)), int(count)
 
 
 def staff_reservations(
