@@ -16,6 +16,7 @@ from smartdist_wms.outbound import models as outbound_models  # noqa: F401 - reg
 from smartdist_wms.products import api as products_api
 from smartdist_wms.stock import api as stock_api
 from smartdist_wms.stock import models as stock_models  # noqa: F401 - registers the tables
+from smartdist_wms.stock.jobs import near_expiry_watch
 
 DEFINITION = ServiceDefinition(
     name="wms",
@@ -32,6 +33,7 @@ DEFINITION = ServiceDefinition(
         outbound_api.router,
     ],
     kpi=KPI,
+    background_tasks=[near_expiry_watch],
 )
 
 

@@ -46,7 +46,7 @@ from smartdist_wms.products.models import Product
 from smartdist_wms.products.repository import by_scan
 from smartdist_wms.products.service import products_for_lines
 from smartdist_wms.stock.models import StockItem
-from smartdist_wms.stock.service import Ledger, item_for, lot_details
+from smartdist_wms.stock.service import Ledger, item_for, lock_items, lot_details
 
 INBOUND_COMPLETED = "smartdist.wms.inbound.completed"
 
@@ -211,6 +211,8 @@ def put_away(session: Session, order_id: int, body: PutawayIn, *, by: str) -> In
         raise InboundNotOpen(f"inbound order {order.no} is {order.status}; nothing received to put away")
     locations = locations_for_lines(session, [line.location for line in body.lines])
     ledger = Ledger(session, doc_type=INBOUND, doc_id=order.id, by=by)
+    plan: list[tuple[int, int]] = []
+    pending: dict[int, int] = {}  # units this request already puts into a location
     for i, line_in in enumerate(body.lines):
         product = _scanned(session, line_in.sku, ["body", "lines", i, "sku"])
         location = locations[line_in.location]
@@ -236,22 +238,28 @@ def put_away(session: Session, order_id: int, body: PutawayIn, *, by: str) -> In
                 )
                 or 0
             )
+            held += pending.get(location.id, 0)
             if held + line_in.qty > location.capacity:
                 raise OverCapacity(
                     f"location {location.code} holds {held} of {location.capacity}; {line_in.qty} more do not fit"
                 )
+        pending[location.id] = pending.get(location.id, 0) + line_in.qty
         want = line_in.qty
         for line, r in waiting:
             take = min(want, r.sound - r.put_away)
             if take <= 0:
                 continue
-            item = item_for(session, product, location, r.lot, r.expiry)
-            ledger.change(item, on_hand=take, reason="putaway", note=order.no)
+            item = item_for(session, product, location, r.lot, r.expiry, lock=False)
+            plan.append((item.id, take))
             r.put_away += take
             line.put_away += take
             want -= take
             if want == 0:
                 break
+    # Lock every target row in id order (never one by one: two putaways could deadlock).
+    items = lock_items(session, [item_id for item_id, _ in plan])
+    for item_id, take in plan:
+        ledger.change(items[item_id], on_hand=take, reason="putaway", note=order.no)
     now = utcnow()
     if order.putaway_started_at is None:
         order.putaway_started_at = now

@@ -63,19 +63,22 @@ def lock_items(session: Session, ids: Iterable[int]) -> dict[int, StockItem]:
     return {item.id: item for item in session.scalars(stmt).unique()}
 
 
-def item_for(session: Session, product: Product, location: Location, lot: str, expiry: str) -> StockItem:
-    """The stock item of this product, lot and expiry in this location, created empty if new; locked."""
-    stmt = (
-        select(StockItem)
-        .where(
-            StockItem.product_id == product.id,
-            StockItem.location_id == location.id,
-            StockItem.lot == lot,
-            StockItem.expiry == expiry,
-        )
-        .with_for_update(of=StockItem)
-        .execution_options(populate_existing=True)
+def item_for(
+    session: Session, product: Product, location: Location, lot: str, expiry: str, *, lock: bool = True
+) -> StockItem:
+    """The stock item of this product, lot and expiry in this location, created empty if new.
+
+    Locked unless ``lock`` is false: a use case touching several rows creates them unlocked and
+    then locks them all with ``lock_items`` (id order), or two clerks could deadlock.
+    """
+    stmt = select(StockItem).where(
+        StockItem.product_id == product.id,
+        StockItem.location_id == location.id,
+        StockItem.lot == lot,
+        StockItem.expiry == expiry,
     )
+    if lock:
+        stmt = stmt.with_for_update(of=StockItem).execution_options(populate_existing=True)
     item = session.scalars(stmt).unique().one_or_none()
     if item is not None:
         return item
@@ -263,7 +266,13 @@ def announce_lots_entering_window(session: Session, tenant: str) -> int:
 
 
 def stock_item_to_remove(
-    session: Session, product: Product, location: Location, lot: str | None, expiry: str | None
+    session: Session,
+    product: Product,
+    location: Location,
+    lot: str | None,
+    expiry: str | None,
+    *,
+    lock: bool = True,
 ) -> StockItem | None:
     """The one stock item a removal without full lot details means, locked; None when there is none."""
     stmt = select(StockItem.id).where(StockItem.product_id == product.id, StockItem.location_id == location.id)
@@ -279,6 +288,8 @@ def stock_item_to_remove(
             f"{product.sku} in {location.code} is held in {len(ids)} lots; say which lot (and expiry)",
             errors=[{"loc": ["body", "lot"], "message": "several lots here"}],
         )
+    if not lock:
+        return session.get(StockItem, ids[0])
     return lock_items(session, ids)[ids[0]]
 
 
@@ -373,11 +384,11 @@ def move_stock(
     target = location_by_code(session, target_code, ("body", "to_location"))
     if target.status != "active":
         raise LocationBlocked(f"location {target.code} is {target.status}; nothing can be put there")
-    found = stock_item_to_remove(session, product, source, lot.strip() if lot else None, None)
+    found = stock_item_to_remove(session, product, source, lot.strip() if lot else None, None, lock=False)
     if found is None:
         raise NotEnoughStock(f"no {product.sku} in {source.code} to move")
-    # Create the target row first, then lock both in id order.
-    target_item = item_for(session, product, target, found.lot, found.expiry)
+    # Create the target row unlocked, then lock both in id order.
+    target_item = item_for(session, product, target, found.lot, found.expiry, lock=False)
     locked = lock_items(session, [found.id, target_item.id])
     ledger = Ledger(session, doc_type="move", by=by)
     ledger.change(locked[found.id], on_hand=-qty, reason="move_out", note=f"to {target.code}")
