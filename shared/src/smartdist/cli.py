@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -71,21 +72,52 @@ def serve(service: str, host: str, port: int) -> None:
 
 @main.command(help="Run a Celery worker for every service's background jobs.")
 @click.option("--concurrency", default=2, show_default=True, type=int)
-@click.option("--queues", default="celery", show_default=True)
-def worker(concurrency: int, queues: str) -> None:
-    from smartdist.jobs.celery_app import create_celery
+@click.option("--queues", default=None, help="Queues to consume (default: the deployment's job queue).")
+@click.option(
+    "--hostname",
+    default=None,
+    help="This worker's unique Celery node name (default: worker-<pid>-<random>@<host>).",
+)
+def worker(concurrency: int, queues: str | None, hostname: str | None) -> None:
+    import os
+    import secrets
+    import socket
 
-    runtimes: dict[str, object] = {}
+    from smartdist.catalog import service_definitions
+    from smartdist.jobs.celery_app import create_celery, job_queue
 
-    def runtime_for(name: str):  # type: ignore[no-untyped-def]
+    settings = get_platform_settings()
+    # Every service's runtime (and so its job modules, OR-Tools, LightGBM...) is loaded before
+    # the first job, once, instead of inside the first job of each service under two threads.
+    # Each runtime's job runner also reaps: jobs of dead workers are queued again.
+    runtimes: dict[str, Any] = {}
+    for name in service_definitions():
+        rt = _runtime(name)
+        rt.start(migrate=False, background=False)
+        runtimes[name] = rt
+
+    def runtime_for(name: str) -> Any:
         if name not in runtimes:
-            rt = _runtime(name)
-            rt.start(migrate=False, background=False)
-            runtimes[name] = rt
+            raise LookupError(f"no service '{name}' is installed in this worker")
         return runtimes[name]
 
-    app = create_celery(get_platform_settings(), runtime_for)
-    app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "-Q", queues, "--pool=threads"])
+    node = hostname or f"worker-{os.getpid()}-{secrets.token_hex(3)}@{socket.gethostname()}"
+    app = create_celery(settings, runtime_for)
+    try:
+        app.worker_main(
+            [
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={concurrency}",
+                "-Q",
+                queues or job_queue(settings),
+                "--pool=threads",
+                f"--hostname={node}",
+            ]
+        )
+    finally:
+        for rt in runtimes.values():
+            rt.stop()
 
 
 @main.command(help="Bring every database (or the named services') to the newest schema.")
@@ -198,6 +230,104 @@ def keys_generate() -> None:
     click.echo(
         json.dumps({"SMARTDIST_AUTH_PRIVATE_KEY": pair.private_pem, "SMARTDIST_AUTH_PUBLIC_KEY": pair.public_pem})
     )
+
+
+@main.group(help="Background jobs of every service: list, retry, cancel.")
+def jobs() -> None:
+    pass
+
+
+@jobs.command("list", help="Print jobs as JSON lines, newest first.")
+@click.option("--service", "services", multiple=True, help="Only these services (repeatable).")
+@click.option("--status", type=click.Choice(["queued", "running", "succeeded", "failed"]), default=None)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+def jobs_list(services: tuple[str, ...], status: str | None, limit: int) -> None:
+    from sqlalchemy import select
+
+    from smartdist.jobs.models import Job
+
+    for name, database in _job_databases(services).items():
+        with database.system_session(read_only=True) as session:
+            query = select(Job).order_by(Job.id.desc()).limit(limit)
+            if status:
+                query = query.where(Job.status == status)
+            for job in session.scalars(query):
+                click.echo(json.dumps(_job_line(name, job), ensure_ascii=False))
+        database.dispose()
+
+
+@jobs.command("retry", help="Queue a failed job again from the start.")
+@click.argument("job_id")
+def jobs_retry(job_id: str) -> None:
+    from smartdist.jobs.registry import retry_job
+
+    _change_job(job_id, lambda session: retry_job(session, job_id))
+
+
+@jobs.command("cancel", help="Cancel a queued or running job (it ends failed).")
+@click.argument("job_id")
+def jobs_cancel(job_id: str) -> None:
+    import getpass
+
+    from smartdist.jobs.registry import cancel_job
+
+    _change_job(job_id, lambda session: cancel_job(session, job_id, by=f"{getpass.getuser()} (CLI)"))
+
+
+class _LeaveForTheService:
+    def dispatch(self, job_id: str) -> None:
+        return None
+
+
+def _job_databases(services: tuple[str, ...] = ()) -> dict[str, Database]:
+    from smartdist.catalog import service_definitions
+
+    return {name: _runtime(name).database for name in (services or tuple(service_definitions()))}
+
+
+def _job_line(service: str, job: Any) -> dict[str, Any]:
+    return {
+        "service": service,
+        "id": job.id,
+        "tenant_id": job.tenant_id,
+        "kind": job.kind,
+        "status": job.status,
+        "progress": job.progress,
+        "attempts": job.attempts,
+        "error": job.error,
+        "created_at": job.created_at.isoformat(),
+    }
+
+
+def _change_job(job_id: str, change: Any) -> None:
+    """Find the job in whichever service holds it, change it there (its runtime dispatches)."""
+    from smartdist.catalog import service_definitions
+    from smartdist.jobs.models import Job
+    from smartdist.jobs.registry import DISPATCHER_KEY
+    from smartdist.problems import Problem
+
+    for name in service_definitions():
+        rt = _runtime(name)
+        if rt.settings.effective_jobs_backend() == "inprocess":
+            # The service process runs its own jobs: it adopts a job queued here within half a
+            # lease. Running it in this short-lived CLI process would cut it off at exit.
+            rt.database.info[DISPATCHER_KEY] = _LeaveForTheService()
+        try:
+            with rt.database.system_session(read_only=True) as session:
+                if session.get(Job, job_id) is None:
+                    continue
+            try:
+                with rt.database.system_transaction() as session:
+                    job = change(session)
+                    line = _job_line(name, job)
+            except Problem as exc:
+                raise click.ClickException(exc.detail) from None
+            click.echo(json.dumps(line, ensure_ascii=False))
+            return
+        finally:
+            rt.jobs.stop()
+            rt.database.dispose()
+    raise click.ClickException(f"no job '{job_id}' in any service")
 
 
 main.add_command(bus_cli(_all_databases))

@@ -37,7 +37,9 @@ class PlatformSettings(BaseSettings):
     database_url: str | None = Field(None, description="PostgreSQL URL; each service then uses its own schema in it.")
     redis_url: str | None = Field(None, description="Redis URL; switches the bus and jobs to Redis.")
     bus_backend: Literal["embedded", "redis"] | None = None
-    bus_namespace: str = Field("", description="Prefix of stream keys, so deployments can share a Redis.")
+    bus_namespace: str = Field(
+        "", description="Prefix of every Redis key (bus streams, Celery queues), so deployments can share a Redis."
+    )
     jobs_backend: Literal["inprocess", "celery"] | None = None
     auth_private_key: str | None = Field(None, description="Ed25519 private key (PEM) that signs tokens.")
     auth_public_key: str | None = Field(None, description="Ed25519 public key (PEM) that verifies tokens.")
@@ -46,6 +48,15 @@ class PlatformSettings(BaseSettings):
     log_json: bool = True
     run_background: bool = Field(True, description="Start outbox relay and consumers with the app.")
     default_timezone: str = "Asia/Taipei"
+    jobs_max_attempts: int = Field(
+        3, ge=1, le=100, description="Times a job may be started; one whose process died that often is failed."
+    )
+    jobs_lease_s: float = Field(
+        60.0, ge=0.5, le=3600, description="A running job's lease, renewed every third of it; a lapsed one is rerun."
+    )
+    jobs_max_runtime_s: float = Field(
+        21600.0, gt=0, description="A job running longer than this is failed, so it cannot block its kind for ever."
+    )
     sqlite_busy_timeout_s: float = Field(
         10.0, gt=0, le=300, description="How long a SQLite writer waits for the write lock before answering 503."
     )
@@ -65,6 +76,18 @@ class PlatformSettings(BaseSettings):
 
     def effective_jobs_backend(self) -> str:
         return self.jobs_backend or ("celery" if self.redis_url else "inprocess")
+
+    def key_prefix(self) -> str:
+        return key_prefix(self.bus_namespace)
+
+
+def key_prefix(namespace: str) -> str:
+    """The namespace as a key prefix with its separator: ``shop-a`` -> ``shop-a:`` (``shop-ab``
+    can never read ``shop-a``'s keys); the empty namespace stays empty."""
+    namespace = namespace.strip()
+    if not namespace or namespace.endswith(":"):
+        return namespace
+    return namespace + ":"
 
 
 class ServiceSettings(BaseSettings):

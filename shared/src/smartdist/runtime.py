@@ -25,7 +25,7 @@ from smartdist.config import (
     service_database_url,
 )
 from smartdist.db import Database
-from smartdist.jobs.registry import DISPATCHER_KEY
+from smartdist.jobs.registry import DISPATCHER_KEY, JobPolicy
 from smartdist.jobs.runners import CeleryJobRunner, InProcessJobRunner, JobDispatcher
 from smartdist.migrate import upgrade
 from smartdist.service import BackgroundTask, EventHandler, ServiceDefinition
@@ -70,11 +70,12 @@ class ServiceRuntime:
     # -- collaborators ---------------------------------------------------------------------
 
     def _make_job_runner(self) -> JobDispatcher:
+        policy = JobPolicy.from_settings(self.settings)
         if self.settings.effective_jobs_backend() == "celery":
             from smartdist.jobs.celery_app import create_celery
 
-            return CeleryJobRunner(self.name, create_celery(self.settings))
-        return InProcessJobRunner(self.database, self.job_services())
+            return CeleryJobRunner(self.name, create_celery(self.settings), self.database, policy)
+        return InProcessJobRunner(self.database, self.job_services(), policy=policy)
 
     def job_services(self) -> dict[str, Any]:
         return {"runtime": self}

@@ -28,7 +28,7 @@ from smartdist.web.deps import DbSession
 
 READERS = 20
 WRITERS = 8
-LOCK_HELD_S = 3.0
+BUSY_TIMEOUT_S = 8.0
 
 
 class CounterBase(DeclarativeBase):
@@ -113,7 +113,7 @@ def write_lock_held(path: Path) -> Iterator[None]:
 
 
 def test_readers_complete_promptly_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
-    with counter_service(tmp_path) as (svc, base, headers):
+    with counter_service(tmp_path, sqlite_busy_timeout_s=BUSY_TIMEOUT_S) as (svc, base, headers):
         assert httpx.post(f"{base}/api/v1/counter/increment", headers=headers).status_code == 200
 
         def read() -> tuple[int, float]:
@@ -121,15 +121,20 @@ def test_readers_complete_promptly_while_a_writer_holds_the_lock(tmp_path: Path)
             answer = httpx.get(f"{base}/api/v1/counter", headers=headers, timeout=30)
             return answer.status_code, time.perf_counter() - started
 
-        with write_lock_held(tmp_path / "counter.db"), ThreadPoolExecutor(READERS) as pool:
-            started = time.perf_counter()
-            results = list(pool.map(lambda _: read(), range(READERS)))
-            all_done = time.perf_counter() - started
-    assert {status for status, _ in results} == {200}
-    # Before, each read began IMMEDIATE and waited for the lock until the busy timeout (then a
-    # 503). Now none waits for it at all (2 shared cores: the bound allows for scheduling).
-    assert all_done < LOCK_HELD_S / 2, results
-    assert max(latency for _, latency in results) < LOCK_HELD_S / 2
+        def read_all() -> tuple[list[tuple[int, float]], float]:
+            with ThreadPoolExecutor(READERS) as pool:
+                started = time.perf_counter()
+                results = list(pool.map(lambda _: read(), range(READERS)))
+                return results, time.perf_counter() - started
+
+        _, unlocked_s = read_all()  # the same reads with no writer: what this machine needs now
+        with write_lock_held(tmp_path / "counter.db"):
+            results, locked_s = read_all()
+    # Before, each read began IMMEDIATE and waited for the lock the whole busy timeout, then
+    # answered 503. Now none waits for it: as quick as without the writer (shared cores vary).
+    assert {status for status, _ in results} == {200}, results
+    assert max(latency for _, latency in results) < BUSY_TIMEOUT_S / 2
+    assert locked_s < 2 * unlocked_s + 1.0, (locked_s, unlocked_s)
 
 
 def test_concurrent_read_modify_writes_serialise(tmp_path: Path) -> None:

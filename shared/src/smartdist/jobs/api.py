@@ -1,17 +1,18 @@
-"""``GET /api/v1/jobs/{id}`` (SPEC §2 contract) and the tenant's job list."""
+"""``GET /api/v1/jobs/{id}`` (SPEC §2 contract), the tenant's job list, and the owner's cancel / retry."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from smartdist.auth import TenantPrincipal
+from smartdist.auth import Principal, TenantPrincipal, require_roles
 from smartdist.jobs.models import Job
+from smartdist.jobs.registry import cancel_job, retry_job
 from smartdist.pagination import Cursor, Limit, Page, paginate
-from smartdist.problems import NotFound
+from smartdist.problems import NotFound, problem_responses
 from smartdist.web.deps import DbSession
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -25,6 +26,7 @@ class JobOut(BaseModel):
     message: str = ""
     result: Any = None
     error: str | None = None
+    attempts: int = Field(0, ge=0, description="How many times a worker started it.")
     created_at: str
     started_at: str | None = None
     finished_at: str | None = None
@@ -39,6 +41,7 @@ def job_out(job: Job) -> JobOut:
         message=job.message,
         result=job.result,
         error=job.error,
+        attempts=job.attempts,
         created_at=job.created_at.isoformat(),
         started_at=job.started_at.isoformat() if job.started_at else None,
         finished_at=job.finished_at.isoformat() if job.finished_at else None,
@@ -58,3 +61,22 @@ def get_job(job_id: str, session: DbSession, principal: TenantPrincipal) -> JobO
 def list_jobs(session: DbSession, principal: TenantPrincipal, limit: Limit = 50, cursor: Cursor = None) -> Page[JobOut]:
     """The tenant's jobs, newest first."""
     return paginate(session, select(Job), Job.id, limit=limit, cursor=cursor, serialize=job_out, descending=True)
+
+
+Owner = Annotated[Principal, require_roles("owner")]
+
+
+@router.post(
+    "/{job_id}/cancel", response_model=JobOut, response_model_exclude_none=True, responses=problem_responses(409)
+)
+def cancel(job_id: str, session: DbSession, principal: Owner) -> JobOut:
+    """Cancel a queued or running job: it ends failed, naming who cancelled it (409 if already done)."""
+    return job_out(cancel_job(session, job_id, by=principal.subject))
+
+
+@router.post(
+    "/{job_id}/retry", response_model=JobOut, response_model_exclude_none=True, responses=problem_responses(409)
+)
+def retry(job_id: str, session: DbSession, principal: Owner) -> JobOut:
+    """Queue a failed job again from the start (409 unless it failed)."""
+    return job_out(retry_job(session, job_id))

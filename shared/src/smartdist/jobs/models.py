@@ -28,4 +28,8 @@ class Job(TenantScoped, PlatformBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # How many times a worker claimed it; a job whose worker died that often is failed, not retried.
     attempts: Mapped[int] = mapped_column(default=0)
+    # Renewed by the running worker; once it lapses a reaper gives the job to another worker.
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    worker: Mapped[str] = mapped_column(String(200), default="", server_default="")

@@ -89,9 +89,12 @@ def make_backend(settings: PlatformSettings, *, namespace: str | None = None) ->
     ``namespace`` (default ``settings.bus_namespace``) prefixes every stream name, so several
     deployments or test runs can share one Redis without seeing each other's events.
     """
+    from smartdist.config import key_prefix
+
     if namespace is None:
         namespace = str(getattr(settings, "bus_namespace", "") or "")
-    namespace = namespace or settings.bus_namespace
+    # Always with its separator, like the Celery keys: "shop-a" and "shop-ab" never share a key.
+    namespace = key_prefix(namespace or settings.bus_namespace)
     if settings.effective_bus_backend() == "redis":
         from smartdist.bus.backends.redis import RedisBusBackend
 
