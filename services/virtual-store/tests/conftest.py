@@ -89,3 +89,17 @@ def campaign_body() -> Callable[..., dict[str, Any]]:
         }
 
     return body
+
+
+@pytest.fixture
+def ready_panorama(upload: Any, wait_ready: Any) -> Callable[..., str]:
+    """``ready_panorama(svc, headers)`` uploads a small 2:1 picture and waits until it is processed."""
+
+    def make(svc: Any, headers: dict[str, str], width: int = 1024) -> str:
+        r = upload(svc, headers, make_image(width, width // 2))
+        assert r.status_code == 202, r.text
+        body = wait_ready(svc, headers, r.json()["panorama_id"])
+        assert body["status"] == "ready", body
+        return str(body["id"])
+
+    return make

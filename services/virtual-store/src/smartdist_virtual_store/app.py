@@ -14,6 +14,11 @@ from smartdist_virtual_store.panoramas import api as panoramas_api
 from smartdist_virtual_store.panoramas import models as panorama_models  # noqa: F401 - registers the table
 from smartdist_virtual_store.redemptions import api as redemptions_api
 from smartdist_virtual_store.redemptions import models as redemption_models  # noqa: F401 - registers the table
+from smartdist_virtual_store.reports import api as reports_api
+from smartdist_virtual_store.stores import api as stores_api
+from smartdist_virtual_store.stores import models as store_models  # noqa: F401 - registers the tables
+from smartdist_virtual_store.visits import api as visits_api
+from smartdist_virtual_store.visits import models as visit_models  # noqa: F401 - registers the tables
 
 DEFINITION = ServiceDefinition(
     name="virtual-store",
@@ -22,7 +27,14 @@ DEFINITION = ServiceDefinition(
     title_zh="環景虛擬商店與數位優惠券",
     summary="A 360° walk through the real store with product hotspots, and digital coupons redeemed at the counter.",
     base=Base,
-    routers=[panoramas_api.router, campaigns_api.router, redemptions_api.router],
+    routers=[
+        panoramas_api.router,
+        stores_api.router,
+        campaigns_api.router,
+        redemptions_api.router,
+        visits_api.router,
+        reports_api.router,
+    ],
     kpi=KPI,
     job_modules=["smartdist_virtual_store.panoramas.jobs"],
 )

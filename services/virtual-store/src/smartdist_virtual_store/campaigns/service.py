@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from smartdist.bus.outbox import publish
@@ -110,3 +111,30 @@ def wallet(session: Session, consumer_id: str) -> list[WalletCoupon]:
         )
         for c, k in repository.wallet(session, consumer_id)
     ]
+
+
+def campaign_exists(session: Session, campaign_id: str) -> bool:
+    return session.get(Campaign, campaign_id) is not None
+
+
+def live_campaigns(session: Session, tenant_id: str, store_id: str) -> list[Campaign]:
+    """Campaigns open now that are shown in the store (a system session: filtered by tenant here)."""
+    return [c for c in repository.live_campaigns(session, store_id, utcnow()) if c.tenant_id == tenant_id]
+
+
+def coupon_counts(session: Session, store_id: str, start: datetime | None, end: datetime | None) -> dict[str, Any]:
+    """Coupons of the store's campaigns: offered (sum of limits, None if any is unlimited), claimed."""
+    store_campaigns = list(session.scalars(repository.campaigns(store_id)))
+    limits = [c.total_limit for c in store_campaigns]
+    claimed_stmt = (
+        select(func.count()).select_from(Coupon).where(Coupon.campaign_id.in_([c.id for c in store_campaigns] or [""]))
+    )
+    if start is not None:
+        claimed_stmt = claimed_stmt.where(Coupon.claimed_at >= start)
+    if end is not None:
+        claimed_stmt = claimed_stmt.where(Coupon.claimed_at < end)
+    return {
+        "campaign_ids": [c.id for c in store_campaigns],
+        "offered": None if any(limit is None for limit in limits) else sum(int(limit or 0) for limit in limits),
+        "claimed": int(session.scalar(claimed_stmt) or 0),
+    }

@@ -148,3 +148,7 @@ def panorama_file(session: Session, store: FileStore, panorama_id: str, name: st
         return store.get(f"{media_prefix(panorama.tenant_id, panorama.id)}/{name}")
     except MissingFile:
         raise NotFound("No such panorama file.") from None
+
+
+def find_panorama(session: Session, panorama_id: str) -> Panorama | None:
+    return session.get(Panorama, panorama_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from datetime import datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from smartdist.bus.outbox import publish
@@ -150,3 +152,18 @@ def find_redemption(session: Session, redemption_id: int) -> Redemption:
     if redemption is None:
         raise NotFound(f"No redemption {redemption_id}.")
     return redemption
+
+
+def redemption_totals(
+    session: Session, campaign_ids: list[str], start: datetime | None, end: datetime | None
+) -> tuple[int, int, int]:
+    """(redeemed, spend TWD, discount TWD) of standing redemptions (reversed ones excluded)."""
+    stmt = select(
+        func.count(), func.coalesce(func.sum(Redemption.spend), 0), func.coalesce(func.sum(Redemption.discount), 0)
+    ).where(Redemption.campaign_id.in_(campaign_ids or [""]), Redemption.status == "redeemed")
+    if start is not None:
+        stmt = stmt.where(Redemption.redeemed_at >= start)
+    if end is not None:
+        stmt = stmt.where(Redemption.redeemed_at < end)
+    count, spend, discount = session.execute(stmt).one()
+    return int(count), int(spend), int(discount)
