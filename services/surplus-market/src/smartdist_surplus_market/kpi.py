@@ -11,12 +11,11 @@ STATUS_CODES = [
     StatusCode("draft", "草稿", "draft listing"),
     StatusCode("published", "已上架", "listing published"),
     StatusCode("reserved", "已預訂", "reserved"),
-    StatusCode("paid", "已付款", "paid"),
     StatusCode("picked_up", "已取貨", "picked up"),
     StatusCode("delivered", "已送達", "delivered"),
     StatusCode("cancelled", "已取消", "cancelled"),
     StatusCode("no_show", "未取貨", "no-show"),
-    StatusCode("expired", "已下架", "listing expired"),
+    StatusCode("withdrawn", "已下架", "listing withdrawn by the seller"),
 ]
 
 BASELINES = [

@@ -15,3 +15,14 @@ class PayoutStatement(BaseModel):
     fee_percent: float
     start: datetime | None
     end: datetime | None
+
+
+class ImpactReport(BaseModel):
+    orders: int = Field(description="Orders picked up or delivered in the period.")
+    units: int
+    revenue_recovered_twd: int = Field(description="What these goods earned instead of being scrapped (0 before).")
+    kg_saved: float = Field(description="Σ quantity × the listing's weight per unit.")
+    co2e_kg: float = Field(description="kg_saved × the food-waste factor (kg CO2e per kg avoided).")
+    co2e_factor: float
+    start: datetime | None
+    end: datetime | None
