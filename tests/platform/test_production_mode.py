@@ -61,7 +61,7 @@ def test_revocation_crosses_redis_to_every_service(production: tuple[TestClient,
     key = {"Authorization": f"Bearer {created['api_key']}"}
     assert all(client.get(f"/{n}/api/v1/kpi/summary", headers=key).status_code == 200 for n in SERVICE_ORDER)
     client.delete(f"/api/v1/api-keys/{created['id']}", headers=owner)
-    deadline, refused = time.time() + 20, set()
+    deadline, refused = time.time() + 20, set[str]()
     while time.time() < deadline and len(refused) < len(SERVICE_ORDER):
         refused |= {n for n in SERVICE_ORDER if client.get(f"/{n}/api/v1/kpi/summary", headers=key).status_code == 401}
         time.sleep(0.2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -53,9 +54,9 @@ def test_a_token_signed_by_another_key_is_refused(svc: ServiceUnderTest) -> None
     from smartdist.auth.keys import generate_pem_pair
     from smartdist.auth.tokens import TokenSigner
 
-    forged, _ = TokenSigner(generate_pem_pair().private_pem).issue(
-        kind="user", subject="x", tenant_id="t1", roles=["owner"], ttl_s=60
-    )
+    other = generate_pem_pair().private_pem
+    assert other is not None
+    forged, _ = TokenSigner(other).issue(kind="user", subject="x", tenant_id="t1", roles=["owner"], ttl_s=60)
     assert svc.client.get("/api/v1/notes", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
 
@@ -160,10 +161,10 @@ def test_kpi_log_summary_codes_and_baselines(svc: ServiceUnderTest) -> None:
     assert svc.client.put("/api/v1/kpi/baselines/nope", json={"value": 1}, headers=h).status_code == 404
 
 
-def _wait_job(svc: ServiceUnderTest, job_id: str, headers: dict[str, str]) -> dict:
+def _wait_job(svc: ServiceUnderTest, job_id: str, headers: dict[str, str]) -> dict[str, Any]:
     deadline = time.time() + 30
     while time.time() < deadline:
-        job = svc.client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+        job: dict[str, Any] = svc.client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
         if job["status"] in ("succeeded", "failed"):
             return job
         time.sleep(0.05)

@@ -17,9 +17,11 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Err
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -46,7 +48,7 @@ class FuzzFailure:
     response: str
 
     def describe(self) -> str:
-        status = "no answer" if self.status is None else f"answered {self.status}"
+        status = "(no request)" if self.status is None else f"answered {self.status}"
         return (
             f"- {self.operation} {status}: {self.check}\n"
             f"    {self.message.strip().replace(chr(10), chr(10) + '    ')}\n"
@@ -113,9 +115,19 @@ def fuzz_service(
 
 
 def _fuzz_operation(operation: Any, headers: dict[str, str], examples: int, report: FuzzReport) -> None:
-    label = f"{operation.method.upper()} {operation.path}"
+    # Valid requests first; then a few that break the schema, which must be a documented 4xx.
+    for mode, count in ((GenerationMode.POSITIVE, examples), (GenerationMode.NEGATIVE, max(1, examples // 2))):
+        _fuzz_mode(operation, mode, headers, count, report)
 
-    @given(case=operation.as_strategy())
+
+def _fuzz_mode(
+    operation: Any, mode: GenerationMode, headers: dict[str, str], examples: int, report: FuzzReport
+) -> None:
+    label = f"{operation.method.upper()} {operation.path}"
+    if mode is GenerationMode.NEGATIVE:
+        label += " (invalid input)"
+
+    @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=examples,
         deadline=None,
@@ -129,8 +141,9 @@ def _fuzz_operation(operation: Any, headers: dict[str, str], examples: int, repo
         report.cases += 1
         try:
             response = case.call(headers=headers)
-        except Exception as exc:  # the transport itself broke: the app raised through the client
-            report.add(FuzzFailure(label, type(exc).__name__, None, _short(str(exc)), _request(case), ""))
+        except Exception as exc:  # schemathesis' client re-raises what the app's 500 handler answered
+            check = f"{type(exc).__name__} raised (a 500 to the caller)"
+            report.add(FuzzFailure(label, check, 500, _short(str(exc)), _request(case), ""))
             return
         try:
             case.validate_response(response, checks=CHECKS, headers=headers)
@@ -143,6 +156,8 @@ def _fuzz_operation(operation: Any, headers: dict[str, str], examples: int, repo
     try:
         run()
     except Exception as exc:  # no example could be generated from the operation's schema
+        if mode is GenerationMode.NEGATIVE and isinstance(exc, Unsatisfiable):
+            return  # nothing in this operation can be made invalid (no parameters, no body)
         report.add(FuzzFailure(label, "generation", None, _short(f"{type(exc).__name__}: {exc}"), "", ""))
 
 

@@ -12,7 +12,7 @@ validation error, while the platform answers errors as RFC 9457 ``application/pr
   the token itself declares ``openapi_extra={"security": BEARER_SECURITY}``.
 - every error answer as ``application/problem+json`` with one ``Problem`` schema; each operation
   documents the statuses the platform can give it (401/403 when secured, 404 with path
-  parameters or on writes, 409 on writes, 422 with any input), besides those it declares itself.
+  parameters or on writes, 409 on writes, 422 with any input, 400 with a body), besides those it declares itself.
 
 ``/docs`` is Swagger UI from ``node_modules/swagger-ui-dist`` (``npm ci``), so the API documents
 load without internet. ReDoc is off: it has no offline bundle here.
@@ -88,7 +88,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 PROBLEM_DESCRIPTIONS = {
-    400: "Bad request",
+    400: "Bad request: the body could not be parsed",
     401: "Not authenticated: no, expired or revoked bearer token",
     403: "Not allowed: the token lacks the role, or is not a merchant's",
     404: "Not found",
@@ -210,6 +210,8 @@ def _describe_operation(operation: dict[str, Any], route: Any, method: str) -> N
         statuses |= {401, 403}
     if has_input:
         statuses.add(422)
+    if "requestBody" in operation:
+        statuses.add(400)  # a body that is not even JSON (or form data) is refused before validation
     if has_path or (api and method in WRITES and "requestBody" in operation):
         statuses.add(404)
     if api and method in WRITES:
