@@ -14,6 +14,7 @@ from smartdist_wms.locations import api as locations_api
 from smartdist_wms.outbound import api as outbound_api
 from smartdist_wms.outbound import models as outbound_models  # noqa: F401 - registers the tables
 from smartdist_wms.products import api as products_api
+from smartdist_wms.scans import api as scans_api
 from smartdist_wms.stock import api as stock_api
 from smartdist_wms.stock import models as stock_models  # noqa: F401 - registers the tables
 from smartdist_wms.stock.jobs import near_expiry_watch
@@ -31,6 +32,7 @@ DEFINITION = ServiceDefinition(
         stock_api.router,
         inbound_api.router,
         outbound_api.router,
+        scans_api.router,
     ],
     kpi=KPI,
     background_tasks=[near_expiry_watch],

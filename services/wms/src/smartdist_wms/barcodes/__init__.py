@@ -1,0 +1,1 @@
+"""Barcodes the clerks scan: GS1-128 / GS1 DataMatrix element strings (GTIN, lot, dates)."""

@@ -41,10 +41,8 @@ from smartdist_wms.kpi import INBOUND
 from smartdist_wms.locations.domain import LocationBlocked
 from smartdist_wms.locations.models import Location
 from smartdist_wms.locations.service import locations_for_lines
-from smartdist_wms.products.domain import UnknownSku
 from smartdist_wms.products.models import Product
-from smartdist_wms.products.repository import by_scan
-from smartdist_wms.products.service import products_for_lines
+from smartdist_wms.products.service import products_for_lines, resolve_scan
 from smartdist_wms.stock.models import StockItem
 from smartdist_wms.stock.service import Ledger, item_for, lock_items, lot_details
 
@@ -145,10 +143,7 @@ def confirm(session: Session, order_id: int) -> InboundOrder:
 
 
 def _scanned(session: Session, code: str, loc: list[str | int]) -> Product:
-    found = by_scan(session, code)
-    if found is None:
-        raise UnknownSku(code, loc)
-    return found[0]
+    return resolve_scan(session, code, loc).product
 
 
 def receive(session: Session, order_id: int, body: ReceiptIn) -> InboundOrder:
@@ -157,8 +152,9 @@ def receive(session: Session, order_id: int, body: ReceiptIn) -> InboundOrder:
     if order.status not in RECEIVABLE:
         raise InboundNotOpen(f"inbound order {order.no} is {order.status}; it cannot receive goods")
     rules = receipt_rules(session, order.supplier)
-    products = [_scanned(session, line.sku, ["body", "lines", i, "sku"]) for i, line in enumerate(body.lines)]
-    for i, (line_in, product) in enumerate(zip(body.lines, products, strict=True)):
+    scans = [resolve_scan(session, line.sku, ["body", "lines", i, "sku"]) for i, line in enumerate(body.lines)]
+    for i, (line_in, scan) in enumerate(zip(body.lines, scans, strict=True)):
+        product = scan.product
         lines = [x for x in order.lines if x.product_id == product.id]
         if not lines:
             raise NotOnOrder(
@@ -173,14 +169,15 @@ def receive(session: Session, order_id: int, body: ReceiptIn) -> InboundOrder:
                 f"{product.sku}: {announced} announced, {received} received, {line_in.qty} more would exceed "
                 f"the {limit} this supplier's rules accept"
             )
-        target = next((x for x in lines if line_in.lot and x.lot == line_in.lot), None)
+        scanned_lot = line_in.lot or scan.lot  # a GS1 label carries its lot and date
+        target = next((x for x in lines if scanned_lot and x.lot == scanned_lot), None)
         target = target or next((x for x in lines if x.received < x.qty), lines[-1])
         announced_expiry = datetime.fromisoformat(target.expiry).date() if target.expiry else None
         lot_key, expiry_key = lot_details(
             session,
             product,
-            line_in.lot or target.lot,
-            line_in.expiry or announced_expiry,
+            scanned_lot or target.lot,
+            line_in.expiry or scan.expiry or announced_expiry,
             ["body", "lines", i],
         )
         target.received += line_in.qty

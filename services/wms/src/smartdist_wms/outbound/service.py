@@ -42,10 +42,8 @@ from smartdist_wms.outbound.schemas import (
     PickListOut,
     PickTaskOut,
 )
-from smartdist_wms.products.domain import UnknownSku
 from smartdist_wms.products.models import Product
-from smartdist_wms.products.repository import by_scan
-from smartdist_wms.products.service import products_for_lines
+from smartdist_wms.products.service import products_for_lines, resolve_scan
 from smartdist_wms.stock.domain import Available, Need, plan_allocation
 from smartdist_wms.stock.models import StockItem
 from smartdist_wms.stock.service import Ledger, lock_items
@@ -187,10 +185,7 @@ def allocate(session: Session, order_id: int, *, by: str) -> tuple[OutboundOrder
 
 
 def _scanned_product(session: Session, code: str) -> Product:
-    found = by_scan(session, code)
-    if found is None:
-        raise UnknownSku(code)
-    return found[0]
+    return resolve_scan(session, code).product
 
 
 def _allocations_at(

@@ -39,3 +39,7 @@ def needs_lot(tracking: str) -> bool:
 def needs_expiry(tracking: str) -> bool:
     # A lot-tracked product may carry an expiry too; an expiry-tracked one must.
     return tracking == "expiry"
+
+
+class BadScan(Unprocessable):
+    title = "Scan not readable"

@@ -40,6 +40,14 @@ def by_scan(session: Session, code: str) -> tuple[Product, int] | None:
     return product, (product.pack_size if product.pack_barcode == code and product.barcode != code else 1)
 
 
+def by_gtin(session: Session, gtin: str) -> Product | None:
+    """The product whose unit or carton barcode is this GTIN-14 (EAN-13 codes are stored without the 0)."""
+    candidates = {gtin, gtin.lstrip("0")} | {gtin[i:] for i in (1, 2, 6) if len(gtin) == 14}
+    return session.scalar(
+        select(Product).where(or_(Product.barcode.in_(candidates), Product.pack_barcode.in_(candidates))).limit(1)
+    )
+
+
 def page(session: Session, *, q: str | None, limit: int, cursor: str | None) -> Page[ProductOut]:
     stmt = select(Product)
     if q:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from smartdist_wms.barcodes.gs1 import GS1Error, looks_like_gs1, parse_gs1
 from smartdist_wms.products import repository
-from smartdist_wms.products.domain import DuplicateSku, UnknownSku
+from smartdist_wms.products.domain import BadScan, DuplicateSku, UnknownSku
 from smartdist_wms.products.models import Product
 from smartdist_wms.products.schemas import ProductIn
 
@@ -45,3 +48,34 @@ def products_for_lines(session: Session, skus: Sequence[str]) -> dict[str, Produ
     if errors:
         raise UnknownSku(next(s for s in skus if s not in found), errors=errors)
     return found
+
+
+@dataclass(frozen=True)
+class ScannedProduct:
+    product: Product
+    units: int  # a carton barcode counts its pack size
+    lot: str | None = None
+    expiry: date | None = None
+
+
+def resolve_scan(session: Session, code: str, loc: Sequence[str | int] = ("body", "sku")) -> ScannedProduct:
+    """The product a scan names: SKU, unit or carton barcode, or a GS1 string with lot and dates.
+
+    A GS1 scan that does not parse is a 422 saying why, so the clerk knows to rescan.
+    """
+    found = repository.by_scan(session, code)
+    if found is not None:
+        return ScannedProduct(found[0], found[1])
+    if looks_like_gs1(code):
+        try:
+            data = parse_gs1(code, date.today())
+        except GS1Error as exc:
+            raise BadScan(
+                f"scan {code!r} is not a readable GS1 code: {exc}", errors=[{"loc": list(loc), "message": str(exc)}]
+            ) from None
+        if data.gtin is not None:
+            product = repository.by_gtin(session, data.gtin)
+            if product is not None:
+                return ScannedProduct(product, data.count or 1, data.lot, data.use_by)
+        raise UnknownSku(data.gtin or code, loc)
+    raise UnknownSku(code, loc)
