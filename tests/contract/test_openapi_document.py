@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
+from smartdist.auth import OptionalPrincipal, Principal, require_roles
 from smartdist.catalog import SERVICE_ORDER
 from smartdist.config import PlatformSettings
 from smartdist.console import IDENTITY
@@ -17,6 +18,8 @@ from smartdist.problems import PROBLEM_MEDIA_TYPE
 from smartdist.runtime import ServiceRuntime
 from smartdist.testing.fuzz import service_definition
 from smartdist.web.app import create_service_app
+from smartdist.web.deps import DbSession
+from smartdist.web.openapi import BEARER_SECURITY, install_openapi
 
 APPS = [*SERVICE_ORDER, "console"]
 PUBLIC = {"/healthz", "/readyz", "/metrics"}
@@ -97,3 +100,40 @@ def test_docs_follow_the_mount_path_in_the_demo(tmp_path: Path) -> None:
     assert "/dispatch/static/vendor/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "'/dispatch/openapi.json'" in html
     assert client.get("/dispatch/static/vendor/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+
+
+def test_security_is_read_off_each_routes_dependencies() -> None:
+    app = FastAPI()
+    install_openapi(app)
+    router = APIRouter(prefix="/api/v1")
+
+    @router.get("/tracking/{code}")
+    def track(code: str) -> dict[str, str]:
+        return {}
+
+    @router.get("/listings/{listing_id}")
+    def listing(listing_id: int, principal: OptionalPrincipal) -> dict[str, str]:
+        return {}
+
+    @router.post("/orders")
+    def order(session: DbSession) -> dict[str, str]:
+        return {}
+
+    @router.delete("/orders/{order_id}")
+    def cancel(order_id: int, principal: Annotated[Principal, require_roles("dispatcher")]) -> dict[str, str]:
+        return {}
+
+    @router.post("/quotes", openapi_extra={"security": BEARER_SECURITY})
+    def quote() -> dict[str, str]:
+        return {}
+
+    app.include_router(router)
+    paths = app.openapi()["paths"]
+    assert paths["/api/v1/tracking/{code}"]["get"]["security"] == []
+    assert "401" not in paths["/api/v1/tracking/{code}"]["get"]["responses"]
+    assert paths["/api/v1/listings/{listing_id}"]["get"]["security"] == [{}, {"bearerAuth": []}]
+    assert paths["/api/v1/orders"]["post"]["security"] == [{"bearerAuth": []}]
+    assert {"401", "403", "409"} <= set(paths["/api/v1/orders"]["post"]["responses"])
+    assert paths["/api/v1/orders/{order_id}"]["delete"]["security"] == [{"bearerAuth": []}]
+    assert paths["/api/v1/quotes"]["post"]["security"] == [{"bearerAuth": []}]
+    assert "401" in paths["/api/v1/quotes"]["post"]["responses"]

@@ -113,12 +113,15 @@ READINESS_SCHEMA: dict[str, Any] = {
 def install_openapi(app: FastAPI) -> None:
     """Replace ``app.openapi`` with the documented one and serve ``/docs`` offline."""
 
+    described: list[dict[str, Any]] = []
+
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = FastAPI.openapi(app)
+        # FastAPI regenerates its document when routes were added since; describe each one once.
+        document = FastAPI.openapi(app)
+        if not described or described[0] is not document:
             describe(document, app.routes)
-            app.openapi_schema = document
-        return app.openapi_schema
+            described[:] = [document]
+        return document
 
     app.openapi = openapi  # type: ignore[method-assign]
     install_docs(app)
