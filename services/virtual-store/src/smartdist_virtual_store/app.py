@@ -10,6 +10,8 @@ from smartdist_virtual_store.campaigns import api as campaigns_api
 from smartdist_virtual_store.campaigns import models as campaign_models  # noqa: F401 - registers the tables
 from smartdist_virtual_store.db import Base
 from smartdist_virtual_store.kpi import KPI
+from smartdist_virtual_store.messages import MESSAGES
+from smartdist_virtual_store.pages import pages
 from smartdist_virtual_store.panoramas import api as panoramas_api
 from smartdist_virtual_store.panoramas import models as panorama_models  # noqa: F401 - registers the table
 from smartdist_virtual_store.redemptions import api as redemptions_api
@@ -35,6 +37,8 @@ DEFINITION = ServiceDefinition(
         visits_api.router,
         reports_api.router,
     ],
+    pages=pages,
+    messages=MESSAGES,
     kpi=KPI,
     job_modules=["smartdist_virtual_store.panoramas.jobs"],
 )

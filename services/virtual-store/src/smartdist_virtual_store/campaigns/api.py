@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request, status
+from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 
 from smartdist.auth import CurrentPrincipal, Principal, require_roles
 from smartdist.idempotency import Idempotency
@@ -98,3 +98,23 @@ def claim_coupon(
 def my_wallet(principal: Consumer, system: SystemDbSession) -> list[WalletCoupon]:
     """The consumer's coupons at every shop, newest first."""
     return service.wallet(system, principal.subject)
+
+
+@router.get(
+    "/wallet/coupons/{coupon_id}/{kind}.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "the code as QR or Code 128 barcode"}},
+)
+def coupon_code_image(
+    coupon_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    kind: Annotated[str, Path(pattern=r"^(qr|barcode)$")],
+    principal: Consumer,
+    system: SystemDbSession,
+) -> Response:
+    """One of the consumer's coupons drawn as a QR code or a Code 128 barcode for the counter's scanner."""
+    code = service.wallet_code(system, principal.subject, coupon_id)
+    return Response(
+        service.code_image(code, kind),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )

@@ -12,7 +12,7 @@ from smartdist.bus.outbox import publish
 from smartdist.db import utcnow
 from smartdist.kpi import record
 from smartdist.problems import NotFound
-from smartdist_virtual_store.campaigns import repository
+from smartdist_virtual_store.campaigns import code_images, repository
 from smartdist_virtual_store.campaigns.domain import CouponLimitReached, check_open, new_code
 from smartdist_virtual_store.campaigns.models import Campaign, Coupon
 from smartdist_virtual_store.campaigns.schemas import CampaignIn, ClaimOut, WalletCoupon
@@ -138,3 +138,15 @@ def coupon_counts(session: Session, store_id: str, start: datetime | None, end: 
         "offered": None if any(limit is None for limit in limits) else sum(int(limit or 0) for limit in limits),
         "claimed": int(session.scalar(claimed_stmt) or 0),
     }
+
+
+def wallet_code(session: Session, consumer_id: str, coupon_id: str) -> str:
+    """The code of one of the consumer's own coupons (another's is a 404, as if it did not exist)."""
+    coupon = session.get(Coupon, coupon_id)
+    if coupon is None or coupon.consumer_id != consumer_id:
+        raise NotFound(f"No coupon {coupon_id} in your wallet.")
+    return coupon.code
+
+
+def code_image(code: str, kind: str) -> bytes:
+    return code_images.qr_svg(code) if kind == "qr" else code_images.barcode_svg(code)
