@@ -13,6 +13,8 @@ from smartdist_surplus_market.kpi import KPI
 from smartdist_surplus_market.listings import api as listings_api
 from smartdist_surplus_market.listings import models as listing_models  # noqa: F401 - registers the tables
 from smartdist_surplus_market.listings.consumer import SUBSCRIPTIONS as LISTING_SUBSCRIPTIONS
+from smartdist_surplus_market.messages import MESSAGES
+from smartdist_surplus_market.pages import router as pages
 from smartdist_surplus_market.payouts import api as payouts_api
 from smartdist_surplus_market.reservations import api as reservations_api
 from smartdist_surplus_market.reservations import models as reservation_models  # noqa: F401 - registers the tables
@@ -34,6 +36,8 @@ DEFINITION = ServiceDefinition(
         favourites_api.router,
         payouts_api.router,
     ],
+    pages=pages,
+    messages=MESSAGES,
     kpi=KPI,
     subscriptions={**LISTING_SUBSCRIPTIONS},
     background_tasks=[sweep_no_shows],

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
         24, ge=1, le=720, description="Hours before best-before of the default markdown step (WMS drafts)."
     )
     no_show_sweep_s: float = Field(60.0, gt=0, description="How often reservations past their window turn no-show.")
+    map_tile_url: str = Field(
+        "", description="XYZ tile URL template of the consumer map's base layer (none: markers only)."
+    )
+    map_tile_attribution: str = ""
     photo_max_bytes: int = Field(8_000_000, ge=1)
     photo_max_pixels: int = Field(40_000_000, ge=1)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, File, Query, Request, UploadFile, status
+from fastapi.responses import Response
 
 from smartdist.auth import OptionalPrincipal, Principal, require_roles
 from smartdist.db import utcnow
@@ -13,8 +14,9 @@ from smartdist.pagination import Cursor, Limit, Page
 from smartdist.problems import problem_responses
 from smartdist.timeparams import parse_bound
 from smartdist.web.deps import DbSession, IdempotencyDep, SystemDbSession
+from smartdist_surplus_market.config import get_settings
 from smartdist_surplus_market.listings import service
-from smartdist_surplus_market.listings.schemas import ListingIn, ListingOut, NearbyPage, PublishIn
+from smartdist_surplus_market.listings.schemas import ListingIn, ListingOut, NearbyPage, PhotoOut, PublishIn
 
 # Store clerks list from the shop floor; integrators from the merchant's POS/ERP; the owner always.
 SellerStaff = Annotated[Principal, require_roles("clerk", "integrator")]
@@ -125,3 +127,43 @@ def withdraw_listing(listing_id: str, request: Request, session: DbSession, prin
     """Take a published listing off sale (reservations already made stay)."""
     listing = service.withdraw_listing(session, listing_id)
     return service.out(session, listing, utcnow(), root_of(request))
+
+
+@router.post(
+    "/listings/{listing_id}/photo",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PhotoOut,
+    responses=problem_responses(401, 403, 404, 413, 415, 422),
+)
+def upload_photo(
+    listing_id: str, request: Request, file: Annotated[UploadFile, File()], session: DbSession, principal: SellerStaff
+) -> PhotoOut:
+    """A photo from the phone: JPEG, PNG or WebP, re-encoded (EXIF and hidden data dropped) with a thumbnail."""
+    settings = get_settings()
+    data = file.file.read(settings.photo_max_bytes + 1)
+    photo = service.attach_photo(
+        session, listing_id, data, max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels
+    )
+    base = f"{root_of(request)}/api/v1/listings/{listing_id}/photo"
+    return PhotoOut(
+        id=photo.id, width=photo.width, height=photo.height, photo_url=base, thumbnail_url=base + "?size=thumbnail"
+    )
+
+
+@router.get(
+    "/listings/{listing_id}/photo",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}, "description": "The re-encoded JPEG."}, **problem_responses(404)},
+)
+def get_photo(
+    listing_id: str,
+    session: SystemDbSession,
+    principal: OptionalPrincipal,
+    size: Literal["full", "thumbnail"] = "full",
+) -> Response:
+    """The listing's photo (no token needed while it is on offer)."""
+    staff_tenant = None
+    if principal is not None and principal.kind != "consumer" and principal.tenant_id is not None:
+        staff_tenant = principal.tenant_id
+    data = service.photo_bytes(session, listing_id, thumbnail=size == "thumbnail", staff_tenant=staff_tenant)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=300"})

@@ -26,7 +26,8 @@ from smartdist_surplus_market.listings.domain import (
     steps_from,
 )
 from smartdist_surplus_market.listings.geo import cell_of, haversine_m
-from smartdist_surplus_market.listings.models import Listing
+from smartdist_surplus_market.listings.models import Listing, ListingPhoto
+from smartdist_surplus_market.listings.photos import reencode
 from smartdist_surplus_market.listings.schemas import (
     ListingIn,
     ListingOut,
@@ -412,3 +413,31 @@ def give_back_units(session: Session, listing_id: str, quantity: int, at: dateti
         if listing is not None:
             session.refresh(listing, ["quantity"])
     return returned
+
+
+def attach_photo(session: Session, listing_id: str, data: bytes, *, max_bytes: int, max_pixels: int) -> ListingPhoto:
+    """Replace the listing's photo with a re-encoded copy of the upload."""
+    listing = get_listing(session, listing_id)
+    photo = reencode(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    row = ListingPhoto(
+        tenant_id=listing.tenant_id,
+        listing_id=listing.id,
+        image=photo.image,
+        thumbnail=photo.thumbnail,
+        width=photo.width,
+        height=photo.height,
+    )
+    session.add(row)
+    session.flush()
+    listing.photo_id = row.id
+    session.flush()
+    return row
+
+
+def photo_bytes(session: Session, listing_id: str, *, thumbnail: bool, staff_tenant: str | None) -> bytes:
+    """The photo of a listing on offer (or of the caller's own listing in any state)."""
+    listing = listing_for(session, listing_id, utcnow(), staff_tenant=staff_tenant)
+    row = session.get(ListingPhoto, listing.photo_id) if listing.photo_id else None
+    if row is None:
+        raise ListingNotFound(f"listing {listing_id} has no photo")
+    return row.thumbnail if thumbnail else row.image

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import Response
 
 from smartdist.auth import CurrentPrincipal, Principal, require_roles
 from smartdist.db import utcnow
@@ -15,7 +16,13 @@ from smartdist.problems import Forbidden, Unprocessable, problem_responses
 from smartdist.timeparams import parse_bound
 from smartdist.web.deps import DbSession, SystemDbSession
 from smartdist_surplus_market.reservations import service
-from smartdist_surplus_market.reservations.domain import NotYourReservation, consumer_idempotency_key
+from smartdist_surplus_market.reservations.domain import (
+    NotYourReservation,
+    ReservationStateConflict,
+    consumer_idempotency_key,
+    qr_text,
+)
+from smartdist_surplus_market.reservations.qr import qr_svg
 from smartdist_surplus_market.reservations.schemas import (
     CancelIn,
     PickupIn,
@@ -175,3 +182,23 @@ def rate(reservation_id: str, body: RatingIn, session: SystemDbSession, principa
     reservation = service.consumers_reservation(session, reservation_id, principal.subject)
     service.rate(session, reservation, body.stars, body.comment)
     return service.out(session, reservation, for_consumer=True)
+
+
+@router.get(
+    "/reservations/{reservation_id}/qr.svg",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/svg+xml": {}}, "description": "The pickup QR code."},
+        **problem_responses(401, 403, 404, 409),
+    },
+)
+def pickup_qr(reservation_id: str, session: SystemDbSession, principal: Consumer) -> Response:
+    """The QR code the consumer shows at pickup (its text: ``SM1:<reservation>:<code>``)."""
+    reservation = service.consumers_reservation(session, reservation_id, principal.subject)
+    if reservation.status != "reserved":
+        raise ReservationStateConflict(f"reservation {reservation_id} is {reservation.status}")
+    return Response(
+        qr_svg(qr_text(reservation.id, reservation.pickup_code)),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "private, no-store"},
+    )
