@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
+from smartdist_wms.counts import api as counts_api
+from smartdist_wms.counts import models as counts_models  # noqa: F401 - registers the tables
 from smartdist_wms.db import Base
 from smartdist_wms.inbound import api as inbound_api
 from smartdist_wms.inbound import models as inbound_models  # noqa: F401 - registers the tables
@@ -14,6 +16,8 @@ from smartdist_wms.locations import api as locations_api
 from smartdist_wms.outbound import api as outbound_api
 from smartdist_wms.outbound import models as outbound_models  # noqa: F401 - registers the tables
 from smartdist_wms.products import api as products_api
+from smartdist_wms.returns import api as returns_api
+from smartdist_wms.returns import models as returns_models  # noqa: F401 - registers the tables
 from smartdist_wms.scans import api as scans_api
 from smartdist_wms.stock import api as stock_api
 from smartdist_wms.stock import models as stock_models  # noqa: F401 - registers the tables
@@ -32,6 +36,8 @@ DEFINITION = ServiceDefinition(
         stock_api.router,
         inbound_api.router,
         outbound_api.router,
+        returns_api.router,
+        counts_api.router,
         scans_api.router,
     ],
     kpi=KPI,

@@ -16,6 +16,7 @@ STATUS_CODES = [
     StatusCode("allocated", "已配庫", "allocated"),
     StatusCode("picking", "揀貨中", "picking"),
     StatusCode("picked", "已揀貨", "picked"),
+    StatusCode("inspected", "已檢驗", "inspected"),
     StatusCode("packed", "已包裝", "packed"),
     StatusCode("shipped", "已出貨", "shipped"),
     StatusCode("completed", "已完成", "completed"),

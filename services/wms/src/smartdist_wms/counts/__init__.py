@@ -1,0 +1,1 @@
+"""Cycle counts: a count task per location, blind count, variance approved by the owner."""

@@ -1,0 +1,1 @@
+"""Customer returns: notice, inspection (restock, damaged, scrap), restock into locations."""
