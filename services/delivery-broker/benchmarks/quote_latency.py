@@ -119,11 +119,13 @@ def serve_locally(deadline_s: float, latency_s: float, hang: str | None) -> tupl
     from smartdist.config import PlatformSettings
     from smartdist.runtime import ServiceRuntime
     from smartdist.web.app import create_service_app
-    from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+    from smartdist_delivery_broker.adapters.registry import PlatformRegistry
     from smartdist_delivery_broker.app import DEFINITION
-    from smartdist_delivery_broker.quotes import api as quotes_api
+    from smartdist_delivery_broker.config import Settings as BrokerPlatformSettings
+    from smartdist_delivery_broker.quotes import api as quotes_http
+    from smartdist_delivery_broker.quotes import service as quotes_api
 
-    definition = replace(DEFINITION, routers=[*DEFINITION.routers, quotes_api.router])
+    definition = replace(DEFINITION, routers=[*DEFINITION.routers, quotes_http.router])
     data_dir = Path(tempfile.mkdtemp(prefix="broker-bench-"))
     runtime = ServiceRuntime(
         definition, PlatformSettings(data_dir=data_dir, run_background=False, log_json=False, log_level="WARNING")

@@ -7,11 +7,11 @@ from fastapi import FastAPI
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_delivery_broker.db import Base
+from smartdist_delivery_broker.demo import seed_demo
 from smartdist_delivery_broker.kpi import KPI
 from smartdist_delivery_broker.orders import api as orders_api
 from smartdist_delivery_broker.orders import models as _order_models  # noqa: F401 - tables on Base
-from smartdist_delivery_broker.orders.demo import seed_demo
-from smartdist_delivery_broker.orders.pump import run_courier_pump
+from smartdist_delivery_broker.orders.jobs import run_courier_pump
 from smartdist_delivery_broker.own_fleet import api as own_fleet_api
 from smartdist_delivery_broker.own_fleet import models as _own_fleet_models  # noqa: F401 - tables on Base
 from smartdist_delivery_broker.own_fleet.consumer import SUBSCRIPTIONS

@@ -18,9 +18,10 @@ from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.models import OutboxEvent
 from smartdist.testing.browser import live_server
 from smartdist.testing.platform import ServiceUnderTest, service_under_test
-from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.adapters.registry import PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION
-from smartdist_delivery_broker.quotes.api import QuotingContext
+from smartdist_delivery_broker.config import Settings as BrokerPlatformSettings
+from smartdist_delivery_broker.quotes.service import QuotingContext
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ There is no HTTP call and no webhook: the booking's `delivery.requested` event (
 broker in the booking's transaction) is the request, and dispatch's `order.created`,
 `route.published`, `stop.delivered` / `stop.failed`, `order.rejected` and `order.cancelled`
 events are the status reports (`own_fleet/consumer.py`); a cancellation is asked with
-`delivery.cancel_requested` (`own_fleet/cancel.py`).
+`delivery.cancel_requested` (`own_fleet/service.py`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from smartdist_delivery_broker.own_fleet.domain import PROVIDER, OwnFleetTerms, 
 from smartdist_delivery_broker.pricing import FeeQuote
 
 REQUESTED = "requested"
-# A cancellation is asked of dispatch over the bus and answered later (`own_fleet/cancel.py`);
+# A cancellation is asked of dispatch over the bus and answered later (`own_fleet/service.py`);
 # there is no synchronous call that could cancel.
 CANCEL_REFUSAL = "own-fleet cancellations are asked of dispatch over the bus (POST /deliveries/{id}/cancel, 202)"
 

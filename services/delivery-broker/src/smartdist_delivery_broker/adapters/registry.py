@@ -1,8 +1,8 @@
 """Which platforms the broker talks to: the sandboxes (default, no network) or the live APIs.
 
-Settings use the service's prefix `SMARTDIST_DELIVERY_BROKER_` (kept here, beside the adapters
-they configure). In live mode a platform whose credentials are missing is still listed and
-answers every quote as unavailable with that reason, so the merchant sees why.
+Built from the service's settings (`config.py`). In live mode a platform whose credentials are
+missing is still listed and answers every quote as unavailable with that reason, so the
+merchant sees why.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from smartdist_delivery_broker.adapters import lalamove, pandago, uber_direct
 from smartdist_delivery_broker.adapters.port import (
@@ -27,11 +25,8 @@ from smartdist_delivery_broker.adapters.port import (
     TripRequest,
     WebhookSignatureInvalid,
 )
-from smartdist_delivery_broker.adapters.sandbox import (
-    CourierScenario,
-    SandboxBehaviour,
-    SandboxPlatform,
-)
+from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, SandboxPlatform, SandboxSecrets
+from smartdist_delivery_broker.config import Settings, sandbox_webhook_secrets
 
 PROVIDERS = ("pandago", "uber_direct", "lalamove")
 
@@ -40,58 +35,17 @@ def _names(value: str) -> set[str]:
     return {v.strip() for v in value.split(",") if v.strip()}
 
 
-class BrokerPlatformSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SMARTDIST_DELIVERY_BROKER_", extra="ignore")
-
-    platform_mode: Literal["sandbox", "live"] = Field("sandbox", description="sandbox: simulated couriers, no network.")
-    quote_deadline_s: float = Field(1.5, gt=0, le=30, description="Longest wait for platforms' quotes.")
-    quote_ttl_s: float = Field(
-        300, gt=0, description="How long our quotes stay bookable (platform expiry may be shorter)."
+def sandbox_behaviour(settings: Settings, provider: str) -> SandboxBehaviour:
+    """The installation's sandbox behaviour for `provider`, from the settings."""
+    return SandboxBehaviour(
+        quote_latency_s=settings.sandbox_quote_latency_s,
+        hang_quotes=provider in _names(settings.sandbox_hang),
+        quote_error="503 Service Unavailable (sandbox)" if provider in _names(settings.sandbox_fail) else None,
+        scenario=settings.sandbox_scenario,
+        step_s=settings.sandbox_step_s,
+        duplicate_probability=settings.sandbox_duplicate_probability,
+        reorder=settings.sandbox_reorder,
     )
-    rules: str | None = Field(None, description="Fee schedule / COD rules as JSON text or a JSON file path.")
-
-    sandbox_quote_latency_s: float = 0.05
-    sandbox_step_s: float = Field(30, description="Seconds between simulated courier steps (Uber Robo Courier: 30).")
-    sandbox_hang: str = Field("", description="Comma-separated platforms whose sandbox never answers quotes.")
-    sandbox_fail: str = Field("", description="Comma-separated platforms whose sandbox answers quotes with 503.")
-    sandbox_scenario: CourierScenario = CourierScenario.DELIVER
-    sandbox_duplicate_probability: float = Field(0.2, ge=0, lt=1)
-    sandbox_reorder: bool = True
-    sandbox_pump_s: float = Field(
-        2.0, ge=0, le=3600, description="Seconds between background courier pump passes; 0 = no pump."
-    )
-
-    http_timeout_s: float = 10.0
-    pandago_client_id: str | None = None
-    pandago_key_id: str | None = None
-    pandago_private_key: str | None = Field(None, description="PEM text or a path to the PEM file.")
-    pandago_country: str = "tw"
-    pandago_api_host: str = "https://pandago-api-apse.deliveryhero.io"
-    pandago_auth_host: str = "https://sts.deliveryhero.io"
-    pandago_webhook_secret: str | None = None
-    uber_client_id: str | None = None
-    uber_client_secret: str | None = None
-    uber_customer_id: str | None = None
-    uber_webhook_signing_key: str | None = None
-    lalamove_api_key: str | None = None
-    lalamove_api_secret: str | None = None
-    lalamove_market: str = "TW"
-    lalamove_api_host: str = "https://rest.lalamove.com"
-    lalamove_webhook_path: str = Field(
-        lalamove.LalamoveCredentials("", "").webhook_path,
-        description="The path Lalamove posts to; it is part of the webhook signature.",
-    )
-
-    def sandbox_behaviour(self, provider: str) -> SandboxBehaviour:
-        return SandboxBehaviour(
-            quote_latency_s=self.sandbox_quote_latency_s,
-            hang_quotes=provider in _names(self.sandbox_hang),
-            quote_error="503 Service Unavailable (sandbox)" if provider in _names(self.sandbox_fail) else None,
-            scenario=self.sandbox_scenario,
-            step_s=self.sandbox_step_s,
-            duplicate_probability=self.sandbox_duplicate_probability,
-            reorder=self.sandbox_reorder,
-        )
 
 
 class UnconfiguredPlatform:
@@ -124,11 +78,11 @@ def _pem(value: str) -> str:
     return value if "-----BEGIN" in value else Path(value).read_text(encoding="utf-8")
 
 
-def _missing(settings: BrokerPlatformSettings, *names: str) -> list[str]:
+def _missing(settings: Settings, *names: str) -> list[str]:
     return [f"SMARTDIST_DELIVERY_BROKER_{n.upper()}" for n in names if not getattr(settings, n)]
 
 
-def live_platforms(settings: BrokerPlatformSettings, client: httpx.AsyncClient) -> list[Any]:
+def live_platforms(settings: Settings, client: httpx.AsyncClient) -> list[Any]:
     s = settings
     out: list[Any] = []
     missing = _missing(s, "pandago_client_id", "pandago_key_id", "pandago_private_key")
@@ -182,14 +136,23 @@ def live_platforms(settings: BrokerPlatformSettings, client: httpx.AsyncClient) 
 
 
 class PlatformRegistry:
-    """The platforms of one running service, built once from settings."""
+    """The platforms of one running service, built once from settings.
 
-    def __init__(self, settings: BrokerPlatformSettings | None = None):
-        self.settings = settings or BrokerPlatformSettings()
+    `data_dir`: the installation's data directory, where the sandboxes' webhook secrets are
+    generated on first start; None (tests) gives fresh random secrets."""
+
+    def __init__(self, settings: Settings | None = None, data_dir: Path | None = None):
+        self.settings = settings or Settings()
         self.client: httpx.AsyncClient | None = None
         self.platforms: list[DeliveryPlatform]
         if self.settings.platform_mode == "sandbox":
-            self.platforms = [SandboxPlatform(p, self.settings.sandbox_behaviour(p)) for p in PROVIDERS]
+            secrets = SandboxSecrets(
+                **sandbox_webhook_secrets(self.settings, data_dir),
+                lalamove_webhook_path=self.settings.lalamove_webhook_path,
+            )
+            self.platforms = [
+                SandboxPlatform(p, sandbox_behaviour(self.settings, p), secrets=secrets) for p in PROVIDERS
+            ]
         else:
             self.client = httpx.AsyncClient(timeout=self.settings.http_timeout_s)
             self.platforms = live_platforms(self.settings, self.client)
@@ -199,3 +162,11 @@ class PlatformRegistry:
 
     def sandboxes(self) -> list[SandboxPlatform]:
         return [p for p in self.platforms if isinstance(p, SandboxPlatform)]
+
+    def for_tenant(self, tenant_id: str) -> list[DeliveryPlatform]:
+        """The platforms as `tenant_id` sees them: a sandbox follows that tenant's behaviour."""
+        return [p.for_tenant(tenant_id) if isinstance(p, SandboxPlatform) else p for p in self.platforms]
+
+    def by_provider_for(self, provider: str, tenant_id: str) -> DeliveryPlatform | None:
+        platform = self.by_provider(provider)
+        return platform.for_tenant(tenant_id) if isinstance(platform, SandboxPlatform) else platform

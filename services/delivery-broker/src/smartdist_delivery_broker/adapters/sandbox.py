@@ -17,10 +17,11 @@ import asyncio
 import hashlib
 import json
 import random
+import secrets as _secrets
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -65,12 +66,20 @@ class SandboxBehaviour:
     seed: int = 0
 
 
+def _secret() -> str:
+    return _secrets.token_urlsafe(32)
+
+
 @dataclass(frozen=True)
 class SandboxSecrets:
-    pandago_webhook_secret: str = "sandbox-pandago-callback-secret"
-    uber_signing_key: str = "sandbox-uber-webhook-signing-key"
-    lalamove_api_key: str = "pk_sandbox_lalamove"
-    lalamove_api_secret: str = "sk_sandbox_lalamove"
+    """What the sandboxes sign their webhooks with. Never constants: a secret written in the
+    source signs a forged "delivered" for anyone. The running service passes the installation's
+    (`config.sandbox_webhook_secrets`); left out, each instance makes fresh random ones."""
+
+    pandago_webhook_secret: str = field(default_factory=_secret)
+    uber_signing_key: str = field(default_factory=_secret)
+    lalamove_api_key: str = field(default_factory=lambda: "pk_" + _secrets.token_hex(16))
+    lalamove_api_secret: str = field(default_factory=_secret)
     lalamove_webhook_path: str = lalamove.LalamoveCredentials("", "").webhook_path
 
 
@@ -142,6 +151,8 @@ class SimulatedOrder:
     created_at: datetime
     script: list[ScriptStep]
     fee: int
+    # How the platform behaves for the tenant that booked it (delays, duplicates, reordering).
+    behaviour: SandboxBehaviour = field(default_factory=lambda: SandboxBehaviour())
     emitted: int = 0  # script steps already turned into webhooks
     positions_sent: int = 0  # Uber courier_update webhooks already sent
 
@@ -258,12 +269,15 @@ class SandboxPlatform:
         provider: str,
         behaviour: SandboxBehaviour | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        secrets: SandboxSecrets = SandboxSecrets(),
+        secrets: SandboxSecrets | None = None,
     ):
+        secrets = secrets or SandboxSecrets()
         if provider not in ("pandago", "uber_direct", "lalamove"):
             raise ValueError(f"unknown sandbox provider {provider!r}")
         self.provider = provider
+        # The installation's behaviour (settings); a tenant that changed its sandbox has its own.
         self.behaviour = behaviour or SandboxBehaviour()
+        self.tenant_behaviours: dict[str, SandboxBehaviour] = {}
         self.clock = clock
         self.secrets = secrets
         self.orders: dict[str, SimulatedOrder] = {}
@@ -274,6 +288,26 @@ class SandboxPlatform:
         self._lalamove_creds = lalamove.LalamoveCredentials(
             secrets.lalamove_api_key, secrets.lalamove_api_secret, webhook_path=secrets.lalamove_webhook_path
         )
+
+    # --- per-tenant behaviour ---------------------------------------------------------------
+
+    def behaviour_for(self, tenant_id: str | None) -> SandboxBehaviour:
+        """The tenant's behaviour: its own once it changed it, else the installation's."""
+        if tenant_id is None:
+            return self.behaviour
+        return self.tenant_behaviours.get(tenant_id, self.behaviour)
+
+    def set_behaviour(self, tenant_id: str, changes: Mapping[str, Any]) -> SandboxBehaviour:
+        """Change how the platform behaves for one tenant only; other tenants keep theirs."""
+        with self._emit_lock:
+            current = self.tenant_behaviours.get(tenant_id) or replace(self.behaviour)
+            updated = replace(current, **dict(changes))
+            self.tenant_behaviours[tenant_id] = updated
+            return updated
+
+    def for_tenant(self, tenant_id: str) -> TenantSandbox:
+        """This platform as one tenant sees it (its behaviour), behind the same port."""
+        return TenantSandbox(self, tenant_id)
 
     # --- quotes ----------------------------------------------------------------------------
 
@@ -289,8 +323,8 @@ class SandboxPlatform:
         to_pickup = 4 + digest[0] % 7
         return to_pickup + max(1, round(trip.distance_m / 1000 * 2.4))
 
-    async def quote(self, trip: TripRequest) -> PlatformQuote:
-        b = self.behaviour
+    async def quote(self, trip: TripRequest, behaviour: SandboxBehaviour | None = None) -> PlatformQuote:
+        b = behaviour or self.behaviour
         if b.hang_quotes:
             await asyncio.Event().wait()  # never answers; the broker's deadline must cut it off
         if b.quote_latency_s > 0:
@@ -331,7 +365,8 @@ class SandboxPlatform:
             return "del_" + uuid.uuid4().hex[:22]
         return str(uuid.uuid4().int)[:19]
 
-    async def create(self, booking: BookingRequest) -> PlatformDelivery:
+    async def create(self, booking: BookingRequest, behaviour: SandboxBehaviour | None = None) -> PlatformDelivery:
+        b = behaviour or self.behaviour
         existing = self._by_reference.get(booking.reference)
         if existing is not None:
             # Same client reference / idempotency key: the platform returns the same order.
@@ -350,8 +385,9 @@ class SandboxPlatform:
             reference=booking.reference,
             trip=booking.trip,
             created_at=now,
-            script=courier_script(self.provider, self.behaviour.scenario, self.behaviour.step_s),
+            script=courier_script(self.provider, b.scenario, b.step_s),
             fee=fee,
+            behaviour=b,
         )
         self.orders[order.platform_ref] = order
         self._by_reference[booking.reference] = order.platform_ref
@@ -545,9 +581,12 @@ class SandboxPlatform:
             return self._due_webhooks(now or self.clock())
 
     def _due_webhooks(self, now: datetime) -> list[WebhookDelivery]:
-        b = self.behaviour
-        out: list[WebhookDelivery] = []
+        in_order: list[WebhookDelivery] = []
+        shuffled: list[WebhookDelivery] = []
         for order in list(self.orders.values()):
+            # Each order follows the behaviour of the tenant that booked it.
+            b = order.behaviour
+            out = shuffled if b.reorder else in_order
             elapsed = (now - order.created_at).total_seconds()
             while order.emitted < len(order.script) and order.script[order.emitted].offset_s <= elapsed:
                 step = order.script[order.emitted]
@@ -567,11 +606,9 @@ class SandboxPlatform:
                     headers, body = self.render_courier_update(order, at)
                     out.append(WebhookDelivery(self.provider, headers, body, at))
                 order.positions_sent = max(order.positions_sent, len(times))
-        if b.reorder:
-            self._rng.shuffle(out)
-        else:
-            out.sort(key=lambda w: w.due_at)
-        return out
+        in_order.sort(key=lambda w: w.due_at)
+        self._rng.shuffle(shuffled)
+        return in_order + shuffled
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
         """Parse with the real adapter's verification and translation, keyed with sandbox secrets."""
@@ -594,14 +631,46 @@ class SandboxPlatform:
         return lalamove.updates_from_webhook(payload)
 
 
+class TenantSandbox:
+    """One tenant's view of a sandbox platform: quotes and bookings follow that tenant's
+    behaviour; the simulated orders and webhooks are the platform's (one webhook endpoint)."""
+
+    def __init__(self, sandbox: SandboxPlatform, tenant_id: str):
+        self.sandbox = sandbox
+        self.provider = sandbox.provider
+        self.tenant_id = tenant_id
+
+    @property
+    def behaviour(self) -> SandboxBehaviour:
+        return self.sandbox.behaviour_for(self.tenant_id)
+
+    async def quote(self, trip: TripRequest) -> PlatformQuote:
+        return await self.sandbox.quote(trip, self.behaviour)
+
+    async def create(self, booking: BookingRequest) -> PlatformDelivery:
+        return await self.sandbox.create(booking, self.behaviour)
+
+    async def get(self, platform_ref: str) -> PlatformDelivery:
+        return await self.sandbox.get(platform_ref)
+
+    async def cancel(self, platform_ref: str, reason: str = "") -> PlatformDelivery:
+        return await self.sandbox.cancel(platform_ref, reason)
+
+    def cancellation_refusal(self, raw_status: str, courier_accepted_at: datetime | None, now: datetime) -> str | None:
+        return self.sandbox.cancellation_refusal(raw_status, courier_accepted_at, now)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
+        return self.sandbox.parse_webhook(headers, body)
+
+
 def sandbox_platforms(
     behaviours: Mapping[str, SandboxBehaviour] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    secrets: SandboxSecrets = SandboxSecrets(),
+    secrets: SandboxSecrets | None = None,
 ) -> list[SandboxPlatform]:
     """The three sandboxes, in the order quotes are listed."""
     behaviours = behaviours or {}
     return [
-        SandboxPlatform(p, behaviours.get(p, SandboxBehaviour()), clock, secrets)
+        SandboxPlatform(p, behaviours.get(p, SandboxBehaviour()), clock, secrets or SandboxSecrets())
         for p in ("pandago", "uber_direct", "lalamove")
     ]

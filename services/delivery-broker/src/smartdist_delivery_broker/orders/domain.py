@@ -19,7 +19,13 @@ from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
-from smartdist_delivery_broker.adapters.port import DeliveryStatus, StatusUpdate
+from smartdist.problems import Conflict, NotFound, Problem, Unauthorized
+from smartdist_delivery_broker.adapters.port import (
+    DeliveryStatus,
+    PlatformError,
+    PlatformUnavailable,
+    StatusUpdate,
+)
 
 RANK: Mapping[DeliveryStatus, int] = MappingProxyType(
     {
@@ -167,3 +173,51 @@ def cancellation_refusal(
     if state.is_terminal:
         return f"the delivery is already {state.status}"
     return platform_refusal
+
+
+class DeliveryNotFound(NotFound):
+    """No delivery with that id for this tenant."""
+
+
+class PlatformRefused(Problem):
+    status = 502
+    title = "Delivery platform refused the request"
+
+
+class PlatformDown(Problem):
+    status = 503
+    title = "Delivery platform unavailable"
+
+
+class CancellationNotAllowed(Problem):
+    status = 409
+    title = "Delivery can no longer be cancelled"
+
+
+class SubsidyWouldBeOverspent(Problem):
+    status = 409
+    title = "Booking would pass the subsidy cap"
+
+
+class WebhookRejected(Unauthorized):
+    title = "Webhook signature does not verify"
+
+
+class UnknownDelivery(NotFound):
+    """A webhook for an order we do not (yet) hold; answered 404 so the platform retries."""
+
+
+class NoSandbox(Conflict):
+    """Sandbox operations on a service that talks to live platforms."""
+
+
+def platform_problem(exc: PlatformError) -> Problem:
+    """What the merchant sees of a platform's refusal or outage."""
+    if isinstance(exc, PlatformUnavailable):
+        return PlatformDown(f"{exc.provider}: {exc.reason}", provider=exc.provider)
+    return PlatformRefused(f"{exc.provider}: {exc.reason}", provider=exc.provider, platform_code=exc.code)
+
+
+def delivery_number(order_id: str, at: datetime) -> str:
+    # new_id() starts with a timestamp; its random tail keeps numbers of one day apart.
+    return f"DR{at:%Y%m%d}-{order_id[-8:].upper()}"

@@ -8,37 +8,79 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartdist import kpi
 from smartdist.bus import outbox
 from smartdist.db import Database, new_id
+from smartdist.pagination import Page, paginate
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
+    CancellationRefused,
     DeliveryPlatform,
     DeliveryStatus,
     Place,
     PlatformDelivery,
+    PlatformError,
     StatusUpdate,
+    WebhookSignatureInvalid,
 )
+from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, SandboxPlatform
 from smartdist_delivery_broker.kpi import REQUEST
 from smartdist_delivery_broker.orders.domain import (
     RANK,
     ApplyResult,
+    CancellationNotAllowed,
+    DeliveryNotFound,
     DeliveryState,
+    NoSandbox,
     Outcome,
     StatusChange,
+    SubsidyWouldBeOverspent,
+    UnknownDelivery,
+    WebhookRejected,
     apply_status_update,
+    cancellation_refusal,
+    delivery_number,
+    platform_problem,
 )
 from smartdist_delivery_broker.orders.models import DeliveryOrder, DeliveryStatusEvent
-from smartdist_delivery_broker.quotes.domain import ProviderQuote, QuoteSet
+from smartdist_delivery_broker.orders.repository import (
+    deliveries_query,
+    find_order,
+    lifecycle_events,
+    owner_of,
+    status_events,
+)
+from smartdist_delivery_broker.own_fleet.domain import PROVIDER as OWN_FLEET
+from smartdist_delivery_broker.own_fleet.domain import OwnFleetTerms
+from smartdist_delivery_broker.own_fleet.repository import own_fleet_terms
+from smartdist_delivery_broker.quotes.domain import (
+    ProviderQuote,
+    QuoteAlreadyBooked,
+    QuoteNotBookable,
+    QuoteSet,
+    QuoteSetNotFound,
+    bookable_quote,
+)
+from smartdist_delivery_broker.quotes.repository import mark_booked
+from smartdist_delivery_broker.quotes.service import (
+    QuotingContext,
+    TripAsked,
+    call_platform,
+    find_quote_set,
+    quote_in_session,
+)
+from smartdist_delivery_broker.subsidy.domain import SubsidyCapExceeded
 from smartdist_delivery_broker.subsidy.service import charge_subsidy, release_subsidy
 
+log = structlog.get_logger(__name__)
 SERVICE = "delivery-broker"
 EVENT_REQUESTED = "smartdist.delivery-broker.delivery.requested"
 EVENT_STATUS_CHANGED = "smartdist.delivery-broker.delivery.status_changed"
@@ -61,17 +103,7 @@ def _place_doc(place: Place) -> dict[str, Any]:
 
 def delivery_state(session: Session, order: DeliveryOrder) -> DeliveryState:
     """Rebuild the lifecycle state of `order` from its stored events."""
-    # Only the columns the lifecycle needs: the raw payloads can be large and are not read here.
-    events = session.execute(
-        select(
-            DeliveryStatusEvent.event_key,
-            DeliveryStatusEvent.outcome,
-            DeliveryStatusEvent.status,
-            DeliveryStatusEvent.occurred_at,
-            DeliveryStatusEvent.raw_status,
-            DeliveryStatusEvent.late,
-        ).where(DeliveryStatusEvent.order_id == order.id)
-    ).all()
+    events = lifecycle_events(session, order.id)
     history = [StatusChange(DeliveryStatus.PENDING, None, order.created_at, "booked", BOOKED_KEY)]
     for e in events:
         if e.outcome in (Outcome.APPLIED, Outcome.BACKFILLED) and e.status is not None:
@@ -218,11 +250,6 @@ def record_status_update(session: Session, order: DeliveryOrder, update: StatusU
     return result
 
 
-def delivery_number(order_id: str, at: datetime) -> str:
-    # new_id() starts with a timestamp; its random tail keeps numbers of one day apart.
-    return f"DR{at:%Y%m%d}-{order_id[-8:].upper()}"
-
-
 def new_order(
     tenant_id: str,
     quote_set: QuoteSet,
@@ -267,11 +294,11 @@ def spend_subsidy_for(session: Session, order: DeliveryOrder) -> None:
     order.subsidised = True
 
 
-async def place_with_platform(
+def place_with_platform(
     session: Session, order: DeliveryOrder, platform: DeliveryPlatform, booking: BookingRequest
 ) -> PlatformDelivery:
     """Book on the platform, then record what it answered as the order's first status."""
-    delivery = await platform.create(booking)
+    delivery = call_platform(platform.create, booking)
     order.platform_ref = delivery.platform_ref
     order.tracking_url = delivery.tracking_url
     order.raw_status = delivery.raw_status
@@ -313,10 +340,6 @@ def update_from_platform_answer(order: DeliveryOrder, delivery: PlatformDelivery
     )
 
 
-class UnknownDelivery(Exception):
-    """A webhook for an order we do not (yet) hold; the platform will retry."""
-
-
 # (provider, platform_ref) -> (order id, tenant id). A platform reference never changes owner,
 # so remembering it saves a lookup transaction per webhook; bounded, oldest dropped first.
 _OWNERS: OrderedDict[tuple[int, str, str], tuple[str, str]] = OrderedDict()
@@ -330,15 +353,9 @@ def _owner_of(database: Database, provider: str, platform_ref: str) -> tuple[str
         known = _OWNERS.get(key)
     if known is not None:
         return known
-    with database.system_session() as lookup:
-        found = lookup.execute(
-            select(DeliveryOrder.id, DeliveryOrder.tenant_id).where(
-                DeliveryOrder.provider == provider, DeliveryOrder.platform_ref == platform_ref
-            )
-        ).first()
-    if found is None:
+    owner = owner_of(database, provider, platform_ref)
+    if owner is None:
         return None
-    owner = (str(found.id), str(found.tenant_id))
     with _OWNERS_LOCK:
         _OWNERS[key] = owner
         while len(_OWNERS) > _OWNERS_MAX:
@@ -355,9 +372,7 @@ def ingest_status_updates(database: Database, updates: list[StatusUpdate]) -> di
             raise UnknownDelivery(f"no {update.provider} delivery {update.platform_ref}")
         order_id, tenant_id = owner
         with database.tenant_transaction(tenant_id) as session:
-            order = session.scalars(
-                select(DeliveryOrder).where(DeliveryOrder.id == order_id).with_for_update()
-            ).one_or_none()
+            order = find_order(session, order_id, for_update=True)
             if order is None:
                 with _OWNERS_LOCK:
                     _OWNERS.pop((id(database), update.provider, update.platform_ref), None)
@@ -367,61 +382,378 @@ def ingest_status_updates(database: Database, updates: list[StatusUpdate]) -> di
     return counts
 
 
-def order_view(session: Session, order: DeliveryOrder, *, with_events: bool = False) -> dict[str, Any]:
-    from smartdist_delivery_broker.own_fleet.cancel import cancel_request_view
+# --- what a delivery looks like on its way out --------------------------------------------
 
-    state = delivery_state(session, order)
-    body: dict[str, Any] = {
-        "id": order.id,
-        "no": order.no,
-        "reference": order.reference,
-        "provider": order.provider,
-        "platform_ref": order.platform_ref,
-        "status": order.status,
-        "raw_status": order.raw_status,
-        "fee": order.fee,
-        "fee_breakdown": order.fee_breakdown,
-        "platform_fee": order.platform_fee,
-        "cod_amount": order.cod_amount,
-        "goods_value": order.goods_value,
-        "distance_m": order.distance_m,
-        "subsidised": order.subsidised,
-        "tracking_url": order.tracking_url,
-        "eta_at": order.eta_at.isoformat() if order.eta_at is not None else None,
-        "scheduled_at": order.scheduled_at.isoformat() if order.scheduled_at is not None else None,
-        "courier": None
-        if order.courier_lat is None
-        else {
-            "lat": order.courier_lat,
-            "lng": order.courier_lng,
-            "at": order.courier_at.isoformat() if order.courier_at else None,
-        },
-        "pickup": order.pickup,
-        "dropoff": order.dropoff,
-        "cancel_request": cancel_request_view(order),
-        "created_at": order.created_at.isoformat(),
-        "updated_at": (order.updated_at or order.created_at).isoformat(),
-        "history": [
-            {"status": c.status.value, "at": c.occurred_at.isoformat(), "raw_status": c.raw_status, "late": c.late}
-            for c in state.history
-        ],
-    }
-    if with_events:
-        events = session.scalars(
-            select(DeliveryStatusEvent)
-            .where(DeliveryStatusEvent.order_id == order.id)
-            .order_by(DeliveryStatusEvent.received_at)
+
+@dataclass(frozen=True)
+class CourierPosition:
+    lat: float
+    lng: float
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    """An own-fleet cancellation asked of dispatch, and its answer once it came."""
+
+    requested_at: datetime
+    reason: str | None
+    answered_at: datetime | None
+    refusal: str | None
+
+    @property
+    def refused(self) -> bool:
+        return self.refusal is not None
+
+
+@dataclass
+class DeliveryView:
+    """One delivery as the merchant sees it: the order row, its lifecycle history and (for one
+    delivery) every status report received. The schema reads it with `from_attributes`."""
+
+    order: DeliveryOrder
+    history: tuple[StatusChange, ...]
+    events: list[DeliveryStatusEvent] | None = None
+    quotes: tuple[ProviderQuote, ...] = ()  # an instant booking also shows what was quoted
+
+    def __getattr__(self, name: str) -> Any:
+        # The order's columns (id, no, fee, ...) are the view's.
+        return getattr(self.order, name)
+
+    @property
+    def courier(self) -> CourierPosition | None:
+        o = self.order
+        return (
+            None
+            if o.courier_lat is None or o.courier_lng is None
+            else CourierPosition(o.courier_lat, o.courier_lng, o.courier_at)
         )
-        body["events"] = [
-            {
-                "raw_status": e.raw_status,
-                "status": e.status,
-                "outcome": e.outcome,
-                "occurred_at": e.occurred_at.isoformat(),
-                "received_at": e.received_at.isoformat(),
-                "event_key": e.event_key,
-                "detail": e.detail,
-            }
-            for e in events
-        ]
-    return body
+
+    @property
+    def cancel_request(self) -> CancelRequest | None:
+        o = self.order
+        if o.cancel_requested_at is None:
+            return None
+        return CancelRequest(o.cancel_requested_at, o.cancel_reason, o.cancel_answered_at, o.cancel_refusal)
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.order.updated_at or self.order.created_at
+
+
+def view_of(session: Session, order: DeliveryOrder, *, with_events: bool = False) -> DeliveryView:
+    state = delivery_state(session, order)
+    return DeliveryView(order, state.history, status_events(session, order.id) if with_events else None)
+
+
+# --- booking --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    phone: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class OrderDetails:
+    """What the merchant adds to a quote to book it."""
+
+    pickup_contact: Contact
+    dropoff_contact: Contact
+    reference: str | None = None
+    goods_value: int = 0
+    description: str = "goods"
+    use_subsidy: bool = True
+
+
+def book_on_quote(
+    session: Session,
+    context: QuotingContext,
+    tenant_id: str,
+    quote_set: QuoteSet,
+    details: OrderDetails,
+    provider: str | None = None,
+    now: datetime | None = None,
+) -> DeliveryOrder:
+    """Book `provider` (default: the recommended one) of `quote_set`, once.
+
+    The quote set is taken for this booking first (`mark_booked`, a conditional UPDATE): a second
+    booking of the same set is refused with QuoteAlreadyBooked before it reaches a platform or the
+    subsidy. Everything happens in the caller's transaction, so a refusal (raised) leaves no order,
+    no subsidy spent and the quote set free again."""
+    if quote_set.trip is None:
+        raise QuoteSetNotFound("That quote set cannot be booked; ask POST /quotes again.")
+    provider = provider or quote_set.recommended
+    if provider is None:
+        raise QuoteNotBookable(
+            "No platform can take this delivery.", reasons={q.provider: q.reason for q in quote_set.quotes}
+        )
+    now = now or datetime.now(UTC)
+    quote = bookable_quote(quote_set, provider, now)
+    own_fleet = own_fleet_terms(session) if provider == OWN_FLEET else None
+    if provider == OWN_FLEET and (own_fleet is None or not own_fleet.enabled):
+        raise QuoteNotBookable("The own fleet is no longer offered (PUT /own-fleet enables it).")
+    platform = context.platform_for(provider, own_fleet, tenant_id)
+    if platform is None:
+        raise QuoteNotBookable(f"{provider} is not a platform of this service.")
+
+    trip = quote_set.trip
+    pc, dc = details.pickup_contact, details.dropoff_contact
+    pickup = Place(trip.pickup.lat, trip.pickup.lng, trip.pickup.address, pc.name, pc.phone, pc.notes)
+    dropoff = Place(trip.dropoff.lat, trip.dropoff.lng, trip.dropoff.address, dc.name, dc.phone, dc.notes)
+    order = new_order(
+        tenant_id, quote_set, quote, reference=details.reference, goods_value=details.goods_value,
+        pickup=pickup, dropoff=dropoff, now=now,
+    )  # fmt: skip
+    if not mark_booked(session, quote_set.quote_set_id, order.id, now):
+        raise QuoteAlreadyBooked(
+            f"Quote set {quote_set.quote_set_id} is already booked; ask POST /quotes again for another delivery.",
+            quote_set_id=quote_set.quote_set_id,
+        )
+    session.add(order)
+    session.flush()
+    # The programme subsidises platform fees; the merchant's own drivers are its own cost.
+    if details.use_subsidy and provider != OWN_FLEET:
+        try:
+            spend_subsidy_for(session, order)
+        except SubsidyCapExceeded as exc:
+            raise SubsidyWouldBeOverspent(
+                str(exc) + "; book with use_subsidy=false to pay the fee yourself.",
+                needed=exc.amount,
+                remaining=exc.remaining,
+                cap=exc.cap,
+            ) from exc
+    booking = BookingRequest(
+        trip=replace(trip, pickup=pickup, dropoff=dropoff, goods_value=details.goods_value, reference=order.id),
+        reference=order.id,
+        platform_quote_ref=quote.platform_quote_ref,
+        platform_stop_refs=quote.platform_stop_refs,
+        description=details.description,
+        delivery_no=order.no,
+    )
+    try:
+        place_with_platform(session, order, platform, booking)
+    except PlatformError as exc:
+        # Raising rolls the request back: no order and no subsidy spent.
+        raise platform_problem(exc) from exc
+    return order
+
+
+def book_delivery(
+    session: Session,
+    context: QuotingContext,
+    tenant_id: str,
+    quote_set_id: str,
+    details: OrderDetails,
+    provider: str | None = None,
+) -> DeliveryView:
+    """Book a delivery on one platform of a stored quote set (POST /deliveries)."""
+    order = book_on_quote(session, context, tenant_id, find_quote_set(session, quote_set_id), details, provider)
+    return view_of(session, order)
+
+
+def book_instant(
+    session: Session, context: QuotingContext, tenant_id: str, asked: TripAsked, details: OrderDetails
+) -> DeliveryView:
+    """Quote every platform and book the recommended one, in one transaction (POST /deliveries/instant)."""
+    terms = own_fleet_terms(session)
+    quote_set = quote_in_session(
+        session, context, asked, tenant_id, terms if terms is not None and terms.enabled else None
+    )
+    order = book_on_quote(session, context, tenant_id, quote_set, details)
+    view = view_of(session, order)
+    view.quotes = quote_set.quotes
+    return view
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def get_delivery(session: Session, delivery_id: str) -> DeliveryOrder:
+    order = find_order(session, delivery_id)
+    if order is None:
+        raise DeliveryNotFound(f"No delivery {delivery_id}.")
+    return order
+
+
+def delivery_detail(session: Session, delivery_id: str) -> DeliveryView:
+    """One delivery with its history and every raw status received."""
+    session.expire_all()  # the sandbox couriers' webhooks may have just moved it
+    return view_of(session, get_delivery(session, delivery_id), with_events=True)
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    limit: int,
+    cursor: str | None,
+    status: str | None = None,
+    provider: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+) -> Page[DeliveryView]:
+    """The merchant's deliveries, newest first (ids sort by creation)."""
+    stmt = deliveries_query(status=status, provider=provider, created_from=created_from, created_to=created_to)
+    return paginate(
+        session, stmt, DeliveryOrder.id, limit=limit, cursor=cursor, descending=True,
+        serialize=lambda o: view_of(session, o),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """What the consumer's public tracking page may show: status and milestones, coordinates of
+    pickup, dropoff and courier; no names, phones, fees or the platform's own references."""
+
+    no: str
+    status: str
+    provider: str
+    eta: datetime | None
+    history: tuple[StatusChange, ...]
+    updated_at: datetime
+    pickup: CourierPosition
+    dropoff: CourierPosition
+    courier: CourierPosition | None
+
+
+FINISHED = ("delivered", "cancelled", "failed", "returned")
+
+
+def tracking(session: Session, delivery_id: str) -> Tracking:
+    """Public tracking of one delivery (any tenant's: the 80-random-bit id is the credential)."""
+    order = find_order(session, delivery_id)
+    if order is None:
+        raise DeliveryNotFound("No such delivery.")
+    view = view_of(session, order)
+    # Where the courier is matters while the goods are on their way, not after.
+    courier = view.courier if order.status not in FINISHED else None
+    return Tracking(
+        no=order.no,
+        status=order.status,
+        provider=order.provider,
+        eta=order.eta_at,
+        history=view.history,
+        updated_at=view.updated_at,
+        pickup=CourierPosition(order.pickup.get("lat"), order.pickup.get("lng"), None),  # type: ignore[arg-type]
+        dropoff=CourierPosition(order.dropoff.get("lat"), order.dropoff.get("lng"), None),  # type: ignore[arg-type]
+        courier=courier,
+    )
+
+
+# --- cancelling on a platform --------------------------------------------------------------
+
+
+def cancel_on_platform(session: Session, context: QuotingContext, order: DeliveryOrder, reason: str) -> DeliveryView:
+    """Cancel within the platform's own cancellation window (own-fleet deliveries are asked of
+    dispatch instead: `own_fleet.service.request_cancel`)."""
+    # The own fleet's refusal does not depend on its terms; any terms build it.
+    platform = context.platform_for(order.provider, OwnFleetTerms(enabled=False, fee_twd=0), order.tenant_id)
+    if platform is None or order.platform_ref is None:
+        raise CancellationNotAllowed(f"{order.provider} is not reachable from this service.")
+    now = datetime.now(UTC)
+    refusal = cancellation_refusal(
+        delivery_state(session, order),
+        platform.cancellation_refusal(order.raw_status or "", order.courier_accepted_at, now),
+    )
+    if refusal is not None:
+        raise CancellationNotAllowed(refusal)
+    try:
+        delivery = call_platform(platform.cancel, order.platform_ref, reason)
+    except CancellationRefused as exc:
+        raise CancellationNotAllowed(exc.reason) from exc
+    except PlatformError as exc:
+        raise platform_problem(exc) from exc
+    record_status_update(session, order, update_from_platform_answer(order, delivery, f"cancel:{order.id}"))
+    return view_of(session, order, with_events=True)
+
+
+# --- webhooks and the sandbox couriers ----------------------------------------------------
+
+
+def receive_webhook(
+    context: QuotingContext, database: Database, provider: str, headers: dict[str, str], body: bytes
+) -> tuple[int, dict[str, int]]:
+    """Verify and apply one platform webhook; (updates received, outcome counts)."""
+    platform = context.registry.by_provider(provider)
+    if platform is None:
+        raise DeliveryNotFound(f"No platform {provider}.")
+    try:
+        updates = platform.parse_webhook(headers, body)
+    except WebhookSignatureInvalid as exc:
+        raise WebhookRejected(str(exc)) from exc
+    except ValueError as exc:  # a body that is not the platform's JSON (signed or not)
+        raise WebhookRejected(f"{provider} webhook body does not parse: {exc}") from exc
+    return len(updates), ingest_status_updates(database, updates)
+
+
+def deliver_due_sandbox_webhooks(context: QuotingContext, database: Database) -> dict[str, int]:
+    """Hand every simulated courier webhook that is due to the webhook pipeline; outcome counts.
+
+    One webhook that cannot be applied is counted (`unknown`, `failed`) and logged, never allowed
+    to stop the others: the pump and every read of the board run this."""
+    counts: dict[str, int] = {}
+    for sandbox in context.registry.sandboxes():
+        try:
+            hooks = sandbox.due_webhooks()
+        except Exception:  # noqa: BLE001 - one platform's simulation must not stop the others
+            log.exception("sandbox_webhooks_failed", provider=sandbox.provider)
+            counts["failed"] = counts.get("failed", 0) + 1
+            continue
+        for hook in hooks:
+            try:
+                result = ingest_status_updates(database, sandbox.parse_webhook(hook.headers, hook.body))
+            except UnknownDelivery:
+                # Booked but not committed yet (or rolled back); the sandbox sends it again
+                # on a later pass only as a duplicate, so count it and move on.
+                counts["unknown"] = counts.get("unknown", 0) + 1
+                continue
+            except Exception:  # noqa: BLE001 - one bad webhook (or row) never stops the pump
+                log.exception("sandbox_webhook_failed", provider=sandbox.provider)
+                counts["failed"] = counts.get("failed", 0) + 1
+                continue
+            for key, n in result.items():
+                counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+@dataclass(frozen=True)
+class SandboxSetting:
+    """How one simulated platform behaves for one tenant."""
+
+    provider: str
+    behaviour: SandboxBehaviour
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.behaviour, name)
+
+
+def _sandboxes(context: QuotingContext) -> list[SandboxPlatform]:
+    sandboxes = context.registry.sandboxes()
+    if not sandboxes:
+        raise NoSandbox("The service talks to live platforms; there are no sandbox couriers.")
+    return sandboxes
+
+
+def sandbox_settings(context: QuotingContext, tenant_id: str) -> list[SandboxSetting]:
+    """How each simulated platform behaves for the tenant (sandbox mode; none in live mode)."""
+    return [SandboxSetting(p.provider, p.behaviour_for(tenant_id)) for p in context.registry.sandboxes()]
+
+
+def set_sandbox_behaviour(
+    context: QuotingContext, tenant_id: str, provider: str, changes: dict[str, Any]
+) -> SandboxSetting:
+    """Change one simulated platform for this tenant only (values already validated)."""
+    platform = next((p for p in context.registry.sandboxes() if p.provider == provider), None)
+    if platform is None:
+        raise DeliveryNotFound(f"No sandbox platform {provider} (the service may talk to live platforms).")
+    if changes.get("quote_error") == "":
+        changes = {**changes, "quote_error": None}
+    return SandboxSetting(provider, platform.set_behaviour(tenant_id, changes))
+
+
+def advance_sandbox_couriers(context: QuotingContext, database: Database) -> dict[str, int]:
+    """Deliver every simulated courier webhook that is due now."""
+    _sandboxes(context)
+    return deliver_due_sandbox_webhooks(context, database)

@@ -18,7 +18,7 @@ Contract (dispatch's events, `data`):
 - `smartdist.dispatch.order.cancelled` — `{order_no, source_ref, reason, requested_at, …}`: cancelled
   (the answer to our `delivery.cancel_requested`, or a cancellation made in dispatch);
 - `smartdist.dispatch.order.cancel_refused` — `{order_no, source_ref, reason, status, requested_at}`:
-  the delivery keeps its status, the reason is kept on its open cancel request (`own_fleet/cancel.py`);
+  the delivery keeps its status, the reason is kept on its open cancel request (`own_fleet/service.py`);
 - `smartdist.dispatch.route.position` — `{route_id, driver_id, lat, lng, recorded_at, order_nos}`
   (the latest point of a driver's GPS batch and the orders still on the van): the courier position
   of those deliveries while under way; an older position than the one held is ignored.
@@ -37,8 +37,7 @@ from smartdist.service import EventHandler
 from smartdist_delivery_broker.adapters.port import DeliveryStatus, StatusUpdate
 from smartdist_delivery_broker.orders.models import DeliveryOrder
 from smartdist_delivery_broker.orders.service import record_status_update
-from smartdist_delivery_broker.own_fleet.cancel import note_cancelled, note_refusal
-from smartdist_delivery_broker.own_fleet.domain import PROVIDER, is_broker_order
+from smartdist_delivery_broker.own_fleet.domain import PROVIDER, is_broker_order, note_cancelled, note_refusal
 
 ORDER_CREATED = "smartdist.dispatch.order.created"
 ORDER_REJECTED = "smartdist.dispatch.order.rejected"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from smartdist_delivery_broker.pricing import FeeQuote
@@ -79,3 +80,44 @@ def own_fleet_fee(terms: OwnFleetTerms, distance_m: int, cod_amount: int, pickup
         available=not reasons,
         reason="; ".join(reasons) or None,
     )
+
+
+class CancelRequestHolder(Protocol):
+    """The cancel-request fields of a delivery (the order row)."""
+
+    cancel_requested_at: datetime | None
+    cancel_answered_at: datetime | None
+    cancel_refusal: str | None
+
+
+def cancel_pending(order: CancelRequestHolder) -> bool:
+    """A cancellation request is out to dispatch and not answered yet."""
+    return order.cancel_requested_at is not None and order.cancel_answered_at is None
+
+
+def answers_this_request(order: CancelRequestHolder, data: dict[str, Any]) -> bool:
+    """An answer belongs to the open request when it echoes its time (or names none)."""
+    if order.cancel_requested_at is None:
+        return False
+    echoed = data.get("requested_at")
+    if not isinstance(echoed, str) or not echoed:
+        return True
+    try:
+        return datetime.fromisoformat(echoed) == order.cancel_requested_at
+    except ValueError:
+        return True
+
+
+def note_cancelled(order: CancelRequestHolder, data: dict[str, Any], at: datetime) -> None:
+    """Dispatch cancelled the order: the open request (if any) is answered."""
+    if cancel_pending(order) and answers_this_request(order, data):
+        order.cancel_answered_at, order.cancel_refusal = at, None
+
+
+def note_refusal(order: CancelRequestHolder, data: dict[str, Any], at: datetime) -> bool:
+    """Dispatch refused: keep the reason on the open request; False for an answer to no open request."""
+    if not cancel_pending(order) or not answers_this_request(order, data):
+        return False
+    order.cancel_answered_at = at
+    order.cancel_refusal = str(data.get("reason") or "refused by dispatch")[:300]
+    return True

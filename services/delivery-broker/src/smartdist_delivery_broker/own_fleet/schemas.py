@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
@@ -22,6 +25,18 @@ class OwnFleetIn(BaseModel):
     )
 
 
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
 class OwnFleetOut(OwnFleetIn):
-    provider: str = "own_fleet"
-    updated_at: str | None = None
+    """The terms as stored (read from the row); before they are set up, the defaults, disabled."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    enabled: bool = Field(False, description="Offered in quotes.")
+    fee_twd: int = Field(0, description="What one delivery costs the merchant, TWD.")
+    provider: str = Field("own_fleet", description="The provider name its quotes carry.")
+    updated_at: Annotated[datetime, PlainSerializer(_iso, return_type=str)] | None = Field(
+        None, description="When the terms last changed (RFC 3339); null: never set up."
+    )

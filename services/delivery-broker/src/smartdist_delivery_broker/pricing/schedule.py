@@ -14,7 +14,6 @@ Everything here is data: a merchant's contract can change the rates, caps or lim
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -101,15 +100,13 @@ class BrokerRules(BaseModel):
 
 DEFAULT_RULES = BrokerRules()
 
-RULES_ENV = "SMARTDIST_DELIVERY_BROKER_RULES"
-
 
 def load_rules(source: str | Path | None = None) -> BrokerRules:
-    """Rules from a JSON file path or JSON text; default: `$SMARTDIST_DELIVERY_BROKER_RULES`, else SPEC's.
+    """Rules from a JSON file path or JSON text (the `rules` setting); none: SPEC's.
 
     Keys left out of the JSON keep SPEC's defaults, so a contract file only states what differs.
     """
-    raw = source if source is not None else os.environ.get(RULES_ENV)
+    raw = source
     if raw is None or str(raw).strip() == "":
         return DEFAULT_RULES
     text = str(raw)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from smartdist.problems import NotFound, Problem
 from smartdist_delivery_broker.adapters.port import (
     DeliveryPlatform,
     PlatformError,
@@ -62,12 +63,29 @@ class QuoteSet:
         return next((q for q in self.quotes if q.provider == provider), None)
 
 
-class QuoteExpiredError(Exception):
+class QuoteExpiredError(Problem):
     """The quote can no longer be booked; ask again."""
 
+    status = 409
+    title = "Quote has expired"
 
-class QuoteNotBookable(Exception):
-    """The chosen platform was unavailable in this quote."""
+
+class QuoteNotBookable(Problem):
+    """The chosen platform was unavailable in this quote (or no platform can take the job)."""
+
+    status = 409
+    title = "Platform cannot take this delivery"
+
+
+class QuoteSetNotFound(NotFound):
+    """No quote set with that id for this tenant (or it was pruned a day after it expired)."""
+
+
+class QuoteAlreadyBooked(Problem):
+    """A quote is booked once: a second booking of the same quote set is refused."""
+
+    status = 409
+    title = "Quote set already booked"
 
 
 def _now() -> datetime:

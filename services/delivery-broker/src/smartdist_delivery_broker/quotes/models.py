@@ -27,3 +27,6 @@ class QuoteSetRow(TenantScoped, Base):
     trip: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Every provider's quote with its id, expiry and the platform's own quote references.
     quotes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # The one delivery booked on this set (a quote is booked once), and when.
+    booked_order_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    booked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

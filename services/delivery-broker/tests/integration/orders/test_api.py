@@ -13,9 +13,10 @@ from smartdist.auth.tokens import TokenSigner
 from smartdist.config import PlatformSettings
 from smartdist.runtime import ServiceRuntime
 from smartdist.web.app import create_service_app
-from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.adapters.registry import PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION
-from smartdist_delivery_broker.quotes import api as quotes_api
+from smartdist_delivery_broker.config import Settings as BrokerPlatformSettings
+from smartdist_delivery_broker.quotes import service as quotes_api
 from smartdist_delivery_broker.subsidy.models import SubsidyAccountRow
 
 TAIPEI_101 = {"lat": 25.0340, "lng": 121.5645, "address": "Taipei 101"}
@@ -144,7 +145,6 @@ def test_webhook_for_an_unknown_order_asks_the_platform_to_retry(service: Any) -
     import json
 
     from smartdist_delivery_broker.adapters import uber_direct
-    from smartdist_delivery_broker.adapters.sandbox import SandboxSecrets
 
     body = json.dumps(
         {
@@ -156,7 +156,8 @@ def test_webhook_for_an_unknown_order_asks_the_platform_to_retry(service: Any) -
             "data": {},
         }
     ).encode()
-    signature = uber_direct.webhook_signature(body, SandboxSecrets().uber_signing_key)
+    uber = client.app.state.delivery_quoting.registry.by_provider("uber_direct")
+    signature = uber_direct.webhook_signature(body, uber.secrets.uber_signing_key)
     response = client.post("/api/v1/webhooks/uber_direct", content=body, headers={"x-uber-signature": signature})
     assert response.status_code == 404
 

@@ -8,7 +8,7 @@ from smartdist.db import Database, PlatformBase
 from smartdist.kpi.models import KpiRecord
 from smartdist.migrate import import_platform_models
 from smartdist_delivery_broker.db import Base
-from smartdist_delivery_broker.orders.demo import seed_demo_deliveries
+from smartdist_delivery_broker.demo import seed_demo_deliveries
 from smartdist_delivery_broker.orders.models import DeliveryOrder
 from smartdist_delivery_broker.subsidy.models import SubsidyAccountRow
 

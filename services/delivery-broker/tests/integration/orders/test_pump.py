@@ -13,11 +13,17 @@ from sqlalchemy import select
 
 from smartdist.kpi import KpiRecord
 from smartdist.testing.platform import ServiceUnderTest
-from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.adapters.registry import PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION
+from smartdist_delivery_broker.config import Settings as BrokerPlatformSettings
+from smartdist_delivery_broker.orders.jobs import CourierPump
 from smartdist_delivery_broker.orders.models import DeliveryOrder
-from smartdist_delivery_broker.orders.pump import CourierPump
-from smartdist_delivery_broker.quotes.api import CONTEXT_KEY, QuotingContext, context_for_runtime, use_quoting_context
+from smartdist_delivery_broker.quotes.service import (
+    CONTEXT_KEY,
+    QuotingContext,
+    context_for_runtime,
+    use_quoting_context,
+)
 
 PICKUP = {"lat": 25.0340, "lng": 121.5645}
 DROPOFF = {"lat": 25.0478, "lng": 121.5170}

@@ -16,13 +16,14 @@ from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.models import OutboxEvent
 from smartdist.kpi import KpiRecord
 from smartdist.testing.platform import ServiceUnderTest
-from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.adapters.registry import PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION
+from smartdist_delivery_broker.config import Settings as BrokerPlatformSettings
 from smartdist_delivery_broker.orders.models import DeliveryOrder
 from smartdist_delivery_broker.own_fleet import consumer
-from smartdist_delivery_broker.own_fleet.cancel import CANCEL_REQUESTED
-from smartdist_delivery_broker.quotes.api import QuotingContext
+from smartdist_delivery_broker.own_fleet.service import CANCEL_REQUESTED
 from smartdist_delivery_broker.quotes.models import QuoteSetRow
+from smartdist_delivery_broker.quotes.service import QuotingContext
 
 STORE = {"lat": 25.0418, "lng": 121.5436, "address": "Store"}
 CUSTOMER = {"lat": 25.0478, "lng": 121.5170, "address": "Main Station"}  # 2.75 km away

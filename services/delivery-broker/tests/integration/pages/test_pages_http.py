@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from smartdist.testing.platform import ServiceUnderTest
-from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.adapters.registry import PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION
-from smartdist_delivery_broker.quotes.api import QuotingContext
+from smartdist_delivery_broker.config import Settings as BrokerPlatformSettings
+from smartdist_delivery_broker.quotes.service import QuotingContext
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from smartdist.auth.tokens import TokenSigner
 from smartdist.config import PlatformSettings
 from smartdist.runtime import ServiceRuntime
 from smartdist.web.app import create_service_app
-from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.adapters.registry import PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION
-from smartdist_delivery_broker.quotes import api as quotes_api
+from smartdist_delivery_broker.config import Settings as BrokerPlatformSettings
+from smartdist_delivery_broker.quotes import service as quotes_api
 
 DEADLINE_S = 0.3
 TAIPEI_101 = {"lat": 25.0340, "lng": 121.5645, "address": "Taipei 101"}
@@ -161,8 +162,7 @@ def test_quote_set_writer_upserts_in_one_transaction_and_leaves_the_connection_d
     from smartdist_delivery_broker.adapters.port import Place, TripRequest
     from smartdist_delivery_broker.db import Base
     from smartdist_delivery_broker.quotes.domain import ProviderQuote, QuoteSet
-    from smartdist_delivery_broker.quotes.store import load_quote_set
-    from smartdist_delivery_broker.quotes.writer import write_quote_sets
+    from smartdist_delivery_broker.quotes.repository import load_quote_set, write_quote_sets
 
     upgrade(empty_database, "smartdist_delivery_broker", Base)
     quote = ProviderQuote("lalamove", False, 95, {"base": 85, "distance": 10, "cod": 0}, reason="silent")

@@ -1,4 +1,4 @@
-"""The broker's background pump: sandbox couriers move on their own, old quote sets are dropped.
+"""The broker's background work: sandbox couriers move on their own, old quote sets are dropped.
 
 Sandbox platforms only *compute* their couriers' webhooks when asked (`due_webhooks`); something
 must hand them to the webhook pipeline. Reads of the deliveries do it on the spot; this loop does
@@ -6,7 +6,8 @@ it every `SMARTDIST_DELIVERY_BROKER_SANDBOX_PUMP_S` seconds (default 2, 0 = off)
 demo's board, tracking pages, KPI records and events move without anyone asking. It is one of the
 service's `background_tasks` (`run_courier_pump`): the platform runs it in a thread beside the
 outbox relay and the event consumer while the service runs in the background, and stops it with
-them. It holds no Python lock across a database call.
+them. It holds no Python lock across a database call, and one webhook (or row) that cannot be
+applied is logged and counted, never allowed to stop a pass.
 """
 
 from __future__ import annotations
@@ -18,29 +19,12 @@ from typing import Any
 
 import structlog
 
-from smartdist.db import Database
-from smartdist_delivery_broker.orders.service import UnknownDelivery, ingest_status_updates
-from smartdist_delivery_broker.quotes.store import prune_quote_sets
+from smartdist_delivery_broker.orders.service import deliver_due_sandbox_webhooks
+from smartdist_delivery_broker.quotes.repository import prune_quote_sets
+from smartdist_delivery_broker.quotes.service import QuotingContext, context_for_runtime
 
 log = structlog.get_logger(__name__)
 PRUNE_EVERY_S = 3600.0
-
-
-def deliver_due_sandbox_webhooks(context: Any, database: Database) -> dict[str, int]:
-    """Hand every simulated courier webhook that is due to the webhook pipeline; outcome counts."""
-    counts: dict[str, int] = {}
-    for sandbox in context.registry.sandboxes():
-        for hook in sandbox.due_webhooks():
-            try:
-                result = ingest_status_updates(database, sandbox.parse_webhook(hook.headers, hook.body))
-            except UnknownDelivery:
-                # Booked but not committed yet (or rolled back); the sandbox sends it again
-                # on a later pass only as a duplicate, so count it and move on.
-                counts["unknown"] = counts.get("unknown", 0) + 1
-                continue
-            for key, n in result.items():
-                counts[key] = counts.get(key, 0) + n
-    return counts
 
 
 class CourierPump:
@@ -52,9 +36,7 @@ class CourierPump:
         self._next_prune = time.monotonic()
 
     @property
-    def context(self) -> Any:
-        from smartdist_delivery_broker.quotes.api import context_for_runtime
-
+    def context(self) -> QuotingContext:
         # Looked up on every pass: the context the requests use is the one whose couriers move.
         return context_for_runtime(self.runtime)
 
@@ -63,8 +45,11 @@ class CourierPump:
         counts = deliver_due_sandbox_webhooks(self.context, database)
         if time.monotonic() >= self._next_prune:
             self._next_prune = time.monotonic() + PRUNE_EVERY_S
-            with database.system_transaction() as session:
-                counts["quote_sets_pruned"] = prune_quote_sets(session, datetime.now(UTC))
+            try:
+                with database.system_transaction() as session:
+                    counts["quote_sets_pruned"] = prune_quote_sets(session, datetime.now(UTC))
+            except Exception:  # noqa: BLE001 - pruning is retried at the next hour
+                log.exception("quote_set_prune_failed")
         self.passes += 1
         return counts
 

@@ -1,4 +1,4 @@
-"""Quote sets stored in the database: written when quoted, read when booked.
+"""Quote sets in the database: written when quoted, read when booked, booked once.
 
 A booking may reach another worker, or come after a restart, than the quote it books; the
 stored set (with each quote's expiry and the platform's own quote references) is what it is
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from smartdist.db import Database
 from smartdist_delivery_broker.adapters.port import Place, TripRequest
 from smartdist_delivery_broker.quotes.domain import ProviderQuote, QuoteSet
 from smartdist_delivery_broker.quotes.models import QuoteSetRow
@@ -112,3 +113,48 @@ def prune_quote_sets(session: Session, now: datetime) -> int:
     """Drop sets created more than a day before `now` (quotes live minutes); returns how many."""
     result = session.execute(delete(QuoteSetRow).where(QuoteSetRow.created_at < now - KEEP_EXPIRED))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def mark_booked(session: Session, quote_set_id: str, order_id: str, at: datetime) -> bool:
+    """Take the quote set for one booking: a conditional UPDATE, so of two bookings racing for
+    one set exactly one wins (PostgreSQL re-checks the condition after the row lock; SQLite has
+    one writer). False: it was already booked."""
+    result = session.execute(
+        update(QuoteSetRow)
+        .where(QuoteSetRow.id == quote_set_id, QuoteSetRow.booked_order_id.is_(None))
+        .values(booked_order_id=order_id, booked_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def write_quote_sets(database: Database, sets: list[tuple[str, QuoteSet]]) -> None:
+    """Upsert the sets in one transaction, committed without waiting for the disk.
+
+    A quote set lives minutes and losing the last ones in a power cut only means quoting again,
+    so its commit does not wait for a flush to disk (PostgreSQL `synchronous_commit = off` for
+    this transaction; SQLite `synchronous = NORMAL` on this connection while it writes, which in
+    WAL mode still survives a crash of the process). The flush was most of a quote's write time.
+    """
+    table = cast(Table, QuoteSetRow.__table__)
+    rows = [quote_set_row(tenant_id, quote_set) for tenant_id, quote_set in sets]
+    values = [{column.key: getattr(row, column.key) for column in table.columns} for row in rows]
+    with database.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        driver = conn.connection.driver_connection if sqlite else None
+        before = int(driver.execute("PRAGMA synchronous").fetchone()[0]) if driver is not None else 2
+        if driver is not None:
+            driver.execute("PRAGMA synchronous = NORMAL")  # outside a transaction, as SQLite requires
+        try:
+            with conn.begin():
+                if not sqlite:
+                    conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                # Upsert: a set stored provisionally before the deadline is replaced by its final form
+                # (never one already booked: a booking can only follow the final answer).
+                conn.execute(
+                    delete(table).where(table.c.id.in_([v["id"] for v in values]), table.c.booked_order_id.is_(None))
+                )
+                conn.execute(insert(table), values)
+        finally:
+            if driver is not None:
+                driver.execute(f"PRAGMA synchronous = {before}")

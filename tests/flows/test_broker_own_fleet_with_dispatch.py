@@ -36,9 +36,10 @@ from smartdist.runtime import ServiceRuntime
 from smartdist.testing.servers import postgres_available, throwaway_schema
 from smartdist.timeparams import TAIPEI
 from smartdist.web.app import create_service_app
-from smartdist_delivery_broker.adapters.registry import BrokerPlatformSettings, PlatformRegistry
+from smartdist_delivery_broker.adapters.registry import PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION as BROKER
-from smartdist_delivery_broker.quotes.api import QuotingContext, use_quoting_context
+from smartdist_delivery_broker.config import Settings as BrokerPlatformSettings
+from smartdist_delivery_broker.quotes.service import QuotingContext, use_quoting_context
 from smartdist_dispatch.app import DEFINITION as DISPATCH
 
 T = TypeVar("T")

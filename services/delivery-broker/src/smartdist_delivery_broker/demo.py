@@ -1,7 +1,7 @@
 """Demo data for delivery-broker: the merchant's baseline and two months of past deliveries.
 
-Hook it into the service definition as ``seed_demo`` (the lead owns app.py). Idempotent: it
-does nothing for a tenant that already has deliveries.
+The service definition's ``seed_demo``. Idempotent: it does nothing for a tenant that already
+has deliveries.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from smartdist.db import new_id
 from smartdist.kpi.log import seed_baselines
 from smartdist_delivery_broker.adapters.port import DeliveryStatus, Place
 from smartdist_delivery_broker.kpi import REQUEST
+from smartdist_delivery_broker.orders.domain import delivery_number
 from smartdist_delivery_broker.orders.models import DeliveryOrder, DeliveryStatusEvent
-from smartdist_delivery_broker.orders.service import SERVICE, delivery_number
-from smartdist_delivery_broker.own_fleet.service import own_fleet_terms, save_own_fleet_terms
+from smartdist_delivery_broker.orders.service import SERVICE
+from smartdist_delivery_broker.own_fleet.repository import own_fleet_terms, save_own_fleet_terms
 from smartdist_delivery_broker.pricing import DEFAULT_RULES, BrokerRules, quote_fee, trip_distance_m
 from smartdist_delivery_broker.subsidy.service import charge_subsidy
 
