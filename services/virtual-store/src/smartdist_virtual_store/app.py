@@ -9,6 +9,7 @@ from smartdist.web.app import app_for
 from smartdist_virtual_store.campaigns import api as campaigns_api
 from smartdist_virtual_store.campaigns import models as campaign_models  # noqa: F401 - registers the tables
 from smartdist_virtual_store.db import Base
+from smartdist_virtual_store.demo import seed_demo
 from smartdist_virtual_store.kpi import KPI
 from smartdist_virtual_store.messages import MESSAGES
 from smartdist_virtual_store.pages import pages
@@ -40,6 +41,7 @@ DEFINITION = ServiceDefinition(
     pages=pages,
     messages=MESSAGES,
     kpi=KPI,
+    seed_demo=seed_demo,
     job_modules=["smartdist_virtual_store.panoramas.jobs"],
 )
 

@@ -152,3 +152,21 @@ def panorama_file(session: Session, store: FileStore, panorama_id: str, name: st
 
 def find_panorama(session: Session, panorama_id: str) -> Panorama | None:
     return session.get(Panorama, panorama_id)
+
+
+def process_now(session: Session, store: FileStore, *, tenant_id: str, data: bytes, scene_name: str) -> Panorama:
+    """Check and process a panorama in the caller's transaction, without a job (the demo seed)."""
+    inspection = check_upload(data)
+    panorama = Panorama(
+        scene_name=scene_name,
+        kind=inspection.kind,
+        width=inspection.width,
+        height=inspection.height,
+        source_mode=inspection.mode,
+        source_bytes=len(data),
+    )
+    session.add(panorama)
+    session.flush()
+    store.put(upload_key(tenant_id, panorama.id), data, "application/octet-stream")
+    mark_ready(session, panorama.id, render_files(store, tenant_id, panorama.id))
+    return panorama
