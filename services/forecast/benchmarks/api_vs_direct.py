@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from smartdist_forecast.models.training import TrainingOptions, demand_panel, run_training
+from smartdist_forecast.modelling.training import TrainingOptions, demand_panel, run_training
 from smartdist_forecast.sales.pos_csv import parse_pos_csv
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "forecast"
@@ -53,7 +53,7 @@ def through_api(data: bytes, postgres: bool, profile: str | None) -> dict[str, A
     from smartdist.testing.platform import service_under_test
     from smartdist.testing.servers import postgres_available, throwaway_schema
     from smartdist_forecast.app import DEFINITION
-    from smartdist_forecast.publishing.training_job import train
+    from smartdist_forecast.publishing.jobs import train
 
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as scratch:

@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smartdist_forecast.models import baselines
-from smartdist_forecast.models.metrics import coverage, wape
-from smartdist_forecast.models.panel import DemandPanel, build_panel
-from smartdist_forecast.models.training import TrainingOptions, TrainingOutcome, run_training
-from smartdist_forecast.models.weather import attach_weather, store_days
+from smartdist_forecast.modelling import baselines
+from smartdist_forecast.modelling.metrics import coverage, wape
+from smartdist_forecast.modelling.panel import DemandPanel, build_panel
+from smartdist_forecast.modelling.training import TrainingOptions, TrainingOutcome, run_training
+from smartdist_forecast.modelling.weather import attach_weather, store_days
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
 from smartdist_forecast.replenishment.replay import prepare_replay, replay_policies
 from smartdist_forecast.replenishment.simulation import Perishability
@@ -57,7 +57,7 @@ def import_and_train(
     """The timed part: import, build demand, train with back-test, forecast the holdout.
 
     ``weather``: give the model the holdout's recorded weather as the merchant's forecast (a
-    perfect forecast), so it trains with weather features (``models/weather.py``).
+    perfect forecast), so it trains with weather features (``modelling/weather.py``).
     """
     timings: dict[str, Any] = {}
     cpu_started = time.process_time()

@@ -6,21 +6,20 @@ from fastapi import FastAPI
 
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
-from smartdist_forecast import tables  # noqa: F401 - registers the tables on Base for migrations
 from smartdist_forecast.db import Base
 from smartdist_forecast.demo import seed_demo
 from smartdist_forecast.kpi import KPI
-from smartdist_forecast.pages.api import pages
-from smartdist_forecast.pages.messages import MESSAGES
-from smartdist_forecast.publishing import training_job  # noqa: F401 - registers the forecast.train job
-from smartdist_forecast.publishing.api import router as forecasts_router
-from smartdist_forecast.publishing.schedule import retraining_schedule
-from smartdist_forecast.replenishment import simulation_job  # noqa: F401 - registers the simulation job
-from smartdist_forecast.replenishment.api import router as replenishment_router
-from smartdist_forecast.replenishment.products import router as products_router
-from smartdist_forecast.sales.api import router as sales_router
-from smartdist_forecast.sales.history_api import router as history_router
-from smartdist_forecast.stock.api import router as stock_router
+from smartdist_forecast.messages import MESSAGES
+from smartdist_forecast.pages import pages
+from smartdist_forecast.publishing import api as publishing_api
+from smartdist_forecast.publishing import models as publishing_models  # noqa: F401 - registers the tables
+from smartdist_forecast.publishing.jobs import retraining_schedule
+from smartdist_forecast.replenishment import api as replenishment_api
+from smartdist_forecast.replenishment import models as replenishment_models  # noqa: F401 - registers the tables
+from smartdist_forecast.sales import api as sales_api
+from smartdist_forecast.sales import models as sales_models  # noqa: F401 - registers the tables
+from smartdist_forecast.stock import api as stock_api
+from smartdist_forecast.stock import models as stock_models  # noqa: F401 - registers the tables
 from smartdist_forecast.stock.consumer import SUBSCRIPTIONS
 
 DEFINITION = ServiceDefinition(
@@ -32,10 +31,15 @@ DEFINITION = ServiceDefinition(
     "and order-up-to replenishment.",
     base=Base,
     kpi=KPI,
-    routers=[sales_router, history_router, forecasts_router, replenishment_router, products_router, stock_router],
+    routers=[sales_api.router, publishing_api.router, replenishment_api.router, stock_api.router],
     pages=pages,
     messages=MESSAGES,
     subscriptions=SUBSCRIPTIONS,
+    job_modules=[
+        "smartdist_forecast.sales.jobs",
+        "smartdist_forecast.publishing.jobs",
+        "smartdist_forecast.replenishment.jobs",
+    ],
     background_tasks=[retraining_schedule],
     seed_demo=seed_demo,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from pydantic import Field
@@ -33,3 +34,15 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def prefer_passive_openmp() -> None:
+    """Let OpenMP workers sleep between parallel regions unless ``OMP_WAIT_POLICY`` is set.
+
+    LightGBM's OpenMP workers spin between parallel regions by default. In the service they share
+    the machine's two cores with the web server, the bus threads, other jobs and other processes;
+    a spinning worker burns the core its partner needs at the next barrier (profiled: 1.5-3x the
+    CPU of the same fit with passive waits). libgomp reads this once, when ``import lightgbm``
+    loads it, so ``modelling.global_lgbm`` calls this before that import.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -9,12 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
 from smartdist.db import utcnow
-from smartdist_forecast.sales.storage import upsert_sales
+from smartdist_forecast.sales.repository import has_sales
+from smartdist_forecast.sales.service import store_pos_rows
 from smartdist_forecast.sales.synthetic import synthetic_pos_sales
-from smartdist_forecast.tables import SalesDay
 
 DEMO_DAYS = 400
 
@@ -22,6 +20,6 @@ DEMO_DAYS = 400
 def seed_demo(runtime: Any, tenant_id: str) -> None:
     """Once per data folder: 400 days of 2 stores × 3 products up to yesterday."""
     with runtime.database.tenant_transaction(tenant_id) as session:
-        if session.scalar(select(func.count()).select_from(SalesDay)):
+        if has_sales(session):
             return
-        upsert_sales(session, synthetic_pos_sales(DEMO_DAYS, (utcnow() - timedelta(days=1)).date()), tenant_id)
+        store_pos_rows(session, synthetic_pos_sales(DEMO_DAYS, (utcnow() - timedelta(days=1)).date()), tenant_id)

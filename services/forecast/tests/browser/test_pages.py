@@ -18,7 +18,7 @@ from smartdist.bus.envelope import CloudEvent
 from smartdist.testing.browser import live_server
 from smartdist.testing.platform import ServiceUnderTest, service_under_test
 from smartdist_forecast.app import DEFINITION
-from smartdist_forecast.sales import api as sales_api
+from smartdist_forecast.sales import service as sales_service
 from smartdist_forecast.stock.consumer import STOCK_CHANGED, on_stock_changed
 
 from ..integration.pos_slices import pos_slice
@@ -115,7 +115,7 @@ def test_a_large_file_is_followed_through_the_import_job_and_a_bad_row_stores_no
     tenant = svc.new_tenant()
     sign_in(page, svc, base, tenant)
     # Any file above 1 kB now counts as large, so this small one goes through the background job.
-    monkeypatch.setattr(sales_api, "LARGE_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(sales_service, "LARGE_UPLOAD_BYTES", 1000)
     lines = pos_slice(SAMPLE, stores=1, skus=2, days=60).decode("utf-8")
     csv_file = tmp_path / "pos.csv"
     csv_file.write_text(lines + BAD_ROW, encoding="utf-8")

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from smartdist_forecast.app import DEFINITION
 from smartdist_forecast.demo import DEMO_DAYS
+from smartdist_forecast.sales.models import SalesDay
 from smartdist_forecast.sales.synthetic import DEMO_PRODUCTS, DEMO_STORES
-from smartdist_forecast.tables import SalesDay
 
 
 def sales_count(svc, tenant: str) -> int:  # type: ignore[no-untyped-def]

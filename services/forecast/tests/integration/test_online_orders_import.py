@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from smartdist.kpi.models import KpiRecord
 from smartdist_forecast.app import DEFINITION
+from smartdist_forecast.sales.models import OnlineOrderDay
 from smartdist_forecast.sales.online_orders import ONLINE_HEADER
-from smartdist_forecast.tables import OnlineOrderDay
 
 from .pos_slices import pos_slice
 from .test_sales_import import upload, wait_for_job

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from smartdist.bus.models import OutboxEvent
 from smartdist.kpi.models import KpiRecord
 from smartdist_forecast.app import DEFINITION
-from smartdist_forecast.replenishment.api import SUGGESTED_EVENT
+from smartdist_forecast.replenishment.domain import SUGGESTED_EVENT
 
 from .pos_slices import pos_slice
 from .test_sales_import import upload, wait_for_job

@@ -16,10 +16,11 @@ from smartdist.db import utcnow
 from smartdist.jobs import Job
 from smartdist_forecast.app import DEFINITION
 from smartdist_forecast.config import get_settings
-from smartdist_forecast.models.retraining import RetrainingPolicy
-from smartdist_forecast.publishing.schedule import check_all_tenants, run_periodic_check
-from smartdist_forecast.publishing.training_job import TRAIN_JOB
-from smartdist_forecast.tables import ModelVersion
+from smartdist_forecast.modelling.retraining import RetrainingPolicy
+from smartdist_forecast.publishing.domain import TRAIN_JOB
+from smartdist_forecast.publishing.jobs import run_periodic_check
+from smartdist_forecast.publishing.models import ModelVersion
+from smartdist_forecast.publishing.service import check_all_tenants
 
 from .pos_slices import pos_slice
 from .test_sales_import import upload, wait_for_job

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from smartdist.kpi.models import KpiRecord
 from smartdist_forecast.app import DEFINITION
-from smartdist_forecast.sales import api as sales_api
-from smartdist_forecast.tables import SalesDay
+from smartdist_forecast.sales import service as sales_service
+from smartdist_forecast.sales.models import SalesDay
 
 from .pos_slices import pos_slice
 
@@ -128,7 +128,7 @@ def test_unreadable_bytes_are_a_422_not_a_500(service_factory):
 
 def test_large_file_is_imported_by_a_job_with_the_same_answer(service_factory, shared_data_dir, monkeypatch):
     data = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", days=20)
-    monkeypatch.setattr(sales_api, "LARGE_UPLOAD_BYTES", 1024)
+    monkeypatch.setattr(sales_service, "LARGE_UPLOAD_BYTES", 1024)
     with service_factory(DEFINITION, background=True) as svc:
         tenant = svc.new_tenant()
         started = upload(svc, tenant, data)
@@ -174,7 +174,7 @@ def test_a_retry_with_the_same_idempotency_key_replays_without_a_second_import(
             assert len(session.scalars(select(KpiRecord).where(KpiRecord.doc_type == "sales_import")).all()) == 1
         other_file = svc.client.post(URL, headers=headers, files={"file": ("pos.csv", data[:-40], "text/csv")})
         assert other_file.status_code == 422  # the key was used for another file
-        monkeypatch.setattr(sales_api, "LARGE_UPLOAD_BYTES", 1024)
+        monkeypatch.setattr(sales_service, "LARGE_UPLOAD_BYTES", 1024)
         big = svc.headers(tenant) | {"Idempotency-Key": "pos-big"}
         started = svc.client.post(URL, headers=big, files={"file": ("pos.csv", data, "text/csv")})
         retried = svc.client.post(URL, headers=big, files={"file": ("pos.csv", data, "text/csv")})

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from smartdist.bus.models import OutboxEvent
 from smartdist.kpi.models import KpiRecord
 from smartdist_forecast.app import DEFINITION
-from smartdist_forecast.publishing.training_job import PUBLISHED_EVENT
-from smartdist_forecast.tables import ForecastPoint
+from smartdist_forecast.publishing.domain import PUBLISHED_EVENT
+from smartdist_forecast.publishing.models import ForecastPoint
 
 from .pos_slices import pos_slice
 from .test_sales_import import upload, wait_for_job

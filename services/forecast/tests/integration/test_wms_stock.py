@@ -12,7 +12,7 @@ from smartdist.bus.consumer import Consumer
 from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.models import OutboxEvent
 from smartdist_forecast.app import DEFINITION
-from smartdist_forecast.replenishment.api import SUGGESTED_EVENT
+from smartdist_forecast.replenishment.domain import SUGGESTED_EVENT
 from smartdist_forecast.stock.consumer import STOCK_CHANGED
 
 from .pos_slices import pos_slice

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from smartdist_forecast.models.panel import DemandPanel, build_panel
+from smartdist_forecast.modelling.panel import DemandPanel, build_panel
 
 WEEKDAY_SHAPE = np.array([0.8, 0.85, 0.9, 0.95, 1.1, 1.3, 1.25])
 

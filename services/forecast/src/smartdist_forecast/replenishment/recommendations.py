@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
+from smartdist.exports import csv_text, xlsx_bytes
 from smartdist_forecast.replenishment.policy import ReplenishmentParams, recommend_order
 
 RECOMMENDATION_COLUMNS = [
@@ -79,27 +77,25 @@ def recommend_orders(
 def forecast_csv(forecasts: pd.DataFrame) -> bytes:
     """The contract CSV of GET /api/v1/forecasts?format=csv (date as YYYY-MM-DD, 80% band).
 
-    UTF-8 with a BOM so Excel on a zh-TW Windows opens it without mojibake.
+    UTF-8 with a BOM so Excel on a zh-TW Windows opens it without mojibake; cells are neutralised
+    against formula injection (``smartdist.exports``).
     """
     table = forecasts[FORECAST_COLUMNS].copy()
     table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d")
     for column in ("yhat", "yhat_lo", "yhat_hi"):
         table[column] = table[column].round(2)
-    text: str = table.to_csv(index=False, lineterminator="\n")
-    return text.encode("utf-8-sig")
+    return csv_text(FORECAST_COLUMNS, table.itertuples(index=False)).encode("utf-8")
+
+
+def table_csv(table: pd.DataFrame) -> bytes:
+    """A table (recommendations) as CSV with BOM and safe cells."""
+    return csv_text(list(table.columns), table.itertuples(index=False)).encode("utf-8")
 
 
 def table_xlsx(table: pd.DataFrame, sheet: str) -> bytes:
-    """One-sheet Excel workbook of a table (recommendations or forecasts), header row frozen."""
-    workbook = Workbook()
-    worksheet = workbook.active
-    worksheet.title = sheet
-    worksheet.append(list(table.columns))
-    for record in table.itertuples(index=False):
-        worksheet.append([value.isoformat()[:10] if isinstance(value, pd.Timestamp) else value for value in record])
-    worksheet.freeze_panes = "A2"
-    for index, column in enumerate(table.columns, start=1):
-        worksheet.column_dimensions[get_column_letter(index)].width = max(10, len(str(column)) + 2)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """One-sheet Excel workbook of a table (recommendations or forecasts), cells safe as in CSV."""
+    rows = (
+        [value.isoformat()[:10] if isinstance(value, pd.Timestamp) else value for value in r]
+        for r in table.itertuples(index=False)
+    )
+    return xlsx_bytes(list(table.columns), rows, sheet=sheet)

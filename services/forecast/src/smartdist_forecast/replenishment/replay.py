@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smartdist_forecast.models.global_lgbm import GlobalDemandModel
-from smartdist_forecast.models.panel import DemandPanel
-from smartdist_forecast.models.training import TrainingOptions, run_training
+from smartdist_forecast.modelling.global_lgbm import GlobalDemandModel
+from smartdist_forecast.modelling.panel import DemandPanel
+from smartdist_forecast.modelling.training import TrainingOptions, run_training
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
 from smartdist_forecast.replenishment.simulation import (
     Perishability,

@@ -1,8 +1,8 @@
-"""The import job's body: parse a stored upload with progress as a fraction of its bytes.
+"""Reading a stored upload: parse progress as a fraction of its bytes, and the all-or-nothing rule.
 
-The API stores the upload, starts a ``forecast.import_sales`` job and answers 202; the job calls
-``import_pos_file`` and, only when the result is clean (or the caller asked for a partial import),
-writes ``result.sales`` in the same transaction, so a bad file changes nothing.
+The API stores a large upload, starts a ``forecast.import_sales`` job and answers 202; the job
+parses the file, and only when the result is clean (or the caller asked for a partial import)
+writes the rows in one transaction, so a bad file changes nothing.
 """
 
 from __future__ import annotations
@@ -11,24 +11,23 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from smartdist_forecast.sales.online_orders import OnlineImport, parse_online_orders_csv
+from smartdist_forecast.sales.online_orders import OnlineImport
 from smartdist_forecast.sales.pos_csv import PosImport, parse_pos_csv
 
 # Parsing is most of the job; the rest of the bar is left for storing the rows.
 PARSE_SHARE = 0.8
 
 
-def import_pos_file(path: Path, progress: Callable[[float], None] | None = None) -> PosImport:
+def progress_of_bytes(path: Path, progress: Callable[[float], None] | None) -> Callable[[int], None]:
+    """A parser's bytes-read callback reporting ``PARSE_SHARE`` × the fraction of the file read."""
     size = max(os.path.getsize(path), 1)
     report = progress or (lambda _: None)
-    with open(path, "rb") as handle:
-        result = parse_pos_csv(handle, progress=lambda done: report(PARSE_SHARE * min(done / size, 1.0)))
-    return result
+    return lambda done: report(PARSE_SHARE * min(done / size, 1.0))
 
 
-def import_online_orders_file(path: Path) -> OnlineImport:
+def import_pos_file(path: Path, progress: Callable[[float], None] | None = None) -> PosImport:
     with open(path, "rb") as handle:
-        return parse_online_orders_csv(handle)
+        return parse_pos_csv(handle, progress=progress_of_bytes(path, progress))
 
 
 def should_store(result: PosImport | OnlineImport, partial: bool) -> bool:

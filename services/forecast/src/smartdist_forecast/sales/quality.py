@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from smartdist_forecast.models.panel import build_panel
+from smartdist_forecast.modelling.panel import build_panel
 from smartdist_forecast.sales.csv_source import RowError
 
 # A week of zeros is a stock-out, a delisting or a broken export, rarely true demand.

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from smartdist.testing.platform import ServiceUnderTest
 from smartdist_forecast.app import DEFINITION
-from smartdist_forecast.tables import SalesDay
+from smartdist_forecast.sales.models import SalesDay
 
 from ..pos_slices import pos_slice
 

@@ -1,5 +1,5 @@
-from smartdist_forecast.models.global_lgbm import GlobalModelConfig
-from smartdist_forecast.models.training import TrainingOptions
+from smartdist_forecast.modelling.global_lgbm import GlobalModelConfig
+from smartdist_forecast.modelling.training import TrainingOptions
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
 from smartdist_forecast.replenishment.replay import replay_on_history
 

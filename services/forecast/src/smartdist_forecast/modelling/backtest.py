@@ -1,0 +1,80 @@
+"""Rolling-origin back-tests: refit at each origin, forecast the horizon, score against actuals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from smartdist_forecast.modelling.metrics import Accuracy, accuracy, weekly_naive_scale
+from smartdist_forecast.modelling.panel import DemandPanel
+
+# A forecaster takes the panel as known at the origin and returns (n_series, horizon) forecasts
+# for the days after each series' last known day.
+Forecaster = Callable[[DemandPanel, int], np.ndarray]
+
+
+@dataclass
+class OriginResult:
+    origin_day: int  # first forecast day (index into the full panel)
+    actual: np.ndarray
+    forecasts: dict[str, np.ndarray]
+
+
+@dataclass
+class BacktestResult:
+    horizon: int
+    origins: list[OriginResult] = field(default_factory=list)
+    scale: np.ndarray | None = None
+
+    def stacked(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """All origins' (actual, forecast) matrices stacked row-wise."""
+        actual = np.vstack([o.actual for o in self.origins])
+        forecast = np.vstack([o.forecasts[model] for o in self.origins])
+        return actual, forecast
+
+    def model_names(self) -> list[str]:
+        return list(self.origins[0].forecasts) if self.origins else []
+
+    def accuracy(self, model: str, band: tuple[np.ndarray, np.ndarray] | None = None) -> Accuracy:
+        actual, forecast = self.stacked(model)
+        scale = np.tile(self.scale, len(self.origins)) if self.scale is not None else np.ones(len(actual))
+        lower, upper = band if band is not None else (None, None)
+        return accuracy(actual, forecast, scale, lower, upper)
+
+
+def origin_days(panel: DemandPanel, horizon: int, n_origins: int) -> list[int]:
+    """Origins one horizon apart, oldest first, the last one ``horizon`` days before the end."""
+    return [panel.n_days - k * horizon for k in range(n_origins, 0, -1)]
+
+
+def rolling_origin_backtest(
+    panel: DemandPanel,
+    horizon: int,
+    forecasters: dict[str, Forecaster],
+    n_origins: int = 2,
+    on_origin_done: Callable[[int], None] | None = None,
+) -> BacktestResult:
+    result = BacktestResult(horizon=horizon)
+    origins = origin_days(panel, horizon, n_origins)
+    if origins[0] <= 2 * 7:
+        raise ValueError("history too short for a back-test at this horizon")
+    for number, origin in enumerate(origins):
+        known = panel.truncated(origin)
+        offsets = known.last_day[:, None] + 1 + np.arange(horizon)[None, :]
+        inside = offsets < panel.n_days
+        actual = np.full(offsets.shape, np.nan)
+        rows = np.broadcast_to(np.arange(panel.n_series)[:, None], offsets.shape)
+        actual[inside] = panel.demand[rows[inside], offsets[inside]]
+        if panel.censored is not None:
+            # A stock-out day's demand is only a lower bound: neither scored nor used for the band.
+            censored = np.zeros(offsets.shape, dtype=bool)
+            censored[inside] = panel.censored[rows[inside], offsets[inside]]
+            actual[censored] = np.nan
+        forecasts = {name: forecaster(known, horizon) for name, forecaster in forecasters.items()}
+        result.origins.append(OriginResult(origin_day=origin, actual=actual, forecasts=forecasts))
+        if on_origin_done is not None:
+            on_origin_done(number + 1)
+    result.scale = weekly_naive_scale(panel.truncated(origins[0]).demand)
+    return result

@@ -1,0 +1,252 @@
+"""Use cases of replenishment: order recommendations from the latest forecast, the downloads,
+product profiles for the waste count, and the inventory simulation behind KPI 1.
+
+Recommendations take the stock from the request; a row without ``on_hand``, or a request without
+``stock`` at all, uses the latest count received from the WMS. Each answer logs one
+``replenishment`` / ``suggested`` KPI record per line and emits one ``replenishment.suggested``
+event.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from smartdist.bus.outbox import publish
+from smartdist.db import utcnow
+from smartdist.jobs import submit_job
+from smartdist.kpi import record
+from smartdist.pagination import Page, paginate
+from smartdist.problems import Unprocessable
+from smartdist_forecast.config import get_settings
+from smartdist_forecast.kpi import REPLENISHMENT, SIMULATION
+from smartdist_forecast.modelling.panel import DemandPanel
+from smartdist_forecast.modelling.training import demand_panel
+from smartdist_forecast.publishing import repository as publishing_repository
+from smartdist_forecast.publishing.domain import NoSales
+from smartdist_forecast.replenishment import repository
+from smartdist_forecast.replenishment.domain import SIMULATION_JOB, SUGGESTED_EVENT, NoForecast
+from smartdist_forecast.replenishment.models import ProductProfile
+from smartdist_forecast.replenishment.policy import ReplenishmentParams
+from smartdist_forecast.replenishment.recommendations import recommend_orders, table_csv, table_xlsx
+from smartdist_forecast.replenishment.replay import replay_on_history
+from smartdist_forecast.replenishment.schemas import (
+    ProductProfileIn,
+    ProductProfileOut,
+    RecommendationOut,
+    RecommendationsIn,
+    RecommendationsOut,
+    SimulationIn,
+    StockIn,
+)
+from smartdist_forecast.replenishment.simulation import Perishability
+from smartdist_forecast.sales import repository as sales_repository
+from smartdist_forecast.stock.service import store_counts
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _stock_rows(session: Session, body: RecommendationsIn, forecast_series: set[tuple[str, str]]) -> list[StockIn]:
+    """The request's stock with gaps filled from the WMS counts (or all WMS counts if none was posted)."""
+    counts = store_counts(session)
+    if body.stock is None:
+        rows = [
+            StockIn(store=store, sku=sku, on_hand=on_hand)
+            for (store, sku), on_hand in sorted(counts.items())
+            if (store, sku) in forecast_series
+        ]
+        if not rows:
+            raise Unprocessable(
+                "no stock posted and no store stock received from the WMS for a forecast series",
+                errors=[
+                    {
+                        "loc": ["body", "stock"],
+                        "message": "give the stock or let the WMS send smartdist.wms.stock.changed",
+                    }
+                ],
+            )
+        return rows
+    errors = [
+        {
+            "loc": ["body", "stock", i, "on_hand"],
+            "message": f"no on_hand given and none received from the WMS for store {r.store!r}, sku {r.sku!r}",
+        }
+        for i, r in enumerate(body.stock)
+        if r.on_hand is None and (r.store, r.sku) not in counts
+    ]
+    if errors:
+        raise Unprocessable("stock rows without on_hand and no WMS count to use", errors=errors)
+    return [
+        r if r.on_hand is not None else r.model_copy(update={"on_hand": counts[(r.store, r.sku)]}) for r in body.stock
+    ]
+
+
+def _unknown_series(stock: list[StockIn], known: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for index, row in enumerate(stock):
+        key = (row.store, row.sku)
+        if key not in known:
+            errors.append(
+                {"loc": ["body", "stock", index], "message": f"no forecast for store {row.store!r}, sku {row.sku!r}"}
+            )
+        elif key in seen:
+            errors.append(
+                {"loc": ["body", "stock", index], "message": f"store {row.store!r}, sku {row.sku!r} appears twice"}
+            )
+        seen.add(key)
+    return errors
+
+
+def recommend(session: Session, body: RecommendationsIn, tenant_id: str) -> RecommendationsOut:
+    """Order-up-to quantities per store × SKU from the latest model version's forecast; logs one
+    KPI record per line and publishes one ``replenishment.suggested`` event."""
+    latest = publishing_repository.latest_version_id(session)
+    if latest is None:
+        raise NoForecast()
+    if body.stock is None:
+        series = publishing_repository.forecast_series(session, latest)
+    else:
+        series = {(row.store, row.sku) for row in body.stock}
+    stock = _stock_rows(session, body, series)
+    forecasts = publishing_repository.forecast_frame(session, latest, {(row.store, row.sku) for row in stock})
+    errors = _unknown_series(stock, set(zip(forecasts["store"], forecasts["sku"], strict=True)))
+    if errors:
+        raise Unprocessable("stock rows name series without a forecast", errors=errors)
+    try:
+        params = ReplenishmentParams(
+            lead_time_days=body.lead_time_days,
+            review_period_days=body.review_days,
+            pack_size=body.pack_size,
+            service_level=body.service_level,
+        )
+        table = recommend_orders(forecasts, pd.DataFrame([r.model_dump() for r in stock]), params)
+    except ValueError as exc:
+        # e.g. the published horizon is shorter than lead time + review period.
+        raise Unprocessable(
+            f"cannot recommend from the latest forecast: {exc}",
+            errors=[{"loc": ["body", "lead_time_days"], "message": str(exc)}],
+        ) from exc
+    lines = [RecommendationOut.model_validate(r) for r in table.to_dict(orient="records")]
+    for line in lines:
+        record(
+            session,
+            service="forecast",
+            doc_type=REPLENISHMENT,
+            doc_no=f"{line.store}:{line.sku}",
+            status="suggested",
+            sender="forecast",
+            receiver=line.store,
+            quantity=line.order_qty,
+            model_version_id=latest,
+        )
+    publish(
+        session,
+        type=SUGGESTED_EVENT,
+        subject=latest,
+        tenant_id=tenant_id,
+        data={
+            "model_version_id": latest,
+            "lines": [
+                {"store": x.store, "sku": x.sku, "order_qty": x.order_qty, "order_up_to": x.order_up_to} for x in lines
+            ],
+        },
+    )
+    return RecommendationsOut(model_version_id=latest, items=lines)
+
+
+def recommendations_file(
+    answer: RecommendationsOut,
+    format: Literal["csv", "xlsx"],  # noqa: A002 - the contract's parameter name
+) -> tuple[bytes, str, str]:
+    """(content, media type, file name) of the recommendations as CSV (UTF-8 BOM) or Excel."""
+    table = pd.DataFrame([line.model_dump() for line in answer.items], columns=list(RecommendationOut.model_fields))
+    if format == "csv":
+        return table_csv(table), "text/csv; charset=utf-8", "replenishment.csv"
+    return table_xlsx(table, "replenishment"), XLSX_TYPE, "replenishment.xlsx"
+
+
+# --- product profiles -----------------------------------------------------------------------
+
+
+def put_profile(session: Session, sku: str, body: ProductProfileIn) -> ProductProfileOut:
+    """Set a SKU's shelf life and unit weight (replaces the previous values)."""
+    row = repository.profile(session, sku)
+    if row is None:
+        row = ProductProfile(sku=sku, shelf_life_days=body.shelf_life_days, unit_kg=body.unit_kg)
+        session.add(row)
+    else:
+        row.shelf_life_days, row.unit_kg = body.shelf_life_days, body.unit_kg
+    row.updated_at = utcnow()
+    session.flush()
+    return ProductProfileOut.model_validate(row)
+
+
+def list_profiles(session: Session, limit: int, cursor: str | None) -> Page[ProductProfileOut]:
+    return paginate(
+        session,
+        repository.profiles_query(),
+        ProductProfile.id,
+        limit=limit,
+        cursor=cursor,
+        serialize=ProductProfileOut.model_validate,
+    )
+
+
+def perishability_for(session: Session, skus: np.ndarray) -> Perishability:
+    """Shelf life and unit weight per series (by its SKU), the defaults where no profile is set."""
+    settings = get_settings()
+    profiles = repository.profiles(session)
+    default = (settings.default_shelf_life_days, settings.default_unit_kg)
+    chosen = [profiles.get(str(sku), default) for sku in skus]
+    return Perishability(np.array([c[0] for c in chosen], dtype=np.int64), np.array([c[1] for c in chosen]))
+
+
+# --- the inventory simulation ---------------------------------------------------------------
+
+
+def start_simulation(session: Session, body: SimulationIn, created_by: str) -> str:
+    if not sales_repository.has_sales(session):
+        raise NoSales("replay")
+    return str(submit_job(session, SIMULATION_JOB, body.model_dump(), created_by=created_by))
+
+
+def simulation_inputs(session: Session) -> tuple[DemandPanel, Perishability]:
+    """The tenant's demand panel and each series' perishability (``Unprocessable`` with no sales)."""
+    sales, online = sales_repository.tenant_demand_inputs(session)
+    if sales.empty:
+        raise Unprocessable("no sales imported yet: POST /api/v1/sales/import first")
+    panel = demand_panel(sales, online)
+    return panel, perishability_for(session, panel.skus)
+
+
+def simulate(panel: DemandPanel, perishability: Perishability, params: dict[str, Any]) -> dict[str, Any]:
+    """Replay the last weeks under the merchant's rule and the forecast policy: the KPI-1 figures."""
+    try:
+        policy = ReplenishmentParams(
+            lead_time_days=int(params["lead_time_days"]),
+            review_period_days=int(params["review_days"]),
+            service_level=float(params["service_level"]),
+        )
+        result = replay_on_history(panel, policy, float(params["cover_days"]), perishability=perishability)
+    except ValueError as exc:
+        # Too little history before the replayed weeks: the merchant's data, not a crash.
+        raise Unprocessable(f"cannot simulate on the imported sales: {exc}") from exc
+    figures: dict[str, Any] = result.kpi_extra()
+    return figures
+
+
+def record_simulation(session: Session, job_id: str, figures: dict[str, Any]) -> None:
+    """The one KPI record KPI 1 reads (doc_no = the job id)."""
+    record(
+        session,
+        service="forecast",
+        doc_type=SIMULATION,
+        doc_no=job_id,
+        status="simulated",
+        sender="forecast.inventory_simulation",
+        **figures,
+    )
