@@ -9,6 +9,8 @@ from smartdist.web.app import app_for
 from smartdist_wms.counts import api as counts_api
 from smartdist_wms.counts import models as counts_models  # noqa: F401 - registers the tables
 from smartdist_wms.db import Base
+from smartdist_wms.floor.messages import MESSAGES
+from smartdist_wms.floor.pages import router as floor_pages
 from smartdist_wms.inbound import api as inbound_api
 from smartdist_wms.inbound import models as inbound_models  # noqa: F401 - registers the tables
 from smartdist_wms.kpi import KPI
@@ -40,6 +42,8 @@ DEFINITION = ServiceDefinition(
         counts_api.router,
         scans_api.router,
     ],
+    pages=floor_pages,
+    messages=MESSAGES,
     kpi=KPI,
     background_tasks=[near_expiry_watch],
 )

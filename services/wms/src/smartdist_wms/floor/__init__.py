@@ -1,0 +1,1 @@
+"""The floor's pages: the PDA app (receive, putaway, pick, pack, ship by scan) and the office page."""
