@@ -18,6 +18,7 @@ from smartdist_surplus_market.pages import router as pages
 from smartdist_surplus_market.payouts import api as payouts_api
 from smartdist_surplus_market.reservations import api as reservations_api
 from smartdist_surplus_market.reservations import models as reservation_models  # noqa: F401 - registers the tables
+from smartdist_surplus_market.reservations.consumer import SUBSCRIPTIONS as RESERVATION_SUBSCRIPTIONS
 from smartdist_surplus_market.reservations.jobs import sweep_no_shows
 from smartdist_surplus_market.sellers import api as sellers_api
 from smartdist_surplus_market.sellers import models as seller_models  # noqa: F401 - registers the tables
@@ -39,7 +40,7 @@ DEFINITION = ServiceDefinition(
     pages=pages,
     messages=MESSAGES,
     kpi=KPI,
-    subscriptions={**LISTING_SUBSCRIPTIONS},
+    subscriptions={**LISTING_SUBSCRIPTIONS, **RESERVATION_SUBSCRIPTIONS},
     background_tasks=[sweep_no_shows],
 )
 

@@ -19,9 +19,16 @@ class Settings(BaseSettings):
     payment_gateway_url: str = ""
     payment_gateway_key: str = ""
     delivery_broker_url: str = Field(
-        "sandbox", description="Base URL of the delivery broker's API, or 'sandbox' for the in-process simulation."
+        "auto",
+        description="Base URL of the delivery broker (…/delivery-broker), 'sandbox' for the in-process simulation, "
+        "or 'auto': SMARTDIST_SERVICE_URLS, else the same origin in the one-process demo, else the sandbox.",
     )
-    delivery_broker_token: str = ""
+    delivery_broker_token: str = Field(
+        "", description="Bearer token for the broker; empty: a short-lived service token signed with the platform key."
+    )
+    delivery_contact_phone: str = Field(
+        "0800000000", description="Courier contact phone when neither the consumer nor the seller gave one."
+    )
     near_expiry_default_hours: int = Field(
         24, ge=1, le=720, description="Hours before best-before of the default markdown step (WMS drafts)."
     )

@@ -79,8 +79,16 @@ def reserve(body: ReservationIn, request: Request, session: SystemDbSession, pri
         payment_token=body.payment_token,
         delivery=body.delivery,
     )
-    service.book_delivery_if_asked(session, reservation, listing)
+    service.book_delivery_if_asked(session, reservation, listing, base_hint=broker_next_door(request))
     return idem.save(201, service.reservation_out(reservation, listing, for_consumer=True))
+
+
+def broker_next_door(request: Request) -> str | None:
+    """In the one-process demo every service is mounted under its name on one origin."""
+    root = str(request.scope.get("root_path", ""))
+    if not root.endswith("/surplus-market"):
+        return None
+    return str(request.base_url).rstrip("/").removesuffix("/surplus-market") + "/delivery-broker"
 
 
 @router.get("/reservations", response_model=ReservationPage, responses=problem_responses(401, 403, 422))

@@ -22,10 +22,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartdist.auth.tokens import TokenSigner
 from smartdist.bus.outbox import publish
 from smartdist.db import SYSTEM_KEY, TENANT_KEY, utcnow
 from smartdist.kpi import record
 from smartdist.problems import Unprocessable
+from smartdist_surplus_market.adapters.delivery_broker import (
+    BookingFailed,
+    DeliveryBroker,
+    DeliveryRequest,
+    HttpDeliveryBroker,
+    Party,
+    Place,
+    SandboxDeliveryBroker,
+)
 from smartdist_surplus_market.adapters.payments import HttpPayments, PaymentProvider, SandboxPayments
 from smartdist_surplus_market.config import get_settings
 from smartdist_surplus_market.listings.domain import ListingNotFound, ListingNotReservable, is_expired
@@ -50,7 +60,7 @@ from smartdist_surplus_market.reservations.schemas import (
     ListingBrief,
     ReservationOut,
 )
-from smartdist_surplus_market.sellers.service import names_of
+from smartdist_surplus_market.sellers.service import default_name, names_of, seller_of
 
 SERVICE = "surplus-market"
 ORDER = "marketplace_order"
@@ -421,7 +431,114 @@ def seller_names(session: Session, reservations: Sequence[Reservation]) -> dict[
     return names_of(session, (r.tenant_id for r in reservations))
 
 
-def book_delivery_if_asked(session: Session, reservation: Reservation, listing: Listing) -> None:
-    """Supplier mode: book a courier through the delivery broker (see the broker adapter)."""
+_SANDBOX_BROKER = SandboxDeliveryBroker()
+DELIVERY_RANK = {
+    "requested": 0,
+    "pending": 1,
+    "assigned": 2,
+    "picked_up": 3,
+    "delivered": 4,
+    "cancelled": 4,
+    "failed": 4,
+    "returned": 5,
+}
+
+
+def delivery_broker(session: Session, base_hint: str | None = None) -> DeliveryBroker:
+    """Which broker books couriers (see the ``delivery_broker_url`` setting)."""
+    settings = get_settings()
+    runtime = session.info.get("smartdist.runtime")
+    url = settings.delivery_broker_url
+    if url in ("", "auto"):
+        known = runtime.settings.service_urls.get("delivery-broker") if runtime is not None else None
+        url = known or base_hint or "sandbox"
+    if url == "sandbox":
+        return _SANDBOX_BROKER
+
+    def token_for(tenant_id: str) -> str:
+        if settings.delivery_broker_token:
+            return settings.delivery_broker_token
+        if runtime is None or runtime.keys.private_pem is None:
+            raise BookingFailed("no token for the delivery broker: set SMARTDIST_SURPLUS_MARKET_DELIVERY_BROKER_TOKEN")
+        token, _ = TokenSigner(runtime.keys.private_pem).issue(
+            kind="service", subject="surplus-market", tenant_id=tenant_id, roles=["integrator"], ttl_s=300
+        )
+        return token
+
+    return HttpDeliveryBroker(url, token_for)
+
+
+def book_delivery_if_asked(
+    session: Session, reservation: Reservation, listing: Listing, *, base_hint: str | None = None
+) -> None:
+    """Supplier mode: a courier from the listing's place to the consumer's, booked through the broker.
+
+    A booking that fails leaves the reservation standing with ``delivery.status = "failed"`` and
+    the reason, for the seller to cancel (the payment is then voided) or arrange otherwise.
+    """
     if reservation.delivery is None:
         return
+    wanted = dict(reservation.delivery)
+    seller = seller_of(session, listing.tenant_id)
+    contact = wanted.get("contact") or {}
+    fallback_phone = seller.phone or get_settings().delivery_contact_phone
+    dropoff = wanted["dropoff"]
+    request = DeliveryRequest(
+        tenant_id=reservation.tenant_id,
+        reference=reservation.id,
+        pickup=Place(float(listing.lat or 0), float(listing.lng or 0), listing.address or seller.address),
+        dropoff=Place(float(dropoff["lat"]), float(dropoff["lng"]), str(dropoff.get("address") or "")),
+        pickup_contact=Party(seller.name or default_name(listing.tenant_id), fallback_phone),
+        dropoff_contact=Party(
+            str(contact.get("name") or reservation.consumer_name or "customer"),
+            str(contact.get("phone") or fallback_phone),
+        ),
+        goods_value=reservation.amount,
+        description=f"{listing.title} x {reservation.quantity} {listing.unit}",
+    )
+    try:
+        booking = delivery_broker(session, base_hint).book(request)
+    except BookingFailed as exc:
+        reservation.delivery = {**wanted, "status": "failed", "error": str(exc)[:500]}
+        session.flush()
+        return
+    reservation.delivery = {
+        **wanted,
+        "status": booking.status,
+        "provider": booking.provider,
+        "delivery_id": booking.delivery_id,
+        "fee": booking.fee,
+        "tracking_url": booking.tracking_url,
+    }
+    reservation.delivery_id = booking.delivery_id
+    session.flush()
+
+
+def follow_delivery(session: Session, data: dict[str, Any]) -> Reservation | None:
+    """The broker's ``delivery.status_changed``: the reservation's delivery moves forward only, once."""
+    delivery_id, reference, status = data.get("delivery_id"), data.get("reference"), data.get("status")
+    if not status:
+        return None
+    reservation = None
+    if delivery_id:
+        reservation = session.scalar(select(Reservation).where(Reservation.delivery_id == str(delivery_id)))
+    if reservation is None and reference:
+        found = session.get(Reservation, str(reference))
+        reservation = found if found is not None and found.delivery is not None else None
+    if reservation is None or reservation.delivery is None:
+        return None
+    current = str(reservation.delivery.get("status", "requested"))
+    if DELIVERY_RANK.get(str(status), -1) <= DELIVERY_RANK.get(current, 0):
+        return reservation  # a repeated or late event: nothing changes twice
+    reservation.delivery = {
+        **reservation.delivery,
+        "status": str(status),
+        "provider": data.get("provider") or reservation.delivery.get("provider"),
+        "delivery_id": str(delivery_id or reservation.delivery.get("delivery_id")),
+    }
+    if delivery_id and reservation.delivery_id is None:
+        reservation.delivery_id = str(delivery_id)
+    session.flush()
+    if status == "delivered":
+        mark_delivered(session, reservation)
+    return reservation
