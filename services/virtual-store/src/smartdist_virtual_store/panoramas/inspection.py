@@ -8,6 +8,7 @@ that must succeed (a truncated file is refused, never filled with grey).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 from dataclasses import dataclass
@@ -156,10 +157,10 @@ def normalized_rgb(data: bytes) -> Image.Image:
     im: Image.Image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
     im.load()
     icc = im.info.get("icc_profile")
-    try:
-        im = ImageOps.exif_transpose(im)
-    except Exception:  # noqa: BLE001, S110 - a corrupt EXIF block: keep the stored orientation
-        im = im.copy()
+    # Only turn what needs turning: a transpose copies the whole picture.
+    if _orientation(im) != 1:
+        with contextlib.suppress(Exception):  # a corrupt EXIF block: keep the stored orientation
+            im = ImageOps.exif_transpose(im)
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         im = im.convert("I").point(lambda v: v * (1 / 256)).convert("L")
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):

@@ -17,7 +17,13 @@ from smartdist_virtual_store.panoramas.domain import is_servable, media_prefix, 
 from smartdist_virtual_store.panoramas.inspection import Inspection, Limits, Refused, inspect, normalized_rgb
 from smartdist_virtual_store.panoramas.models import Panorama
 from smartdist_virtual_store.panoramas.schemas import PanoramaOut
-from smartdist_virtual_store.panoramas.tiling import layout_for, multires_config, render_panorama
+from smartdist_virtual_store.panoramas.tiling import (
+    layout_for,
+    multires_config,
+    pack_pixels,
+    preview_files,
+    tile_files,
+)
 
 PROCESS_JOB = "virtual-store.process_panorama"
 
@@ -84,12 +90,20 @@ def render_files(
     data = store.get(upload_key(tenant_id, panorama_id))
     image = normalized_rgb(data)
     del data
-    layout = layout_for(image.width, settings.tile_size)
+    width, height = image.size
+    layout = layout_for(width, settings.tile_size)
     prefix = media_prefix(tenant_id, panorama_id)
     files = 0
-    for name, body in render_panorama(
-        image, tile_size=settings.tile_size, quality=settings.tile_quality, progress=progress
-    ):
+    for name, body in preview_files(image, settings.tile_quality):
+        store.put(f"{prefix}/{name}", body, "image/jpeg")
+        files += 1
+    # Only the packed pixels stay in memory while the tiles are cut (the decoded picture goes).
+    packed = pack_pixels(image)
+    del image
+    tiles = tile_files(
+        packed, width, height, tile_size=settings.tile_size, quality=settings.tile_quality, progress=progress
+    )
+    for name, body in tiles:
         store.put(f"{prefix}/{name}", body, "image/jpeg")
         files += 1
     store.delete_prefix(upload_key(tenant_id, panorama_id))

@@ -105,21 +105,35 @@ def _fit_width(im: Image.Image, width: int) -> Image.Image:
     return im.resize((width, width // 2), Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
-def render_panorama(
-    im: Image.Image,
+def pack_pixels(im: Image.Image) -> np.ndarray:
+    """The picture as one uint32 per pixel (RGBA bytes), converted band by band so no full-size
+    RGBA copy ever exists beside the packed array."""
+    width, height = im.size
+    packed = np.empty(width * height, dtype=np.uint32)
+    for top in range(0, height, STRIP_ROWS):
+        bottom = min(top + STRIP_ROWS, height)
+        band = im.crop((0, top, width, bottom)).convert("RGBA")
+        packed[top * width : bottom * width] = np.frombuffer(band.tobytes(), dtype=np.uint32)
+    return packed
+
+
+def preview_files(im: Image.Image, quality: int = 85) -> Iterator[tuple[str, bytes]]:
+    """The equirectangular preview and the thumbnail."""
+    yield "preview.jpg", _jpeg(_fit_width(im, PREVIEW_WIDTH), quality)
+    yield "thumbnail.jpg", _jpeg(_fit_width(im, THUMBNAIL_WIDTH), quality)
+
+
+def tile_files(
+    packed: np.ndarray,
+    width: int,
+    height: int,
     *,
     tile_size: int = 512,
     quality: int = 85,
     progress: Callable[[float], None] = lambda f: None,
 ) -> Iterator[tuple[str, bytes]]:
-    """Yield (relative path, JPEG bytes) of every file the viewer needs, face by face."""
-    if im.mode != "RGB":
-        raise ValueError("render_panorama needs an RGB image")
-    layout = layout_for(im.width, tile_size)
-    yield "preview.jpg", _jpeg(_fit_width(im, PREVIEW_WIDTH), quality)
-    yield "thumbnail.jpg", _jpeg(_fit_width(im, THUMBNAIL_WIDTH), quality)
-    width, height = im.size
-    packed = np.asarray(im.convert("RGBA")).view(np.uint32).reshape(-1)
+    """Yield (relative path, JPEG bytes) of every cube tile and fallback face, face by face."""
+    layout = layout_for(width, tile_size)
     for index, (face, source) in enumerate(face_indexes(width, height, layout.cube_size)):
         face_im = _face_image(packed, source, layout.cube_size)
         del source
@@ -149,6 +163,21 @@ def render_panorama(
             fallback = face_im.resize((FALLBACK_SIZE,) * 2, Image.Resampling.BILINEAR)
         yield f"fallback/{face}.jpg", _jpeg(fallback, quality)
         progress((index + 1) / len(FACES))
+
+
+def render_panorama(
+    im: Image.Image,
+    *,
+    tile_size: int = 512,
+    quality: int = 85,
+    progress: Callable[[float], None] = lambda f: None,
+) -> Iterator[tuple[str, bytes]]:
+    """Every file the viewer needs from one RGB picture (the picture stays referenced throughout;
+    ``render_files`` drops it after packing to save memory)."""
+    if im.mode != "RGB":
+        raise ValueError("render_panorama needs an RGB image")
+    yield from preview_files(im, quality)
+    yield from tile_files(pack_pixels(im), im.width, im.height, tile_size=tile_size, quality=quality, progress=progress)
 
 
 def multires_config(base_path: str, layout: MultiresLayout) -> dict[str, object]:
