@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_surplus_market.db import Base
+from smartdist_surplus_market.demo import seed_demo
 from smartdist_surplus_market.favourites import api as favourites_api
 from smartdist_surplus_market.favourites import models as favourite_models  # noqa: F401 - registers the tables
 from smartdist_surplus_market.kpi import KPI
@@ -40,6 +41,7 @@ DEFINITION = ServiceDefinition(
     pages=pages,
     messages=MESSAGES,
     kpi=KPI,
+    seed_demo=seed_demo,
     subscriptions={**LISTING_SUBSCRIPTIONS, **RESERVATION_SUBSCRIPTIONS},
     background_tasks=[sweep_no_shows],
 )
