@@ -138,6 +138,8 @@ def local_values(
         "SMARTDIST_DATABASE_URL": production_database,
         "SMARTDIST_REDIS_URL": production_redis,
         "SMARTDIST_DATA_DIR": str(tmp_path / "data"),
+        "SMARTDIST_CONSOLE_URL": "http://localhost:8000",
+        "SMARTDIST_SERVICE_URLS": json.dumps({"wms": "http://localhost:8003"}),
         **signing_keys,
     }
 

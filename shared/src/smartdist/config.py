@@ -60,10 +60,16 @@ class PlatformSettings(BaseSettings):
     sqlite_busy_timeout_s: float = Field(
         10.0, gt=0, le=300, description="How long a SQLite writer waits for the write lock before answering 503."
     )
+    console_url: str | None = Field(
+        None,
+        description="Public base URL of the console when services run on their own hosts: signed-out "
+        "service pages send the browser to its sign-in, which hands the token back.",
+    )
     service_urls: dict[str, str] = Field(
         default_factory=dict,
-        description="Public base URL of each service for the console's landing page when the "
-        'services run apart, as JSON: {"dispatch": "https://dispatch.example"}.',
+        description="Public base URL of each service when the services run apart, as JSON: "
+        '{"dispatch": "https://dispatch.example"}. The console links them and returns to them after '
+        "sign-in (no other site: the allow-list of redirects).",
     )
 
     def resolved_data_dir(self) -> Path:

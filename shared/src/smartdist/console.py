@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -22,6 +22,7 @@ from smartdist.problems import Unauthorized
 from smartdist.runtime import ServiceRuntime
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import create_service_app
+from smartdist.web.auth_pages import HANDOFF_PATH, origin_of, safe_local_path
 from smartdist.web.pages import pages_of
 
 DEMO_EMAIL = "demo@smartdist.local"
@@ -63,7 +64,7 @@ def console_pages() -> APIRouter:
         return pages_of(request).render(
             request,
             "signin.html",
-            {"next": _safe_next(next), "demo": request.app.state.demo_credentials, "failed": False},
+            {"next": _safe_next(request, next), "demo": request.app.state.demo_credentials, "failed": False},
         )
 
     @router.post("/signin")
@@ -84,10 +85,29 @@ def console_pages() -> APIRouter:
                 return pages_of(request).render(
                     request,
                     "signin.html",
-                    {"next": _safe_next(next), "demo": request.app.state.demo_credentials, "failed": True},
+                    {"next": _safe_next(request, next), "demo": request.app.state.demo_credentials, "failed": True},
                     status_code=401,
                 )
-        response = RedirectResponse(_safe_next(next), status_code=303)
+        target = _safe_next(request, next)
+        if target.startswith("/"):
+            response: Response = RedirectResponse(target, status_code=303)
+        else:
+            # A service on another host cannot read this site's cookie: post the token to it.
+            parts = urlsplit(target)
+            response = pages_of(request).render(
+                request,
+                "signin_handoff.html",
+                {
+                    "action": f"{origin_of(target)}{HANDOFF_PATH}",
+                    "token": token,
+                    "next_path": safe_local_path(parts.path + ("?" + parts.query if parts.query else "")),
+                    "service_origin": origin_of(target),
+                },
+            )
+            response.headers["Cache-Control"] = "no-store"
+            # Not "no-referrer": with it the browser posts "Origin: null" and the service,
+            # which accepts the hand-over from the console's origin only, would refuse it.
+            response.headers["Referrer-Policy"] = "strict-origin"
         response.set_cookie(TOKEN_COOKIE, token, max_age=ttl, httponly=True, samesite="lax", path="/")
         return response
 
@@ -100,12 +120,16 @@ def console_pages() -> APIRouter:
     return router
 
 
-def _safe_next(target: str) -> str:
-    """Only same-site paths: a sign-in link must not bounce the user to another site."""
-    parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
+def _safe_next(request: Request, target: str) -> str:
+    """Where sign-in may return: a path on this site, or a URL on one of the services' own
+    origins (SMARTDIST_SERVICE_URLS). Anything else goes to the landing page: no open redirect."""
+    if safe_local_path(target) == target:
+        return target
+    settings = request.app.state.runtime.settings
+    allowed = {origin_of(url) for url in settings.service_urls.values()} - {""}
+    if origin_of(target) in allowed and not urlsplit(target).username:
+        return target
+    return "/"
 
 
 def standalone_links(urls: dict[str, str]) -> list[ServiceLink]:

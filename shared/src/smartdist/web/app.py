@@ -17,7 +17,7 @@ from smartdist.jobs.api import router as jobs_router
 from smartdist.kpi.api import kpi_router
 from smartdist.problems import install_problem_handlers
 from smartdist.runtime import ServiceRuntime
-from smartdist.web.auth_pages import require_page_principal
+from smartdist.web.auth_pages import handoff_router, require_page_principal
 from smartdist.web.observability import RequestContextMiddleware, RequestMetrics, configure_logging
 from smartdist.web.openapi import install_openapi
 from smartdist.web.pages import Pages, pages_of, shared_static_dir, vendor_dir
@@ -34,8 +34,10 @@ def platform_router() -> APIRouter:
     router = APIRouter(tags=["platform"])
 
     @router.get("/healthz")
-    def healthz(request: Request) -> dict[str, str]:
+    async def healthz(request: Request) -> dict[str, str]:
         """Liveness: the process answers."""
+        # async and free of I/O: it needs no worker thread, so a pool of threads all waiting
+        # for a locked database (the demo's six services share one) cannot delay it.
         return {"status": "ok", "service": request.app.state.runtime.name}
 
     @router.get("/readyz")
@@ -116,6 +118,7 @@ def create_service_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True
     if d.pages is not None:
         app.include_router(d.pages)  # first, so a service's own "/" beats the default home page
     app.include_router(default_pages(d.kpi is not None))
+    app.include_router(handoff_router())
     mount_static(app)
     return app
 

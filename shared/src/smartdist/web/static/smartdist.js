@@ -159,4 +159,8 @@
   }
 
   window.SmartDist = {api, watchJob, OfflineQueue, newKey, kpiPage};
+
+  /* The console's sign-in hands the token to a service on another host by a form POST. */
+  const handoff = document.querySelector("form[data-autosubmit]");
+  if (handoff) handoff.submit();
 })();
