@@ -6,17 +6,21 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 import httpx
 
 from smartdist_delivery_broker.adapters.port import (
+    CancellationRefused,
     PlatformAuthFailed,
+    PlatformDelivery,
     PlatformError,
     PlatformRateLimited,
     PlatformRejected,
     PlatformUnavailable,
+    StatusUpdate,
+    WebhookSignatureInvalid,
 )
 
 # (code, message) pulled out of a platform's error body.
@@ -134,3 +138,103 @@ async def send_json_with_bearer(
                 continue
             raise
     raise AssertionError("unreachable")
+
+
+def read_oauth_error(body: Any) -> tuple[str | None, str]:
+    """The OAuth2 token endpoint's error body (RFC 6749 §5.2)."""
+    if isinstance(body, dict):
+        return body.get("error"), str(body.get("error_description") or body.get("error") or "")
+    return None, str(body)[:200]
+
+
+# Why a platform's cancellation window is closed, from its raw status (each adapter's rule).
+CancellationWindow = Callable[[str, datetime | None, datetime], str | None]
+
+
+class HttpPlatform:
+    """What every platform adapter over HTTP shares: its credentials, client and clock; cancelling
+    (a refusal the platform marks as "past the window" becomes CancellationRefused); the
+    cancellation window; and the webhook check (signature first, then the platform's payload).
+
+    An adapter names its `provider`, `window`, `webhook_problem`, and implements `_cancel`,
+    `get`, `verify_webhook`, `webhook_updates` (and quote/create)."""
+
+    provider: ClassVar[str]
+    window: ClassVar[CancellationWindow]
+    webhook_problem: ClassVar[str]
+
+    def __init__(
+        self, creds: Any, client: httpx.AsyncClient, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ):
+        self.creds = creds
+        self.client = client
+        self.clock = clock
+
+    async def get(self, platform_ref: str) -> PlatformDelivery:
+        raise NotImplementedError
+
+    async def _cancel(self, platform_ref: str, reason: str) -> PlatformDelivery | None:
+        """Ask the platform to cancel; its answer, or None when only a GET tells the new status."""
+        raise NotImplementedError
+
+    def cancel_refused(self, exc: PlatformError) -> bool:
+        """Whether the platform's error means the cancellation window has closed."""
+        raise NotImplementedError
+
+    async def cancel(self, platform_ref: str, reason: str = "") -> PlatformDelivery:
+        try:
+            delivery = await self._cancel(platform_ref, reason)
+        except PlatformError as exc:
+            if self.cancel_refused(exc):
+                raise CancellationRefused(
+                    self.provider, exc.reason, status_code=exc.status_code or 409, code=exc.code
+                ) from exc
+            raise
+        return delivery if delivery is not None else await self.get(platform_ref)
+
+    def cancellation_refusal(self, raw_status: str, courier_accepted_at: datetime | None, now: datetime) -> str | None:
+        # Raw statuses may carry a detail after a colon (Uber's "pickup:courier_imminent").
+        return type(self).window(raw_status.split(":")[0], courier_accepted_at, now)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> Any:
+        """The webhook's payload when its signature verifies, else None."""
+        raise NotImplementedError
+
+    def webhook_updates(self, payload: Any) -> list[StatusUpdate]:
+        raise NotImplementedError
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
+        payload = self.verify_webhook(headers, body)
+        if payload is None:
+            raise WebhookSignatureInvalid(self.webhook_problem)
+        return self.webhook_updates(payload)
+
+
+class OAuthPlatform(HttpPlatform):
+    """An HTTP platform whose API takes an OAuth2 bearer token (pandago, Uber Direct)."""
+
+    read_error: ClassVar[ErrorReader]
+
+    def __init__(
+        self, creds: Any, client: httpx.AsyncClient, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ):
+        super().__init__(creds, client, clock)
+        self.tokens = AccessTokenCache(self._fetch_token, clock)
+
+    def token_request(self) -> tuple[str, dict[str, str]]:
+        """The token endpoint's URL and form."""
+        raise NotImplementedError
+
+    def token_answer(self, body: Mapping[str, Any]) -> tuple[str, float]:
+        raise NotImplementedError
+
+    async def _fetch_token(self) -> tuple[str, float]:
+        url, form = self.token_request()
+        response = await send(self.client, self.provider, "POST", url, data=form, read_error=read_oauth_error)
+        return self.token_answer(response.json())
+
+    async def _call(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        return await send_json_with_bearer(
+            self.client, self.provider, self.tokens, method, self.creds.api_base + path, body,
+            read_error=type(self).read_error,
+        )  # fmt: skip

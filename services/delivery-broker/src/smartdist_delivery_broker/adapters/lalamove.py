@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,17 +21,15 @@ from typing import Any
 
 import httpx
 
-from smartdist_delivery_broker.adapters.http import send
+from smartdist_delivery_broker.adapters.http import HttpPlatform, send
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
-    CancellationRefused,
     DeliveryStatus,
     PlatformDelivery,
     PlatformError,
     PlatformQuote,
     StatusUpdate,
     TripRequest,
-    WebhookSignatureInvalid,
     coordinates,
     derived_event_key,
 )
@@ -261,18 +259,11 @@ def updates_from_webhook(payload: Mapping[str, Any]) -> list[StatusUpdate]:
     ]
 
 
-class LalamovePlatform:
+class LalamovePlatform(HttpPlatform):
     provider = PROVIDER
-
-    def __init__(
-        self,
-        creds: LalamoveCredentials,
-        client: httpx.AsyncClient,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ):
-        self.creds = creds
-        self.client = client
-        self.clock = clock
+    window = cancellation_refusal
+    webhook_problem = "Lalamove webhook apiKey/signature does not verify"
+    creds: LalamoveCredentials
 
     async def _call(self, method: str, path: str, body: Any = None) -> httpx.Response:
         text = "" if body is None else _compact(body)
@@ -297,22 +288,21 @@ class LalamovePlatform:
     async def get(self, platform_ref: str) -> PlatformDelivery:
         return delivery_from_order((await self._call("GET", f"/v3/orders/{platform_ref}")).json())
 
-    async def cancel(self, platform_ref: str, reason: str = "") -> PlatformDelivery:
-        try:
-            await self._call("DELETE", f"/v3/orders/{platform_ref}")
-        except PlatformError as exc:
-            if exc.code == "ERR_CANCELLATION_FORBIDDEN":
-                raise CancellationRefused(PROVIDER, exc.reason, status_code=exc.status_code, code=exc.code) from exc
-            raise
-        return await self.get(platform_ref)
+    async def _cancel(self, platform_ref: str, reason: str) -> PlatformDelivery | None:
+        await self._call("DELETE", f"/v3/orders/{platform_ref}")
+        return None  # the DELETE answers nothing; the order tells the new status
 
-    def cancellation_refusal(self, raw_status: str, courier_accepted_at: datetime | None, now: datetime) -> str | None:
-        return cancellation_refusal(raw_status, courier_accepted_at, now)
+    def cancel_refused(self, exc: PlatformError) -> bool:
+        return exc.code == "ERR_CANCELLATION_FORBIDDEN"
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
         if not body.strip():
             return []  # Lalamove's set-up handshake posts an empty body and expects 200
+        return super().parse_webhook(headers, body)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> Any:
         payload = json.loads(body)
-        if not verify_webhook(payload, self.creds):
-            raise WebhookSignatureInvalid("Lalamove webhook apiKey/signature does not verify")
+        return payload if verify_webhook(payload, self.creds) else None
+
+    def webhook_updates(self, payload: Any) -> list[StatusUpdate]:
         return updates_from_webhook(payload)

@@ -17,25 +17,22 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import jwt
 
-from smartdist_delivery_broker.adapters.http import AccessTokenCache, send, send_json_with_bearer
+from smartdist_delivery_broker.adapters.http import OAuthPlatform
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
-    CancellationRefused,
     DeliveryStatus,
     PlatformDelivery,
     PlatformError,
     PlatformQuote,
     StatusUpdate,
     TripRequest,
-    WebhookSignatureInvalid,
     coordinates,
     derived_event_key,
 )
@@ -311,37 +308,20 @@ def updates_from_callback(payload: Mapping[str, Any]) -> list[StatusUpdate]:
 # --- the adapter ---------------------------------------------------------------------------
 
 
-class PandagoPlatform:
+class PandagoPlatform(OAuthPlatform):
     """pandago over HTTP."""
 
     provider = PROVIDER
+    window = cancellation_refusal
+    read_error = read_error
+    webhook_problem = "pandago X-Signature-SHA256 does not match the body"
+    creds: PandagoCredentials
 
-    def __init__(
-        self,
-        creds: PandagoCredentials,
-        client: httpx.AsyncClient,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ):
-        self.creds = creds
-        self.client = client
-        self.clock = clock
-        self.tokens = AccessTokenCache(self._fetch_token, clock)
+    def token_request(self) -> tuple[str, dict[str, str]]:
+        return f"{self.creds.auth_host}/oauth2/token", token_form(self.creds, self.clock(), uuid.uuid4().hex)
 
-    async def _fetch_token(self) -> tuple[str, float]:
-        response = await send(
-            self.client,
-            PROVIDER,
-            "POST",
-            f"{self.creds.auth_host}/oauth2/token",
-            data=token_form(self.creds, self.clock(), uuid.uuid4().hex),
-            read_error=_read_oauth_error,
-        )
-        return token_from_response(response.json())
-
-    async def _call(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        return await send_json_with_bearer(
-            self.client, PROVIDER, self.tokens, method, self.creds.api_base + path, body, read_error=read_error
-        )
+    def token_answer(self, body: Mapping[str, Any]) -> tuple[str, float]:
+        return token_from_response(body)
 
     async def quote(self, trip: TripRequest) -> PlatformQuote:
         body = estimate_request(trip)
@@ -357,27 +337,19 @@ class PandagoPlatform:
     async def get(self, platform_ref: str) -> PlatformDelivery:
         return delivery_from_order((await self._call("GET", f"/orders/{platform_ref}")).json())
 
-    async def cancel(self, platform_ref: str, reason: str = "") -> PlatformDelivery:
+    async def _cancel(self, platform_ref: str, reason: str) -> PlatformDelivery | None:
         reason_code = reason if reason in CLIENT_CANCEL_REASONS else "REASON_UNKNOWN"
-        try:
-            await self._call("DELETE", f"/orders/{platform_ref}", {"reason": reason_code})
-        except PlatformError as exc:
-            if exc.status_code == 409:
-                raise CancellationRefused(PROVIDER, exc.reason, status_code=409) from exc
-            raise
-        return await self.get(platform_ref)
+        await self._call("DELETE", f"/orders/{platform_ref}", {"reason": reason_code})
+        return None  # the DELETE answers nothing; the order tells the new status
 
-    def cancellation_refusal(self, raw_status: str, courier_accepted_at: datetime | None, now: datetime) -> str | None:
-        return cancellation_refusal(raw_status, courier_accepted_at, now)
+    def cancel_refused(self, exc: PlatformError) -> bool:
+        return exc.status_code == 409
 
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> Any:
         lowered = {k.lower(): v for k, v in headers.items()}
         if not verify_callback_signature(body, lowered.get(SIGNATURE_HEADER), self.creds.webhook_secret):
-            raise WebhookSignatureInvalid("pandago X-Signature-SHA256 does not match the body")
-        return updates_from_callback(json.loads(body))
+            return None
+        return json.loads(body)
 
-
-def _read_oauth_error(body: Any) -> tuple[str | None, str]:
-    if isinstance(body, dict):
-        return body.get("error"), str(body.get("error_description") or body.get("error") or "")
-    return None, str(body)[:200]
+    def webhook_updates(self, payload: Any) -> list[StatusUpdate]:
+        return updates_from_callback(payload)

@@ -12,24 +12,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
-from smartdist_delivery_broker.adapters.http import AccessTokenCache, send, send_json_with_bearer
+from smartdist_delivery_broker.adapters.http import OAuthPlatform
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
-    CancellationRefused,
     DeliveryStatus,
     PlatformDelivery,
     PlatformError,
     PlatformQuote,
     StatusUpdate,
     TripRequest,
-    WebhookSignatureInvalid,
     coordinates,
     derived_event_key,
 )
@@ -255,35 +251,18 @@ def updates_from_webhook(payload: Mapping[str, Any]) -> list[StatusUpdate]:
     ]
 
 
-class UberDirectPlatform:
+class UberDirectPlatform(OAuthPlatform):
     provider = PROVIDER
+    window = cancellation_refusal
+    read_error = read_error
+    webhook_problem = "Uber Direct x-uber-signature does not match the body"
+    creds: UberDirectCredentials
 
-    def __init__(
-        self,
-        creds: UberDirectCredentials,
-        client: httpx.AsyncClient,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ):
-        self.creds = creds
-        self.client = client
-        self.clock = clock
-        self.tokens = AccessTokenCache(self._fetch_token, clock)
+    def token_request(self) -> tuple[str, dict[str, str]]:
+        return self.creds.token_url, token_form(self.creds)
 
-    async def _fetch_token(self) -> tuple[str, float]:
-        response = await send(
-            self.client,
-            PROVIDER,
-            "POST",
-            self.creds.token_url,
-            data=token_form(self.creds),
-            read_error=_read_oauth_error,
-        )
-        return token_from_response(response.json())
-
-    async def _call(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        return await send_json_with_bearer(
-            self.client, PROVIDER, self.tokens, method, self.creds.api_base + path, body, read_error=read_error
-        )
+    def token_answer(self, body: Mapping[str, Any]) -> tuple[str, float]:
+        return token_from_response(body)
 
     async def quote(self, trip: TripRequest) -> PlatformQuote:
         return quote_from_response((await self._call("POST", "/delivery_quotes", quote_request(trip))).json())
@@ -294,25 +273,14 @@ class UberDirectPlatform:
     async def get(self, platform_ref: str) -> PlatformDelivery:
         return delivery_from_response((await self._call("GET", f"/deliveries/{platform_ref}")).json())
 
-    async def cancel(self, platform_ref: str, reason: str = "") -> PlatformDelivery:
-        try:
-            response = await self._call("POST", f"/deliveries/{platform_ref}/cancel")
-        except PlatformError as exc:
-            if exc.code == "noncancelable_delivery":
-                raise CancellationRefused(PROVIDER, exc.reason, status_code=exc.status_code, code=exc.code) from exc
-            raise
-        return delivery_from_response(response.json())
+    async def _cancel(self, platform_ref: str, reason: str) -> PlatformDelivery | None:
+        return delivery_from_response((await self._call("POST", f"/deliveries/{platform_ref}/cancel")).json())
 
-    def cancellation_refusal(self, raw_status: str, courier_accepted_at: datetime | None, now: datetime) -> str | None:
-        return cancellation_refusal(raw_status.split(":")[0], courier_accepted_at, now)
+    def cancel_refused(self, exc: PlatformError) -> bool:
+        return exc.code == "noncancelable_delivery"
 
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
-        if not verify_webhook_signature(body, headers, self.creds.webhook_signing_key):
-            raise WebhookSignatureInvalid("Uber Direct x-uber-signature does not match the body")
-        return updates_from_webhook(json.loads(body))
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> Any:
+        return json.loads(body) if verify_webhook_signature(body, headers, self.creds.webhook_signing_key) else None
 
-
-def _read_oauth_error(body: Any) -> tuple[str | None, str]:
-    if isinstance(body, dict):
-        return body.get("error"), str(body.get("error_description") or body.get("error") or "")
-    return None, str(body)[:200]
+    def webhook_updates(self, payload: Any) -> list[StatusUpdate]:
+        return updates_from_webhook(payload)
