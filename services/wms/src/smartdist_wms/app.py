@@ -9,6 +9,7 @@ from smartdist.web.app import app_for
 from smartdist_wms.counts import api as counts_api
 from smartdist_wms.counts import models as counts_models  # noqa: F401 - registers the tables
 from smartdist_wms.db import Base
+from smartdist_wms.demo import seed_demo
 from smartdist_wms.floor.messages import MESSAGES
 from smartdist_wms.floor.pages import router as floor_pages
 from smartdist_wms.inbound import api as inbound_api
@@ -45,6 +46,7 @@ DEFINITION = ServiceDefinition(
     pages=floor_pages,
     messages=MESSAGES,
     kpi=KPI,
+    seed_demo=seed_demo,
     background_tasks=[near_expiry_watch],
 )
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     "zh-TW": {
+        "home.lead": "紙本與 Excel 換成手機掃描：收貨、上架、揀貨、包裝、出貨、退貨與盤點。",
+        "home.pda": "現場 PDA（收貨・上架・揀貨・包裝・出貨）",
+        "home.office": "辦公室：單據與庫存",
         "pda.title": "倉庫 PDA",
         "pda.scan": "掃描",
         "pda.scan_hint": "掃描條碼或輸入後按 Enter",
@@ -59,6 +62,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "office.pda": "開啟 PDA",
     },
     "en": {
+        "home.lead": "Phones with scanners instead of paper: receive, put away, pick, pack, ship, returns, counts.",
+        "home.pda": "Floor PDA (receive, put away, pick, pack, ship)",
+        "home.office": "Office: documents and stock",
         "pda.title": "Warehouse PDA",
         "pda.scan": "Scan",
         "pda.scan_hint": "Scan a barcode or type it and press Enter",

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse
 from starlette.responses import Response
 
 from smartdist.web.auth_pages import require_page_principal
@@ -29,8 +29,9 @@ def _texts(request: Request, prefix: str) -> dict[str, str]:
 
 @router.get("/")
 def home(request: Request) -> Response:
-    """The service's home is the office page."""
-    return RedirectResponse(request.scope.get("root_path", "") + "/office", status_code=303)
+    """The service's home: the PDA for the floor, the office page, KPIs and API docs."""
+    page: Response = request.app.state.pages.render(request, "floor_home.html")
+    return page
 
 
 @router.get("/pda")
