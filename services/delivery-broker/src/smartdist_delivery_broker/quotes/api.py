@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from smartdist.auth.deps import current_principal, optional_principal, tenant_principal
@@ -86,7 +86,11 @@ async def create_quotes(body: QuoteRequest, request: Request) -> Any:
     return QuoteResponse.model_validate(quote_set)
 
 
-@router.get("/quotes/{quote_set_id}", response_model=QuoteResponse)
-def get_quotes(quote_set_id: str, principal: Quoter, session: DbSession) -> Any:
+@router.get(
+    "/quotes/{quote_set_id}", response_model=QuoteResponse, responses={404: {"description": "No such quote set"}}
+)
+def get_quotes(
+    quote_set_id: Annotated[str, Path(min_length=1, max_length=64)], principal: Quoter, session: DbSession
+) -> Any:
     """A quote set this tenant asked for, with each quote's expiry."""
     return QuoteResponse.model_validate(find_quote_set(session, quote_set_id))

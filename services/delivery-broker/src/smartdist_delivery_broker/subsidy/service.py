@@ -8,6 +8,7 @@ kind, so a retried booking finds its first charge instead of spending again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -122,3 +123,20 @@ def subsidy_history(session: Session, tenant_id: str, limit: int = 200) -> list[
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class SubsidyBalance:
+    cap: int
+    spent: int
+    entries: list[SubsidyEntryRow]
+
+    @property
+    def remaining(self) -> int:
+        return self.cap - self.spent
+
+
+def subsidy_balance(session: Session, tenant_id: str, limit: int = 200) -> SubsidyBalance:
+    """The merchant's balance and its newest `limit` ledger entries."""
+    account = subsidy_account(session, tenant_id)
+    return SubsidyBalance(account.cap, account.spent, subsidy_history(session, tenant_id, limit))
