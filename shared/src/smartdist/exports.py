@@ -57,12 +57,20 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Iterable[object]], *, sheet
     ws = workbook.active
     assert ws is not None
     ws.title = sheet[:31]
-    ws.append(safe_row(header))
+    ws.append(_xml_row(header))
     for row in rows:
-        ws.append(safe_row(row))
+        ws.append(_xml_row(row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+# Control characters XML 1.0 cannot hold (openpyxl refuses them): shown as U+FFFD, not a 500.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_row(row: Iterable[object]) -> list[object]:
+    return [_NOT_XML.sub("\ufffd", v) if isinstance(v, str) else v for v in safe_row(row)]
 
 
 def attachment(filename: str) -> dict[str, str]:

@@ -48,3 +48,11 @@ def test_download_names_in_chinese_use_rfc5987() -> None:
         "attachment; filename=\"sales-_1-__.csv\"; filename*=UTF-8''sales-%E5%BA%971-%E7%89%9B%E5%A5%B6.csv"
     )
     assert attachment("forecasts.csv") == {"Content-Disposition": 'attachment; filename="forecasts.csv"'}
+
+
+def test_xlsx_export_keeps_a_row_whose_text_has_control_characters() -> None:
+    # A stored note with a stray control character (pasted from a terminal) must not break the export.
+    data = xlsx_bytes(["note"], [["line\x00one\x1b[0m"], ["=cmd\x07"]])
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws is not None
+    assert [c.value for c in ws["A"]] == ["note", "line\ufffdone\ufffd[0m", "'=cmd\ufffd"]
