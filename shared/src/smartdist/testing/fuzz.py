@@ -77,7 +77,8 @@ class FuzzReport:
             f"{name}: {len(self.failures)} distinct failure(s) in {len(operations)} of {self.operations} "
             f"operation(s) ({self.cases} requests sent)"
         )
-        return "\n".join([head, *(f.describe() for f in self.failures)])
+        again = f"again: .venv/bin/pytest tests/contract/test_openapi_fuzz.py -q -p no:cacheprovider -k {name}"
+        return "\n".join([head, *(f.describe() for f in self.failures), again])
 
 
 def service_definition(name: str) -> ServiceDefinition:
