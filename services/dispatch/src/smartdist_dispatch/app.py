@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
+from smartdist_dispatch import pages as home_pages
 from smartdist_dispatch.board import api as board_api
+from smartdist_dispatch.board import pages as board_pages
 from smartdist_dispatch.db import Base
 from smartdist_dispatch.demo import DEMO_LOGINS, seed_demo
 from smartdist_dispatch.driver import api as driver_api
+from smartdist_dispatch.driver import pages as driver_pages
 from smartdist_dispatch.fleet import api as fleet_api
 from smartdist_dispatch.fleet import models as fleet_models  # noqa: F401 - registers the tables
 from smartdist_dispatch.intake.consumer import SUBSCRIPTIONS
 from smartdist_dispatch.kpi import KPI
+from smartdist_dispatch.messages import MESSAGES
 from smartdist_dispatch.optimize import api as optimize_api
 from smartdist_dispatch.orders import api as orders_api
 from smartdist_dispatch.orders import models as order_models  # noqa: F401 - registers the tables
-from smartdist_dispatch.pages import MESSAGES, pages
 from smartdist_dispatch.routes import api as routes_api
 from smartdist_dispatch.routes import models as route_models  # noqa: F401 - registers the tables
+
+# Every HTML page: the service's home, the dispatcher's board and the driver's phone app.
+pages = APIRouter(include_in_schema=False)
+pages.include_router(home_pages.router)
+pages.include_router(board_pages.router)
+pages.include_router(driver_pages.router)
 
 DEFINITION = ServiceDefinition(
     name="dispatch",
@@ -48,7 +57,7 @@ DEFINITION = ServiceDefinition(
     job_modules=[
         "smartdist_dispatch.optimize.jobs",
         "smartdist_dispatch.routes.jobs",
-        "smartdist_dispatch.board.live",
+        "smartdist_dispatch.board.jobs",
     ],
 )
 

@@ -31,7 +31,7 @@ from smartdist.identity import service as identity
 from smartdist.identity.models import UserAccount
 from smartdist.kpi import record
 from smartdist.kpi.models import KpiRecord
-from smartdist_dispatch.board.baseline import set_baseline
+from smartdist_dispatch.board.service import set_baseline
 from smartdist_dispatch.driver.domain import Action
 from smartdist_dispatch.driver.schemas import ArriveIn, BreadcrumbIn, DeliverIn, FailIn
 from smartdist_dispatch.driver.service import act_on_stop, add_breadcrumbs

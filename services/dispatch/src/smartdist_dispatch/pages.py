@@ -1,4 +1,4 @@
-"""Every HTML page of the dispatch service: its home, the dispatcher's board and the driver's app."""
+"""The service's home page; app.py mounts it with the board's and the driver's pages."""
 
 from __future__ import annotations
 
@@ -6,15 +6,11 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from smartdist.web.auth_pages import require_page_principal
-from smartdist_dispatch.board import messages as board_messages
-from smartdist_dispatch.board import pages as board_pages
-from smartdist_dispatch.driver import messages as driver_messages
-from smartdist_dispatch.driver import pages as driver_pages
 
-pages = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 
-@pages.get("/")
+@router.get("/")
 def home(request: Request) -> Response:
     """The service's front door: the dispatcher's pages and the driver's app."""
     redirect: Response | None = require_page_principal(request)
@@ -22,33 +18,3 @@ def home(request: Request) -> Response:
         return redirect
     page: Response = request.app.state.pages.render(request, "dispatch_home.html")
     return page
-
-
-pages.include_router(board_pages.router)
-pages.include_router(driver_pages.router)
-
-HOME_MESSAGES: dict[str, dict[str, str]] = {
-    "zh-TW": {
-        "dispatch.home.board": "待排訂單、排線進度、發布路線、急件插單與重新排線",
-        "dispatch.home.map": "車輛與站點的即時位置",
-        "dispatch.home.exceptions": "配送失敗、代收金額不符與遲到",
-        "dispatch.home.analytics": "每日、每車、每位司機的里程、準時率與成功率",
-        "dispatch.home.driver": "司機手機版：今日站點、簽收、拍照、收款，離線也能操作",
-    },
-    "en": {
-        "dispatch.home.board": "waiting orders, planning progress, publishing, rush orders and re-planning",
-        "dispatch.home.map": "where vehicles and stops are now",
-        "dispatch.home.exceptions": "failed deliveries, cash mismatches and late stops",
-        "dispatch.home.analytics": "distance, on-time and success rates per day, vehicle and driver",
-        "dispatch.home.driver": "the driver's phone app: today's stops, signature, photo, cash, works offline",
-    },
-}
-
-MESSAGES: dict[str, dict[str, str]] = {
-    lang: {
-        **board_messages.MESSAGES.get(lang, {}),
-        **driver_messages.MESSAGES.get(lang, {}),
-        **HOME_MESSAGES[lang],
-    }
-    for lang in ("zh-TW", "en")
-}

@@ -6,65 +6,34 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.responses import Response
 
 from smartdist.auth import Principal, require_roles
-from smartdist.jobs import submit_job
+from smartdist.exports import attachment
 from smartdist.problems import Unprocessable
 from smartdist.web.deps import DbSession, IdempotencyDep, IntId
-from smartdist_dispatch.board.baseline import set_baseline
-from smartdist_dispatch.board.live import REPLAN_JOB, insert_rush_orders, start_replan, today
-from smartdist_dispatch.board.queries import GroupBy, analytics, analytics_csv, board_day, exceptions, live_day
+from smartdist_dispatch.board.domain import today
+from smartdist_dispatch.board.repository import GroupBy, analytics, board_day, exceptions, live_day
+from smartdist_dispatch.board.schemas import (
+    Analytics,
+    BaselineAnswer,
+    BaselineRequest,
+    BoardDay,
+    Exceptions,
+    LiveDay,
+    ReplanRequest,
+    RushAnswer,
+    RushRequest,
+)
+from smartdist_dispatch.board.service import analytics_csv, insert_rush_orders, set_baseline, submit_replan
+from smartdist_dispatch.routes.schemas import JobAccepted
 
 router = APIRouter(tags=["dispatcher board"])
 
 Dispatcher = Annotated[Principal, require_roles("dispatcher")]
-
-
-class RushRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    order_id: int | None = Field(default=None, ge=1, description="One created order to insert")
-    order_ids: list[int] | None = Field(
-        default=None, min_length=1, max_length=50, description="Several created orders, all inserted or none"
-    )
-    plan_date: date | None = Field(default=None, description="Whose published routes; today (Asia/Taipei) if absent")
-
-    @model_validator(mode="after")
-    def one_way(self) -> RushRequest:
-        if (self.order_id is None) == (self.order_ids is None):
-            raise ValueError("give order_id or order_ids")
-        return self
-
-    def ids(self) -> list[int]:
-        return [self.order_id] if self.order_id is not None else list(self.order_ids or [])
-
-
-class ReplanRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    exclude_vehicle_ids: list[int] = Field(default_factory=list, description="Vehicles out of service (broken down)")
-    time_limit_s: int = Field(default=5, ge=1, le=60)
-
-
-class UsualRoute(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    vehicle_id: int = Field(ge=1)
-    order_nos: list[str] = Field(min_length=1, description="The orders in the merchant's usual visiting order")
-
-
-class BaselineRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    routes: list[UsualRoute] | None = Field(
-        default=None, description="The merchant's usual routes for the plan's orders; none = the daily baseline"
-    )
-
-
-def _day(value: date | None) -> date:
-    return value or today()
+Day = Annotated[date | None, Query(alias="date", description="YYYY-MM-DD; today in Asia/Taipei if left out")]
+From = Annotated[date | None, Query(alias="from", description="First plan day (YYYY-MM-DD); today if left out")]
+To = Annotated[date | None, Query(alias="to", description="Last plan day; the first one if left out")]
 
 
 def _range(start: date | None, end: date | None) -> tuple[date, date]:
@@ -80,7 +49,7 @@ def _range(start: date | None, end: date | None) -> tuple[date, date]:
     return start, end
 
 
-@router.post("/routes/rush-orders")
+@router.post("/routes/rush-orders", response_model=RushAnswer)
 def post_rush_orders(body: RushRequest, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
     """Insert created orders into today's published routes; reached stops stay fixed; 422 if none fits."""
     if idem.replay is not None:
@@ -89,7 +58,7 @@ def post_rush_orders(body: RushRequest, session: DbSession, principal: Dispatche
     return idem.save(200, answer)
 
 
-@router.post("/plans/{plan_id}/replan", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/plans/{plan_id}/replan", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
 def post_replan(
     plan_id: IntId,
     session: DbSession,
@@ -101,12 +70,13 @@ def post_replan(
     if idem.replay is not None:
         return idem.replay
     request = body or ReplanRequest()
-    start_replan(session, plan_id, request.exclude_vehicle_ids)
-    params = {"plan_id": plan_id} | request.model_dump(mode="json")
-    return idem.save(202, {"job_id": submit_job(session, REPLAN_JOB, params, created_by=principal.subject)})
+    job_id = submit_replan(
+        session, plan_id, request.exclude_vehicle_ids, request.time_limit_s, created_by=principal.subject
+    )
+    return idem.save(202, JobAccepted(job_id=job_id))
 
 
-@router.put("/plans/{plan_id}/baseline")
+@router.put("/plans/{plan_id}/baseline", response_model=BaselineAnswer, response_model_exclude_unset=True)
 def put_baseline(
     plan_id: IntId, session: DbSession, principal: Dispatcher, body: Annotated[BaselineRequest | None, Body()] = None
 ) -> dict[str, Any]:
@@ -115,49 +85,40 @@ def put_baseline(
     return set_baseline(session, plan_id, routes)
 
 
-@router.get("/board")
-def get_board(
-    session: DbSession, principal: Dispatcher, day: Annotated[date | None, Query(alias="date")] = None
-) -> dict[str, Any]:
+@router.get("/board", response_model=BoardDay)
+def get_board(session: DbSession, principal: Dispatcher, day: Day = None) -> dict[str, Any]:
     """The day's routes: driver, vehicle, status, progress, stops with ETAs and late-risk stops."""
-    return board_day(session, _day(day))
+    return board_day(session, day or today())
 
 
-@router.get("/live")
-def get_live(
-    session: DbSession, principal: Dispatcher, day: Annotated[date | None, Query(alias="date")] = None
-) -> dict[str, Any]:
+@router.get("/live", response_model=LiveDay)
+def get_live(session: DbSession, principal: Dispatcher, day: Day = None) -> dict[str, Any]:
     """For the map: each published route's depot, stops with status, and the last position."""
-    return live_day(session, _day(day))
+    return live_day(session, day or today())
 
 
-@router.get("/exceptions")
-def get_exceptions(
-    session: DbSession,
-    principal: Dispatcher,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-) -> dict[str, Any]:
+@router.get("/exceptions", response_model=Exceptions)
+def get_exceptions(session: DbSession, principal: Dispatcher, start: From = None, end: To = None) -> dict[str, Any]:
     """Failed stops with their reason, cash mismatches and late deliveries of plans in [from, to]."""
     return exceptions(session, *_range(start, end))
 
 
-@router.get("/analytics", response_model=None)
+@router.get(
+    "/analytics",
+    response_model=Analytics,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV"}},
+)
 def get_analytics(
     session: DbSession,
     principal: Dispatcher,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: From = None,
+    end: To = None,
     group_by: GroupBy = "day",
     format: Literal["json", "csv"] = "json",  # noqa: A002 - the query's name
-) -> dict[str, Any] | Response:
+) -> Any:
     """Per day, vehicle or driver: routes, stops, success and on-time rates, distance, duration, exceptions."""
     result = analytics(session, *_range(start, end), group_by)
     if format == "csv":
         name = f"dispatch-analytics-{group_by}-{result['from']}-{result['to']}.csv"
-        return Response(
-            analytics_csv(result),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return Response(analytics_csv(result), media_type="text/csv; charset=utf-8", headers=attachment(name))
     return result

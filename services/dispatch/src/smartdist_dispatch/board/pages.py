@@ -11,39 +11,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.responses import FileResponse, Response
 
 from smartdist.web.auth_pages import require_page_principal
 from smartdist.web.i18n import Translator, language_for
-from smartdist.web.pages import Pages
-from smartdist_dispatch.board.live import today
+from smartdist_dispatch.board.domain import today
 from smartdist_dispatch.board.messages import MESSAGES
+from smartdist_dispatch.config import Settings
 from smartdist_dispatch.orders.sheet import ORDER_COLUMNS, REQUIRED_ORDER_COLUMNS
 
 router = APIRouter(include_in_schema=False)
 
 STATIC = Path(__file__).parent / "static"
 SCRIPTS = {p.name for p in STATIC.glob("*.js")} | {p.name for p in STATIC.glob("*.css")}
-
-
-class BoardSettings(BaseSettings):
-    """``SMARTDIST_DISPATCH_MAP_TILE_URL``: an XYZ tile URL template for the live map's base layer
-    (``https://tiles.example/{z}/{x}/{y}.png``); empty draws routes and stops on a blank map."""
-
-    model_config = SettingsConfigDict(env_prefix="SMARTDIST_DISPATCH_", extra="ignore")
-
-    map_tile_url: str = ""
-    map_tile_attribution: str = ""
-
-
-def _pages(request: Request) -> Pages:
-    """Templates beside this module (board/templates) over the platform's base layout."""
-    pages: Pages | None = getattr(request.app.state, "dispatch_board_pages", None)
-    if pages is None:
-        pages = Pages("smartdist_dispatch.board", request.app.state.pages.messages)
-        request.app.state.dispatch_board_pages = pages
-    return pages
 
 
 def _texts(request: Request) -> dict[str, str]:
@@ -56,7 +36,7 @@ def _render(request: Request, template: str, context: dict[str, Any]) -> Respons
     redirect: Response | None = require_page_principal(request)
     if redirect is not None:
         return redirect
-    page: Response = _pages(request).render(request, template, {"texts": _texts(request)} | context)
+    page: Response = request.app.state.pages.render(request, template, {"texts": _texts(request)} | context)
     return page
 
 
@@ -74,7 +54,7 @@ def live_map(
     refresh_s: Annotated[int, Query(ge=5, le=300)] = 15,
 ) -> Response:
     """Leaflet map: routes as polylines, stops by status, vehicles at their last position."""
-    settings = BoardSettings()
+    settings = Settings()  # read per request: the operator may set the tile server while it runs
     return _render(
         request,
         "board_map.html",

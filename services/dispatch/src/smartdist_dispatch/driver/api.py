@@ -17,11 +17,22 @@ from pydantic import AwareDatetime
 from smartdist.auth import Principal, require_roles
 from smartdist.db import ScopedSession
 from smartdist.idempotency import Idempotency
-from smartdist.problems import Unprocessable
+from smartdist.problems import Unprocessable, problem_responses
 from smartdist.timeparams import TAIPEI
 from smartdist.web.deps import DbSession, IdempotencyDep, IntId
 from smartdist_dispatch.driver.domain import Action
-from smartdist_dispatch.driver.schemas import AcceptedBreadcrumbs, ArriveIn, BreadcrumbIn, DeliverIn, FailIn, Occurred
+from smartdist_dispatch.driver.schemas import (
+    AcceptedBreadcrumbs,
+    ArriveIn,
+    BreadcrumbIn,
+    DeliverIn,
+    FailIn,
+    NoticeOut,
+    Occurred,
+    ProofOut,
+    StopAnswer,
+    TodaysRoutes,
+)
 from smartdist_dispatch.driver.service import (
     MAX_PROOF_BYTES,
     acknowledge_notice,
@@ -44,7 +55,11 @@ def _data_dir(request: Request) -> Path:
     return Path(request.app.state.runtime.settings.resolved_data_dir())
 
 
-@router.get("/routes/today")
+# Naming a driver (?driver_id=) that does not exist is a 404, also where the path names nothing.
+NAMED_DRIVER = problem_responses(404)
+
+
+@router.get("/routes/today", response_model=TodaysRoutes, responses=NAMED_DRIVER)
 def get_todays_routes(
     session: DbSession,
     principal: DriverOrDispatcher,
@@ -77,7 +92,7 @@ def _act(
     return idem.save(200, answer)
 
 
-@router.post("/stops/{stop_id}/arrive")
+@router.post("/stops/{stop_id}/arrive", response_model=StopAnswer)
 def arrive(
     stop_id: IntId,
     body: ArriveIn,
@@ -90,7 +105,7 @@ def arrive(
     return _act(session, principal, idem, stop_id, Action.ARRIVE, body, driver_id)
 
 
-@router.post("/stops/{stop_id}/deliver")
+@router.post("/stops/{stop_id}/deliver", response_model=StopAnswer)
 def deliver(
     stop_id: IntId,
     body: DeliverIn,
@@ -105,7 +120,7 @@ def deliver(
     return _act(session, principal, idem, stop_id, Action.DELIVER, body, driver_id)
 
 
-@router.post("/stops/{stop_id}/fail")
+@router.post("/stops/{stop_id}/fail", response_model=StopAnswer)
 def fail(
     stop_id: IntId,
     body: FailIn,
@@ -118,7 +133,12 @@ def fail(
     return _act(session, principal, idem, stop_id, Action.FAIL, body, driver_id)
 
 
-@router.post("/stops/{stop_id}/proofs", status_code=201)
+@router.post(
+    "/stops/{stop_id}/proofs",
+    status_code=201,
+    response_model=ProofOut,
+    responses={200: {"model": ProofOut, "description": "These bytes were stored already"}, **problem_responses(413)},
+)
 def upload_proof(
     stop_id: IntId,
     request: Request,
@@ -183,10 +203,10 @@ def post_breadcrumbs(
     return add_breadcrumbs(session, route_id, driver, points)
 
 
-@router.post("/notices/{notice_id}/ack")
+@router.post("/notices/{notice_id}/ack", response_model=NoticeOut)
 def ack_notice(
     notice_id: IntId, session: DbSession, principal: DriverOrDispatcher, driver_id: DriverId = None
-) -> dict[str, Any]:
+) -> NoticeOut:
     """The driver has seen a route change (rush stop, re-plan); acknowledging again changes nothing."""
     driver = acting_driver(session, principal, driver_id)
     return acknowledge_notice(session, notice_id, driver)

@@ -17,14 +17,11 @@ from starlette.responses import Response
 
 from smartdist.web.auth_pages import require_page_principal
 from smartdist.web.i18n import Translator, language_for
-from smartdist.web.pages import Pages
 from smartdist_dispatch.driver.domain import REASON_CODES
 from smartdist_dispatch.driver.messages import MESSAGES
 
 router = APIRouter(include_in_schema=False)
 
-# Templates live beside this package (driver/templates) over the platform's base layout.
-_pages = Pages("smartdist_dispatch.driver", MESSAGES)
 _STATIC = Path(str(resources.files("smartdist_dispatch.driver") / "static"))
 
 _TEXT_KEYS = [key.removeprefix("driver.") for key in MESSAGES["zh-TW"]]
@@ -44,7 +41,10 @@ def driver_app(
     redirect = require_page_principal(request)
     if redirect is not None:
         return redirect
-    return _pages.render(request, "driver_app.html", {"texts": _texts(request), "driver_id": driver_id})
+    page: Response = request.app.state.pages.render(
+        request, "driver_app.html", {"texts": _texts(request), "driver_id": driver_id}
+    )
+    return page
 
 
 @router.get("/driver/app.js")

@@ -26,7 +26,7 @@ from smartdist_dispatch.driver.domain import (
     next_step,
     route_progress,
 )
-from smartdist_dispatch.driver.schemas import BreadcrumbIn, DeliverIn, FailIn, Occurred
+from smartdist_dispatch.driver.schemas import BreadcrumbIn, DeliverIn, FailIn, NoticeOut, Occurred, ProofOut
 from smartdist_dispatch.fleet.models import Depot, Driver, Vehicle
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.routes.models import GpsBreadcrumb, Route, RouteNotice, RoutePlan, RouteStop, StopProof
@@ -136,28 +136,12 @@ def stop_view(stop: RouteStop, order: DeliveryOrder, proofs: list[StopProof]) ->
     }
 
 
-def proof_view(proof: StopProof) -> dict[str, Any]:
-    return {
-        "id": proof.id,
-        "stop_id": proof.stop_id,
-        "kind": proof.kind,
-        "content_type": proof.content_type,
-        "size_bytes": proof.size_bytes,
-        "sha256": proof.sha256,
-        "taken_at": _iso(proof.taken_at),
-    }
+def proof_view(proof: StopProof) -> ProofOut:
+    return ProofOut.model_validate(proof)
 
 
-def notice_view(notice: RouteNotice) -> dict[str, Any]:
-    return {
-        "id": notice.id,
-        "route_id": notice.route_id,
-        "kind": notice.kind,
-        "message": notice.message,
-        "revision": notice.revision,
-        "created_at": _iso(notice.created_at),
-        "acknowledged_at": _iso(notice.acknowledged_at),
-    }
+def notice_view(notice: RouteNotice) -> NoticeOut:
+    return NoticeOut.model_validate(notice)
 
 
 def todays_routes(session: ScopedSession, driver: Driver, day: date) -> dict[str, Any]:
@@ -467,7 +451,7 @@ def add_proof(
     taken_at: datetime | None,
     data_dir: Path,
     tenant_id: str,
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[ProofOut, bool]:
     """Store a signature or photo of a stop; the same bytes for the same stop and kind are kept once."""
     stop, _ = _stop_for(session, stop_id, driver)
     now = utcnow()
@@ -592,7 +576,7 @@ def _announce_position(session: ScopedSession, route: Route, latest: GpsBreadcru
     )
 
 
-def acknowledge_notice(session: ScopedSession, notice_id: int, driver: Driver | None) -> dict[str, Any]:
+def acknowledge_notice(session: ScopedSession, notice_id: int, driver: Driver | None) -> NoticeOut:
     notice = session.get(RouteNotice, notice_id)
     if notice is None:
         raise NotFound(f"No notice {notice_id} for this driver.")

@@ -1,323 +1,128 @@
-"""/api/v1/depots, /vehicles (and their sheet import), /drivers: the dispatcher's fleet."""
+"""/api/v1/depots, /vehicles, /drivers (each with its sheet import): the dispatcher's fleet.
+
+The three resources answer the same six endpoints, so one function mounts them per resource.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, File, Path, UploadFile, status
 from fastapi.responses import Response
-from pydantic import BaseModel
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute
+from pydantic import BaseModel, Field
 
 from smartdist.auth import Principal, require_roles
-from smartdist.db import ScopedSession
-from smartdist.pagination import Cursor, Limit, Page, paginate
-from smartdist.problems import Conflict, NotFound, Unprocessable
-from smartdist.web.deps import DbSession, IdempotencyDep, IntId
-from smartdist_dispatch.fleet.models import Depot, Driver, Vehicle
-from smartdist_dispatch.fleet.schemas import (
-    DepotIn,
-    DepotOut,
-    DepotPatch,
-    DriverIn,
-    DriverOut,
-    DriverPatch,
-    VehicleIn,
-    VehicleOut,
-    VehiclePatch,
-    vehicle_rule_error,
-)
-from smartdist_dispatch.fleet.sheet import CodeSheet, Reference, read_code_sheet
-from smartdist_dispatch.orders.upload import SheetUpload
+from smartdist.pagination import Cursor, Limit, Page
+from smartdist.web.deps import DbSession, IdempotencyDep
+from smartdist_dispatch.fleet import service
+from smartdist_dispatch.fleet.schemas import MAX_ID, DepotIn, DepotPatch, DriverIn, DriverPatch, VehicleIn, VehiclePatch
+from smartdist_dispatch.fleet.service import DEPOTS, DRIVERS, VEHICLES, Resource
+from smartdist_dispatch.orders.upload import read_upload
 
 Dispatcher = Annotated[Principal, require_roles("dispatcher")]
+SheetFile = Annotated[UploadFile, File(description="CSV (UTF-8, BOM allowed) or .xlsx")]
 router = APIRouter(tags=["fleet"])
-Row = TypeVar("Row", Depot, Vehicle, Driver)
 
 
-def _get(session: ScopedSession, model: type[Row], row_id: int, noun: str) -> Row:
-    row: Row | None = session.get(model, row_id)
-    if row is None:
-        raise NotFound(f"No {noun} {row_id}.")
-    return row
+class Imported(BaseModel):
+    created: int = Field(description="Rows stored (every row of the sheet)")
 
 
-def _code_free(session: ScopedSession, column: InstrumentedAttribute[str], code: str, noun: str) -> None:
-    if session.scalars(select(column).where(column == code)).first() is not None:
-        raise Conflict(f"{noun} {code} already exists", errors=[{"loc": ["body", "code"], "message": "taken"}])
+def _typed(handler: Callable[..., Any], **annotations: Any) -> Callable[..., Any]:
+    """The handler with its body's real schema, which FastAPI reads off the annotations."""
+    handler.__annotations__ = handler.__annotations__ | annotations
+    return handler
 
 
-def _insert(session: ScopedSession, rows: list[Any], noun: str) -> None:
-    """Store new rows; a code taken by a concurrent request since the check is a 409, not a 500."""
-    try:
-        with session.begin_nested():
-            session.add_all(rows)
-            session.flush()
-    except IntegrityError:
-        raise Conflict(f"a {noun} with this code was created at the same time") from None
+def mount(resource: Resource, plural: str, body_in: type[BaseModel], patch: type[BaseModel], sheet_note: str) -> None:
+    """POST (one and a sheet), GET (list and one), PATCH and DELETE of one fleet resource."""
+    noun, out = resource.noun, resource.out
+    one = f"/{plural}/{{{noun}_id}}"
 
+    def create(body: Any, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+        if idem.replay is not None:
+            return idem.replay
+        return idem.save(201, service.create(session, resource, body))
 
-def _import_sheet(
-    session: ScopedSession,
-    sheet: SheetUpload,
-    spec: CodeSheet[Any],
-    model: type[Depot] | type[Vehicle] | type[Driver],
-    lookups: dict[str, dict[str, int]],
-) -> dict[str, int]:
-    """Store every row of a fleet sheet, or none (a bad row is a 422 naming every bad row and column)."""
-    rows = read_code_sheet(
-        spec, sheet.filename, sheet.content, stored_codes=set(session.scalars(select(model.code))), lookups=lookups
+    def import_sheet(file: SheetFile, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+        if idem.replay is not None:
+            return idem.replay
+        sheet = read_upload(file.filename, file.file)
+        return idem.save(201, Imported(created=service.import_sheet(session, resource, sheet.filename, sheet.content)))
+
+    def list_rows(session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None) -> Any:
+        return service.page(session, resource, limit=limit, cursor=cursor)
+
+    def get_row(row_id: int, session: DbSession, principal: Dispatcher) -> Any:
+        return service.get(session, resource, row_id)
+
+    def change_row(row_id: int, body: Any, session: DbSession, principal: Dispatcher) -> Any:
+        return service.change(session, resource, row_id, body)
+
+    def delete_row(row_id: int, session: DbSession, principal: Dispatcher) -> Response:
+        service.delete(session, resource, row_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    # The path names the row ({depot_id}); the handlers take it as row_id.
+    row_id = Annotated[int, Path(alias=f"{noun}_id", ge=1, le=MAX_ID)]
+    for handler in (get_row, change_row, delete_row):
+        _typed(handler, row_id=row_id)
+
+    router.add_api_route(
+        f"/{plural}",
+        _typed(create, body=body_in),
+        methods=["POST"],
+        name=f"create_{noun}",
+        status_code=status.HTTP_201_CREATED,
+        response_model=out,
+        summary=f"Create a {noun}",
+        description=f"Create one {noun} (Idempotency-Key honoured; a stored code is a 409).",
     )
-    # A reference column (depot_code, vehicle_code) arrives as the referenced row's id.
-    resolved = {reference.field for reference in spec.references.values()}
-    created = [model(**r.body.model_dump(exclude=resolved), **r.references) for r in rows]
-    _insert(session, created, spec.noun)
-    return {"created": len(created)}
-
-
-def _apply(row: Any, body: BaseModel, nullable: frozenset[str] = frozenset()) -> None:
-    for field, value in body.model_dump(exclude_unset=True).items():
-        if value is None and field not in nullable:
-            raise Unprocessable(f"{field} cannot be null", errors=[{"loc": ["body", field], "message": "not null"}])
-        setattr(row, field, value)
-
-
-def _out(model: type[BaseModel], row: Any) -> Any:
-    return model.model_validate({name: getattr(row, name) for name in model.model_fields})
-
-
-# -- depots ---------------------------------------------------------------------------------------
-
-
-@router.post("/depots", status_code=status.HTTP_201_CREATED, response_model=DepotOut)
-def create_depot(body: DepotIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
-    if idem.replay is not None:
-        return idem.replay
-    _code_free(session, Depot.code, body.code, "depot")
-    depot = Depot(**body.model_dump())
-    _insert(session, [depot], "depot")
-    return idem.save(201, _out(DepotOut, depot))
-
-
-DEPOT_SHEET = CodeSheet(
-    noun="depot",
-    model=DepotIn,
-    columns=("code", "name", "lat", "lng", "address"),
-    required=("code", "name", "lat", "lng"),
-    text_columns=frozenset({"code", "name", "address"}),
-)
-
-
-@router.post(
-    "/depots/import",
-    status_code=status.HTTP_201_CREATED,
-    description=f"Create every depot of a sheet, or none: any bad row is a 422 listing every bad row. "
-    f"Header: {DEPOT_SHEET.header}",
-)
-def import_depots(sheet: SheetUpload, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
-    """Create every depot of a sheet, or none: any bad row is a 422 listing every bad row."""
-    if idem.replay is not None:
-        return idem.replay
-    return idem.save(201, _import_sheet(session, sheet, DEPOT_SHEET, Depot, lookups={}))
-
-
-@router.get("/depots", response_model=Page[DepotOut])
-def list_depots(session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None) -> Page[DepotOut]:
-    return paginate(session, select(Depot), Depot.id, limit=limit, cursor=cursor, serialize=lambda d: _out(DepotOut, d))
-
-
-@router.get("/depots/{depot_id}", response_model=DepotOut)
-def get_depot(depot_id: IntId, session: DbSession, principal: Dispatcher) -> Any:
-    return _out(DepotOut, _get(session, Depot, depot_id, "depot"))
-
-
-@router.patch("/depots/{depot_id}", response_model=DepotOut)
-def change_depot(depot_id: IntId, body: DepotPatch, session: DbSession, principal: Dispatcher) -> Any:
-    depot = _get(session, Depot, depot_id, "depot")
-    _apply(depot, body)
-    session.flush()
-    return _out(DepotOut, depot)
-
-
-@router.delete("/depots/{depot_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_depot(depot_id: IntId, session: DbSession, principal: Dispatcher) -> Response:
-    depot = _get(session, Depot, depot_id, "depot")
-    # Its vehicles stay, without a home depot, rather than vanishing with it.
-    session.execute(update(Vehicle).where(Vehicle.depot_id == depot.id).values(depot_id=None))
-    session.delete(depot)
-    session.flush()
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-# -- vehicles -------------------------------------------------------------------------------------
-
-
-def _check_depot(session: ScopedSession, depot_id: int | None, loc: list[Any]) -> None:
-    if depot_id is not None and session.get(Depot, depot_id) is None:
-        raise Unprocessable(f"no depot {depot_id}", errors=[{"loc": loc, "message": f"no depot {depot_id}"}])
-
-
-@router.post("/vehicles", status_code=status.HTTP_201_CREATED, response_model=VehicleOut)
-def create_vehicle(body: VehicleIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
-    if idem.replay is not None:
-        return idem.replay
-    _code_free(session, Vehicle.code, body.code, "vehicle")
-    _check_depot(session, body.depot_id, ["body", "depot_id"])
-    vehicle = Vehicle(**body.model_dump())
-    _insert(session, [vehicle], "vehicle")
-    return idem.save(201, _out(VehicleOut, vehicle))
-
-
-VEHICLE_SHEET = CodeSheet(
-    noun="vehicle",
-    model=VehicleIn,
-    columns=(
-        "code",
-        "kind",
-        "capacity_weight_kg",
-        "capacity_volume_l",
-        "capacity_boxes",
-        "shift_start",
-        "shift_end",
-        "fixed_cost_twd",
-        "depot_code",
-        "break_start",
-        "break_end",
-        "break_minutes",
-        "max_working_minutes",
-        "max_trips",
-    ),
-    required=("code", "kind", "capacity_weight_kg", "capacity_volume_l", "capacity_boxes"),
-    text_columns=frozenset({"code", "kind"}),
-    references={"depot_code": Reference("depot_id", "depot")},
-)
-
-
-@router.post(
-    "/vehicles/import",
-    status_code=status.HTTP_201_CREATED,
-    description=f"Create every vehicle of a sheet, or none: any bad row is a 422 listing every bad row. "
-    f"Header: {VEHICLE_SHEET.header}",
-)
-def import_vehicles(sheet: SheetUpload, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
-    """Create every vehicle of a sheet, or none: any bad row is a 422 listing every bad row."""
-    if idem.replay is not None:
-        return idem.replay
-    lookups = {"depot_code": _ids_by_code(session, Depot)}
-    return idem.save(201, _import_sheet(session, sheet, VEHICLE_SHEET, Vehicle, lookups))
-
-
-def _ids_by_code(session: ScopedSession, model: type[Depot] | type[Vehicle]) -> dict[str, int]:
-    return {code: row_id for code, row_id in session.execute(select(model.code, model.id))}
-
-
-@router.get("/vehicles", response_model=Page[VehicleOut])
-def list_vehicles(
-    session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None
-) -> Page[VehicleOut]:
-    return paginate(
-        session, select(Vehicle), Vehicle.id, limit=limit, cursor=cursor, serialize=lambda v: _out(VehicleOut, v)
+    router.add_api_route(
+        f"/{plural}/import",
+        import_sheet,
+        methods=["POST"],
+        name=f"import_{plural}",
+        status_code=status.HTTP_201_CREATED,
+        response_model=Imported,
+        summary=f"Import {plural}",
+        description=f"Create every {noun} of a sheet, or none: any bad row is a 422 listing every bad row{sheet_note}. "
+        f"Header: {resource.sheet.header}",
+    )
+    router.add_api_route(
+        f"/{plural}",
+        list_rows,
+        methods=["GET"],
+        name=f"list_{plural}",
+        response_model=Page[out],  # type: ignore[valid-type]
+        summary=f"List {plural}",
+        description=f"The tenant's {plural}, oldest first.",
+    )
+    router.add_api_route(
+        one, get_row, methods=["GET"], name=f"get_{noun}", response_model=out, summary=f"Read a {noun}"
+    )
+    router.add_api_route(
+        one,
+        _typed(change_row, body=patch),
+        methods=["PATCH"],
+        name=f"change_{noun}",
+        response_model=out,
+        summary=f"Change a {noun}",
+        description=f"Change the fields given; {', '.join(sorted(resource.nullable)) or 'no field'} may be cleared "
+        "with null.",
+    )
+    router.add_api_route(
+        one,
+        delete_row,
+        methods=["DELETE"],
+        name=f"delete_{noun}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        response_class=Response,
+        summary=f"Delete a {noun}",
     )
 
 
-@router.get("/vehicles/{vehicle_id}", response_model=VehicleOut)
-def get_vehicle(vehicle_id: IntId, session: DbSession, principal: Dispatcher) -> Any:
-    return _out(VehicleOut, _get(session, Vehicle, vehicle_id, "vehicle"))
-
-
-@router.patch("/vehicles/{vehicle_id}", response_model=VehicleOut)
-def change_vehicle(vehicle_id: IntId, body: VehiclePatch, session: DbSession, principal: Dispatcher) -> Any:
-    vehicle = _get(session, Vehicle, vehicle_id, "vehicle")
-    _check_depot(session, body.depot_id, ["body", "depot_id"])
-    _apply(vehicle, body, nullable=frozenset({"depot_id", "break_start", "break_end", "max_working_minutes"}))
-    # Checked on the changed row: a patch may give one field whose rule involves a stored one.
-    broken = vehicle_rule_error({name: getattr(vehicle, name) for name in VehicleOut.model_fields})
-    if broken is not None:
-        field, message = broken
-        raise Unprocessable(message, errors=[{"loc": ["body", field], "message": message}])
-    session.flush()
-    return _out(VehicleOut, vehicle)
-
-
-@router.delete("/vehicles/{vehicle_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_vehicle(vehicle_id: IntId, session: DbSession, principal: Dispatcher) -> Response:
-    session.delete(_get(session, Vehicle, vehicle_id, "vehicle"))
-    session.flush()
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-# -- drivers --------------------------------------------------------------------------------------
-
-
-def _check_vehicle(session: ScopedSession, vehicle_id: int | None) -> None:
-    if vehicle_id is not None and session.get(Vehicle, vehicle_id) is None:
-        raise Unprocessable(
-            f"no vehicle {vehicle_id}", errors=[{"loc": ["body", "vehicle_id"], "message": f"no vehicle {vehicle_id}"}]
-        )
-
-
-@router.post("/drivers", status_code=status.HTTP_201_CREATED, response_model=DriverOut)
-def create_driver(body: DriverIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
-    if idem.replay is not None:
-        return idem.replay
-    _code_free(session, Driver.code, body.code, "driver")
-    _check_vehicle(session, body.vehicle_id)
-    driver = Driver(**body.model_dump())
-    _insert(session, [driver], "driver")
-    return idem.save(201, _out(DriverOut, driver))
-
-
-DRIVER_SHEET = CodeSheet(
-    noun="driver",
-    model=DriverIn,
-    columns=("code", "name", "phone", "vehicle_code"),
-    required=("code", "name"),
-    text_columns=frozenset({"code", "name", "phone"}),
-    references={"vehicle_code": Reference("vehicle_id", "vehicle")},
-)
-
-
-@router.post(
-    "/drivers/import",
-    status_code=status.HTTP_201_CREATED,
-    description=f"Create every driver of a sheet, or none: any bad row is a 422 listing every bad row; "
-    f"vehicle_code names the vehicle the driver usually drives. Header: {DRIVER_SHEET.header}",
-)
-def import_drivers(sheet: SheetUpload, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
-    """Create every driver of a sheet, or none: any bad row is a 422 listing every bad row."""
-    if idem.replay is not None:
-        return idem.replay
-    lookups = {"vehicle_code": _ids_by_code(session, Vehicle)}
-    return idem.save(201, _import_sheet(session, sheet, DRIVER_SHEET, Driver, lookups))
-
-
-@router.get("/drivers", response_model=Page[DriverOut])
-def list_drivers(
-    session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None
-) -> Page[DriverOut]:
-    return paginate(
-        session, select(Driver), Driver.id, limit=limit, cursor=cursor, serialize=lambda d: _out(DriverOut, d)
-    )
-
-
-@router.get("/drivers/{driver_id}", response_model=DriverOut)
-def get_driver(driver_id: IntId, session: DbSession, principal: Dispatcher) -> Any:
-    return _out(DriverOut, _get(session, Driver, driver_id, "driver"))
-
-
-@router.patch("/drivers/{driver_id}", response_model=DriverOut)
-def change_driver(driver_id: IntId, body: DriverPatch, session: DbSession, principal: Dispatcher) -> Any:
-    driver = _get(session, Driver, driver_id, "driver")
-    _check_vehicle(session, body.vehicle_id)
-    _apply(driver, body, nullable=frozenset({"user_subject", "vehicle_id"}))
-    session.flush()
-    return _out(DriverOut, driver)
-
-
-@router.delete("/drivers/{driver_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_driver(driver_id: IntId, session: DbSession, principal: Dispatcher) -> Response:
-    session.delete(_get(session, Driver, driver_id, "driver"))
-    session.flush()
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+mount(DEPOTS, "depots", DepotIn, DepotPatch, "")
+mount(VEHICLES, "vehicles", VehicleIn, VehiclePatch, "")
+mount(DRIVERS, "drivers", DriverIn, DriverPatch, "; vehicle_code names the vehicle the driver usually drives")

@@ -7,12 +7,30 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
+# The largest id a BIGINT column holds: a larger one is "no such row", never a database error.
+MAX_ID = 2**63 - 1
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# What the business allows a vehicle to carry and cost (a 35 t lorry is far beyond a city van).
+MAX_CAPACITY_KG = 50_000
+MAX_CAPACITY_L = 200_000
+MAX_CAPACITY_BOXES = 100_000
+MAX_FIXED_COST_TWD = 1_000_000
+CapacityKg = Annotated[float, Field(ge=0, le=MAX_CAPACITY_KG, allow_inf_nan=False)]
+CapacityL = Annotated[float, Field(ge=0, le=MAX_CAPACITY_L, allow_inf_nan=False)]
+CapacityBoxes = Annotated[int, Field(ge=0, le=MAX_CAPACITY_BOXES)]
+FixedCost = Annotated[int, Field(ge=0, le=MAX_FIXED_COST_TWD)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+
+class Out(BaseModel):
+    """An answer read straight off its table row."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class DepotIn(Strict):
@@ -30,7 +48,7 @@ class DepotPatch(Strict):
     address: str | None = Field(None, max_length=400)
 
 
-class DepotOut(BaseModel):
+class DepotOut(Out):
     id: int
     code: str
     name: str
@@ -71,18 +89,18 @@ class VehicleFields(Strict):
 class VehicleIn(VehicleFields):
     code: str = Field(min_length=1, max_length=40)
     kind: Literal["van", "scooter"]
-    capacity_weight_kg: float = Field(ge=0)
-    capacity_volume_l: float = Field(ge=0)
-    capacity_boxes: int = Field(ge=0)
+    capacity_weight_kg: CapacityKg
+    capacity_volume_l: CapacityL
+    capacity_boxes: CapacityBoxes
     shift_start: time = time(8, 0)
     shift_end: time = time(18, 0)
-    fixed_cost_twd: int = Field(0, ge=0)
+    fixed_cost_twd: FixedCost = 0
     break_start: time | None = Field(None, description="Earliest start of the daily break (local time)")
     break_end: time | None = Field(None, description="Latest start of the daily break (local time)")
     break_minutes: int = Field(0, ge=0, le=240, description="Length of the break; 0: no break")
     max_working_minutes: int | None = Field(None, ge=1, le=1440, description="Longest working day, depot to depot")
     max_trips: int = Field(1, ge=1, le=10, description="Trips per day: n allows n-1 reloads at the depot")
-    depot_id: int | None = Field(None, ge=1)
+    depot_id: RowId | None = None
 
     @model_validator(mode="after")
     def _break_rules(self) -> VehicleIn:
@@ -94,21 +112,21 @@ class VehicleIn(VehicleFields):
 
 class VehiclePatch(VehicleFields):
     kind: Literal["van", "scooter"] | None = None
-    capacity_weight_kg: float | None = Field(None, ge=0)
-    capacity_volume_l: float | None = Field(None, ge=0)
-    capacity_boxes: int | None = Field(None, ge=0)
+    capacity_weight_kg: CapacityKg | None = None
+    capacity_volume_l: CapacityL | None = None
+    capacity_boxes: CapacityBoxes | None = None
     shift_start: time | None = None
     shift_end: time | None = None
-    fixed_cost_twd: int | None = Field(None, ge=0)
+    fixed_cost_twd: FixedCost | None = None
     break_start: time | None = None
     break_end: time | None = None
     break_minutes: int | None = Field(None, ge=0, le=240)
     max_working_minutes: int | None = Field(None, ge=1, le=1440)
     max_trips: int | None = Field(None, ge=1, le=10)
-    depot_id: int | None = Field(None, ge=1)
+    depot_id: RowId | None = None
 
 
-class VehicleOut(BaseModel):
+class VehicleOut(Out):
     id: int
     code: str
     kind: str
@@ -131,17 +149,17 @@ class DriverIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     phone: str = Field("", max_length=40)
     user_subject: str | None = Field(None, min_length=1, max_length=200)
-    vehicle_id: int | None = Field(None, ge=1, description="The vehicle this driver usually drives.")
+    vehicle_id: RowId | None = Field(None, description="The vehicle this driver usually drives.")
 
 
 class DriverPatch(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     phone: str | None = Field(None, max_length=40)
     user_subject: str | None = Field(None, min_length=1, max_length=200)
-    vehicle_id: int | None = Field(None, ge=1, description="The vehicle this driver usually drives.")
+    vehicle_id: RowId | None = Field(None, description="The vehicle this driver usually drives.")
 
 
-class DriverOut(BaseModel):
+class DriverOut(Out):
     id: int
     code: str
     name: str

@@ -14,12 +14,11 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from smartdist.problems import Unprocessable
-from smartdist_dispatch.orders.api import raise_row_errors
 from smartdist_dispatch.orders.spreadsheet import (
     Cell,
     RowError,
-    SheetUnreadable,
-    read_sheet,
+    raise_row_errors,
+    read_upload_rows,
     text,
     validate_rows,
 )
@@ -78,10 +77,7 @@ def read_code_sheet(
 
     ``lookups``: for each reference column, the stored codes it may name and their ids.
     """
-    try:
-        rows = read_sheet(filename, content, required=spec.required, known=spec.columns)
-    except SheetUnreadable as exc:
-        raise Unprocessable(str(exc), errors=[{"loc": ["file"], "message": str(exc)}]) from None
+    rows = read_upload_rows(filename, content, required=spec.required, known=spec.columns)
     good, errors = validate_rows(rows, spec.model, spec.fields, lambda loc: str(loc[0]) if loc else "row")
     cells = {r.number: r.cells for r in rows}
     seen: dict[str, int] = {}

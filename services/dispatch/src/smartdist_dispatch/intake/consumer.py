@@ -22,12 +22,14 @@ from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.outbox import publish
 from smartdist.db import ScopedSession
 from smartdist.service import EventHandler
-from smartdist_dispatch.intake.cancel import CANCEL_REQUESTED, on_cancel_requested
-from smartdist_dispatch.intake.settings import IntakeSettings, get_intake_settings
+from smartdist_dispatch.config import IntakeSettings, get_intake_settings
+from smartdist_dispatch.intake.service import cancel_order
+from smartdist_dispatch.orders.repository import existing_order_nos
 from smartdist_dispatch.orders.schemas import OrderIn
-from smartdist_dispatch.orders.service import create_orders, existing_order_nos
+from smartdist_dispatch.orders.service import create_orders
 
 DELIVERY_REQUESTED = "smartdist.delivery-broker.delivery.requested"
+CANCEL_REQUESTED = "smartdist.delivery-broker.delivery.cancel_requested"
 ORDER_REJECTED = "smartdist.dispatch.order.rejected"
 OWN_FLEET = "own_fleet"
 ORDER_PREFIX = "BRK-"
@@ -128,7 +130,13 @@ def on_delivery_requested(session: Session, event: CloudEvent) -> None:
     create_orders(scoped, [body], tenant_id=tenant_id)
 
 
+def on_cancel_requested(session: Session, event: CloudEvent) -> None:
+    """The broker asks to cancel an own-fleet booking: cancelled, or refused with the reason (intake/service.py)."""
+    if event.tenantid is not None:
+        cancel_order(session, event.tenantid, dict(event.data))
+
+
 SUBSCRIPTIONS: dict[str, EventHandler] = {
     DELIVERY_REQUESTED: on_delivery_requested,
-    CANCEL_REQUESTED: on_cancel_requested,  # intake/cancel.py
+    CANCEL_REQUESTED: on_cancel_requested,
 }

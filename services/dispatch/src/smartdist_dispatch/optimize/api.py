@@ -12,11 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, status
 
 from smartdist.auth import Principal, require_roles
-from smartdist.jobs import submit_job
 from smartdist.web.deps import DbSession
-from smartdist_dispatch.optimize.jobs import OPTIMIZE_JOB
 from smartdist_dispatch.optimize.schemas import EvaluateRequest, EvaluateResponse, OptimizeRequest, OptimizeResponse
-from smartdist_dispatch.optimize.service import evaluate, optimize
+from smartdist_dispatch.optimize.service import evaluate, optimize, submit_optimize_job
+from smartdist_dispatch.routes.schemas import JobAccepted
 
 router = APIRouter(tags=["optimize"])
 
@@ -30,11 +29,10 @@ def post_optimize(request: OptimizeRequest, principal: Planner) -> OptimizeRespo
     return optimize(request)
 
 
-@router.post("/optimize/jobs", status_code=status.HTTP_202_ACCEPTED)
-def post_optimize_job(request: OptimizeRequest, session: DbSession, principal: Planner) -> dict[str, str]:
+@router.post("/optimize/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
+def post_optimize_job(request: OptimizeRequest, session: DbSession, principal: Planner) -> JobAccepted:
     """Solve in the background; poll GET /api/v1/jobs/{job_id} for progress and the response."""
-    params = request.model_dump(mode="json", exclude_none=True)
-    return {"job_id": submit_job(session, OPTIMIZE_JOB, params, created_by=principal.subject)}
+    return JobAccepted(job_id=submit_optimize_job(session, request, created_by=principal.subject))
 
 
 @router.post("/optimize/evaluate", response_model=EvaluateResponse)

@@ -7,10 +7,8 @@ from typing import Any
 
 from smartdist.jobs import JobContext, job_task
 from smartdist_dispatch.optimize.schemas import OptimizeRequest
-from smartdist_dispatch.optimize.service import build_problem, render_plan
+from smartdist_dispatch.optimize.service import OPTIMIZE_JOB, build_problem, render_plan
 from smartdist_dispatch.planning.selection import plan_routes
-
-OPTIMIZE_JOB = "dispatch.optimize"
 
 
 @job_task(OPTIMIZE_JOB)

@@ -19,9 +19,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-JobId = int | str
-Pair = Annotated[list[float], Field(min_length=2, max_length=2)]
-Amount = int | Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1, max_length=8)]
+# Bounds a request can reach without breaking the solver's integer scaling (and finite floats only).
+MAX_COORDINATE = 1e7  # abstract units, seconds, or degrees
+MAX_AMOUNT = 10**9
+MAX_COST = 1e12
+
+JobId = Annotated[int, Field(ge=-(2**53), le=2**53)] | Annotated[str, Field(max_length=100)]
+Number = Annotated[float, Field(ge=-MAX_COORDINATE, le=MAX_COORDINATE, allow_inf_nan=False)]
+Duration = Annotated[float, Field(ge=0, le=MAX_COORDINATE, allow_inf_nan=False)]
+Pair = Annotated[list[Number], Field(min_length=2, max_length=2)]
+Quantity = Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
+Amount = Annotated[int, Field(le=MAX_AMOUNT)] | Annotated[list[Quantity], Field(min_length=1, max_length=8)]
 
 
 def _window(value: list[float] | None) -> list[float] | None:
@@ -59,12 +67,12 @@ def dimensions(value: int | list[int] | None, count: int = 1) -> tuple[int, ...]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class BreakIn(Strict):
     time_window: Pair = Field(description="[a, b]: the break starts inside it")
-    service: float = Field(0.0, ge=0, description="Length of the break")
+    service: Duration = Field(0.0, description="Length of the break")
 
     _check_window = field_validator("time_window")(_window)
 
@@ -81,9 +89,11 @@ class VehicleIn(Strict):
     capacity: Amount = Field(description="Capacity in demand units; a list for several dimensions")
     time_window: Pair | None = Field(None, description="[start, end] of this vehicle's shift")
     breaks: list[BreakIn] = Field(default_factory=list, max_length=10, description="Driver breaks")
-    max_working_time: float | None = Field(None, gt=0, description="Longest route duration, depot to depot")
+    max_working_time: float | None = Field(
+        None, gt=0, le=MAX_COORDINATE, description="Longest route duration, depot to depot"
+    )
     max_trips: int = Field(1, ge=1, le=20, description="Trips per day: n allows n-1 reloads at the depot")
-    fixed_cost: float = Field(0.0, ge=0, description="Cost of using the vehicle, in the objective's unit")
+    fixed_cost: float = Field(0.0, ge=0, le=MAX_COST, description="Cost of using the vehicle, in the objective's unit")
 
     _check_window = field_validator("time_window")(_window)
     _check_capacity = field_validator("capacity")(_amount)
@@ -125,10 +135,10 @@ class JobIn(Windowed):
     demand: Amount | None = Field(
         None, description="Load in demand units; a list for several dimensions; none: 0 in every dimension"
     )
-    service: float = Field(0.0, ge=0, description="Service duration")
+    service: Duration = Field(0.0, description="Service duration")
     priority: int = Field(0, ge=0, le=100, description="When not every job fits, lower priorities go first")
     penalty: float | None = Field(
-        None, ge=0, description="Makes the job optional: skipped when serving it costs more than this"
+        None, ge=0, le=MAX_COST, description="Makes the job optional: skipped when serving it costs more than this"
     )
 
     _check_demand = field_validator("demand")(_amount)
@@ -136,7 +146,7 @@ class JobIn(Windowed):
 
 class ShipmentStepIn(Windowed):
     location: Pair
-    service: float = Field(0.0, ge=0)
+    service: Duration = 0.0
 
 
 class ShipmentIn(Strict):
@@ -239,7 +249,7 @@ class OptimizeResponse(Strict):
 class DrawnRoute(Strict):
     vehicle: JobId = Field(description="A vehicle id (1..count when the fleet is given by `fleet`)")
     jobs: list[JobId] = Field(description="Job ids in the order the driver will visit them")
-    depart_at: float | None = Field(
+    depart_at: Duration | None = Field(
         None, description="Leave the depot then; default: shift start, pushed later to cut waiting"
     )
 

@@ -6,7 +6,9 @@ import math
 import time
 
 import numpy as np
+from sqlalchemy.orm import Session
 
+from smartdist.jobs import submit_job
 from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
 from smartdist_dispatch.optimize.schemas import (
     EvaluatedRoute,
@@ -33,6 +35,8 @@ from smartdist_dispatch.planning.model import (
 )
 from smartdist_dispatch.planning.plan_mode import assess_plan
 from smartdist_dispatch.planning.selection import EngineName, plan_routes
+
+OPTIMIZE_JOB = "dispatch.optimize"
 
 INFINITY = float("inf")
 
@@ -225,3 +229,9 @@ def evaluate(request: EvaluateRequest) -> EvaluateResponse:
         total_distance=math.fsum(r.distance for r in routes),
         feasible=not violations,
     )
+
+
+def submit_optimize_job(session: Session, request: OptimizeRequest, *, created_by: str) -> str:
+    """Start the solve as a background job (the same request); its id."""
+    params = request.model_dump(mode="json", exclude_none=True)
+    return submit_job(session, OPTIMIZE_JOB, params, created_by=created_by)

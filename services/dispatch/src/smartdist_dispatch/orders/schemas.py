@@ -1,4 +1,4 @@
-"""Edge schemas of delivery orders: strict input (extra="forbid"), plain output."""
+"""Edge schemas of delivery orders: strict input (extra="forbid", bounded finite numbers), output read off rows."""
 
 from __future__ import annotations
 
@@ -10,21 +10,37 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from smartdist_dispatch.fleet.schemas import Latitude, Longitude
 
 MAX_WINDOWS = 4
+# What the business allows one order to be (a parcel for a van or a scooter, cash a driver carries).
+MAX_WEIGHT_KG = 10_000
+MAX_VOLUME_L = 50_000
+MAX_BOXES = 10_000
+MAX_CASH_TWD = 10_000_000
+ServiceSeconds = Annotated[int, Field(ge=0, le=86_400)]
+WeightKg = Annotated[float, Field(ge=0, le=MAX_WEIGHT_KG, allow_inf_nan=False)]
+VolumeL = Annotated[float, Field(ge=0, le=MAX_VOLUME_L, allow_inf_nan=False)]
+Boxes = Annotated[int, Field(ge=0, le=MAX_BOXES)]
+Priority = Annotated[int, Field(ge=0, le=100)]
+CashTwd = Annotated[int, Field(ge=0, le=MAX_CASH_TWD)]
 
 
-def _check_window(window: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
+def _check_window(window: list[datetime]) -> list[datetime]:
     start, end = window
     if end <= start:
         raise ValueError(f"time window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     return window
 
 
-# Checked per window, so an error's loc says which window of the list is wrong.
-Window = Annotated[tuple[AwareDatetime, AwareDatetime], AfterValidator(_check_window)]
+# [start, end], checked per window, so an error's loc says which window of the list is wrong. A list
+# of two rather than a tuple: OpenAPI tools read a tuple's prefixItems schema wrongly (schemathesis).
+Window = Annotated[
+    list[AwareDatetime],
+    Field(min_length=2, max_length=2, description="[start, end], RFC 3339 with offset"),
+    AfterValidator(_check_window),
+]
 
 
 class OrderFields(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class OrderIn(OrderFields):
@@ -35,12 +51,12 @@ class OrderIn(OrderFields):
     lat: Latitude
     lng: Longitude
     time_windows: list[Window] = Field(default_factory=list, max_length=MAX_WINDOWS)
-    service_s: int = Field(300, ge=0, le=86_400)
-    weight_kg: float = Field(0, ge=0)
-    volume_l: float = Field(0, ge=0)
-    boxes: int = Field(0, ge=0)
-    priority: int = Field(0, ge=0, le=100)
-    cash_to_collect_twd: int = Field(0, ge=0)
+    service_s: ServiceSeconds = 300
+    weight_kg: WeightKg = 0
+    volume_l: VolumeL = 0
+    boxes: Boxes = 0
+    priority: Priority = 0
+    cash_to_collect_twd: CashTwd = 0
     notes: str = Field("", max_length=1000)
 
 
@@ -51,16 +67,20 @@ class OrderPatch(OrderFields):
     lat: Latitude | None = None
     lng: Longitude | None = None
     time_windows: list[Window] | None = Field(None, max_length=MAX_WINDOWS)
-    service_s: int | None = Field(None, ge=0, le=86_400)
-    weight_kg: float | None = Field(None, ge=0)
-    volume_l: float | None = Field(None, ge=0)
-    boxes: int | None = Field(None, ge=0)
-    priority: int | None = Field(None, ge=0, le=100)
-    cash_to_collect_twd: int | None = Field(None, ge=0)
+    service_s: ServiceSeconds | None = None
+    weight_kg: WeightKg | None = None
+    volume_l: VolumeL | None = None
+    boxes: Boxes | None = None
+    priority: Priority | None = None
+    cash_to_collect_twd: CashTwd | None = None
     notes: str | None = Field(None, max_length=1000)
 
 
 class OrderOut(BaseModel):
+    """An order as stored (read off its row)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     order_no: str
     customer_name: str
@@ -68,7 +88,9 @@ class OrderOut(BaseModel):
     address: str
     lat: float
     lng: float
-    time_windows: list[tuple[str, str]]
+    # [start, end] pairs as RFC 3339 strings; a fixed-length list rather than a tuple, whose
+    # prefixItems schema some OpenAPI tools cannot read.
+    time_windows: list[Annotated[list[str], Field(min_length=2, max_length=2)]]
     service_s: int
     weight_kg: float
     volume_l: float

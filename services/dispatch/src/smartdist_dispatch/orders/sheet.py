@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,9 +19,23 @@ from smartdist_dispatch.orders.spreadsheet import (
 )
 
 ORDER_COLUMNS = (
-    "order_no", "customer", "phone", "address", "lat", "lng", "window_start", "window_end",
-    "window2_start", "window2_end", "service_min", "weight_kg", "volume_l", "boxes", "priority",
-    "cash_twd", "notes",
+    "order_no",
+    "customer",
+    "phone",
+    "address",
+    "lat",
+    "lng",
+    "window_start",
+    "window_end",
+    "window2_start",
+    "window2_end",
+    "service_min",
+    "weight_kg",
+    "volume_l",
+    "boxes",
+    "priority",
+    "cash_twd",
+    "notes",
 )
 REQUIRED_ORDER_COLUMNS = ("order_no", "customer", "lat", "lng")
 
@@ -31,8 +46,13 @@ _WINDOW_COLUMNS = (("window_start", "window_end"), ("window2_start", "window2_en
 
 def order_fields(cells: Mapping[str, Cell]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    for column, field in (("order_no", "order_no"), ("customer", "customer_name"), ("phone", "phone"),
-                          ("address", "address"), ("notes", "notes")):
+    for column, field in (
+        ("order_no", "order_no"),
+        ("customer", "customer_name"),
+        ("phone", "phone"),
+        ("address", "address"),
+        ("notes", "notes"),
+    ):
         value = text(cells.get(column))
         if value is not None:
             fields[field] = value
@@ -41,7 +61,9 @@ def order_fields(cells: Mapping[str, Cell]) -> dict[str, Any]:
             fields[_field(column)] = cells[column]
     minutes = number(cells.get("service_min"), "service_min")
     if minutes is not None:
-        fields["service_s"] = round(minutes * 60)
+        seconds = minutes * 60
+        # A huge number of minutes overflows: left for the schema's bound to name the column.
+        fields["service_s"] = round(seconds) if math.isfinite(seconds) else seconds
     windows: list[tuple[Any, Any]] = []
     for start_col, end_col in _WINDOW_COLUMNS:
         start, end = cells.get(start_col), cells.get(end_col)
@@ -81,8 +103,9 @@ def validate_order_rows(rows: list[SheetRow], stored_order_nos: set[str]) -> tup
         if order.order_no in stored_order_nos:
             errors.append(RowError(number_, "order_no", f"order {order.order_no} already exists"))
         elif order.order_no in seen:
-            errors.append(RowError(number_, "order_no",
-                                   f"order {order.order_no} is already on row {seen[order.order_no]}"))
+            errors.append(
+                RowError(number_, "order_no", f"order {order.order_no} is already on row {seen[order.order_no]}")
+            )
         else:
             seen[order.order_no] = number_
             orders.append(order)

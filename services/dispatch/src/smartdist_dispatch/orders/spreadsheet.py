@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from pydantic import BaseModel, ValidationError
 
+from smartdist.problems import Unprocessable
+
 # Times written without an offset are the merchant's local time (SPEC: Taiwan).
 LOCAL_ZONE = ZoneInfo("Asia/Taipei")
 MAX_ROWS = 5000
@@ -37,8 +39,7 @@ class RowError:
     message: str
 
     def as_problem_error(self) -> dict[str, Any]:
-        return {"loc": ["file", self.row, self.column], "row": self.row, "column": self.column,
-                "message": self.message}
+        return {"loc": ["file", self.row, self.column], "row": self.row, "column": self.column, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,22 @@ def read_sheet(filename: str, content: bytes, *, required: Sequence[str], known:
     if len(rows) > MAX_ROWS:
         raise SheetUnreadable(f"at most {MAX_ROWS} rows per upload")
     return rows
+
+
+def read_upload_rows(filename: str, content: bytes, *, required: Sequence[str], known: Sequence[str]) -> list[SheetRow]:
+    """:func:`read_sheet` for an upload: a sheet it cannot read is a 422 naming the file."""
+    try:
+        return read_sheet(filename, content, required=required, known=known)
+    except SheetUnreadable as exc:
+        raise Unprocessable(str(exc), errors=[{"loc": ["file"], "message": str(exc)}]) from None
+
+
+def raise_row_errors(errors: Sequence[RowError]) -> None:
+    """A 422 listing every bad cell of every bad row; nothing of the sheet is stored."""
+    rows = sorted({e.row for e in errors})
+    raise Unprocessable(
+        f"{len(rows)} row(s) have errors; nothing was imported", errors=[e.as_problem_error() for e in errors]
+    )
 
 
 def _csv_rows(content: bytes) -> tuple[list[Cell], Iterable[list[Cell]]]:
@@ -166,11 +183,10 @@ def _message(err: Mapping[str, Any]) -> str:
 
 
 def number(value: Cell, column: str) -> float | None:
+    """A numeric cell as a float; inf and NaN come back as such, for the schema to refuse with the others."""
     if value is None:
         return None
-    if isinstance(value, int | float):
-        return float(value)
     try:
-        return float(str(value))
-    except ValueError:
+        return float(value) if isinstance(value, int | float) else float(str(value))
+    except (ValueError, OverflowError):
         raise CellError(column, f"{value!r} is not a number") from None

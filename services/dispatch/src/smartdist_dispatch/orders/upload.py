@@ -1,11 +1,11 @@
-"""The uploaded sheet of an import (multipart field ``file``), read once for the handler."""
+"""The uploaded sheet of an import, read once (at most one byte past the sheet's size limit)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import BinaryIO
 
-from fastapi import Depends, File, UploadFile
+from smartdist_dispatch.orders.spreadsheet import MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -14,12 +14,8 @@ class UploadedSheet:
     content: bytes
 
 
-async def uploaded_sheet(
-    file: Annotated[UploadFile, File(description="CSV (UTF-8, BOM allowed) or .xlsx")],
-) -> UploadedSheet:
+def read_upload(filename: str | None, stream: BinaryIO) -> UploadedSheet:
+    """The sheet's name and bytes; one byte more than the limit is enough to refuse it as too large."""
     # Idempotency-Key fingerprints the same file (platform IdempotencyDep); start from its beginning.
-    await file.seek(0)
-    return UploadedSheet(file.filename or "", await file.read())
-
-
-SheetUpload = Annotated[UploadedSheet, Depends(uploaded_sheet)]
+    stream.seek(0)
+    return UploadedSheet(filename or "", stream.read(MAX_BYTES + 1))

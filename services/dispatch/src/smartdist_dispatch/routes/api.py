@@ -5,23 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, status
-from sqlalchemy import select
 
 from smartdist.auth import Principal, require_roles
-from smartdist.jobs import submit_job
-from smartdist.pagination import Cursor, Limit, paginate
+from smartdist.pagination import Cursor, Limit, Page
 from smartdist.web.deps import DbSession, IdempotencyDep, IntId
-from smartdist_dispatch.routes.jobs import PLAN_JOB, due_planning_input
-from smartdist_dispatch.routes.models import RoutePlan
-from smartdist_dispatch.routes.schemas import PlanRequest, PublishRequest
-from smartdist_dispatch.routes.service import plan_detail, plan_summary, publish_plan
+from smartdist_dispatch.routes.schemas import JobAccepted, PlanDetail, PlanRequest, PlanSummary, PublishRequest
+from smartdist_dispatch.routes.service import plan_detail, plan_page, publish_plan, submit_plan
 
 router = APIRouter(tags=["plans"])
 
 Dispatcher = Annotated[Principal, require_roles("dispatcher")]
 
 
-@router.post("/plans", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/plans", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
 def post_plan(request: PlanRequest, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
     """Plan the tenant's created orders onto the depot's vehicles; poll GET /api/v1/jobs/{job_id}.
 
@@ -29,25 +25,22 @@ def post_plan(request: PlanRequest, session: DbSession, principal: Dispatcher, i
     """
     if idem.replay is not None:
         return idem.replay
-    # Checked now so the caller gets the 422 instead of a failed job later.
-    due_planning_input(session, request)
-    params = request.model_dump(mode="json")
-    return idem.save(202, {"job_id": submit_job(session, PLAN_JOB, params, created_by=principal.subject)})
+    return idem.save(202, JobAccepted(job_id=submit_plan(session, request, created_by=principal.subject)))
 
 
-@router.get("/plans")
+@router.get("/plans", response_model=Page[PlanSummary])
 def list_plans(session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None) -> Any:
     """The tenant's plans, oldest first."""
-    return paginate(session, select(RoutePlan), RoutePlan.id, limit=limit, cursor=cursor, serialize=plan_summary)
+    return plan_page(session, limit=limit, cursor=cursor)
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id}", response_model=PlanDetail)
 def get_plan(plan_id: IntId, session: DbSession, principal: Dispatcher) -> dict[str, Any]:
     """One plan with its routes, each with its stops in driving order and their ETAs."""
     return plan_detail(session, plan_id)
 
 
-@router.post("/plans/{plan_id}/publish")
+@router.post("/plans/{plan_id}/publish", response_model=PlanDetail)
 def post_publish(
     plan_id: IntId,
     session: DbSession,

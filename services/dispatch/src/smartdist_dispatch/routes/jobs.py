@@ -2,48 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from sqlalchemy import select
-
-from smartdist.db import ScopedSession
 from smartdist.jobs import JobContext, job_task
-from smartdist.problems import Unprocessable
-from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
-from smartdist_dispatch.orders.planning_input import for_plan_day, vehicle_day_rules
 from smartdist_dispatch.planning.model import RELOAD, Plan
 from smartdist_dispatch.planning.selection import plan_routes
 from smartdist_dispatch.routes.schemas import PlanRequest
-from smartdist_dispatch.routes.service import PlanningInput, planning_input, store_plan
-
-PLAN_JOB = "dispatch.plan_day"
-
-
-def due_planning_input(session: ScopedSession, request: PlanRequest) -> PlanningInput:
-    """The depot's vehicles and the created orders due on the plan date; 422 when nothing is due.
-
-    Only the orders due on the plan date (a window on that local day, or no window at all) are
-    planned; orders of other days are left out and stay `created`.
-    """
-    source = planning_input(session, request.depot_id, request.plan_date)
-    source.problem = for_plan_day(source.problem, request.plan_date)
-    # The day plan takes each vehicle's break, working time and trips, and the workload balance.
-    rows = {v.code: v for v in session.scalars(select(VehicleRow).where(VehicleRow.code.in_(source.vehicle_ids)))}
-    source.problem = dataclasses.replace(
-        source.problem,
-        vehicles=[
-            dataclasses.replace(v, **vehicle_day_rules(rows[v.id], request.plan_date)) if v.id in rows else v
-            for v in source.problem.vehicles
-        ],
-        balance_workload=request.balance_workload,
-    )
-    if not source.problem.stops:
-        raise Unprocessable(
-            f"No created orders are due on {request.plan_date.isoformat()}.",
-            errors=[{"loc": ["body", "plan_date"], "message": "no created orders due on this date"}],
-        )
-    return source
+from smartdist_dispatch.routes.service import PLAN_JOB, due_planning_input, store_plan
 
 
 @job_task(PLAN_JOB)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -10,17 +11,27 @@ from sqlalchemy import select
 
 from smartdist.bus.outbox import publish
 from smartdist.db import ScopedSession, utcnow
+from smartdist.jobs import submit_job
 from smartdist.kpi import record
+from smartdist.pagination import Page, paginate
 from smartdist.problems import Conflict, NotFound, Unprocessable
 from smartdist_dispatch.fleet.models import Depot, Driver
 from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
 from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
 from smartdist_dispatch.orders.models import DeliveryOrder
-from smartdist_dispatch.orders.planning_input import day_start, fleet_vehicle, order_stop
+from smartdist_dispatch.orders.planning_input import (
+    day_start,
+    fleet_vehicle,
+    for_plan_day,
+    order_stop,
+    vehicle_day_rules,
+)
 from smartdist_dispatch.planning.model import Plan, RoutingProblem
 from smartdist_dispatch.routes.models import Route, RouteNotice, RoutePlan, RouteStop
+from smartdist_dispatch.routes.schemas import PlanRequest
 
 SERVICE = "dispatch"
+PLAN_JOB = "dispatch.plan_day"
 # The objective is metres; a vehicle's fixed cost in TWD counts as this many metres (a van costs
 # about 10 TWD per km to run), so using one more vehicle must save about that much driving.
 METRES_PER_TWD = 100.0
@@ -68,6 +79,43 @@ def planning_input(session: ScopedSession, depot_id: int, day: date) -> Planning
         vehicles=[fleet_vehicle(v, 0, day, objective_units_per_twd=METRES_PER_TWD) for v in vehicles],
     )
     return PlanningInput(problem, {v.code: v.id for v in vehicles}, depot.id, depot.code)
+
+
+def due_planning_input(session: ScopedSession, request: PlanRequest) -> PlanningInput:
+    """The depot's vehicles and the created orders due on the plan date; 422 when nothing is due.
+
+    Only the orders due on the plan date (a window on that local day, or no window at all) are
+    planned; orders of other days are left out and stay `created`.
+    """
+    source = planning_input(session, request.depot_id, request.plan_date)
+    source.problem = for_plan_day(source.problem, request.plan_date)
+    # The day plan takes each vehicle's break, working time and trips, and the workload balance.
+    rows = {v.code: v for v in session.scalars(select(VehicleRow).where(VehicleRow.code.in_(source.vehicle_ids)))}
+    source.problem = dataclasses.replace(
+        source.problem,
+        vehicles=[
+            dataclasses.replace(v, **vehicle_day_rules(rows[v.id], request.plan_date)) if v.id in rows else v
+            for v in source.problem.vehicles
+        ],
+        balance_workload=request.balance_workload,
+    )
+    if not source.problem.stops:
+        raise Unprocessable(
+            f"No created orders are due on {request.plan_date.isoformat()}.",
+            errors=[{"loc": ["body", "plan_date"], "message": "no created orders due on this date"}],
+        )
+    return source
+
+
+def submit_plan(session: ScopedSession, request: PlanRequest, *, created_by: str) -> str:
+    """Check now that there is something to plan (422 rather than a failed job), then start the job."""
+    due_planning_input(session, request)
+    return submit_job(session, PLAN_JOB, request.model_dump(mode="json"), created_by=created_by)
+
+
+def plan_page(session: ScopedSession, *, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
+    """The tenant's plans, oldest first."""
+    return paginate(session, select(RoutePlan), RoutePlan.id, limit=limit, cursor=cursor, serialize=plan_summary)
 
 
 def store_plan(session: ScopedSession, source: PlanningInput, plan: Plan, day: date, *, tenant_id: str) -> RoutePlan:

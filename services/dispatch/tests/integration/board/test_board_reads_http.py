@@ -88,7 +88,8 @@ def test_analytics_per_vehicle_day_and_driver_from_sql_aggregates_and_as_csv(day
     assert [r["key"] for r in drivers] == ["DR1", "DR2"]
     exported = get(f"/api/v1/analytics?from={day.day}&group_by=vehicle&format=csv", headers=day.headers)
     assert exported.headers["content-type"].startswith("text/csv")
-    table = list(csv.DictReader(io.StringIO(exported.text)))
+    assert exported.headers["content-disposition"].startswith("attachment; filename=")
+    table = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert [(r["key"], r["on_time_rate"], r["exceptions_nobody_home"], r["exceptions_refused"]) for r in table] == [
         ("V1", "0.5", "1", "0"),
         ("V2", "1.0", "0", "1"),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from smartdist.kpi import record
 from smartdist.problems import Conflict
-from smartdist_dispatch.board.live import read_live_day, store_replan
+from smartdist_dispatch.board.service import read_live_day, store_replan
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.routes.models import RouteNotice, RoutePlan, RouteStop
 

@@ -9,8 +9,8 @@ import pytest
 
 from smartdist.testing.platform import ServiceUnderTest
 from smartdist_dispatch.app import DEFINITION
-from smartdist_dispatch.fleet.api import VEHICLE_SHEET
 from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
+from smartdist_dispatch.fleet.service import VEHICLE_SHEET
 from smartdist_dispatch.orders.planning_input import fleet_vehicle
 
 VAN = {

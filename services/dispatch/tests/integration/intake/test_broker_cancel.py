@@ -17,8 +17,8 @@ from smartdist.bus.models import OutboxEvent
 from smartdist.kpi import KpiRecord
 from smartdist.testing.platform import ServiceUnderTest
 from smartdist_dispatch.app import DEFINITION
-from smartdist_dispatch.intake.cancel import CANCEL_REFUSED, CANCEL_REQUESTED, ORDER_CANCELLED
-from smartdist_dispatch.intake.consumer import DELIVERY_REQUESTED
+from smartdist_dispatch.intake.consumer import CANCEL_REQUESTED, DELIVERY_REQUESTED
+from smartdist_dispatch.intake.service import CANCEL_REFUSED, ORDER_CANCELLED
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.planning.model import Plan, PlannedRoute, Visit
 from smartdist_dispatch.routes.models import Route, RouteNotice, RoutePlan, RouteStop

@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from smartdist_dispatch.board.baseline import co2e_kg
+from smartdist_dispatch.board.domain import co2e_kg, fixed_count, rates
 from smartdist_dispatch.board.late_risk import PendingStop, forecast_route, window_for
-from smartdist_dispatch.board.live import fixed_count
-from smartdist_dispatch.board.queries import analytics_csv, rates
+from smartdist_dispatch.board.service import analytics_csv
 from smartdist_dispatch.kpi import saved_km
 from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider, SpeedProfile
 
@@ -75,7 +74,9 @@ def test_csv_has_a_column_per_reason_and_folds_unknown_reasons_into_other() -> N
             }
         ]
     }
-    (row,) = csv.DictReader(io.StringIO(analytics_csv(result)))
+    exported = analytics_csv(result)
+    assert exported.startswith("\ufeff")  # a BOM, so Excel opens the CSV as UTF-8
+    (row,) = csv.DictReader(io.StringIO(exported.removeprefix("\ufeff")))
     assert row["exceptions_refused"] == "1" and row["exceptions_other"] == "1" and row["exceptions_damaged"] == "0"
     assert row["on_time_rate"] == "" and row["success_rate"] == "0.3333"
 

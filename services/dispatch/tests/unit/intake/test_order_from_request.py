@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from smartdist_dispatch.config import IntakeSettings
 from smartdist_dispatch.intake.consumer import RequestNotAcceptable, order_from_request
-from smartdist_dispatch.intake.settings import IntakeSettings
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
@@ -33,7 +33,7 @@ def test_booking_becomes_an_order_numbered_from_the_delivery_with_cash_and_a_win
     assert order.order_no == "BRK-DR20261126-ABCD1234"
     assert (order.customer_name, order.phone, order.address) == ("林小姐", "+886912345678", "台北車站")
     assert (order.lat, order.lng, order.cash_to_collect_twd) == (25.05, 121.52, 800)
-    assert order.time_windows == [(NOW, NOW + timedelta(hours=3))]
+    assert order.time_windows == [[NOW, NOW + timedelta(hours=3)]]  # [start, end]
     assert "delivery-broker 0192abc (DR20261126-ABCD1234)" in order.notes and "2F" in order.notes
     assert "pickup: 忠孝東路四段 100 號" in order.notes
 

@@ -1,4 +1,6 @@
-"""The delivery broker asks to cancel an own-fleet booking: dispatch cancels the order or says why not.
+"""Use cases of the broker intake: cancelling an own-fleet booking, or saying why not.
+
+The delivery broker asks to cancel an own-fleet booking: dispatch cancels the order or says why not.
 
 `smartdist.delivery-broker.delivery.cancel_requested` `{delivery_id, delivery_no, order_no, reason,
 requested_at}` is answered with one of:
@@ -27,7 +29,6 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.outbox import publish
 from smartdist.db import ScopedSession
 from smartdist.kpi import record
@@ -39,7 +40,6 @@ from smartdist_dispatch.orders.service import sender_of
 from smartdist_dispatch.routes.models import Route, RoutePlan, RouteStop
 from smartdist_dispatch.routes.service import announce_route_change
 
-CANCEL_REQUESTED = "smartdist.delivery-broker.delivery.cancel_requested"
 ORDER_CANCELLED = "smartdist.dispatch.order.cancelled"
 CANCEL_REFUSED = "smartdist.dispatch.order.cancel_refused"
 SERVICE = "dispatch"
@@ -127,12 +127,8 @@ def _remove_stop(
     session.flush()
 
 
-def on_cancel_requested(session: Session, event: CloudEvent) -> None:
+def cancel_order(session: Session, tenant_id: str, data: dict[str, Any]) -> None:
     """Cancel the broker's own-fleet order while no driver has reached it; otherwise say why not."""
-    data = event.data
-    tenant_id = event.tenantid
-    if tenant_id is None:
-        return
     order_no = _text(data.get("order_no"))
     order = (
         session.scalars(select(DeliveryOrder).where(DeliveryOrder.order_no == order_no).with_for_update()).first()

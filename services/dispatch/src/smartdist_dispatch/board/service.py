@@ -1,8 +1,12 @@
-"""Live changes to published routes: rush orders inserted, a plan re-planned around the done stops.
+"""The board's use cases: rush orders inserted, a plan re-planned around the done stops, the baseline plan.
 
 Stops a driver has delivered, failed or arrived at stay where they are (and so does every stop
 before the last of them); only the rest moves. Every changed route gets revision + 1, a notice
 for the driver, a `smartdist.dispatch.route.changed` event and a KPI record, in one transaction.
+
+The baseline: the merchant's usual plan for the same orders, replayed with plan mode
+(``assess_plan``) on the haversine matrix the planner used, so "km saved" compares two real plans
+of the same orders. Without one, the merchant's ``manual_distance_km_per_day`` baseline stands in.
 """
 
 from __future__ import annotations
@@ -17,9 +21,13 @@ import numpy as np
 from sqlalchemy import select
 
 from smartdist.db import ScopedSession, utcnow
-from smartdist.jobs import JobContext, job_task
+from smartdist.exports import csv_text
+from smartdist.jobs import submit_job
 from smartdist.kpi import record
+from smartdist.kpi.log import latest_baselines
 from smartdist.problems import Conflict, NotFound, Unprocessable
+from smartdist_dispatch.board.domain import co2e_kg, fixed_count, hhmm, seconds_of_day, today
+from smartdist_dispatch.board.repository import REASON_CODES
 from smartdist_dispatch.fleet.models import Depot
 from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
 from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
@@ -29,29 +37,14 @@ from smartdist_dispatch.orders.planning_input import day_start, fleet_vehicle, o
 from smartdist_dispatch.orders.spreadsheet import LOCAL_ZONE
 from smartdist_dispatch.planning.insertion import LiveRoute, insert_rush_stops
 from smartdist_dispatch.planning.model import RoutingProblem, Stop, TimeWindow, Visit
-from smartdist_dispatch.planning.selection import plan_routes
+from smartdist_dispatch.planning.plan_mode import assess_plan
 from smartdist_dispatch.routes.models import Route, RoutePlan, RouteStop
 from smartdist_dispatch.routes.service import METRES_PER_TWD, announce_route_change
 
 SERVICE = "dispatch"
 REPLAN_JOB = "dispatch.replan"
-# A stop in one of these states has been reached: it and every stop before it stay fixed.
-REACHED = ("arrived", "delivered", "failed")
 # Order statuses of an order on a route (publish turns planned into out_for_delivery).
 ON_ROUTE = ("planned", "out_for_delivery")
-
-
-def today() -> date:
-    return datetime.now(LOCAL_ZONE).date()
-
-
-def seconds_of_day(moment: datetime, day: date) -> float:
-    """Seconds from local midnight of ``day`` (the planner's clock)."""
-    return (moment - day_start(day)).total_seconds()
-
-
-def hhmm(day: date, seconds: float) -> str:
-    return (day_start(day) + timedelta(seconds=seconds)).strftime("%H:%M")
 
 
 @dataclass
@@ -90,12 +83,6 @@ class LiveDay:
     problem: RoutingProblem
     routes: dict[str, LiveRouteRows]
     orders: dict[str, DeliveryOrder] = field(default_factory=dict)  # detached, for texts only
-
-
-def fixed_count(statuses: list[str]) -> int:
-    """Leading stops that stay: up to and including the last stop the driver has reached."""
-    reached = [k for k, s in enumerate(statuses) if s in REACHED]
-    return reached[-1] + 1 if reached else 0
 
 
 def _locations(points: list[tuple[float, float]]) -> TravelMatrix:
@@ -429,35 +416,13 @@ def start_replan(session: ScopedSession, plan_id: int, exclude_vehicle_ids: list
     return plan
 
 
-@job_task(REPLAN_JOB)
-def run_replan_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    plan_id = int(params["plan_id"])
-    exclude = frozenset(int(v) for v in params.get("exclude_vehicle_ids") or [])
-    time_limit = float(params.get("time_limit_s") or 5)
-    ctx.progress(0.0, "reading routes", force=True)
-    now = utcnow()
-    with ctx.tenant_transaction() as session:
-        plan = session.get(RoutePlan, plan_id)
-        if plan is None:
-            raise NotFound(f"No plan {plan_id}.")
-        day = plan.plan_date
-        live = read_live_day(session, day, now=now, plan_id=plan_id, pending_as_stops=True, exclude_vehicle_ids=exclude)
-        for order in live.orders.values():
-            session.expunge(order)
-    # The solve holds no transaction (see the service guide): stops may be done meanwhile.
-    if live.problem.stops and live.problem.vehicles:
-        solved = plan_routes(
-            live.problem, time_limit, engine="ortools", progress=lambda f: ctx.progress(f * 0.9, "solving")
-        )
-        new_routes = {r.vehicle_id: r for r in solved.routes}
-        unassigned = [(u.stop_id, str(u.reason)) for u in solved.unassigned]
-    else:
-        new_routes, unassigned = {}, [(s.id, "fleet_exhausted") for s in live.problem.stops]
-    ctx.progress(0.9, "storing the routes", force=True)
-    with ctx.tenant_transaction() as session:
-        result = store_replan(session, live, new_routes, unassigned, tenant_id=ctx.tenant_id)
-    result["plan_id"] = plan_id
-    return result
+def submit_replan(
+    session: ScopedSession, plan_id: int, exclude_vehicle_ids: list[int], time_limit_s: int, *, created_by: str
+) -> str:
+    """Check the plan now (404/409/422), then start the re-plan job; its id."""
+    start_replan(session, plan_id, exclude_vehicle_ids)
+    params = {"plan_id": plan_id, "exclude_vehicle_ids": exclude_vehicle_ids, "time_limit_s": time_limit_s}
+    return submit_job(session, REPLAN_JOB, params, created_by=created_by)
 
 
 def store_replan(
@@ -584,3 +549,145 @@ def _fixed_distance(live: LiveDay, rows: LiveRouteRows, orders: dict[str, Delive
     points.insert(0, rows.depot_point)
     matrix = _locations(points)
     return float(sum(matrix.distance_m[k, k + 1] for k in range(len(points) - 1)))
+
+
+# --- the baseline plan -------------------------------------------------------------------------
+
+DAILY_BASELINE = "manual_distance_km_per_day"
+
+
+def set_baseline(session: ScopedSession, plan_id: int, routes: list[tuple[int, list[str]]] | None) -> dict[str, Any]:
+    """Store the plan's baseline distance from a hand plan (``routes``) or the daily baseline."""
+    plan = session.get(RoutePlan, plan_id)
+    if plan is None:
+        raise NotFound(f"No plan {plan_id}.")
+    if not routes:
+        km = latest_baselines(session).get(DAILY_BASELINE)
+        if km is None:
+            raise Unprocessable(
+                "No hand plan and no daily baseline.",
+                errors=[
+                    {
+                        "loc": ["body", "routes"],
+                        "message": f"give the usual routes, or enter the {DAILY_BASELINE} KPI baseline first",
+                    }
+                ],
+            )
+        plan.baseline_distance_m, plan.baseline_source = round(km * 1000), "daily_baseline"
+        session.flush()
+        return baseline_answer(plan, None)
+    orders = {
+        o.order_no: o
+        for o in session.scalars(
+            select(DeliveryOrder)
+            .join(RouteStop, RouteStop.order_id == DeliveryOrder.id)
+            .join(Route, Route.id == RouteStop.route_id)
+            .where(Route.plan_id == plan.id)
+            .order_by(DeliveryOrder.id)
+        )
+    }
+    vehicle_ids = {vid for vid, _ in routes}
+    vehicles = {v.id: v for v in session.scalars(select(VehicleRow).where(VehicleRow.id.in_(vehicle_ids)))}
+    errors: list[dict[str, Any]] = []
+    for k, (vid, nos) in enumerate(routes):
+        if vid not in vehicles:
+            errors.append({"loc": ["body", "routes", k, "vehicle_id"], "message": f"no vehicle {vid}"})
+        for j, no in enumerate(nos):
+            if no not in orders:
+                errors.append(
+                    {"loc": ["body", "routes", k, "order_nos", j], "message": f"order {no} is not in plan {plan_id}"}
+                )
+    if errors:
+        raise Unprocessable("The usual plan does not match this plan's orders.", errors=errors)
+    depot = session.get(Depot, plan.depot_id)
+    assert depot is not None
+    ordered = list(orders.values())
+    points = [(depot.lng, depot.lat)] + [(o.lng, o.lat) for o in ordered]
+    matrix = HaversineMatrixProvider().matrix(points)
+    problem = RoutingProblem(
+        travel_time=matrix.duration_s,
+        distance=matrix.distance_m,
+        stops=[order_stop(o, k + 1, plan.plan_date) for k, o in enumerate(ordered)],
+        vehicles=[
+            fleet_vehicle(v, 0, plan.plan_date, objective_units_per_twd=METRES_PER_TWD) for v in vehicles.values()
+        ],
+    )
+    assessment = assess_plan(problem, [(vehicles[vid].code, nos) for vid, nos in routes])
+    plan.baseline_distance_m, plan.baseline_source = round(assessment.total_distance), "hand_plan"
+    session.flush()
+    by_code = {v.code: v.id for v in vehicles.values()}
+    return baseline_answer(
+        plan,
+        {
+            "feasible": assessment.feasible,
+            "duration_s": round(sum(r.duration for r in assessment.routes)),
+            "violations": [
+                {"kind": v.kind, "order_no": v.stop_id, "detail": v.detail}
+                for r in assessment.routes
+                for v in r.violations
+            ]
+            + [{"kind": v.kind, "order_no": v.stop_id, "detail": v.detail} for v in assessment.violations],
+            "routes": [
+                {
+                    "vehicle_id": by_code[r.vehicle_id],
+                    "vehicle_code": r.vehicle_id,
+                    "distance_m": round(r.distance),
+                    "duration_s": round(r.duration),
+                    "stops": [{"order_no": v.stop_id, "arrival_s": round(v.arrival)} for v in r.visits],
+                }
+                for r in assessment.routes
+            ],
+        },
+    )
+
+
+def baseline_answer(plan: RoutePlan, assessment: dict[str, Any] | None) -> dict[str, Any]:
+    saved_m = max((plan.baseline_distance_m or 0) - plan.total_distance_m, 0)
+    return {
+        "plan_id": plan.id,
+        "baseline_source": plan.baseline_source,
+        "baseline_distance_m": plan.baseline_distance_m,
+        "planned_distance_m": plan.total_distance_m,
+        "saved_m": saved_m,
+        "co2e_kg": round(co2e_kg(saved_m), 3),
+    } | (assessment or {})
+
+
+# --- the analytics download ----------------------------------------------------------------------
+
+CSV_COLUMNS = [
+    "key",
+    "routes",
+    "stops",
+    "delivered",
+    "failed",
+    "success_rate",
+    "on_time_rate",
+    "distance_m",
+    "duration_s",
+    *[f"exceptions_{r}" for r in REASON_CODES],
+]
+
+
+def analytics_csv(result: dict[str, Any]) -> str:
+    """The analytics table as CSV, through the platform's export (no cell can run as a formula)."""
+    rows = []
+    for row in result["items"]:
+        known = sum(row["exceptions"].get(r, 0) for r in REASON_CODES[:-1])
+        others = sum(row["exceptions"].values()) - known
+        rows.append(
+            [
+                row["key"],
+                row["routes"],
+                row["stops"],
+                row["delivered"],
+                row["failed"],
+                "" if row["success_rate"] is None else row["success_rate"],
+                "" if row["on_time_rate"] is None else row["on_time_rate"],
+                row["distance_m"],
+                row["duration_s"],
+                *[row["exceptions"].get(r, 0) for r in REASON_CODES[:-1]],
+                others,
+            ]
+        )
+    return csv_text(CSV_COLUMNS, rows)

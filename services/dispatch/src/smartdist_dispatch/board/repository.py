@@ -1,4 +1,4 @@
-"""What the dispatcher's pages read: the day's board, the live map, exceptions and analytics.
+"""The board's queries: what the dispatcher's pages read: the day's board, the live map, exceptions and analytics.
 
 Analytics are SQL aggregates grouped by day, vehicle or driver; the few dialect-specific pieces
 (epoch seconds of a timestamp, the end of an order's last time window inside its JSON column)
@@ -7,8 +7,6 @@ are small SQL constructs compiled for SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -17,6 +15,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from smartdist.db import ScopedSession, utcnow
+from smartdist_dispatch.board.domain import rates
 from smartdist_dispatch.board.late_risk import PendingStop, forecast_route
 from smartdist_dispatch.fleet.models import Depot, Driver
 from smartdist_dispatch.fleet.models import Vehicle as VehicleRow
@@ -419,51 +418,3 @@ def analytics(session: ScopedSession, start: date, end: date, group_by: GroupBy)
         "group_by": group_by,
         "items": sorted(items.values(), key=lambda r: r["key"]),
     }
-
-
-def rates(delivered: int, failed: int, on_time: int) -> dict[str, float | None]:
-    """Success = delivered / (delivered + failed); on time = delivered inside the window / delivered."""
-    handled = delivered + failed
-    return {
-        "success_rate": round(delivered / handled, 4) if handled else None,
-        "on_time_rate": round(on_time / delivered, 4) if delivered else None,
-    }
-
-
-CSV_COLUMNS = [
-    "key",
-    "routes",
-    "stops",
-    "delivered",
-    "failed",
-    "success_rate",
-    "on_time_rate",
-    "distance_m",
-    "duration_s",
-    *[f"exceptions_{r}" for r in REASON_CODES],
-]
-
-
-def analytics_csv(result: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in result["items"]:
-        known = sum(row["exceptions"].get(r, 0) for r in REASON_CODES[:-1])
-        others = sum(row["exceptions"].values()) - known
-        writer.writerow(
-            [
-                row["key"],
-                row["routes"],
-                row["stops"],
-                row["delivered"],
-                row["failed"],
-                "" if row["success_rate"] is None else row["success_rate"],
-                "" if row["on_time_rate"] is None else row["on_time_rate"],
-                row["distance_m"],
-                row["duration_s"],
-                *[row["exceptions"].get(r, 0) for r in REASON_CODES[:-1]],
-                others,
-            ]
-        )
-    return buffer.getvalue()
