@@ -82,23 +82,36 @@ def test_sign_in_page_sets_the_cookie_the_service_pages_use(demo: TestClient) ->
     assert offsite.headers["location"] == "/"
 
 
-def test_revoked_api_key_is_refused_by_every_service_after_the_event_arrives(demo: TestClient) -> None:
+# docs/adr/0003: a revocation reaches the process whose consumer records it within this bound
+# (outbox relay poll + bus + one consumer transaction); replicas that did not consume the event
+# add SMARTDIST_REVOCATION_REFRESH_S. The demo runs one process, so every service has the bound.
+REVOCATION_BOUND_S = 2.0
+MARGIN_S = 2.0  # two shared cores
+
+
+def test_revoked_api_key_is_refused_by_every_service_within_the_documented_bound(demo: TestClient) -> None:
     owner = _sign_in(demo)
     created = demo.post("/api/v1/api-keys", json={"name": "erp", "roles": ["integrator"]}, headers=owner)
     assert created.status_code == 201
     key = {"Authorization": f"Bearer {created.json()['api_key']}"}
     assert demo.get("/forecast/api/v1/kpi/summary", headers=key).status_code == 200
     assert demo.delete(f"/api/v1/api-keys/{created.json()['id']}", headers=owner).status_code == 200
-    deadline = time.time() + 20
-    refused: set[str] = set()
-    while time.time() < deadline and len(refused) < len(SERVICE_ORDER):
+    revoked_at = time.monotonic()
+    deadline = revoked_at + REVOCATION_BOUND_S + MARGIN_S
+    refused_after: dict[str, float] = {}
+    while time.monotonic() < deadline and len(refused_after) < len(SERVICE_ORDER):
         for name in SERVICE_ORDER:
+            if name in refused_after:
+                continue
             r = demo.get(f"/{name}/api/v1/kpi/summary", headers=key)
             if r.status_code == 401:
                 assert "revoked" in r.json()["detail"]
-                refused.add(name)
-        time.sleep(0.2)
-    assert refused == set(SERVICE_ORDER)
+                refused_after[name] = time.monotonic() - revoked_at
+        time.sleep(0.05)
+    print("revocation reached", {name: round(s, 2) for name, s in refused_after.items()})
+    assert set(refused_after) == set(SERVICE_ORDER), refused_after
+    # And it stays refused: no service forgets a revocation.
+    assert all(demo.get(f"/{n}/api/v1/kpi/summary", headers=key).status_code == 401 for n in SERVICE_ORDER)
 
 
 def test_integrator_key_cannot_manage_keys(demo: TestClient) -> None:

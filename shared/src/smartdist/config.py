@@ -57,6 +57,12 @@ class PlatformSettings(BaseSettings):
     jobs_max_runtime_s: float = Field(
         21600.0, gt=0, description="A job running longer than this is failed, so it cannot block its kind for ever."
     )
+    revocation_refresh_s: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="How often a process rereads its revoked-token table (what its replicas' consumers recorded).",
+    )
     sqlite_busy_timeout_s: float = Field(
         10.0, gt=0, le=300, description="How long a SQLite writer waits for the write lock before answering 503."
     )

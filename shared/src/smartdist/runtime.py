@@ -53,7 +53,7 @@ class ServiceRuntime:
             busy_timeout_s=self.settings.sqlite_busy_timeout_s,
         )
         self.keys = keys or load_keys(self.settings)
-        self.revocations = RevocationList(self.database)
+        self.revocations = RevocationList(self.database, refresh_s=self.settings.revocation_refresh_s)
         self.verifier = TokenVerifier(self.keys.public_pem, self.revocations.is_revoked)
         self.metrics = CollectorRegistry(auto_describe=True)
         self._bus_backend = bus_backend
