@@ -40,7 +40,7 @@ test: setup system-deps backing-services
 ## lint: ruff (rules and format) over all code; mypy strict over the seven packages, then the tests it covers
 LINT_PATHS := shared services tests benchmarks
 # Tests mypy checks (fixtures may stay unannotated, see pyproject.toml); the rest get ruff only.
-MYPY_TESTS := tests/contract tests/deploy tests/platform shared/tests/web shared/tests/auth
+MYPY_TESTS := tests/contract tests/deploy tests/platform shared/tests/web shared/tests/auth shared/tests/bus shared/tests/db
 lint: setup
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)

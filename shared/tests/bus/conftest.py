@@ -14,19 +14,21 @@ from typing import Protocol
 from urllib.parse import urlparse
 
 import pytest
-from sqlalchemy import Integer, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Integer, MetaData, String, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from smartdist.bus.backends import BusBackend
 from smartdist.bus.backends.embedded import EmbeddedBusBackend
 from smartdist.bus.backends.redis import RedisBusBackend
 from smartdist.bus.envelope import CloudEvent
 from smartdist.bus.models import create_bus_tables
-from smartdist.db import Database, TenantScoped, make_base
+from smartdist.db import NAMING_CONVENTION, Database, TenantScoped
 
 BUS_KINDS = ["embedded", "redis"]
 
-EffectBase = make_base("BusTestBase")
+
+class EffectBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class ParcelScanned(EffectBase, TenantScoped):

@@ -50,7 +50,7 @@ router = APIRouter(tags=["counter"])
 
 
 def _counter(session: Any) -> Counter:
-    counter = session.scalar(select(Counter).where(Counter.name == "visits"))
+    counter: Counter | None = session.scalar(select(Counter).where(Counter.name == "visits"))
     if counter is None:
         counter = Counter(name="visits", value=0)
         session.add(counter)

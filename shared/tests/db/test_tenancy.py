@@ -50,7 +50,8 @@ def test_inserted_rows_are_stamped_with_the_sessions_tenant(db: Database) -> Non
     with db.tenant_transaction("tenant-b") as s:
         s.add(Parcel(id=9, label="new"))
     with db.system_session() as s:
-        assert s.get(Parcel, 9).tenant_id == "tenant-b"
+        parcel = s.get(Parcel, 9)
+        assert parcel is not None and parcel.tenant_id == "tenant-b"
 
 
 def test_writing_a_row_of_another_tenant_is_refused(db: Database) -> None:
