@@ -84,8 +84,8 @@ def face_indexes(width: int, height: int, size: int) -> Iterator[tuple[str, np.n
 
 
 def _face_image(packed: np.ndarray, index: np.ndarray, size: int) -> Image.Image:
-    pixels = packed[index]
-    return Image.frombuffer("RGBA", (size, size), pixels.tobytes(), "raw", "RGBA", 0, 1).convert("RGB")
+    pixels = np.take(packed, index)
+    return Image.frombuffer("RGBA", (size, size), pixels, "raw", "RGBA", 0, 1).convert("RGB")
 
 
 def _half(im: Image.Image, size: int) -> Image.Image:
@@ -114,6 +114,7 @@ def pack_pixels(im: Image.Image) -> np.ndarray:
         bottom = min(top + STRIP_ROWS, height)
         band = im.crop((0, top, width, bottom)).convert("RGBA")
         packed[top * width : bottom * width] = np.frombuffer(band.tobytes(), dtype=np.uint32)
+        del band
     return packed
 
 

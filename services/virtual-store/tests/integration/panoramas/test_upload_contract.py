@@ -83,6 +83,7 @@ def hostile_files(image_bytes: Any) -> list[tuple[str, bytes, str, int, str]]:
         ),
         ("bomb jpeg 60000x30000", jpeg_declaring(60000, 30000), "bomb.jpg", 413, "too_many_pixels"),
         ("huge header no data", png_declaring(30000, 15000), "huge.png", 413, "too_many_pixels"),
+        ("16384x8192 over the pixel policy", png_declaring(16384, 8192), "big.png", 413, "too_many_pixels"),
         ("big header 2:1 no data", png_declaring(4096, 2048), "nodata.png", 422, "truncated_or_corrupt"),
         ("truncated jpeg", good[: len(good) // 2], "half.jpg", 422, "truncated_or_corrupt"),
         ("truncated png", good_png[: len(good_png) // 2], "half.png", 422, "truncated_or_corrupt"),
@@ -151,6 +152,8 @@ def test_an_upload_over_the_byte_limit_is_413_and_nothing_is_stored(
 @pytest.mark.parametrize(
     "case",
     [
+        "corrupt_exif",
+        "huge_comment",
         "cmyk",
         "grayscale",
         "palette_alpha",
@@ -167,7 +170,17 @@ def test_an_upload_over_the_byte_limit_is_413_and_nothing_is_stored(
 def test_valid_encodings_and_colour_modes_are_accepted_and_come_out_rgb(
     case, service_factory, image_bytes, upload, wait_ready
 ) -> None:
-    if case == "cmyk":
+    if case == "corrupt_exif":
+        # an APP1 Exif block whose IFD offsets point nowhere and whose entry count is huge
+        bad_exif = b"Exif\x00\x00II*\x00\xff\xff\xff\x7f" + b"\xff\xff" + b"\x12\x01" * 500
+        jpeg = image_bytes(1024, 512)
+        segment = b"\xff\xe1" + struct.pack(">H", len(bad_exif) + 2) + bad_exif
+        data = jpeg[:2] + segment + jpeg[2:]
+    elif case == "huge_comment":
+        comment = b"<?php echo 1; ?>" * 4000
+        jpeg = image_bytes(1024, 512)
+        data = jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + jpeg[2:]
+    elif case == "cmyk":
         data = image_bytes(1024, 512, mode="CMYK")
     elif case == "grayscale":
         data = image_bytes(1024, 512, mode="L")
