@@ -79,10 +79,6 @@ def serve(service: str, host: str, port: int) -> None:
     help="This worker's unique Celery node name (default: worker-<pid>-<random>@<host>).",
 )
 def worker(concurrency: int, queues: str | None, hostname: str | None) -> None:
-    import os
-    import secrets
-    import socket
-
     from smartdist.catalog import service_definitions
     from smartdist.jobs.celery_app import create_celery, job_queue
 
@@ -101,7 +97,7 @@ def worker(concurrency: int, queues: str | None, hostname: str | None) -> None:
             raise LookupError(f"no service '{name}' is installed in this worker")
         return runtimes[name]
 
-    node = hostname or f"worker-{os.getpid()}-{secrets.token_hex(3)}@{socket.gethostname()}"
+    node = hostname or default_node_name()
     app = create_celery(settings, runtime_for)
     try:
         app.worker_main(
@@ -118,6 +114,15 @@ def worker(concurrency: int, queues: str | None, hostname: str | None) -> None:
     finally:
         for rt in runtimes.values():
             rt.stop()
+
+
+def default_node_name() -> str:
+    """Unique per worker process, also for two workers on one host (Celery's default is not)."""
+    import os
+    import secrets
+    import socket
+
+    return f"worker-{os.getpid()}-{secrets.token_hex(3)}@{socket.gethostname()}"
 
 
 @main.command(help="Bring every database (or the named services') to the newest schema.")
