@@ -60,3 +60,17 @@ def cell_ranges(lat: float, lng: float, radius_m: float) -> list[tuple[int, int]
         for c0, c1 in col_spans:
             ranges.append((row * COLS + c0, row * COLS + c1))
     return ranges
+
+
+def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(lat_lo, lat_hi, lng_lo, lng_hi) around the circle; the whole longitude range near a pole or
+    across the antimeridian (the cell ranges already cut those searches down)."""
+    dlat = radius_m / M_PER_DEG_LAT
+    lat_lo, lat_hi = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+    cos_lat = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
+    if cos_lat < 1e-6:
+        return lat_lo, lat_hi, -180.0, 180.0
+    dlng = radius_m / (M_PER_DEG_LAT * cos_lat)
+    if lng - dlng < -180 or lng + dlng > 180:
+        return lat_lo, lat_hi, -180.0, 180.0
+    return lat_lo, lat_hi, lng - dlng, lng + dlng

@@ -16,8 +16,12 @@ class Listing(TenantScoped, Base):
     __tablename__ = "listing"
     __table_args__ = (
         UniqueConstraint("tenant_id", "source_key"),
-        # The nearby search: cell ranges first, then only live rows (see listings/geo.py).
-        Index("ix_listing_cell_best_before", "cell", "best_before"),
+        # The nearby search reads only this index: cell ranges, then live rows by the columns
+        # after it, their place and id (a covering index on SQLite, index-only scans on PostgreSQL).
+        Index("ix_listing_nearby", "cell", "best_before", "status", "quantity", "lat", "lng", "id"),
+        # The staff's lists by status. No index on status alone: the planner would take it for
+        # the nearby search, where nearly every row is published.
+        Index("ix_listing_tenant_status", "tenant_id", "status"),
     )
 
     # Globally unique (a consumer's reservation names a listing of any merchant).
@@ -43,7 +47,7 @@ class Listing(TenantScoped, Base):
     pickup_end: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     weight_kg: Mapped[float] = mapped_column(Float, default=0.0)  # per unit, for the impact report
     surprise_bag: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(12), default="published", index=True)  # draft|published|withdrawn
+    status: Mapped[str] = mapped_column(String(12), default="published")  # draft|published|withdrawn
     source: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     source_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
     photo_id: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -41,6 +41,7 @@ from smartdist_surplus_market.sellers.service import names_of
 
 SERVICE = "surplus-market"
 LISTING_PUBLISHED = "smartdist.surplus-market.listing.published"
+FIRST_RING_M = 400.0
 
 
 def current_price(listing: Listing, at: datetime) -> int | None:
@@ -332,18 +333,27 @@ def nearby(
                 errors=[{"loc": ["query", "cursor"], "message": "invalid cursor"}],
             )
         after = (last[0], last[1])
-    found: list[tuple[int, str]] = []
-    for candidate in repository.live_candidates(
-        session, lat=lat, lng=lng, radius_m=radius_m, at=at, category=category, mode=mode
-    ):
-        row_id, row_lat, row_lng = candidate[0], candidate[1], candidate[2]
-        metres = haversine_m(lat, lng, row_lat, row_lng)
-        if metres > radius_m:
-            continue
-        key = (int(metres + 0.5), row_id)
-        if after is None or key > after:
-            found.append(key)
-    found.sort()
+    # Rings from near to far: once a ring holds more than a page, nothing outside it can be
+    # among the nearest, so a dense city centre reads a few hundred rows, not the whole radius.
+    reach = min(float(radius_m), (after[0] if after else 0) + FIRST_RING_M)
+    while True:
+        found: list[tuple[int, str]] = []
+        for candidate in repository.live_candidates(
+            session, lat=lat, lng=lng, radius_m=reach, at=at, category=category, mode=mode
+        ):
+            row_id, row_lat, row_lng = candidate[0], candidate[1], candidate[2]
+            metres = haversine_m(lat, lng, row_lat, row_lng)
+            if metres > reach:
+                continue
+            key = (int(metres + 0.5), row_id)
+            if after is None or key > after:
+                found.append(key)
+        found.sort()
+        # Done when the ring holds a page and one more, all a metre inside it (rounding to whole
+        # metres cannot then put a row from outside the ring before them), or at the radius.
+        if (len(found) > limit and found[limit][0] + 1 < reach) or reach >= radius_m:
+            break
+        reach = min(float(radius_m), reach * 2)
     page = found[: limit + 1]
     more = len(page) > limit
     page = page[:limit]
