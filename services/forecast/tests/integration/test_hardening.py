@@ -62,6 +62,22 @@ def test_an_online_orders_upload_with_a_far_too_long_line_is_a_422_naming_the_ro
         assert answer.json()["errors"][0]["row"] == 2 and "longer than" in answer.json()["detail"]
 
 
+def test_a_name_longer_than_its_column_is_a_422_naming_row_and_column(service_factory, shared_data_dir):
+    # PostgreSQL refuses a value longer than its VARCHAR: that must be the caller's 422, not a 500.
+    rows = pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", stores=1, skus=1, days=3).decode().splitlines()
+    fields = rows[2].split(",")
+    fields[4] = "鮮" * 301
+    data = "\n".join([rows[0], rows[1], ",".join(fields), rows[3], ""]).encode("utf-8")
+    with service_factory(DEFINITION) as svc:
+        tenant = svc.new_tenant()
+        refused = upload(svc, tenant, data)
+        assert refused.status_code == 422
+        assert [(e["row"], e["column"]) for e in refused.json()["errors"]] == [(2, "品名")]
+        partial = upload(svc, tenant, data, partial="true")
+        assert partial.status_code == 200 and partial.json()["rows_accepted"] == 2
+        assert sales_count(svc, tenant) == 2
+
+
 def test_a_sales_download_of_a_chinese_store_name_is_named_in_utf8(service_factory):
     with service_factory(DEFINITION) as svc:
         tenant = svc.new_tenant()

@@ -27,6 +27,7 @@ from smartdist_forecast.sales.csv_source import RowError, open_csv
 
 ONLINE_HEADER: tuple[str, ...] = ("date", "store", "sku", "channel", "qty", "stockout_qty", "returned_qty")
 CHANNELS = ("delivery", "pickup")
+MAX_STORE_CHARS, MAX_SKU_CHARS = 40, 60  # as stored in online_order_day
 
 
 class OnlineHeaderError(ValueError):
@@ -112,6 +113,8 @@ def parse_online_orders_csv(source: BinaryIO, chunk_rows: int = 100_000) -> Onli
         sku = table["sku"].str.strip()
         flag(store == "", "store", "store is empty")
         flag(sku == "", "sku", "sku is empty")
+        flag(store.str.len() > MAX_STORE_CHARS, "store", f"store is longer than {MAX_STORE_CHARS} characters")
+        flag(sku.str.len() > MAX_SKU_CHARS, "sku", f"sku is longer than {MAX_SKU_CHARS} characters")
         channel = table["channel"].str.strip().str.lower()
         flag(~channel.isin(CHANNELS), "channel", "channel must be delivery or pickup")
         qty = _count(table["qty"], "qty", False, flag)

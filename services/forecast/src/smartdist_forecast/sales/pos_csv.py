@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from smartdist_forecast.sales.csv_source import CsvUnreadableError, RowError, open_csv, read_header
-from smartdist_forecast.sales.text_checks import matches_among, mismatches, stripped
+from smartdist_forecast.sales.text_checks import longer_than, matches_among, mismatches, stripped
 
 POS_HEADER: tuple[str, ...] = (
     "店號",
@@ -35,6 +35,8 @@ POS_HEADER: tuple[str, ...] = (
 )
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 MAX_REPORTED_ERRORS = 10_000
+# The longest text each column may hold (the sales_day columns it is stored in).
+MAX_CHARS = {"店號": 40, "店名": 200, "商品代碼": 60, "品名": 300, "品類": 60, "品類名稱": 200, "天氣概況": 60}
 
 _DATE = r"\d{4}/\d{1,2}/\d{1,2}"
 _WHOLE = r"\d+"
@@ -155,6 +157,8 @@ def _validate_chunk(rows: list[int], columns: dict[str, list[str]]) -> tuple[pd.
     week_bad = mismatches(week, r"[1-9]|[1-4]\d|5[0-3]|0[1-9]") & ~week_empty
     flag(week_empty, "年度週別", "年度週別 is empty (or the row has fewer than 14 fields)")
     flag(week_bad, "年度週別", "年度週別 must be a week number 1..53")
+    for column, limit in MAX_CHARS.items():
+        flag(longer_than(stripped(columns[column]), limit), column, f"{column} is longer than {limit} characters")
 
     bad = np.zeros(n, dtype=bool)
     row_array = np.asarray(rows, dtype=np.int64)

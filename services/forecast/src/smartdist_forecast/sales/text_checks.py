@@ -63,3 +63,8 @@ def matches_among(values: list[str], among: np.ndarray, pattern: str) -> np.ndar
         subset = [values[i] for i in positions.tolist()]
         out[positions] = ~mismatches(subset, pattern)
     return out
+
+
+def longer_than(values: list[str], limit: int) -> np.ndarray:
+    """Boolean array: True where the value has more than ``limit`` characters."""
+    return np.fromiter(map(len, values), dtype=np.int64, count=len(values)) > limit

@@ -69,3 +69,15 @@ def test_a_normal_file_passes_and_parses_as_before():
     check_line_shape(stream)
     assert stream.tell() == 0
     assert parse_pos_csv(io.BytesIO(data)).rows_accepted == 1
+
+
+def test_a_text_longer_than_its_column_is_a_row_error_not_a_database_error():
+    long_store_name = "台" * 201
+    parsed = parse_pos_csv(
+        io.BytesIO(pos_file(POS_ROW, POS_ROW.replace("台北店", long_store_name).replace("2024/01/01", "2024/01/08")))
+    )
+    assert parsed.rows_accepted == 1
+    assert [(e.row, e.column) for e in parsed.errors] == [(2, "店名")]
+    header = ",".join(ONLINE_HEADER)
+    online = parse_online_orders_csv(io.BytesIO(f"{header}\n2024-01-01,{'1' * 41},1,delivery,1,0,0\n".encode()))
+    assert [(e.row, e.column) for e in online.errors] == [(1, "store")]
