@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Header
 from fastapi.testclient import TestClient
 
 from smartdist.auth import OptionalPrincipal, Principal, require_roles
@@ -127,6 +127,10 @@ def test_security_is_read_off_each_routes_dependencies() -> None:
     def quote() -> dict[str, str]:
         return {}
 
+    @router.post("/quotes/by-hand")
+    def quote_by_hand(authorization: Annotated[str | None, Header()] = None) -> dict[str, str]:
+        return {}
+
     app.include_router(router)
     paths = app.openapi()["paths"]
     assert paths["/api/v1/tracking/{code}"]["get"]["security"] == []
@@ -137,3 +141,5 @@ def test_security_is_read_off_each_routes_dependencies() -> None:
     assert paths["/api/v1/orders/{order_id}"]["delete"]["security"] == [{"bearerAuth": []}]
     assert paths["/api/v1/quotes"]["post"]["security"] == [{"bearerAuth": []}]
     assert "401" in paths["/api/v1/quotes"]["post"]["responses"]
+    by_hand = paths["/api/v1/quotes/by-hand"]["post"]
+    assert by_hand["security"] == [{"bearerAuth": []}] and "parameters" not in by_hand

@@ -9,7 +9,8 @@ validation error, while the platform answers errors as RFC 9457 ``application/pr
   truth read off its dependencies: routes that need ``current_principal`` (``TenantPrincipal``,
   ``require_roles``, ``DbSession``...) require the token, routes with only ``optional_principal``
   take it if given, and routes with neither are public (``security: []``). A route that checks
-  the token itself declares ``openapi_extra={"security": BEARER_SECURITY}``.
+  the token itself declares ``openapi_extra={"security": BEARER_SECURITY}`` (or takes the
+  ``Authorization`` header as a parameter, which then counts as requiring it).
 - every error answer as ``application/problem+json`` with one ``Problem`` schema; each operation
   documents the statuses the platform can give it (401/403 when secured, 404 with path
   parameters or on writes, 409 on writes, 422 with any input, 400 with a body), besides those it declares itself.
@@ -194,6 +195,15 @@ def describe(document: dict[str, Any], routes: Iterable[Any]) -> None:
 
 def _describe_operation(operation: dict[str, Any], route: Any, method: str) -> None:
     auth = route_auth(route)
+    # A route that reads the Authorization header itself checks the bearer token by hand: the
+    # security scheme documents that header, so it is not listed twice as a parameter.
+    parameters = operation.get("parameters", [])
+    by_hand = [p for p in parameters if p.get("in") == "header" and p.get("name", "").lower() == "authorization"]
+    if by_hand:
+        auth = "required" if auth == "public" else auth
+        operation["parameters"] = [p for p in parameters if p not in by_hand]
+        if not operation["parameters"]:
+            del operation["parameters"]
     if "security" not in operation:  # a route's own openapi_extra wins
         operation["security"] = {
             "required": BEARER_SECURITY,
