@@ -62,8 +62,8 @@ def import_sales(
         sender=principal.subject,
         data_dir=Path(request.app.state.runtime.settings.resolved_data_dir()),
     )
-    if isinstance(outcome, str):
-        return idem.save(status.HTTP_202_ACCEPTED, JobAccepted(job_id=outcome))
+    if isinstance(outcome, JobAccepted):
+        return idem.save(status.HTTP_202_ACCEPTED, outcome)
     return idem.save(200, _answer(outcome))
 
 

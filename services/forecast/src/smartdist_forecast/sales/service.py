@@ -36,7 +36,15 @@ from smartdist_forecast.sales.importing import should_store
 from smartdist_forecast.sales.online_orders import OnlineHeaderError, OnlineImport, parse_online_orders_csv
 from smartdist_forecast.sales.pos_csv import PosHeaderError, PosImport, parse_pos_csv
 from smartdist_forecast.sales.quality import build_quality_report
-from smartdist_forecast.sales.schemas import ImportResult, RowProblem, SalesDayOut, SalesPage, SeriesOut, SeriesPage
+from smartdist_forecast.sales.schemas import (
+    ImportResult,
+    JobAccepted,
+    RowProblem,
+    SalesDayOut,
+    SalesPage,
+    SeriesOut,
+    SeriesPage,
+)
 
 # Above this many bytes a POS upload is imported in the background (a 5-year export of 60 series
 # is ~12 MB and takes a few seconds to parse and store).
@@ -158,20 +166,19 @@ def import_upload(
 
 def import_pos(
     session: Session, data: bytes, *, partial: bool, tenant_id: str, filename: str, sender: str, data_dir: Path
-) -> ImportResult | str:
+) -> ImportResult | JobAccepted:
     """A POS export: imported now (its answer), or, above ``LARGE_UPLOAD_BYTES``, saved to the data
-    folder and left to a ``forecast.import_sales`` job (its id)."""
+    folder and left to a ``forecast.import_sales`` job (whose result is the same answer)."""
     if len(data) <= LARGE_UPLOAD_BYTES:
         return import_upload(session, POS, data, partial=partial, tenant_id=tenant_id, filename=filename, sender=sender)
     folder = data_dir / "forecast" / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{new_id()}.csv"
     path.write_bytes(data)
-    return str(
-        submit_job(
-            session, IMPORT_JOB, {"path": str(path), "partial": partial, "filename": filename}, created_by=sender
-        )
+    job_id = submit_job(
+        session, IMPORT_JOB, {"path": str(path), "partial": partial, "filename": filename}, created_by=sender
     )
+    return JobAccepted(job_id=str(job_id))
 
 
 def import_online_orders(
