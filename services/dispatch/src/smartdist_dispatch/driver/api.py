@@ -44,11 +44,12 @@ from smartdist_dispatch.driver.service import (
     proof_file,
     todays_routes,
 )
+from smartdist_dispatch.fleet.schemas import MAX_ID
 
 router = APIRouter(prefix="/driver", tags=["driver"])
 
 DriverOrDispatcher = Annotated[Principal, require_roles("driver", "dispatcher")]
-DriverId = Annotated[int | None, Query(ge=1, description="Dispatcher or owner: act for this driver.")]
+DriverId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Dispatcher or owner: act for this driver.")]
 
 
 def _data_dir(request: Request) -> Path:

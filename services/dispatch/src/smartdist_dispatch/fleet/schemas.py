@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 # The largest id a BIGINT column holds: a larger one is "no such row", never a database error.
 MAX_ID = 2**63 - 1
@@ -21,6 +21,16 @@ CapacityKg = Annotated[float, Field(ge=0, le=MAX_CAPACITY_KG, allow_inf_nan=Fals
 CapacityL = Annotated[float, Field(ge=0, le=MAX_CAPACITY_L, allow_inf_nan=False)]
 CapacityBoxes = Annotated[int, Field(ge=0, le=MAX_CAPACITY_BOXES)]
 FixedCost = Annotated[int, Field(ge=0, le=MAX_FIXED_COST_TWD)]
+
+
+def _local(moment: time) -> time:
+    if moment.tzinfo is not None:
+        raise ValueError("a local time (Asia/Taipei) without an offset, e.g. 08:00")
+    return moment
+
+
+# Shift and break times are wall-clock times of the depot's day, never instants with an offset.
+LocalTime = Annotated[time, AfterValidator(_local)]
 
 
 class Strict(BaseModel):
@@ -92,11 +102,11 @@ class VehicleIn(VehicleFields):
     capacity_weight_kg: CapacityKg
     capacity_volume_l: CapacityL
     capacity_boxes: CapacityBoxes
-    shift_start: time = time(8, 0)
-    shift_end: time = time(18, 0)
+    shift_start: LocalTime = time(8, 0)
+    shift_end: LocalTime = time(18, 0)
     fixed_cost_twd: FixedCost = 0
-    break_start: time | None = Field(None, description="Earliest start of the daily break (local time)")
-    break_end: time | None = Field(None, description="Latest start of the daily break (local time)")
+    break_start: LocalTime | None = Field(None, description="Earliest start of the daily break (local time)")
+    break_end: LocalTime | None = Field(None, description="Latest start of the daily break (local time)")
     break_minutes: int = Field(0, ge=0, le=240, description="Length of the break; 0: no break")
     max_working_minutes: int | None = Field(None, ge=1, le=1440, description="Longest working day, depot to depot")
     max_trips: int = Field(1, ge=1, le=10, description="Trips per day: n allows n-1 reloads at the depot")
@@ -115,11 +125,11 @@ class VehiclePatch(VehicleFields):
     capacity_weight_kg: CapacityKg | None = None
     capacity_volume_l: CapacityL | None = None
     capacity_boxes: CapacityBoxes | None = None
-    shift_start: time | None = None
-    shift_end: time | None = None
+    shift_start: LocalTime | None = None
+    shift_end: LocalTime | None = None
     fixed_cost_twd: FixedCost | None = None
-    break_start: time | None = None
-    break_end: time | None = None
+    break_start: LocalTime | None = None
+    break_end: LocalTime | None = None
     break_minutes: int | None = Field(None, ge=0, le=240)
     max_working_minutes: int | None = Field(None, ge=1, le=1440)
     max_trips: int | None = Field(None, ge=1, le=10)

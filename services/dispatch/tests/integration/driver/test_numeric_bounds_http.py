@@ -37,3 +37,11 @@ def test_cash_collected_and_positions_out_of_bounds_are_422(day: Any) -> None:
     with day.svc.database.tenant_transaction(day.tenant) as session:
         assert {s.status for s in session.scalars(select(RouteStop))} == {"pending"}
         assert session.scalars(select(GpsBreadcrumb)).all() == []
+
+
+def test_a_driver_id_beyond_any_stored_id_is_422_not_a_database_error(day: Any) -> None:
+    """Found by the schemathesis run: ?driver_id= larger than a BIGINT reached the database (a 500)."""
+    answer = day.svc.client.get(
+        "/api/v1/driver/routes/today", params={"driver_id": 409729263249736756887552000}, headers=day.headers("DR1")
+    )
+    assert answer.status_code == 422 and answer.json()["errors"][0]["loc"] == ["query", "driver_id"], answer.text

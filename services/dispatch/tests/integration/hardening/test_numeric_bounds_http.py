@@ -176,3 +176,14 @@ def test_optimize_refuses_numbers_the_solver_cannot_take(svc: ServiceUnderTest) 
         response = post_raw(svc, "/api/v1/optimize", json.dumps(base | changes))
         assert response.status_code == 422, (changes, response.text)
         assert any(field in map(str, e["loc"]) for e in response.json()["errors"]), (changes, response.text)
+
+
+def test_shift_and_break_times_are_local_times_without_an_offset(svc: ServiceUnderTest) -> None:
+    """Found by the schemathesis run: "20:43Z" beside "00:04" made the break rule compare aware and
+    naive times (a 500)."""
+    vehicle = {"code": "V1", "kind": "van", "capacity_weight_kg": 500, "capacity_volume_l": 2000,
+               "capacity_boxes": 80, "break_start": "00:04", "break_end": "20:11Z", "break_minutes": 30}  # fmt: skip
+    response = post_raw(svc, "/api/v1/vehicles", json.dumps(vehicle))
+    assert response.status_code == 422 and "break_end" in error_fields(response), response.text
+    shift = post_raw(svc, "/api/v1/vehicles", json.dumps(vehicle | {"break_end": "20:11", "shift_end": "20:43+08:00"}))
+    assert shift.status_code == 422 and "shift_end" in error_fields(shift), shift.text
