@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from smartdist_wms.products.schemas import Input
 from smartdist_wms.stock.schemas import check_expiry
 
 CountStatus = Literal["open", "counted", "approved", "rejected"]
 
 
-class CountTaskIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CountTaskIn(Input):
     location: str = Field(min_length=1, max_length=40, description="Location to count.")
 
 
-class CountLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CountLineIn(Input):
     sku: str = Field(min_length=1, max_length=64, description="Product (SKU or barcode).")
     qty: int = Field(strict=True, ge=0, le=1_000_000, description="Units counted.")
     lot: str | None = Field(default=None, min_length=1, max_length=60)
@@ -27,8 +26,7 @@ class CountLineIn(BaseModel):
     _expiry = field_validator("expiry")(check_expiry)
 
 
-class CountIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CountIn(Input):
     lines: list[CountLineIn] = Field(max_length=500, description="Everything found; what is not listed counts 0.")
 
 

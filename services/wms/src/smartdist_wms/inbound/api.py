@@ -21,6 +21,7 @@ from smartdist_wms.inbound.schemas import (
     SupplierIn,
     SupplierOut,
 )
+from smartdist_wms.products.schemas import NO_NUL
 
 Reader = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
 Writer = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
@@ -46,7 +47,7 @@ def list_inbound(
     session: DbSession,
     principal: Reader,
     status: InboundStatus | None = None,
-    ref: Annotated[str | None, Query(min_length=1, max_length=60)] = None,
+    ref: Annotated[str | None, Query(min_length=1, max_length=60, pattern=NO_NUL)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[InboundOrderOut]:

@@ -7,14 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from smartdist_wms.products.schemas import Input
 from smartdist_wms.stock.schemas import check_expiry
 
 MAX_QTY = 1_000_000
 InboundStatus = Literal["draft", "created", "receiving", "putaway", "completed", "cancelled"]
 
 
-class InboundLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class InboundLineIn(Input):
     sku: str = Field(min_length=1, max_length=60, description="Product.")
     qty: int = Field(strict=True, ge=1, le=MAX_QTY, description="Units announced.")
     lot: str | None = Field(default=None, min_length=1, max_length=60, description="Lot announced.")
@@ -23,15 +23,13 @@ class InboundLineIn(BaseModel):
     _expiry = field_validator("expiry")(check_expiry)
 
 
-class InboundOrderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class InboundOrderIn(Input):
     ref: str = Field(min_length=1, max_length=60, description="The supplier's delivery note or PO number.")
     supplier: str | None = Field(default=None, min_length=1, max_length=200, description="Supplier code or name.")
     lines: list[InboundLineIn] = Field(min_length=1, max_length=500, description="What is coming.")
 
 
-class ReceiptLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReceiptLineIn(Input):
     sku: str = Field(min_length=1, max_length=64, description="Product (SKU or barcode).")
     qty: int = Field(strict=True, ge=1, le=MAX_QTY, description="Units counted in all, damaged ones included.")
     damaged: int = Field(default=0, strict=True, ge=0, le=MAX_QTY, description="Of qty, the units that are not sound.")
@@ -47,21 +45,18 @@ class ReceiptLineIn(BaseModel):
         return self
 
 
-class ReceiptIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReceiptIn(Input):
     lines: list[ReceiptLineIn] = Field(min_length=1, max_length=500, description="What was counted.")
 
 
-class PutawayLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PutawayLineIn(Input):
     sku: str = Field(min_length=1, max_length=64, description="Product (SKU or barcode).")
     qty: int = Field(strict=True, ge=1, le=MAX_QTY, description="Units put into the location.")
     location: str = Field(min_length=1, max_length=40, description="Location scanned.")
     lot: str | None = Field(default=None, min_length=1, max_length=60, description="Lot, when several arrived.")
 
 
-class PutawayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PutawayIn(Input):
     lines: list[PutawayLineIn] = Field(min_length=1, max_length=500, description="What went where.")
 
 
@@ -99,8 +94,7 @@ class InboundOrderOut(BaseModel):
     completed_at: datetime | None
 
 
-class SupplierIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SupplierIn(Input):
     code: str = Field(min_length=1, max_length=60, description="As written on inbound orders' supplier.")
     name: str = Field(min_length=1, max_length=200)
     over_receipt_pct: int = Field(default=0, ge=0, le=100, description="Over-receipt accepted, % of announced.")

@@ -13,10 +13,11 @@ from smartdist.web.deps import DbSession, IdempotencyDep
 from smartdist_wms.locations import repository
 from smartdist_wms.locations.schemas import LocationIn, LocationOut, LocationPatch, LocationStatus
 from smartdist_wms.locations.service import change_location, create_location
+from smartdist_wms.products.schemas import NO_NUL
 
 Reader = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
 Writer = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
-Code = Annotated[str, Path(min_length=1, max_length=40)]
+Code = Annotated[str, Path(min_length=1, max_length=40, pattern=NO_NUL)]
 router = APIRouter(tags=["locations"])
 
 
@@ -34,7 +35,7 @@ def post_location(body: LocationIn, session: DbSession, principal: Writer, idem:
 def list_locations(
     session: DbSession,
     principal: Reader,
-    zone: Annotated[str | None, Query(max_length=40)] = None,
+    zone: Annotated[str | None, Query(max_length=40, pattern=NO_NUL)] = None,
     status: LocationStatus | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,

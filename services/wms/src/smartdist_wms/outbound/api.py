@@ -23,6 +23,7 @@ from smartdist_wms.outbound.schemas import (
     ShipIn,
     ShortPickIn,
 )
+from smartdist_wms.products.schemas import NO_NUL
 
 Reader = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
 Writer = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
@@ -49,7 +50,7 @@ def list_outbound(
     session: DbSession,
     principal: Reader,
     status: OutboundStatus | None = None,
-    ref: Annotated[str | None, Query(min_length=1, max_length=60)] = None,
+    ref: Annotated[str | None, Query(min_length=1, max_length=60, pattern=NO_NUL)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[OutboundOrderOut]:

@@ -5,20 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from smartdist_wms.products.schemas import Input
 
 MAX_QTY = 1_000_000
 OutboundStatus = Literal["created", "allocated", "picking", "picked", "packed", "shipped", "cancelled"]
 
 
-class OutboundLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OutboundLineIn(Input):
     sku: str = Field(min_length=1, max_length=60, description="Product.")
     qty: int = Field(strict=True, ge=1, le=MAX_QTY, description="Units ordered.")
 
 
-class OutboundOrderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OutboundOrderIn(Input):
     ref: str = Field(min_length=1, max_length=60, description="The shop's order number.")
     customer: str | None = Field(default=None, min_length=1, max_length=200, description="Who receives it.")
     lines: list[OutboundLineIn] = Field(min_length=1, max_length=500, description="What to ship.")
@@ -65,16 +65,14 @@ class AllocateOut(BaseModel):
     allocations: list[AllocationOut]
 
 
-class PickIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PickIn(Input):
     location: str = Field(min_length=1, max_length=40, description="Location scanned.")
     sku: str = Field(min_length=1, max_length=64, description="Product scanned (SKU or its barcode).")
     qty: int = Field(strict=True, ge=1, le=MAX_QTY, description="Units picked.")
     lot: str | None = Field(default=None, min_length=1, max_length=60, description="Lot scanned.")
 
 
-class ShortPickIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ShortPickIn(Input):
     location: str = Field(min_length=1, max_length=40, description="Where units were missing.")
     sku: str = Field(min_length=1, max_length=64, description="Product.")
     missing: int = Field(strict=True, ge=1, le=MAX_QTY, description="Units allocated there but not found.")
@@ -90,14 +88,12 @@ class PickOut(BaseModel):
     line_qty: int
 
 
-class PackIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PackIn(Input):
     sku: str = Field(min_length=1, max_length=64, description="Product scanned at the packing table.")
     qty: int = Field(default=1, strict=True, ge=1, le=MAX_QTY, description="Units packed.")
 
 
-class ShipIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ShipIn(Input):
     carrier: str = Field(min_length=1, max_length=60, description="Carrier (黑貓, 新竹物流 ...).")
     tracking_no: str = Field(min_length=1, max_length=100, description="The carrier's tracking number.")
 

@@ -11,7 +11,7 @@ from smartdist.pagination import Cursor, Limit, Page
 from smartdist.problems import NotFound, problem_responses
 from smartdist.web.deps import DbSession, IdempotencyDep
 from smartdist_wms.products import repository
-from smartdist_wms.products.schemas import ProductIn, ProductOut
+from smartdist_wms.products.schemas import NO_NUL, ProductIn, ProductOut
 from smartdist_wms.products.service import create_product
 
 Reader = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
@@ -33,7 +33,9 @@ def post_product(body: ProductIn, session: DbSession, principal: Writer, idem: I
 def list_products(
     session: DbSession,
     principal: Reader,
-    q: Annotated[str | None, Query(max_length=60, description="SKU prefix or part of the name.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=60, pattern=NO_NUL, description="SKU prefix or part of the name.")
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ProductOut]:
@@ -42,7 +44,9 @@ def list_products(
 
 
 @router.get("/products/{sku}", response_model=ProductOut, responses=problem_responses(404))
-def get_product(sku: Annotated[str, Path(max_length=60)], session: DbSession, principal: Reader) -> ProductOut:
+def get_product(
+    sku: Annotated[str, Path(max_length=60, pattern=NO_NUL)], session: DbSession, principal: Reader
+) -> ProductOut:
     """One product by SKU."""
     product = repository.by_sku(session, sku)
     if product is None:

@@ -5,14 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# No text may carry NUL: PostgreSQL cannot store it (a GS1 scan's GS separator, 0x1d, is fine).
+NO_NUL = r"^[^\x00]*$"
+
+
+class Input(BaseModel):
+    """Base of every request body: unknown fields refused, no NUL in any text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        return value
+
 
 Sku = Field(min_length=1, max_length=60, pattern=r"^\S(.*\S)?$", description="The merchant's product code.")
 Tracking = Literal["none", "lot", "expiry"]
 
 
-class ProductIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProductIn(Input):
     sku: str = Sku
     name: str = Field(min_length=1, max_length=200, description="What the clerk sees on the PDA.")
     barcode: str | None = Field(default=None, min_length=1, max_length=64, description="Unit barcode (EAN/GTIN).")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from smartdist_wms.products.schemas import Input
 
 
-class ScanIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ScanIn(Input):
     code: str = Field(min_length=1, max_length=200, description="What the scanner typed (GS separators allowed).")
 
 

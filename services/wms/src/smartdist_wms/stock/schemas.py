@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+from smartdist_wms.products.schemas import Input
 
 MAX_QTY = 1_000_000
 
@@ -25,8 +27,7 @@ class StockOut(BaseModel):
     available: int = Field(description="on_hand - allocated.")
 
 
-class AdjustmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AdjustmentIn(Input):
     sku: str = Field(min_length=1, max_length=60, description="Product.")
     location: str = Field(min_length=1, max_length=40, description="Location code.")
     qty: int = Field(
@@ -52,8 +53,7 @@ class AdjustmentOut(StockOut):
     reason: str
 
 
-class MoveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MoveIn(Input):
     sku: str = Field(min_length=1, max_length=60, description="Product.")
     from_location: str = Field(min_length=1, max_length=40, description="Where the units are.")
     to_location: str = Field(min_length=1, max_length=40, description="Where they go.")
