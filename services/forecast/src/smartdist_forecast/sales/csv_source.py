@@ -9,10 +9,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+
+import numpy as np
 
 SNIFF_BYTES = 256 * 1024
 # cp950 is the Big5 that Windows actually writes (a superset of plain Big5 for what shops use);
@@ -23,7 +24,8 @@ FALLBACK_ENCODINGS = ("cp950", "big5hkscs")
 # columns cost the parsers 56 s and 413 MB.
 MAX_LINE_BYTES = 8 * 1024
 MAX_FIELDS = 64
-SCAN_BLOCK = 1024 * 1024
+SCAN_BLOCK = 4 * 1024 * 1024
+NEWLINE, COMMA = ord("\n"), ord(",")
 
 
 class CsvUnreadableError(ValueError):
@@ -51,12 +53,11 @@ def check_line_shape(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES, max
     """Raise ``CsvTooWideError`` naming the first line longer than ``max_line_bytes`` or with more
     than ``max_fields`` fields; the stream is left where it was.
 
-    The scan is in C (bytes split and one possessive regex per block), about 0.1 s per 100 MB.
-    Lines are split at line feeds: a quoted line break inside a field (which exports do not
-    write) would shift the row named by one.
+    Vectorised over blocks of bytes (line feeds and commas found by numpy), well under a second
+    for a million-row export. Lines are split at line feeds and fields at every comma: a quoted
+    line break or comma inside a field (rare in exports, and far from these bounds) would count.
     """
     start = stream.tell()
-    too_wide = re.compile(rb"^(?:[^\n,]*+,){%d}" % max_fields, re.MULTILINE)
     lines_before = 0
     carry = b""
     try:
@@ -70,19 +71,26 @@ def check_line_shape(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES, max
                     continue
                 cut = len(data)  # one line already too long: look at it now
             complete, carry = data[:cut], data[cut:]
-            lines = complete.split(b"\n")
-            if max(map(len, lines)) > max_line_bytes:
-                index = next(i for i, text in enumerate(lines) if len(text) > max_line_bytes)
+            codes = np.frombuffer(complete, dtype=np.uint8)
+            ends = np.flatnonzero(codes == NEWLINE)
+            if len(ends) == 0 or ends[-1] != len(codes) - 1:
+                ends = np.append(ends, len(codes))  # the last line of the file has no line feed
+            starts = np.concatenate(([0], ends[:-1] + 1))
+            commas = np.flatnonzero(codes == COMMA)
+            fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
+            long_lines = np.flatnonzero(ends - starts > max_line_bytes)
+            wide_lines = np.flatnonzero(fields > max_fields)
+            if len(long_lines) and (not len(wide_lines) or long_lines[0] <= wide_lines[0]):
                 raise _shape_problem(
-                    lines_before + index, f"is longer than {max_line_bytes} bytes; this is not a merchant export"
+                    lines_before + int(long_lines[0]),
+                    f"is longer than {max_line_bytes} bytes; this is not a merchant export",
                 )
-            wide = too_wide.search(complete)
-            if wide is not None:
+            if len(wide_lines):
                 raise _shape_problem(
-                    lines_before + complete.count(b"\n", 0, wide.start()),
+                    lines_before + int(wide_lines[0]),
                     f"has more than {max_fields} fields; this is not a merchant export",
                 )
-            lines_before += complete.count(b"\n")
+            lines_before += len(ends)
             if not block:
                 return
     finally:
