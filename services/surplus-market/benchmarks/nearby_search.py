@@ -14,6 +14,7 @@ each): successes must equal the units, and the rate is reservations per second.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import threading
@@ -56,13 +57,11 @@ def fill(db: Database, n: int, rng: random.Random) -> None:
             "cell": cell_of(lat, lng), "address": "", "weight_kg": 0.5, "surprise_bag": False, "status": status,
             "created_by": "bench", "created_at": now,
         })  # fmt: skip
-        if len(batch) == 10_000:
-            with db.system_transaction() as s:
-                s.execute(insert(Listing), batch)
+        if len(batch) == 20_000:
+            _store(db, batch)
             batch = []
     if batch:
-        with db.system_transaction() as s:
-            s.execute(insert(Listing), batch)
+        _store(db, batch)
     if db.is_sqlite:
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
@@ -70,6 +69,24 @@ def fill(db: Database, n: int, rng: random.Random) -> None:
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE listing")
     print(f"  filled {n:,} listings in {time.perf_counter() - started:.1f} s")
+
+
+def _store(db: Database, batch: list[dict[str, object]]) -> None:
+    if db.is_sqlite:
+        with db.system_transaction() as s:
+            s.execute(insert(Listing), batch)
+        return
+    # PostgreSQL: COPY, so a million rows load in seconds rather than minutes.
+    columns = list(batch[0])
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        with cursor.copy(f"COPY listing ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for row in batch:
+                copy.write_row([json.dumps(row[c]) if c == "markdown" else row[c] for c in columns])
+        raw.commit()
+    finally:
+        raw.close()
 
 
 def search_latency(db: Database, rng: random.Random, radius_m: int, queries: int) -> None:

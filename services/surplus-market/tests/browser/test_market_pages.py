@@ -77,7 +77,7 @@ def test_list_reserve_and_pick_up_on_phones(market: tuple[ServiceUnderTest, str]
         expect(page.locator("#reserved .sm-qr svg")).to_be_visible()
         pickup_code = code.inner_text()
 
-        seller.get_by_role("tab", name="今日取貨").click()
+        seller.get_by_role("tab", name="待取貨").click()
         row = seller.locator("#pickups li", has_text="肉桂捲")
         expect(row).to_be_visible()
         row.locator("[name=code]").fill(pickup_code)

@@ -121,6 +121,11 @@ def test_draft_then_publish(service_factory) -> None:  # type: ignore[no-untyped
         assert [i["id"] for i in near["items"]] == [lid]
         again = svc.client.post(f"/api/v1/listings/{lid}/publish", json={}, headers=h)
         assert again.status_code == 409
+        # a draft without a place takes the seller's own place when the profile has one
+        svc.client.put("/api/v1/seller", json={"location": TAIPEI_101, "address": "信義路五段7號"}, headers=h)
+        second = svc.client.post("/api/v1/listings", json=draft, headers=h).json()["id"]
+        placed = svc.client.post(f"/api/v1/listings/{second}/publish", json={"list_price": 50}, headers=h)
+        assert placed.status_code == 200 and placed.json()["location"]["address"] == "信義路五段7號"
 
 
 def test_nearby_nearest_first_with_pages_and_filters(service_factory) -> None:  # type: ignore[no-untyped-def]

@@ -74,3 +74,14 @@ def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float,
     if lng - dlng < -180 or lng + dlng > 180:
         return lat_lo, lat_hi, -180.0, 180.0
     return lat_lo, lat_hi, lng - dlng, lng + dlng
+
+
+def cells_or_ranges(
+    lat: float, lng: float, radius_m: float, *, max_cells: int = 256
+) -> tuple[list[int], list[tuple[int, int]]]:
+    """The covering cells one by one when there are few (an index-only ``cell IN (...)`` lookup on
+    either database), else as ranges (one per row of cells) for a wide search."""
+    ranges = cell_ranges(lat, lng, radius_m)
+    if sum(hi - lo + 1 for lo, hi in ranges) > max_cells:
+        return [], ranges
+    return [c for lo, hi in ranges for c in range(lo, hi + 1)], []

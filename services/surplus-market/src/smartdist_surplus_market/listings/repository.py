@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from smartdist_surplus_market.listings.geo import bounding_box, cell_ranges
+from smartdist_surplus_market.listings.geo import bounding_box, cells_or_ranges
 from smartdist_surplus_market.listings.models import Listing
 
 
@@ -24,10 +24,11 @@ def live_candidates(
     mode: str | None = None,
 ) -> Sequence[tuple[str, float, float]]:
     """(id, lat, lng) of published, unexpired listings with stock in the cells around the point."""
-    ranges = cell_ranges(lat, lng, radius_m)
+    cells, ranges = cells_or_ranges(lat, lng, radius_m)
     lat_lo, lat_hi, lng_lo, lng_hi = bounding_box(lat, lng, radius_m)
+    in_cells = Listing.cell.in_(cells) if cells else or_(*[Listing.cell.between(lo, hi) for lo, hi in ranges])
     stmt = select(Listing.id, Listing.lat, Listing.lng).where(
-        or_(*[Listing.cell.between(lo, hi) for lo, hi in ranges]),
+        in_cells,
         # Checked inside the covering index: the cells' corners outside the circle cost no row.
         Listing.lat.between(lat_lo, lat_hi),
         Listing.lng.between(lng_lo, lng_hi),

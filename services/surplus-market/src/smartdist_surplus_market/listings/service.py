@@ -37,6 +37,7 @@ from smartdist_surplus_market.listings.schemas import (
     PublishIn,
     SellerRef,
 )
+from smartdist_surplus_market.sellers.models import Seller
 from smartdist_surplus_market.sellers.service import names_of
 
 SERVICE = "surplus-market"
@@ -260,6 +261,11 @@ def publish_listing(session: Session, listing_id: str, body: PublishIn) -> Listi
         _place(listing, body.location)
     if body.pickup_window is not None:
         listing.pickup_start, listing.pickup_end = body.pickup_window
+    if listing.lat is None:
+        # A draft from the warehouse has no place yet: the seller's own, when the profile has one.
+        seller = session.get(Seller, listing.tenant_id)
+        if seller is not None and seller.lat is not None and seller.lng is not None:
+            _place(listing, Location(lat=seller.lat, lng=seller.lng, address=seller.address))
     missing = [name for name, value in (("list_price", listing.list_price), ("location", listing.lat)) if value is None]
     if missing:
         raise ListingIncomplete(
