@@ -273,7 +273,8 @@ def test_analytics_page_draws_its_charts_and_tables_from_the_seeded_outcomes(
     expect(page.locator("#table-driver tbody tr")).to_have_count(1)  # nobody assigned: one unassigned row
     href = page.locator("#csv-vehicle").get_attribute("href") or ""
     exported = svc.client.get(href, headers=headers)
-    assert exported.status_code == 200 and exported.text.splitlines()[0].startswith("key,routes,stops")
+    assert exported.status_code == 200 and exported.text.startswith("\ufeff")  # a BOM: Excel reads it as UTF-8
+    assert exported.text.removeprefix("\ufeff").splitlines()[0].startswith("key,routes,stops")
     page.goto(f"{base}/board/exceptions?from={day}&to={day}&lang=en")
     expect(page.locator("#exceptions")).to_have_attribute("data-loaded", "true")
     expect(page.locator("#exceptions tbody tr[data-kind=failed] .detail")).to_have_text("Refused")
