@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from smartdist_surplus_market.listings.geo import bounding_box, cells_or_ranges
 from smartdist_surplus_market.listings.models import Listing
+from smartdist_surplus_market.sellers.models import Seller
 
 
 def live_candidates(
@@ -52,3 +53,34 @@ def listings_by_id(session: Session, ids: Sequence[str]) -> dict[str, Listing]:
 
 def by_source_key(session: Session, key: str) -> Listing | None:
     return session.scalar(select(Listing).where(Listing.source_key == key))
+
+
+def page_rows(session: Session, ids: Sequence[str]) -> dict[str, Any]:
+    """What a nearby page shows of each listing, with its seller's name, in one query of columns
+    (no ORM objects: this is the hot path of the consumer's search)."""
+    if not ids:
+        return {}
+    stmt = (
+        select(
+            Listing.id,
+            Listing.title,
+            Listing.list_price,
+            Listing.floor_price,
+            Listing.markdown,
+            Listing.best_before,
+            Listing.quantity,
+            Listing.unit,
+            Listing.category,
+            Listing.mode,
+            Listing.lat,
+            Listing.lng,
+            Listing.pickup_start,
+            Listing.pickup_end,
+            Listing.photo_id,
+            Listing.tenant_id,
+            Seller.name.label("seller_name"),
+        )
+        .outerjoin(Seller, Seller.id == Listing.tenant_id)
+        .where(Listing.id.in_(list(ids)))
+    )
+    return {row.id: row for row in session.execute(stmt)}

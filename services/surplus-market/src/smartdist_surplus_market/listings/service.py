@@ -38,7 +38,7 @@ from smartdist_surplus_market.listings.schemas import (
     SellerRef,
 )
 from smartdist_surplus_market.sellers.models import Seller
-from smartdist_surplus_market.sellers.service import names_of
+from smartdist_surplus_market.sellers.service import default_name, names_of
 
 SERVICE = "surplus-market"
 LISTING_PUBLISHED = "smartdist.surplus-market.listing.published"
@@ -363,34 +363,23 @@ def nearby(
     page = found[: limit + 1]
     more = len(page) > limit
     page = page[:limit]
-    rows = repository.listings_by_id(session, [i for _, i in page])
-    names = names_of(session, (r.tenant_id for r in rows.values()))
+    rows = repository.page_rows(session, [i for _, i in page])
     items = []
     for metres, row_id in page:
         row = rows[row_id]
-        _, thumb = _photo_urls(row, root)
-        assert row.list_price is not None and row.lat is not None and row.lng is not None
+        steps = steps_from(row.markdown)
+        thumb = f"{root}/api/v1/listings/{row.id}/photo?size=thumbnail" if row.photo_id else None
         window = (row.pickup_start, row.pickup_end) if row.pickup_start and row.pickup_end else None
         items.append(
             NearbyItem(
-                id=row.id,
-                title=row.title,
-                price=current_price(row, at) or 0,
-                list_price=row.list_price,
-                percent_off=float(percent_off_at(steps_from(row.markdown), row.best_before, at)),
-                quantity=row.quantity,
-                distance_m=metres,
-                unit=row.unit,
-                category=row.category,
-                mode=row.mode,
-                best_before=row.best_before,
-                lat=row.lat,
-                lng=row.lng,
-                pickup_window=window,
-                thumbnail_url=thumb,
-                seller=SellerRef(id=row.tenant_id, name=names[row.tenant_id]),
+                id=row.id, title=row.title,
+                price=price_at(row.list_price, steps, row.floor_price, row.best_before, at),
+                list_price=row.list_price, percent_off=float(percent_off_at(steps, row.best_before, at)),
+                quantity=row.quantity, distance_m=metres, unit=row.unit, category=row.category, mode=row.mode,
+                best_before=row.best_before, lat=row.lat, lng=row.lng, pickup_window=window, thumbnail_url=thumb,
+                seller=SellerRef(id=row.tenant_id, name=row.seller_name or default_name(row.tenant_id)),
             )
-        )
+        )  # fmt: skip
     return NearbyPage(items=items, next_cursor=encode_cursor(list(page[-1])) if more and page else None)
 
 
