@@ -35,6 +35,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Integer, MetaData, String, create_engine, select, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
 from smartdist.bus.backends import BusBackend, Message
 from smartdist.bus.backends.embedded import EmbeddedBusBackend
 from smartdist.bus.backends.redis import RedisBusBackend
@@ -44,8 +47,6 @@ from smartdist.bus.models import OutboxEvent, create_bus_tables
 from smartdist.bus.outbox import publish
 from smartdist.bus.relay import OutboxRelay
 from smartdist.db import NAMING_CONVENTION, Database, TenantScoped
-from sqlalchemy import Integer, MetaData, String, create_engine, select, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 EVENT_TYPE = "smartdist.wms.outbound.shipped"
 # The latency run uses its own stream, so its consumer does not first wade through the stage run's.

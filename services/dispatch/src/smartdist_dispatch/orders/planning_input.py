@@ -36,8 +36,14 @@ def order_stop(order: DeliveryOrder, location: int, day: date) -> Stop:
         for a, b in order.time_windows
     )
     demand = (math.ceil(order.weight_kg * 1000), math.ceil(order.volume_l * 1000), order.boxes)
-    return Stop(id=order.order_no, location=location, demand=demand, time_windows=windows,
-                service=float(order.service_s), priority=order.priority)
+    return Stop(
+        id=order.order_no,
+        location=location,
+        demand=demand,
+        time_windows=windows,
+        service=float(order.service_s),
+        priority=order.priority,
+    )
 
 
 def fleet_vehicle(
@@ -55,12 +61,23 @@ def fleet_vehicle(
     vehicle's break, maximum working time and trips (see `vehicle_day_rules`).
     """
     start = day_start(day)
-    shift = TimeWindow(_seconds(datetime.combine(day, vehicle.shift_start, tzinfo=LOCAL_ZONE), start),
-                       _seconds(datetime.combine(day, vehicle.shift_end, tzinfo=LOCAL_ZONE), start))
-    capacity = (math.floor(vehicle.capacity_weight_kg * 1000), math.floor(vehicle.capacity_volume_l * 1000),
-                vehicle.capacity_boxes)
-    planned = Vehicle(id=vehicle.code, capacity=capacity, start_location=depot_location, end_location=depot_location,
-                      shift=shift, fixed_cost=round(vehicle.fixed_cost_twd * objective_units_per_twd))
+    shift = TimeWindow(
+        _seconds(datetime.combine(day, vehicle.shift_start, tzinfo=LOCAL_ZONE), start),
+        _seconds(datetime.combine(day, vehicle.shift_end, tzinfo=LOCAL_ZONE), start),
+    )
+    capacity = (
+        math.floor(vehicle.capacity_weight_kg * 1000),
+        math.floor(vehicle.capacity_volume_l * 1000),
+        vehicle.capacity_boxes,
+    )
+    planned = Vehicle(
+        id=vehicle.code,
+        capacity=capacity,
+        start_location=depot_location,
+        end_location=depot_location,
+        shift=shift,
+        fixed_cost=round(vehicle.fixed_cost_twd * objective_units_per_twd),
+    )
     return dataclasses.replace(planned, **vehicle_day_rules(vehicle, day)) if day_rules else planned
 
 

@@ -218,9 +218,7 @@ def _reinsert(
     single = [sid for sid in failed if sid not in partner]
     if not single:
         return routes, failed
-    live = [
-        LiveRoute(r.vehicle_id, [v.stop_id for v in r.visits], 0, r.start_time) for r in routes
-    ]
+    live = [LiveRoute(r.vehicle_id, [v.stop_id for v in r.visits], 0, r.start_time) for r in routes]
     result = insert_rush_stops(problem, live, single, now=float("-inf"))
     if not result.inserted:
         return routes, failed

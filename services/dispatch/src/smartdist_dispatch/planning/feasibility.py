@@ -86,9 +86,7 @@ def _simulate(
         else:
             trips[-1].append(sid)
     if len(trips) > vehicle.max_trips:
-        violations.append(
-            Violation("too_many_trips", None, f"{len(trips)} trips, vehicle allows {vehicle.max_trips}")
-        )
+        violations.append(Violation("too_many_trips", None, f"{len(trips)} trips, vehicle allows {vehicle.max_trips}"))
     trip_loads = []
     for trip in trips:
         load = [0] * dims
@@ -101,9 +99,7 @@ def _simulate(
     def check_load(load: list[int], where: str | None) -> None:
         for k, (amount, cap) in enumerate(zip(load, vehicle.capacity, strict=True)):
             if amount > cap or amount < 0:
-                violations.append(
-                    Violation("capacity", where, f"load {amount} in dimension {k}, capacity {cap}")
-                )
+                violations.append(Violation("capacity", where, f"load {amount} in dimension {k}, capacity {cap}"))
 
     pending_breaks = sorted(vehicle.breaks, key=lambda b: b.window.start)
     missed: set[int] = set()
@@ -115,9 +111,7 @@ def _simulate(
             brk = pending_breaks[0]
             if t + extra > brk.window.end + TOLERANCE:
                 missed.add(id(brk))
-                violations.append(
-                    Violation("break_missed", None, f"break window ends at {brk.window.end:g}")
-                )
+                violations.append(Violation("break_missed", None, f"break window ends at {brk.window.end:g}"))
                 pending_breaks.pop(0)
                 continue
             if brk.window.start <= t + extra + travel + TOLERANCE:

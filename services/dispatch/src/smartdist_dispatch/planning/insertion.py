@@ -57,9 +57,11 @@ def insert_rush_stops(
         candidates: list[tuple[float, str, int]] = []
         for vid, sequence in sequences.items():
             vehicle = vehicles[vid]
-            locations = [vehicle.start_location] + [
-                vehicle.start_location if x == RELOAD else stops[x].location for x in sequence
-            ] + [vehicle.end_location]
+            locations = (
+                [vehicle.start_location]
+                + [vehicle.start_location if x == RELOAD else stops[x].location for x in sequence]
+                + [vehicle.end_location]
+            )
             for position in range(fixed[vid], len(sequence) + 1):
                 before, after = locations[position], locations[position + 1]
                 added = float(dd[before, target] + dd[target, after] - dd[before, after])

@@ -153,9 +153,7 @@ class PyVRPEngine:
             progress(1.0)
         return finalize_plan(problem, raw, screened_out, self.name, time.perf_counter() - started)
 
-    def _fewest_vehicles(
-        self, data: pyvrp.ProblemData, deadline: float, params: SolveParams
-    ) -> pyvrp.Solution | None:
+    def _fewest_vehicles(self, data: pyvrp.ProblemData, deadline: float, params: SolveParams) -> pyvrp.Solution | None:
         """Fleet minimisation, then distance within the smallest fleet found.
 
         Up to `fleet_share` of the budget goes to dropping one vehicle at a time (with every stop required,
@@ -204,7 +202,11 @@ class PyVRPEngine:
             return None
         trial, solution = best
         improved = pyvrp.solve(
-            trial, started_clock(deadline), seed=self.seed, collect_stats=False, params=params,
+            trial,
+            started_clock(deadline),
+            seed=self.seed,
+            collect_stats=False,
+            params=params,
             initial_solution=solution,
         ).best
         return improved if improved.is_feasible() else solution
@@ -298,9 +300,7 @@ class PyVRPEngine:
         return data, vehicle_pools, [s.id for s in stops], self._solve_params(data, must_prize, most_fixed, durations)
 
     @staticmethod
-    def _solve_params(
-        data: pyvrp.ProblemData, must_prize: int, most_fixed: int, durations: np.ndarray
-    ) -> SolveParams:
+    def _solve_params(data: pyvrp.ProblemData, must_prize: int, most_fixed: int, durations: np.ndarray) -> SolveParams:
         """Penalty bounds for this problem's magnitudes (see ScaledPenaltyParams)."""
         # One unit of excess load or of time warp must be able to cost more than anything it buys:
         # at most one more required stop (its prize) or one vehicle fewer (less than that prize).
@@ -308,9 +308,7 @@ class PyVRPEngine:
         clients = data.clients()
         # The largest violation a plan can show: every demand on one vehicle, or every leg and
         # service back to back.
-        most_load = max(
-            (sum(c.delivery[k] for c in clients) for k in range(data.num_load_dimensions)), default=1
-        )
+        most_load = max((sum(c.delivery[k] for c in clients) for k in range(data.num_load_dimensions)), default=1)
         most_warp = int(durations.max(initial=0)) * (len(clients) + 1) + sum(c.service_duration for c in clients)
         room = COST_ROOM / max(1, most_load, most_warp)
         max_penalty = max(DEFAULT_PENALTIES.max_penalty, min(needed, room))

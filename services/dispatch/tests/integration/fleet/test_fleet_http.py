@@ -20,8 +20,16 @@ DRIVER = {"code": "DR1", "name": "陳大明", "phone": "0911222333"}
 
 
 def vehicle(code: str = "V1", **changes: Any) -> dict[str, Any]:
-    return {"code": code, "kind": "van", "capacity_weight_kg": 800, "capacity_volume_l": 3000,
-            "capacity_boxes": 60, "shift_start": "08:00", "shift_end": "18:00", "fixed_cost_twd": 1500} | changes
+    return {
+        "code": code,
+        "kind": "van",
+        "capacity_weight_kg": 800,
+        "capacity_volume_l": 3000,
+        "capacity_boxes": 60,
+        "shift_start": "08:00",
+        "shift_end": "18:00",
+        "fixed_cost_twd": 1500,
+    } | changes
 
 
 @pytest.fixture
@@ -56,8 +64,9 @@ def test_lists_page_with_limit_and_cursor(svc: ServiceUnderTest) -> None:
     for n in range(3):
         svc.client.post("/api/v1/drivers", json=DRIVER | {"code": f"DR{n}"}, headers=headers)
     first = svc.client.get("/api/v1/drivers", params={"limit": 2}, headers=headers).json()
-    rest = svc.client.get("/api/v1/drivers", params={"limit": 2, "cursor": first["next_cursor"]},
-                          headers=headers).json()
+    rest = svc.client.get(
+        "/api/v1/drivers", params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers
+    ).json()
     assert [d["code"] for d in first["items"] + rest["items"]] == ["DR0", "DR1", "DR2"]
     assert rest["next_cursor"] is None
 
@@ -115,8 +124,9 @@ def test_dispatcher_changes_and_deletes_fleet_rows_and_an_integrator_cannot(svc:
     headers = svc.headers("t1", ("dispatcher",))
     depot = svc.client.post("/api/v1/depots", json=DEPOT, headers=headers).json()
     van = svc.client.post("/api/v1/vehicles", json=vehicle(depot_id=depot["id"]), headers=headers).json()
-    changed = svc.client.patch(f"/api/v1/vehicles/{van['id']}", json={"shift_end": "20:30", "capacity_boxes": 80},
-                               headers=headers)
+    changed = svc.client.patch(
+        f"/api/v1/vehicles/{van['id']}", json={"shift_end": "20:30", "capacity_boxes": 80}, headers=headers
+    )
     assert changed.json()["shift_end"] == "20:30:00" and changed.json()["capacity_boxes"] == 80
     inverted = svc.client.patch(f"/api/v1/vehicles/{van['id']}", json={"shift_end": "07:00"}, headers=headers)
     assert inverted.status_code == 422
@@ -139,18 +149,24 @@ VEHICLE_HEADER = (
 def test_vehicle_csv_with_bad_rows_names_each_and_stores_nothing(svc: ServiceUnderTest) -> None:
     headers = svc.headers("t1", ("dispatcher",))
     svc.client.post("/api/v1/depots", json=DEPOT, headers=headers)
-    content = "\n".join([
-        VEHICLE_HEADER,
-        "V1,van,800,3000,60,08:00,18:00,1500,D1",
-        "V2,truck,800,3000,60,08:00,18:00,1500,D1",
-        "V3,scooter,30,80,-4,08:00,18:00,0,",
-        "V4,scooter,30,80,4,08:00,18:00,0,D9",
-        "V1,van,800,3000,60,08:00,18:00,1500,",
-    ]).encode()
+    content = "\n".join(
+        [
+            VEHICLE_HEADER,
+            "V1,van,800,3000,60,08:00,18:00,1500,D1",
+            "V2,truck,800,3000,60,08:00,18:00,1500,D1",
+            "V3,scooter,30,80,-4,08:00,18:00,0,",
+            "V4,scooter,30,80,4,08:00,18:00,0,D9",
+            "V1,van,800,3000,60,08:00,18:00,1500,",
+        ]
+    ).encode()
     response = svc.client.post("/api/v1/vehicles/import", files={"file": ("fleet.csv", content)}, headers=headers)
     assert response.status_code == 422
     assert [(e["row"], e["column"]) for e in response.json()["errors"]] == [
-        (3, "kind"), (4, "capacity_boxes"), (5, "depot_code"), (6, "code")]
+        (3, "kind"),
+        (4, "capacity_boxes"),
+        (5, "depot_code"),
+        (6, "code"),
+    ]
     assert stored_vehicles(svc, "t1") == []
 
 
@@ -164,11 +180,16 @@ def test_vehicle_xlsx_import_creates_the_fleet_at_its_depot(svc: ServiceUnderTes
     sheet.append(["S1", "scooter", 30, 80, 4, "07:30", "14:00", None, None])
     buffer = io.BytesIO()
     book.save(buffer)
-    response = svc.client.post("/api/v1/vehicles/import", files={"file": ("fleet.xlsx", buffer.getvalue())},
-                               headers=headers)
+    response = svc.client.post(
+        "/api/v1/vehicles/import", files={"file": ("fleet.xlsx", buffer.getvalue())}, headers=headers
+    )
     assert response.status_code == 201, response.text
     assert response.json() == {"created": 2}
     van, scooter = stored_vehicles(svc, "t1")
     assert (van.code, van.depot_id, van.shift_end) == ("V1", depot_id, time(18))
     assert (scooter.kind, scooter.shift_start, scooter.depot_id, scooter.fixed_cost_twd) == (
-        "scooter", time(7, 30), None, 0)
+        "scooter",
+        time(7, 30),
+        None,
+        0,
+    )

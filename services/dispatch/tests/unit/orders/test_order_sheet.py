@@ -22,8 +22,10 @@ def test_row_numbers_are_the_sheets_and_blank_lines_are_skipped() -> None:
 
 
 def test_local_times_without_offset_are_taiwan_time_and_minutes_become_seconds() -> None:
-    rows = rows_of(HEADER + "\nA,林,25,121,2026-11-27 09:00,2026-11-27 12:00,2026-11-27T18:00+08:00,"
-                            "2026-11-27T20:00+08:00,2.5,300\n")
+    rows = rows_of(
+        HEADER + "\nA,林,25,121,2026-11-27 09:00,2026-11-27 12:00,2026-11-27T18:00+08:00,"
+        "2026-11-27T20:00+08:00,2.5,300\n"
+    )
     (order,), errors = validate_order_rows(rows, set())
     assert errors == []
     assert order.service_s == 150 and order.cash_to_collect_twd == 300
@@ -32,17 +34,25 @@ def test_local_times_without_offset_are_taiwan_time_and_minutes_become_seconds()
 
 
 def test_every_bad_row_is_reported_with_its_column() -> None:
-    rows = rows_of(HEADER + "\n"
-                   "A,林,25,181,,,,,,\n"                      # lng out of range
-                   "B,王,25,121,2026-11-27 09:00,,,,,\n"        # window without an end
-                   "C,陳,25,121,,,,,ten,\n"                     # service minutes not a number
-                   "D,張,25,121,2026-11-27 09:00,2026-11-27 10:00,2026-11-27 12:00,2026-11-27 11:00,,\n"  # 2nd inverted
-                   "E,李,25,121,,,,,,-5\n"                      # negative cash
-                   "F,,25,121,,,,,,\n")                         # no customer
+    rows = rows_of(
+        HEADER + "\n"
+        "A,林,25,181,,,,,,\n"  # lng out of range
+        "B,王,25,121,2026-11-27 09:00,,,,,\n"  # window without an end
+        "C,陳,25,121,,,,,ten,\n"  # service minutes not a number
+        "D,張,25,121,2026-11-27 09:00,2026-11-27 10:00,2026-11-27 12:00,2026-11-27 11:00,,\n"  # 2nd inverted
+        "E,李,25,121,,,,,,-5\n"  # negative cash
+        "F,,25,121,,,,,,\n"
+    )  # no customer
     orders, errors = validate_order_rows(rows, set())
     assert orders == []
     assert [(e.row, e.column) for e in errors] == [
-        (2, "lng"), (3, "window_end"), (4, "service_min"), (5, "window2_end"), (6, "cash_twd"), (7, "customer")]
+        (2, "lng"),
+        (3, "window_end"),
+        (4, "service_min"),
+        (5, "window2_end"),
+        (6, "cash_twd"),
+        (7, "customer"),
+    ]
 
 
 def test_order_no_stored_or_repeated_is_an_error_of_the_later_row() -> None:
@@ -52,13 +62,16 @@ def test_order_no_stored_or_repeated_is_an_error_of_the_later_row() -> None:
     assert [(e.row, e.message) for e in errors] == [(3, "order B already exists"), (4, "order A is already on row 2")]
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("o.xls", b"x", ".csv"),
-    ("o.csv", b"", "empty"),
-    ("o.csv", b"order_no,customer,lat\n", "lng"),
-    ("o.csv", b"order_no,customer,lat,lng,colour\n", "colour"),
-    ("o.xlsx", b"not a zip", "workbook"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("o.xls", b"x", ".csv"),
+        ("o.csv", b"", "empty"),
+        ("o.csv", b"order_no,customer,lat\n", "lng"),
+        ("o.csv", b"order_no,customer,lat,lng,colour\n", "colour"),
+        ("o.xlsx", b"not a zip", "workbook"),
+    ],
+)
 def test_unreadable_sheets_say_why(name: str, content: bytes, message: str) -> None:
     with pytest.raises(SheetUnreadable, match=message):
         read_sheet(name, content, required=REQUIRED_ORDER_COLUMNS, known=ORDER_COLUMNS)

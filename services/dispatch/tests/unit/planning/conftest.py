@@ -51,9 +51,7 @@ def solomon_problem() -> Callable[..., RoutingProblem]:
         matrix = euclidean([(r[1], r[2]) for r in rows])
         depot = rows[0]
         stops = [
-            Stop(str(int(r[0])), k, (int(r[3]),), (TimeWindow(r[4], r[5]),), r[6])
-            for k, r in enumerate(rows)
-            if k > 0
+            Stop(str(int(r[0])), k, (int(r[3]),), (TimeWindow(r[4], r[5]),), r[6]) for k, r in enumerate(rows) if k > 0
         ]
         vehicles = [Vehicle(f"v{k}", (fleet[1],), shift=TimeWindow(depot[4], depot[5])) for k in range(fleet[0])]
         return RoutingProblem(matrix, matrix, stops, vehicles, objective=objective)

@@ -17,9 +17,11 @@ def reasons(plan) -> dict[str, UnassignedReason]:
 
 
 def real_length(problem, route) -> float:
-    locations = [problem.vehicles[0].start_location] + [
-        problem.stop_by_id()[sid].location if sid != RELOAD else 0 for sid in (v.stop_id for v in route.visits)
-    ] + [0]
+    locations = (
+        [problem.vehicles[0].start_location]
+        + [problem.stop_by_id()[sid].location if sid != RELOAD else 0 for sid in (v.stop_id for v in route.visits)]
+        + [0]
+    )
     return sum(problem.distance[a, b] for a, b in zip(locations, locations[1:], strict=False))
 
 
