@@ -11,17 +11,22 @@ from sqlalchemy.orm import Session
 from smartdist.bus.outbox import publish
 from smartdist.db import utcnow
 from smartdist.kpi import record
-from smartdist.problems import NotFound
+from smartdist.problems import NotFound, Unprocessable
 from smartdist_virtual_store.campaigns import code_images, repository
 from smartdist_virtual_store.campaigns.domain import CouponLimitReached, check_open, new_code
 from smartdist_virtual_store.campaigns.models import Campaign, Coupon
 from smartdist_virtual_store.campaigns.schemas import CampaignIn, ClaimOut, WalletCoupon
 from smartdist_virtual_store.kpi import COUPON
+from smartdist_virtual_store.stores.models import Store
 
 CLAIMED = "smartdist.virtual-store.coupon.claimed"
 
 
 def create_campaign(session: Session, body: CampaignIn) -> Campaign:
+    if body.store_id is not None and session.get(Store, body.store_id) is None:
+        raise Unprocessable(
+            f"No store {body.store_id}.", errors=[{"loc": ["body", "store_id"], "message": "not a store of yours"}]
+        )
     campaign = Campaign(**body.model_dump())
     session.add(campaign)
     session.flush()

@@ -105,6 +105,7 @@ def test_bad_campaigns_are_422_naming_the_field(service_factory, campaign_body) 
             campaign_body(total_limit=0),
             campaign_body(kind="bogo"),
             campaign_body(surprise=True),
+            campaign_body(store_id="0" * 32),  # not a store of this tenant
         ):
             assert svc.client.post("/api/v1/campaigns", headers=h, json=bad).status_code == 422, bad
 
