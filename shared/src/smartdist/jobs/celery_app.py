@@ -53,12 +53,15 @@ def create_celery(settings: PlatformSettings, runtime_for: Callable[[str], Any] 
         timezone="Asia/Taipei",
     )
 
-    @app.task(name="smartdist.run_job", bind=True)  # type: ignore[untyped-decorator]
+    if runtime_for is None:
+        return app  # a service's app only sends "smartdist.run_job" by name
+
+    # shared=False: a shared task would be added to every Celery app of the process, and the
+    # services' sending apps, made first in a worker, would then own the name.
+    @app.task(name="smartdist.run_job", bind=True, shared=False)  # type: ignore[untyped-decorator]
     def run_job_task(task: Any, service: str, job_id: str) -> None:
         from smartdist.jobs.registry import JobPolicy, run_job
 
-        if runtime_for is None:
-            raise RuntimeError("this Celery app was created without runtimes")
         runtime = runtime_for(service)
         settings_of_runtime = getattr(runtime, "settings", None) or settings
         policy = JobPolicy.from_settings(settings_of_runtime, worker=str(task.request.hostname or ""))
