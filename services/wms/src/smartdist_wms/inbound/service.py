@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from smartdist.bus.outbox import publish
 from smartdist.db import TENANT_KEY, utcnow
 from smartdist.kpi import record
-from smartdist.problems import Conflict, NotFound
+from smartdist.problems import Conflict
 from smartdist_wms.config import get_settings
+from smartdist_wms.documents.repository import get_document, lock_document
 from smartdist_wms.inbound.domain import (
     RECEIVABLE,
     InboundNotOpen,
@@ -112,23 +113,11 @@ def create_inbound(
 
 
 def get_order(session: Session, order_id: int) -> InboundOrder:
-    order = session.get(InboundOrder, order_id)
-    if order is None:
-        raise NotFound(f"No inbound order {order_id}.")
-    return order
+    return get_document(session, InboundOrder, order_id, "inbound order")
 
 
 def lock_order(session: Session, order_id: int) -> InboundOrder:
-    stmt = (
-        select(InboundOrder)
-        .where(InboundOrder.id == order_id)
-        .with_for_update(of=InboundOrder)
-        .execution_options(populate_existing=True)
-    )
-    order = session.scalar(stmt)
-    if order is None:
-        raise NotFound(f"No inbound order {order_id}.")
-    return order
+    return lock_document(session, InboundOrder, order_id, "inbound order")
 
 
 def confirm(session: Session, order_id: int) -> InboundOrder:

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from smartdist.bus.outbox import publish
 from smartdist.db import TENANT_KEY, utcnow
 from smartdist.kpi import record
-from smartdist.problems import NotFound
 from smartdist_wms.config import get_settings
+from smartdist_wms.documents.repository import get_document, lock_document
 from smartdist_wms.kpi import OUTBOUND
 from smartdist_wms.locations.models import Location
 from smartdist_wms.locations.service import location_by_code
@@ -84,23 +84,11 @@ def create_outbound(session: Session, body: OutboundOrderIn) -> OutboundOrder:
 
 
 def get_order(session: Session, order_id: int) -> OutboundOrder:
-    order = session.get(OutboundOrder, order_id)
-    if order is None:
-        raise NotFound(f"No outbound order {order_id}.")
-    return order
+    return get_document(session, OutboundOrder, order_id, "outbound order")
 
 
 def lock_order(session: Session, order_id: int) -> OutboundOrder:
-    stmt = (
-        select(OutboundOrder)
-        .where(OutboundOrder.id == order_id)
-        .with_for_update(of=OutboundOrder)
-        .execution_options(populate_existing=True)
-    )
-    order = session.scalar(stmt)
-    if order is None:
-        raise NotFound(f"No outbound order {order_id}.")
-    return order
+    return lock_document(session, OutboundOrder, order_id, "outbound order")
 
 
 def open_allocations(session: Session, order_id: int) -> list[Allocation]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartdist.bus.outbox import publish
 from smartdist.db import TENANT_KEY, utcnow
 from smartdist.kpi import record
-from smartdist.problems import NotFound
 from smartdist_wms.config import get_settings
+from smartdist_wms.documents.repository import get_document, lock_document
 from smartdist_wms.kpi import RETURN
 from smartdist_wms.locations.domain import LocationBlocked
 from smartdist_wms.locations.service import locations_for_lines
@@ -59,23 +58,11 @@ def create_return(session: Session, body: ReturnIn) -> ReturnOrder:
 
 
 def get_return(session: Session, return_id: int) -> ReturnOrder:
-    order = session.get(ReturnOrder, return_id)
-    if order is None:
-        raise NotFound(f"No return {return_id}.")
-    return order
+    return get_document(session, ReturnOrder, return_id, "return")
 
 
 def lock_return(session: Session, return_id: int) -> ReturnOrder:
-    stmt = (
-        select(ReturnOrder)
-        .where(ReturnOrder.id == return_id)
-        .with_for_update(of=ReturnOrder)
-        .execution_options(populate_existing=True)
-    )
-    order = session.scalar(stmt)
-    if order is None:
-        raise NotFound(f"No return {return_id}.")
-    return order
+    return lock_document(session, ReturnOrder, return_id, "return")
 
 
 def _lines_for(order: ReturnOrder, product_id: int, lot: str | None) -> list[ReturnLine]:

@@ -1,0 +1,1 @@
+"""What the WMS's business documents (inbound, outbound and return orders) share."""
