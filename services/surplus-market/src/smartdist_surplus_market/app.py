@@ -20,7 +20,7 @@ from smartdist_surplus_market.payouts import api as payouts_api
 from smartdist_surplus_market.reservations import api as reservations_api
 from smartdist_surplus_market.reservations import models as reservation_models  # noqa: F401 - registers the tables
 from smartdist_surplus_market.reservations.consumer import SUBSCRIPTIONS as RESERVATION_SUBSCRIPTIONS
-from smartdist_surplus_market.reservations.jobs import sweep_no_shows
+from smartdist_surplus_market.reservations.jobs import retry_bookings, sweep_no_shows
 from smartdist_surplus_market.sellers import api as sellers_api
 from smartdist_surplus_market.sellers import models as seller_models  # noqa: F401 - registers the tables
 
@@ -43,7 +43,8 @@ DEFINITION = ServiceDefinition(
     kpi=KPI,
     seed_demo=seed_demo,
     subscriptions={**LISTING_SUBSCRIPTIONS, **RESERVATION_SUBSCRIPTIONS},
-    background_tasks=[sweep_no_shows],
+    job_modules=["smartdist_surplus_market.reservations.jobs"],
+    background_tasks=[sweep_no_shows, retry_bookings],
 )
 
 

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     delivery_contact_phone: str = Field(
         "0800000000", description="Courier contact phone when neither the consumer nor the seller gave one."
     )
+    delivery_retry_s: float = Field(
+        30.0, gt=0, le=3600, description="Pause before the first retry of a failed courier booking; doubles each time."
+    )
+    delivery_max_attempts: int = Field(6, ge=1, le=50, description="Courier bookings tried before the seller must.")
+    delivery_retry_sweep_s: float = Field(10.0, gt=0, description="How often due courier bookings are retried.")
     near_expiry_default_hours: int = Field(
         24, ge=1, le=720, description="Hours before best-before of the default markdown step (WMS drafts)."
     )

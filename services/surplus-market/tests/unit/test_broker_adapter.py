@@ -28,15 +28,11 @@ REQUEST = DeliveryRequest(
 )
 
 
-def test_quotes_then_books_the_recommended_platform() -> None:
+def test_books_in_one_instant_call_and_a_retry_sends_the_same_request() -> None:
     seen: list[tuple[str, dict[str, object], dict[str, str]]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append((request.url.path, json.loads(request.content), dict(request.headers)))
-        if request.url.path.endswith("/quotes"):
-            return httpx.Response(
-                200, json={"quote_set_id": "qs1", "recommended": "lalamove", "distance_m": 4100, "quotes": []}
-            )
         return httpx.Response(201, json={"id": "d1", "provider": "lalamove", "status": "pending", "fee": 120})
 
     broker = HttpDeliveryBroker(
@@ -44,28 +40,24 @@ def test_quotes_then_books_the_recommended_platform() -> None:
     )
     booking = broker.book(REQUEST)
     assert (booking.delivery_id, booking.provider, booking.status, booking.fee) == ("d1", "lalamove", "pending", 120)
-    (q_path, quote, q_headers), (b_path, book, b_headers) = seen
-    assert q_path == "/delivery-broker/api/v1/quotes" and b_path == "/delivery-broker/api/v1/deliveries"
-    assert quote == {
-        "pickup": {"lat": 25.03, "lng": 121.56, "address": "倉庫"},
-        "dropoff": {"lat": 25.05, "lng": 121.52, "address": "家"},
-        "cod_amount": 0,
-    }
-    assert book["quote_set_id"] == "qs1" and book["provider"] == "lalamove" and book["reference"] == "r-1"
+    broker.book(REQUEST)  # a retry: same body, same Idempotency-Key, so the broker replays its booking
+    (path, book, headers), (path2, book2, headers2) = seen
+    assert path == path2 == "/delivery-broker/api/v1/deliveries/instant"
+    assert book == book2 and headers["idempotency-key"] == headers2["idempotency-key"] == "sm-r-1"
+    assert book["pickup"] == {"lat": 25.03, "lng": 121.56, "address": "倉庫"}
+    assert book["dropoff"] == {"lat": 25.05, "lng": 121.52, "address": "家"}
+    assert book["reference"] == "r-1" and book["goods_value"] == 600 and book["cod_amount"] == 0
     assert book["dropoff_contact"] == {"name": "小美", "phone": "0912345678"}
-    assert q_headers["authorization"] == "Bearer tok-t1" and b_headers["idempotency-key"] == "sm-r-1"
+    assert headers["authorization"] == "Bearer tok-t1"
 
 
 def test_nothing_available_or_broker_down_is_a_booking_failure() -> None:
     def none_available(request: httpx.Request) -> httpx.Response:
         return httpx.Response(
-            200,
-            json={
-                "quote_set_id": "qs",
-                "recommended": None,
-                "quotes": [{"provider": "pandago", "reason": "over 8 km"}],
-            },
-        )
+            409,
+            json={"title": "Platform cannot take this delivery", "detail": "No platform can take this delivery.",
+                  "reasons": {"pandago": "over 8 km"}},
+        )  # fmt: skip
 
     with pytest.raises(BookingFailed, match="over 8 km"):
         HttpDeliveryBroker("http://h", lambda t: "x", transport=httpx.MockTransport(none_available)).book(REQUEST)

@@ -1,11 +1,12 @@
 """Home delivery of supplier orders through the delivery broker's public REST API (SPEC §5 flow 4).
 
-Port ``DeliveryBroker``; ``HttpDeliveryBroker`` asks ``POST {base}/api/v1/quotes`` for every
-platform's price and books the recommended one with ``POST {base}/api/v1/deliveries`` (the
-reservation id is both the ``reference`` and the ``Idempotency-Key``, so a retry books nothing
-twice); ``SandboxDeliveryBroker`` answers the same way with no network, for tests and a service
-running without the broker. The broker's ``delivery.status_changed`` events then move the
-reservation's ``delivery.status`` (reservations/consumer.py).
+Port ``DeliveryBroker``; ``HttpDeliveryBroker`` quotes every platform and books the cheapest
+available one in one ``POST {base}/api/v1/deliveries/instant`` (the reservation id is both the
+``reference`` and the ``Idempotency-Key``, and the body depends only on the reservation, so a
+retry books nothing twice); ``SandboxDeliveryBroker`` answers the same way with no network, for
+tests and a service running without the broker. Bookings are made after the reservation
+commits (reservations/jobs.py), never inside its transaction. The broker's
+``delivery.status_changed`` events then move the reservation's ``delivery.status`` (reservations/consumer.py).
 """
 
 from __future__ import annotations
@@ -89,33 +90,22 @@ class HttpDeliveryBroker:
         self._transport = transport
 
     def book(self, request: DeliveryRequest) -> Booking:
+        """One ``POST /deliveries/instant`` (quote every platform, book the cheapest available).
+
+        The body depends only on the request, so a retry of the same reservation sends the same
+        body under the same Idempotency-Key and the broker answers with the first booking."""
         headers = {"Authorization": f"Bearer {self._token_for(request.tenant_id)}"}
         try:
             with httpx.Client(
                 base_url=self.base_url, timeout=self._timeout_s, headers=headers, transport=self._transport
             ) as client:
-                quotes = client.post(
-                    "/api/v1/quotes",
-                    json={"pickup": _point(request.pickup), "dropoff": _point(request.dropoff), "cod_amount": 0},
+                booked = client.post(
+                    "/api/v1/deliveries/instant",
+                    headers={"Idempotency-Key": idempotency_key(request.reference)},
+                    json=instant_body(request),
                 )
-                if quotes.status_code != 200:
-                    raise BookingFailed(f"quotes answered {quotes.status_code}: {quotes.text[:200]}")
-                quote = quotes.json()
-                if not quote.get("recommended"):
-                    reasons = "; ".join(f"{q['provider']}: {q.get('reason')}" for q in quote.get("quotes", []))
-                    raise BookingFailed(f"no platform can take this delivery ({reasons})")
-                booked = client.post("/api/v1/deliveries", headers={"Idempotency-Key": f"sm-{request.reference}"},
-                                     json={
-                    "quote_set_id": quote["quote_set_id"], "provider": quote["recommended"],
-                    "pickup_contact": {"name": request.pickup_contact.name[:100],
-                                       "phone": request.pickup_contact.phone},
-                    "dropoff_contact": {"name": request.dropoff_contact.name[:100],
-                                        "phone": request.dropoff_contact.phone},
-                    "reference": request.reference, "goods_value": request.goods_value,
-                    "description": request.description[:200],
-                })  # fmt: skip
                 if booked.status_code not in (200, 201):
-                    raise BookingFailed(f"booking answered {booked.status_code}: {booked.text[:200]}")
+                    raise BookingFailed(f"booking answered {booked.status_code}: {_reason(booked)}")
                 body = booked.json()
         except httpx.HTTPError as exc:
             raise BookingFailed(f"the delivery broker is unreachable: {exc}") from exc
@@ -126,6 +116,38 @@ class HttpDeliveryBroker:
             fee=body.get("fee"),
             tracking_url=body.get("tracking_url"),
         )
+
+
+def idempotency_key(reference: str) -> str:
+    """The reservation id is the booking's Idempotency-Key: a retry books nothing twice."""
+    return f"sm-{reference}"
+
+
+def instant_body(request: DeliveryRequest) -> dict[str, Any]:
+    return {
+        "pickup": _point(request.pickup),
+        "dropoff": _point(request.dropoff),
+        "pickup_contact": {"name": request.pickup_contact.name[:100], "phone": request.pickup_contact.phone},
+        "dropoff_contact": {"name": request.dropoff_contact.name[:100], "phone": request.dropoff_contact.phone},
+        "cod_amount": 0,
+        "reference": request.reference,
+        "goods_value": request.goods_value,
+        "description": request.description[:200],
+    }
+
+
+def _reason(answer: httpx.Response) -> str:
+    try:
+        body = answer.json()
+    except ValueError:
+        return answer.text[:200]
+    if isinstance(body, dict):
+        text = str(body.get("detail") or body.get("title") or body)
+        reasons = body.get("reasons")
+        if isinstance(reasons, dict) and reasons:
+            text += " (" + "; ".join(f"{k}: {v}" for k, v in reasons.items()) + ")"
+        return text[:300]
+    return str(body)[:200]
 
 
 def schedule_fee(distance_m: int) -> int:
@@ -144,14 +166,23 @@ class SandboxDeliveryBroker:
     def __init__(self) -> None:
         self.booked: list[DeliveryRequest] = []
         self.fail_next: str | None = None
+        self.on_book: Callable[[DeliveryRequest], None] | None = None  # tests look at the world mid-call
+        self._by_key: dict[str, Booking] = {}
 
     def book(self, request: DeliveryRequest) -> Booking:
+        if self.on_book is not None:
+            self.on_book(request)
         if self.fail_next:
             reason, self.fail_next = self.fail_next, None
             raise BookingFailed(reason)
+        key = idempotency_key(request.reference)
+        if key in self._by_key:  # the broker's Idempotency-Key: the first booking again
+            return self._by_key[key]
         self.booked.append(request)
         distance = round(haversine_m(request.pickup.lat, request.pickup.lng, request.dropoff.lat, request.dropoff.lng))
         provider = "lalamove" if distance > 8000 else "pandago"
-        return Booking(
+        booking = Booking(
             delivery_id="sbx-" + secrets.token_hex(8), provider=provider, status="pending", fee=schedule_fee(distance)
         )
+        self._by_key[key] = booking
+        return booking

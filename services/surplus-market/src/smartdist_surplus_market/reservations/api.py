@@ -79,7 +79,7 @@ def reserve(body: ReservationIn, request: Request, session: SystemDbSession, pri
         payment_token=body.payment_token,
         delivery=body.delivery,
     )
-    service.book_delivery_if_asked(session, reservation, listing, base_hint=broker_next_door(request))
+    service.queue_delivery_booking(session, reservation, base_hint=broker_next_door(request))
     return idem.save(201, service.reservation_out(reservation, listing, for_consumer=True))
 
 
@@ -163,6 +163,19 @@ def get_reservation(reservation_id: str, session: SystemDbSession, principal: Cu
 def pick_up(reservation_id: str, body: PickupIn, session: DbSession, principal: SellerStaff) -> ReservationOut:
     """The store checks the consumer's code (or QR) and hands the goods over; a wrong code is 422."""
     reservation = service.pick_up(session, reservation_id, body.pickup_code)
+    return service.out(session, reservation, for_consumer=False)
+
+
+@router.post(
+    "/reservations/{reservation_id}/delivery/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReservationOut,
+    responses=problem_responses(401, 403, 404, 409),
+)
+def retry_delivery(reservation_id: str, session: DbSession, principal: SellerStaff) -> ReservationOut:
+    """Book the courier of a supplier order again now (after a failed booking); 409 when nothing is to book."""
+    reservation = service.get_reservation(session, reservation_id)
+    service.retry_booking(session, reservation)
     return service.out(session, reservation, for_consumer=False)
 
 

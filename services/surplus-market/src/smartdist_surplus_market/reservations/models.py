@@ -35,6 +35,10 @@ class Reservation(TenantScoped, Base):
     # Supplier mode: {"dropoff", "contact", "provider", "status", "delivery_id", "fee"}
     delivery: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     delivery_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # The courier is booked after the reservation commits (reservations/jobs.py): attempts made so
+    # far, and when the next one is due (None once booked, or given up after the last attempt).
+    delivery_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    delivery_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True, index=True)
     cancelled_by: Mapped[str] = mapped_column(String(10), default="")
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rating_comment: Mapped[str] = mapped_column(String(1000), default="")

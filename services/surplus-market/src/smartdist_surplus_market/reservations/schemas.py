@@ -52,6 +52,10 @@ class DeliveryOut(BaseModel):
     dropoff: dict[str, Any] | None = None
     contact: dict[str, Any] | None = None
     error: str | None = None
+    attempts: int = Field(0, description="Courier bookings tried so far (booked after the reservation commits).")
+    next_attempt_at: datetime | None = Field(
+        None, description="When the booking is tried again; none once booked or given up (the seller may retry)."
+    )
 
 
 class ListingBrief(BaseModel):

@@ -15,7 +15,7 @@ Rules (documented in the README):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -24,10 +24,12 @@ from sqlalchemy.orm import Session
 
 from smartdist.auth.tokens import TokenSigner
 from smartdist.bus.outbox import publish
-from smartdist.db import SYSTEM_KEY, TENANT_KEY, utcnow
+from smartdist.db import SYSTEM_KEY, TENANT_KEY, Database, utcnow
+from smartdist.jobs import submit_job
 from smartdist.kpi import record
 from smartdist.problems import Unprocessable
 from smartdist_surplus_market.adapters.delivery_broker import (
+    Booking,
     BookingFailed,
     DeliveryBroker,
     DeliveryRequest,
@@ -113,6 +115,8 @@ def reservation_out(
             dropoff=d.get("dropoff"),
             contact=d.get("contact"),
             error=d.get("error"),
+            attempts=reservation.delivery_attempts or 0,
+            next_attempt_at=reservation.delivery_retry_at if reservation.delivery_id is None else None,
         )
     brief = None
     if listing is not None:
@@ -468,22 +472,44 @@ def delivery_broker(session: Session, base_hint: str | None = None) -> DeliveryB
     return HttpDeliveryBroker(url, token_for)
 
 
-def book_delivery_if_asked(
-    session: Session, reservation: Reservation, listing: Listing, *, base_hint: str | None = None
-) -> None:
-    """Supplier mode: a courier from the listing's place to the consumer's, booked through the broker.
+BOOK_DELIVERY = "surplus-market.book_delivery"
+BOOKABLE = ("requested", "failed")
 
-    A booking that fails leaves the reservation standing with ``delivery.status = "failed"`` and
-    the reason, for the seller to cancel (the payment is then voided) or arrange otherwise.
-    """
-    if reservation.delivery is None:
-        return
-    wanted = dict(reservation.delivery)
+
+def queue_delivery_booking(
+    session: Session, reservation: Reservation, *, base_hint: str | None = None, now: datetime | None = None
+) -> str | None:
+    """Supplier mode: book the courier once the reservation has committed (a job in its transaction).
+
+    The job row commits with the reservation, so the booking cannot be forgotten; should the job
+    itself be lost, ``delivery_retry_at`` makes the retry loop book it a little later."""
+    if reservation.delivery is None or reservation.delivery_id is not None:
+        return None
+    now = now or utcnow()
+    if base_hint:
+        reservation.delivery = {**reservation.delivery, "broker_hint": base_hint}
+    reservation.delivery_retry_at = now + timedelta(seconds=get_settings().delivery_retry_s * 2)
+    session.flush()
+    return submit_job(session, BOOK_DELIVERY, {"reservation_id": reservation.id}, created_by=SERVICE)
+
+
+def _booking_due(reservation: Reservation | None) -> bool:
+    return (
+        reservation is not None
+        and reservation.status == "reserved"
+        and reservation.delivery is not None
+        and reservation.delivery_id is None
+        and str(reservation.delivery.get("status", "requested")) in BOOKABLE
+    )
+
+
+def _delivery_request(session: Session, reservation: Reservation, listing: Listing) -> DeliveryRequest:
+    wanted = dict(reservation.delivery or {})
     seller = seller_of(session, listing.tenant_id)
     contact = wanted.get("contact") or {}
     fallback_phone = seller.phone or get_settings().delivery_contact_phone
     dropoff = wanted["dropoff"]
-    request = DeliveryRequest(
+    return DeliveryRequest(
         tenant_id=reservation.tenant_id,
         reference=reservation.id,
         pickup=Place(float(listing.lat or 0), float(listing.lng or 0), listing.address or seller.address),
@@ -496,12 +522,54 @@ def book_delivery_if_asked(
         goods_value=reservation.amount,
         description=f"{listing.title} x {reservation.quantity} {listing.unit}",
     )
+
+
+def book_delivery_after_commit(
+    database: Database, tenant_id: str, reservation_id: str, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The job's body: read what to book, call the broker with no transaction open, write the answer.
+
+    A failed booking stays visible on the reservation (``delivery.status = "failed"``, the reason,
+    the attempts) and is tried again after a growing pause, up to ``delivery_max_attempts``; the
+    seller may retry at once or cancel (the payment is then voided). The reservation's units stay
+    taken throughout, so nothing is ever sold twice."""
+    with database.tenant_transaction(tenant_id, read_only=True) as session:
+        reservation = session.get(Reservation, reservation_id)
+        if reservation is None or not _booking_due(reservation):
+            return {"reservation_id": reservation_id, "booked": False, "reason": "nothing to book"}
+        listing = session.get(Listing, reservation.listing_id)
+        if listing is None:
+            return {"reservation_id": reservation_id, "booked": False, "reason": "listing gone"}
+        request = _delivery_request(session, reservation, listing)
+        broker = delivery_broker(session, (reservation.delivery or {}).get("broker_hint"))
+    booking: Booking | None = None
+    error = ""
     try:
-        booking = delivery_broker(session, base_hint).book(request)
+        booking = broker.book(request)  # HTTP: outside every transaction of ours
     except BookingFailed as exc:
-        reservation.delivery = {**wanted, "status": "failed", "error": str(exc)[:500]}
+        error = str(exc)[:500]
+    with database.tenant_transaction(tenant_id) as session:
+        locked = session.scalar(select(Reservation).where(Reservation.id == reservation_id).with_for_update())
+        assert locked is not None
+        return record_booking(session, locked, booking, error, now=now or utcnow())
+
+
+def record_booking(
+    session: Session, reservation: Reservation, booking: Booking | None, error: str, *, now: datetime
+) -> dict[str, Any]:
+    wanted = dict(reservation.delivery or {})
+    if reservation.delivery_id is not None:  # a concurrent attempt wrote it first: the same booking
+        return {"reservation_id": reservation.id, "booked": True, "delivery_id": reservation.delivery_id}
+    reservation.delivery_attempts = (reservation.delivery_attempts or 0) + 1
+    if booking is None:
+        settings = get_settings()
+        attempts = reservation.delivery_attempts
+        more = attempts < settings.delivery_max_attempts and reservation.status == "reserved"
+        pause = settings.delivery_retry_s * 2 ** (attempts - 1)
+        reservation.delivery_retry_at = now + timedelta(seconds=pause) if more else None
+        reservation.delivery = {**wanted, "status": "failed", "error": error or "booking failed"}
         session.flush()
-        return
+        return {"reservation_id": reservation.id, "booked": False, "error": error, "attempts": attempts}
     reservation.delivery = {
         **wanted,
         "status": booking.status,
@@ -509,9 +577,37 @@ def book_delivery_if_asked(
         "delivery_id": booking.delivery_id,
         "fee": booking.fee,
         "tracking_url": booking.tracking_url,
+        "error": None,
     }
     reservation.delivery_id = booking.delivery_id
+    reservation.delivery_retry_at = None
     session.flush()
+    return {"reservation_id": reservation.id, "booked": True, "delivery_id": booking.delivery_id}
+
+
+def due_bookings(session: Session, now: datetime | None = None, *, limit: int = 100) -> list[tuple[str, str]]:
+    """(tenant, reservation) of every courier booking whose next attempt is due (a system session)."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Reservation.tenant_id, Reservation.id)
+        .where(
+            Reservation.delivery_retry_at <= now,
+            Reservation.status == "reserved",
+            Reservation.delivery_id.is_(None),
+        )
+        .order_by(Reservation.delivery_retry_at)
+        .limit(limit)
+    ).all()
+    return [(str(t), str(r)) for t, r in rows]
+
+
+def retry_booking(session: Session, reservation: Reservation, *, now: datetime | None = None) -> str:
+    """Try the courier booking again now (the retry loop, or the seller's button)."""
+    if not _booking_due(reservation):
+        raise ReservationStateConflict(f"reservation {reservation.id} has no courier booking to retry")
+    job_id = queue_delivery_booking(session, reservation, now=now)
+    assert job_id is not None
+    return job_id
 
 
 def follow_delivery(session: Session, data: dict[str, Any]) -> Reservation | None:
