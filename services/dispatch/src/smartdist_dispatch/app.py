@@ -15,6 +15,7 @@ from smartdist_dispatch.driver import api as driver_api
 from smartdist_dispatch.driver import pages as driver_pages
 from smartdist_dispatch.fleet import api as fleet_api
 from smartdist_dispatch.fleet import models as fleet_models  # noqa: F401 - registers the tables
+from smartdist_dispatch.fleet import pages as fleet_pages
 from smartdist_dispatch.intake.consumer import SUBSCRIPTIONS
 from smartdist_dispatch.kpi import KPI
 from smartdist_dispatch.messages import MESSAGES
@@ -28,6 +29,7 @@ from smartdist_dispatch.routes import models as route_models  # noqa: F401 - reg
 pages = APIRouter(include_in_schema=False)
 pages.include_router(home_pages.router)
 pages.include_router(board_pages.router)
+pages.include_router(fleet_pages.router)
 pages.include_router(driver_pages.router)
 
 DEFINITION = ServiceDefinition(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from smartdist_dispatch.board import messages as board_messages
 from smartdist_dispatch.driver import messages as driver_messages
+from smartdist_dispatch.fleet import messages as fleet_messages
 
 HOME_MESSAGES: dict[str, dict[str, str]] = {
     "zh-TW": {
@@ -22,11 +23,46 @@ HOME_MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+# Problems (``problem.<code>``: the ``detail``) and per-item errors (``error.<code>``: ``errors[].message``)
+# of the dispatch API, rendered in the request's language from the code the service raises.
+PROBLEM_MESSAGES: dict[str, dict[str, str]] = {
+    "zh-TW": {
+        "problem.dispatch.plan.no_depot": "還沒有倉庫：請先到「車隊設定」建立倉庫、車輛與司機，再排線。",
+        "error.dispatch.plan.no_depot": "請先建立倉庫",
+        "problem.dispatch.plan.choose_depot": "請選擇要從哪個倉庫出車。",
+        "error.dispatch.plan.choose_depot": "請選擇倉庫",
+        "problem.dispatch.plan.unknown_depot": "找不到倉庫 {depot}。",
+        "error.dispatch.plan.unknown_depot": "找不到這個倉庫",
+        "problem.dispatch.plan.nothing": "沒有可以排線的內容。",
+        "error.dispatch.plan.no_orders": "沒有待排訂單：請先匯入或建立訂單",
+        "error.dispatch.plan.no_vehicles": "倉庫 {depot} 還沒有車輛：請到「車隊設定」新增車輛並指定這個倉庫",
+        "problem.dispatch.plan.nothing_due": "{date} 沒有待排訂單。",
+        "error.dispatch.plan.nothing_due": "這一天沒有待排訂單",
+    },
+    "en": {
+        "problem.dispatch.plan.no_depot": "No depot yet: create a depot, a vehicle and a driver on the fleet "
+        "set-up page first, then plan.",
+        "error.dispatch.plan.no_depot": "create a depot first",
+        "problem.dispatch.plan.choose_depot": "Choose the depot the vans start from.",
+        "error.dispatch.plan.choose_depot": "choose a depot",
+        "problem.dispatch.plan.unknown_depot": "No depot {depot}.",
+        "error.dispatch.plan.unknown_depot": "unknown depot",
+        "problem.dispatch.plan.nothing": "Nothing to plan.",
+        "error.dispatch.plan.no_orders": "no orders waiting: import or create orders first",
+        "error.dispatch.plan.no_vehicles": "depot {depot} has no vehicles: add one on the fleet set-up page "
+        "and give it this depot",
+        "problem.dispatch.plan.nothing_due": "No orders waiting are due on {date}.",
+        "error.dispatch.plan.nothing_due": "no orders waiting on this date",
+    },
+}
+
 MESSAGES: dict[str, dict[str, str]] = {
     lang: {
         **board_messages.MESSAGES.get(lang, {}),
         **driver_messages.MESSAGES.get(lang, {}),
+        **fleet_messages.MESSAGES.get(lang, {}),
         **HOME_MESSAGES[lang],
+        **PROBLEM_MESSAGES[lang],
     }
     for lang in ("zh-TW", "en")
 }

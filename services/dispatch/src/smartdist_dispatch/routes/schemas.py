@@ -16,7 +16,9 @@ class PlanRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     plan_date: dt.date
-    depot_id: RowId
+    depot_id: RowId | None = Field(
+        None, description="The depot whose vehicles drive; left out: the tenant's depot when it has only one"
+    )
     time_limit_s: int = Field(default=10, ge=1, le=60)
     balance_workload: bool = Field(False, description="Spread the stops evenly between the vehicles")
 

@@ -47,22 +47,67 @@ class PlanningInput:
     depot_code: str
 
 
+def resolve_depot(session: ScopedSession, depot_id: int | None) -> int:
+    """The depot a plan starts from: the one asked for, else the tenant's only depot.
+
+    A tenant with no depot yet (the first day) or several without a choice gets a 422 that says
+    what to do, in the merchant's words, instead of a validation error on ``depot_id``.
+    """
+    if depot_id is not None:
+        return depot_id
+    ids = list(session.scalars(select(Depot.id).order_by(Depot.id).limit(2)))
+    if not ids:
+        raise Unprocessable(
+            "No depot yet: create a depot, a vehicle and a driver on the fleet page first.",
+            code="dispatch.plan.no_depot",
+            errors=[{"loc": ["body", "depot_id"], "code": "dispatch.plan.no_depot", "message": "create a depot first"}],
+        )
+    if len(ids) > 1:
+        raise Unprocessable(
+            "Choose the depot to plan from.",
+            code="dispatch.plan.choose_depot",
+            errors=[{"loc": ["body", "depot_id"], "code": "dispatch.plan.choose_depot", "message": "choose a depot"}],
+        )
+    return ids[0]
+
+
 def plannable_rows(session: ScopedSession, depot_id: int) -> tuple[Depot, list[DeliveryOrder], list[VehicleRow]]:
     """The depot, the tenant's created orders and the depot's vehicles; 422 when any is missing."""
     depot = session.get(Depot, depot_id)
     if depot is None:
-        raise Unprocessable(f"No depot {depot_id}.", errors=[{"loc": ["body", "depot_id"], "message": "unknown depot"}])
+        raise Unprocessable(
+            f"No depot {depot_id}.",
+            code="dispatch.plan.unknown_depot",
+            params={"depot": depot_id},
+            errors=[
+                {
+                    "loc": ["body", "depot_id"],
+                    "code": "dispatch.plan.unknown_depot",
+                    "params": {"depot": depot_id},
+                    "message": "unknown depot",
+                }
+            ],
+        )
     orders = list(
         session.scalars(select(DeliveryOrder).where(DeliveryOrder.status == "created").order_by(DeliveryOrder.id))
     )
     vehicles = list(session.scalars(select(VehicleRow).where(VehicleRow.depot_id == depot_id).order_by(VehicleRow.id)))
-    errors = []
+    errors: list[dict[str, Any]] = []
     if not orders:
-        errors.append({"loc": ["orders"], "message": "no orders in status created to plan"})
+        errors.append(
+            {"loc": ["orders"], "code": "dispatch.plan.no_orders", "message": "no orders in status created to plan"}
+        )
     if not vehicles:
-        errors.append({"loc": ["body", "depot_id"], "message": f"depot {depot.code} has no vehicles"})
+        errors.append(
+            {
+                "loc": ["body", "depot_id"],
+                "code": "dispatch.plan.no_vehicles",
+                "params": {"depot": depot.code},
+                "message": f"depot {depot.code} has no vehicles",
+            }
+        )
     if errors:
-        raise Unprocessable("Nothing to plan.", errors=errors)
+        raise Unprocessable("Nothing to plan.", code="dispatch.plan.nothing", errors=errors)
     return depot, orders, vehicles
 
 
@@ -87,7 +132,8 @@ def due_planning_input(session: ScopedSession, request: PlanRequest) -> Planning
     Only the orders due on the plan date (a window on that local day, or no window at all) are
     planned; orders of other days are left out and stay `created`.
     """
-    source = planning_input(session, request.depot_id, request.plan_date)
+    depot_id = resolve_depot(session, request.depot_id)
+    source = planning_input(session, depot_id, request.plan_date)
     source.problem = for_plan_day(source.problem, request.plan_date)
     # The day plan takes each vehicle's break, working time and trips, and the workload balance.
     rows = {v.code: v for v in session.scalars(select(VehicleRow).where(VehicleRow.code.in_(source.vehicle_ids)))}
@@ -100,17 +146,31 @@ def due_planning_input(session: ScopedSession, request: PlanRequest) -> Planning
         balance_workload=request.balance_workload,
     )
     if not source.problem.stops:
+        day = request.plan_date.isoformat()
         raise Unprocessable(
-            f"No created orders are due on {request.plan_date.isoformat()}.",
-            errors=[{"loc": ["body", "plan_date"], "message": "no created orders due on this date"}],
+            f"No created orders are due on {day}.",
+            code="dispatch.plan.nothing_due",
+            params={"date": day},
+            errors=[
+                {
+                    "loc": ["body", "plan_date"],
+                    "code": "dispatch.plan.nothing_due",
+                    "params": {"date": day},
+                    "message": "no created orders due on this date",
+                }
+            ],
         )
     return source
 
 
 def submit_plan(session: ScopedSession, request: PlanRequest, *, created_by: str) -> str:
-    """Check now that there is something to plan (422 rather than a failed job), then start the job."""
-    due_planning_input(session, request)
-    return submit_job(session, PLAN_JOB, request.model_dump(mode="json"), created_by=created_by)
+    """Check now that there is something to plan (422 rather than a failed job), then start the job.
+
+    The job gets the depot resolved here, so it plans from the same depot whatever is added meanwhile.
+    """
+    source = due_planning_input(session, request)
+    params = request.model_copy(update={"depot_id": source.depot_id}).model_dump(mode="json")
+    return submit_job(session, PLAN_JOB, params, created_by=created_by)
 
 
 def plan_page(session: ScopedSession, *, limit: int, cursor: str | None) -> Page[dict[str, Any]]:

@@ -208,8 +208,12 @@ def test_no_orders_no_vehicles_or_bad_time_limit_is_422_and_starts_no_job(svc: S
     empty = svc.client.post("/api/v1/plans", json={"plan_date": DAY, "depot_id": depot["id"]}, headers=headers)
     assert empty.status_code == 422
     assert empty.headers["content-type"].startswith("application/problem+json")
-    assert {e["message"] for e in empty.json()["errors"]} == {
-        "no orders in status created to plan",
+    assert {e["code"] for e in empty.json()["errors"]} == {"dispatch.plan.no_orders", "dispatch.plan.no_vehicles"}
+    english = svc.client.post(
+        "/api/v1/plans", json={"plan_date": DAY, "depot_id": depot["id"]}, headers=headers | {"Accept-Language": "en"}
+    )
+    assert {e["message"].split(":")[0] for e in english.json()["errors"]} == {
+        "no orders waiting",
         "depot D1 has no vehicles",
     }
     svc.client.post("/api/v1/orders", json=order("A-0", *PLACES[0]), headers=headers)

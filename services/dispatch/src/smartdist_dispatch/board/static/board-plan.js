@@ -18,14 +18,27 @@
     return (windows || []).map((w) => hhmm(w[0]) + "–" + hhmm(w[1])).join(", ");
   }
 
+  let depots = [];
+
   async function loadDepots() {
-    const page = await SmartDist.api(root + "/api/v1/depots?limit=200");
+    depots = (await SmartDist.api(root + "/api/v1/depots?limit=200")).items;
     const select = document.getElementById("depot");
-    select.replaceChildren(...page.items.map((d) => el("option", {value: d.id}, d.code + " " + d.name)));
+    select.replaceChildren(...depots.map((d) => el("option", {value: d.id}, d.code + " " + d.name)));
   }
 
   async function loadVehicles() {
     vehicles = (await SmartDist.api(root + "/api/v1/vehicles?limit=200")).items;
+  }
+
+  /* A new merchant's first visit: say what to set up before planning, and link to it. */
+  function setupState() {
+    const box = document.getElementById("setup-needed");
+    const noDepot = depots.length === 0;
+    const noVehicles = !noDepot && !vehicles.some((v) => v.depot_id !== null);
+    box.querySelector(".no-depot").hidden = !noDepot;
+    box.querySelector(".no-vehicles").hidden = !noVehicles;
+    box.hidden = !(noDepot || noVehicles);
+    document.getElementById("depot").disabled = noDepot;
   }
 
   /* The merchant's usual plan for the same orders: per vehicle the order numbers in their usual
@@ -249,8 +262,10 @@
     const unassigned = document.getElementById("unassigned");
     unassigned.hidden = true;
     try {
-      const job = await runJob(root + "/api/v1/plans", {plan_date: day, depot_id: Number(form.depot_id.value),
-        time_limit_s: Number(form.time_limit_s.value)});
+      // No depot chosen (none yet): the API answers what to set up first.
+      const request = {plan_date: day, time_limit_s: Number(form.time_limit_s.value)};
+      if (form.depot_id.value) request.depot_id = Number(form.depot_id.value);
+      const job = await runJob(root + "/api/v1/plans", request);
       const missed = (job.result && job.result.unassigned) || [];
       if (missed.length) {
         unassigned.textContent = t("board.plan.unassigned") + " " + missed.map((u) => u.order_no + " (" + u.reason + ")").join(", ");
@@ -291,5 +306,5 @@
     button.disabled = false;
   });
 
-  Promise.all([loadDepots(), loadVehicles()]).catch(showProblem).finally(refresh);
+  Promise.all([loadDepots(), loadVehicles()]).then(setupState).catch(showProblem).finally(refresh);
 })();
