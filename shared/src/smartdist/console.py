@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from smartdist.auth.deps import TOKEN_COOKIE
 from smartdist.auth.tokens import TokenSigner
+from smartdist.evidence.pages import evidence_pages
 from smartdist.identity import service as identity
 from smartdist.identity.api import router as identity_router
 from smartdist.identity.models import IdentityBase
@@ -117,6 +118,7 @@ def console_pages() -> APIRouter:
         response.delete_cookie(TOKEN_COOKIE, path="/")
         return response
 
+    router.include_router(evidence_pages())
     return router
 
 
