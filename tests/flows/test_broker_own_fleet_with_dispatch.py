@@ -12,9 +12,11 @@ once. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +24,8 @@ from typing import Any, TypeVar
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from smartdist.auth.keys import generate_pem_pair
 from smartdist.auth.tokens import TokenSigner
@@ -49,9 +53,15 @@ CUSTOMER = {"lat": 25.0478, "lng": 121.5170, "address": "Main Station"}
 
 class Pair:
     def __init__(
-        self, broker: TestClient, dispatch: TestClient, dispatch_db: Database, broker_db: Database, signer: TokenSigner
+        self,
+        broker: TestClient,
+        dispatch: TestClient,
+        dispatch_db: Database,
+        broker_db: Database,
+        signer: TokenSigner,
+        together: TestClient,
     ):
-        self.broker, self.dispatch = broker, dispatch
+        self.broker, self.dispatch, self.together = broker, dispatch, together
         self.dispatch_db, self.broker_db = dispatch_db, broker_db
         self.signer = signer
 
@@ -60,8 +70,8 @@ class Pair:
         return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture
-def pair(db_backend: str, tmp_path: Path) -> Iterator[Pair]:
+@contextmanager
+def running_pair(db_backend: str, tmp_path: Path, broker_settings: BrokerPlatformSettings) -> Iterator[Pair]:
     keys = generate_pem_pair()
     assert keys.private_pem is not None
     settings = PlatformSettings(
@@ -77,14 +87,23 @@ def pair(db_backend: str, tmp_path: Path) -> Iterator[Pair]:
             places = [(url, stack.enter_context(throwaway_schema(url))) for _ in range(2)]
         broker_db, dispatch_db = (Database(url, schema=schema) for url, schema in places)
         broker_runtime = ServiceRuntime(BROKER, settings, bus_backend=backend, database=broker_db)
-        registry = PlatformRegistry(BrokerPlatformSettings(sandbox_quote_latency_s=0, sandbox_pump_s=0))
+        registry = PlatformRegistry(broker_settings)
         use_quoting_context(broker_runtime, QuotingContext(registry))  # before start: the pump sees it
         broker_app = create_service_app(broker_runtime)
         dispatch_app = create_service_app(ServiceRuntime(DISPATCH, settings, bus_backend=backend, database=dispatch_db))
         broker = stack.enter_context(TestClient(broker_app, raise_server_exceptions=False))
         dispatch = stack.enter_context(TestClient(dispatch_app, raise_server_exceptions=False))
-        yield Pair(broker, dispatch, dispatch_db, broker_db, TokenSigner(keys.private_pem))
+        # Both services on one event loop, as in the demo (the clients above ran their start-up).
+        shared = Starlette(routes=[Mount("/delivery-broker", app=broker_app), Mount("/dispatch", app=dispatch_app)])
+        together = stack.enter_context(TestClient(shared, raise_server_exceptions=False))
+        yield Pair(broker, dispatch, dispatch_db, broker_db, TokenSigner(keys.private_pem), together)
     backend.close()
+
+
+@pytest.fixture
+def pair(db_backend: str, tmp_path: Path) -> Iterator[Pair]:
+    with running_pair(db_backend, tmp_path, BrokerPlatformSettings(sandbox_quote_latency_s=0, sandbox_pump_s=0)) as p:
+        yield p
 
 
 def eventually(probe: Callable[[], T | None], what: str, timeout_s: float = 30.0) -> T:
@@ -286,3 +305,67 @@ def test_own_fleet_day_through_both_apis_delivered_with_the_van_on_the_map_and_o
 
 def dispatch_orders_all(pair: Pair, headers: dict[str, str]) -> list[dict[str, Any]]:
     return list(_ok(pair.dispatch.get("/api/v1/orders", headers=headers))["items"])
+
+
+# --- issue 17: a booking holds no lock while a platform is slow ----------------------------
+
+HANGING_BOOKINGS = 5
+DEADLINE_S = 0.5
+
+
+def test_bookings_waiting_on_a_hanging_platform_delay_neither_another_tenant_nor_dispatch(tmp_path: Path) -> None:
+    """Uber hangs for tenant A; five instant bookings of A wait its quote deadline at once. They
+    hold no transaction meanwhile: tenant B books at its own speed and dispatch's /healthz, on the
+    same event loop, answers as on a quiet system. (Before: each booking held SQLite's write lock
+    while it waited, so they ran one after the other and B waited behind all of them.)"""
+    settings = BrokerPlatformSettings(sandbox_quote_latency_s=0, sandbox_pump_s=0, quote_deadline_s=DEADLINE_S)
+    with running_pair("sqlite", tmp_path, settings) as p:
+        a, b = new_id(), new_id()
+        hang = p.together.put(
+            "/delivery-broker/api/v1/sandbox/platforms/uber_direct", json={"hang_quotes": True}, headers=p.headers(a)
+        )
+        assert hang.status_code == 200, hang.text
+        body = {"pickup": STORE, "dropoff": CUSTOMER, "cod_amount": 0,
+                "pickup_contact": {"name": "Store", "phone": "+886227001234"},
+                "dropoff_contact": {"name": "Lin", "phone": "+886912345678"}}  # fmt: skip
+
+        def book(tenant: str, key: str) -> tuple[int, float]:
+            began = time.perf_counter()
+            answer = p.together.post("/delivery-broker/api/v1/deliveries/instant", json=body,
+                                     headers=p.headers(tenant) | {"Idempotency-Key": key})  # fmt: skip
+            assert answer.status_code == 201, answer.text
+            return answer.status_code, time.perf_counter() - began
+
+        def health() -> float:
+            began = time.perf_counter()
+            assert p.together.get("/dispatch/healthz").status_code == 200
+            return time.perf_counter() - began
+
+        book(b, "warm-up")  # first booking of the process: imports, the writer thread
+        quiet = [health() for _ in range(10)]
+        results: dict[str, tuple[int, float]] = {}
+        threads = [
+            threading.Thread(target=lambda i=i: results.__setitem__(f"a{i}", book(a, f"a{i}")))
+            for i in range(HANGING_BOOKINGS)
+        ]
+        for t in threads:
+            t.start()
+        time.sleep(0.1)  # A's bookings are waiting on Uber
+        other = book(b, "b-1")
+        during = [health() for _ in range(5)]
+        for t in threads:
+            t.join(30)
+        assert len(results) == HANGING_BOOKINGS
+        slowest_a = max(latency for _, latency in results.values())
+        print(f"A (Uber hanging) slowest {slowest_a:.3f} s; B {other[1]:.3f} s; healthz {max(during) * 1000:.0f} ms")
+        # A waits its deadline once, not five times in a row.
+        assert slowest_a < DEADLINE_S + 1.0, results
+        # B does not wait for A at all (its platforms answer at once).
+        assert other[1] < DEADLINE_S, other
+        assert statistics.median(during) - statistics.median(quiet) < 0.1, (quiet, during)
+        # A retry of one of A's bookings is the same delivery.
+        again = p.together.post("/delivery-broker/api/v1/deliveries/instant", json=body,
+                                headers=p.headers(a) | {"Idempotency-Key": "a0"})  # fmt: skip
+        assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true", again.text
+        listed = p.together.get("/delivery-broker/api/v1/deliveries", headers=p.headers(a)).json()["items"]
+        assert len(listed) == HANGING_BOOKINGS

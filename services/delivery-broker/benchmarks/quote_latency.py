@@ -6,6 +6,8 @@
 In-process mode measures the broker's own quoting (parallel fan-out, deadline, pricing) with
 sandboxes answering after --latency seconds; --url mode measures POST /api/v1/quotes end to end
 (start that service with SMARTDIST_DELIVERY_BROKER_SANDBOX_HANG=uber_direct for the hanging run).
+`--bookings` measures POST /api/v1/deliveries/instant instead (quote every platform, book the
+recommended one): with a platform hanging, bookings wait its deadline side by side, not in turn.
 """
 
 from __future__ import annotations
@@ -77,7 +79,13 @@ async def run_in_process(
     return percentiles(samples)
 
 
-async def run_http(url: str, token: str, n: int, concurrency: int) -> dict[str, Any]:
+CONTACTS = {
+    "pickup_contact": {"name": "Store", "phone": "+886227001234"},
+    "dropoff_contact": {"name": "Lin", "phone": "+886912345678"},
+}
+
+
+async def run_http(url: str, token: str, n: int, concurrency: int, bookings: bool = False) -> dict[str, Any]:
     import httpx
 
     rng = random.Random(1)
@@ -92,9 +100,11 @@ async def run_http(url: str, token: str, n: int, concurrency: int) -> dict[str, 
                 "dropoff": {"lat": trip.dropoff.lat, "lng": trip.dropoff.lng},
                 "cod_amount": trip.cod_amount,
             }
+            if bookings:  # an instant booking: quote every platform, book the recommended one
+                body = {**body, **CONTACTS, "use_subsidy": False}
             async with semaphore:
                 started = time.perf_counter()
-                response = await client.post("/api/v1/quotes", json=body)
+                response = await client.post("/api/v1/deliveries/instant" if bookings else "/api/v1/quotes", json=body)
                 samples.append(time.perf_counter() - started)
                 response.raise_for_status()
 
@@ -179,6 +189,9 @@ def main() -> None:
     parser.add_argument("--token", help="Bearer token for HTTP mode")
     parser.add_argument("--serve", action="store_true", help="start the service locally and measure over HTTP")
     parser.add_argument(
+        "--bookings", action="store_true", help="HTTP modes: POST /deliveries/instant (quote + book) instead of /quotes"
+    )
+    parser.add_argument(
         "--same-process",
         action="store_true",
         help="with --serve: run uvicorn in a thread of this process (client and server share the GIL)",
@@ -190,16 +203,17 @@ def main() -> None:
             + ("a thread of the client's process" if args.same_process else "a child process"),
             "deadline_ms": args.deadline * 1000,
             "concurrency": args.concurrency,
+            "endpoint": "/deliveries/instant" if args.bookings else "/quotes",
         }
         for label, hang in (("healthy", None), (f"{args.hang}_hanging", args.hang)):
             if args.same_process:
                 url, token, server = serve_locally(args.deadline, args.latency, hang)
-                report[label] = asyncio.run(run_http(url, token, args.n, args.concurrency))
+                report[label] = asyncio.run(run_http(url, token, args.n, args.concurrency, args.bookings))
                 server.should_exit = True  # type: ignore[attr-defined]
             else:
                 url, token, (process, conn) = serve_in_subprocess(args.deadline, args.latency, hang)
                 try:
-                    report[label] = asyncio.run(run_http(url, token, args.n, args.concurrency))
+                    report[label] = asyncio.run(run_http(url, token, args.n, args.concurrency, args.bookings))
                 finally:
                     conn.send("stop")
                     process.join(timeout=5)
@@ -213,7 +227,7 @@ def main() -> None:
         report = {
             "mode": "http",
             "url": args.url,
-            **asyncio.run(run_http(args.url, args.token or "", args.n, args.concurrency)),
+            **asyncio.run(run_http(args.url, args.token or "", args.n, args.concurrency, args.bookings)),
         }
         print(json.dumps(report, indent=2))
         return

@@ -15,9 +15,11 @@ from fastapi.responses import JSONResponse
 
 from smartdist.auth.deps import require_roles
 from smartdist.auth.tokens import Principal
+from smartdist.idempotency import HEADER as IDEMPOTENCY_HEADER
+from smartdist.idempotency import canonical_body
 from smartdist.pagination import Cursor
 from smartdist.problems import Unprocessable
-from smartdist.web.deps import DbSession, IdempotencyDep, SystemDbSession, get_runtime
+from smartdist.web.deps import DbSession, SystemDbSession, get_runtime
 from smartdist_delivery_broker.adapters.port import Place
 from smartdist_delivery_broker.orders import service
 from smartdist_delivery_broker.orders.schemas import (
@@ -79,26 +81,52 @@ def _deliver_due(request: Request, context: QuotingContext) -> None:
     service.deliver_due_sandbox_webhooks(context, get_runtime(request).database)
 
 
+async def _fingerprint(request: Request) -> bytes:
+    return canonical_body(await request.body())
+
+
+Fingerprint = Annotated[bytes, Depends(_fingerprint)]
+
+
+def _idempotency(request: Request, fingerprint: bytes) -> service.IdempotencyAsk:
+    return service.IdempotencyAsk(
+        request.headers.get(IDEMPOTENCY_HEADER), f"{request.method} {request.url.path}", fingerprint
+    )
+
+
+def _answer(answer: service.BookingAnswer) -> JSONResponse:
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+def _render_delivery(view: service.DeliveryView) -> Any:
+    return DeliveryOut.model_validate(view).model_dump(mode="json")
+
+
+def _render_instant(view: service.DeliveryView) -> Any:
+    return InstantDeliveryOut.model_validate(view).model_dump(mode="json")
+
+
+# Bookings take no request-wide session: the service claims the quote in one short transaction,
+# asks the platform with none open and records its answer in another (no lock held while a
+# platform is slow). The Idempotency-Key is handled there, in those transactions.
 @router.post("/deliveries", status_code=201, response_model=DeliveryOut, responses=PROBLEMS)
 def book_delivery(
-    body: BookingIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep, context: Quoting
+    body: BookingIn, principal: Dispatcher, request: Request, fingerprint: Fingerprint, context: Quoting
 ) -> Any:
     """Book a delivery on one platform of a quote set (default: the recommended one); a quote set is booked once."""
-    if idem.replay is not None:
-        return idem.replay
-    view = service.book_delivery(
-        session, context, str(principal.tenant_id), body.quote_set_id, _details(body), body.provider
-    )
-    return idem.save(201, DeliveryOut.model_validate(view))
+    answer = service.book_delivery(
+        get_runtime(request).database, context, str(principal.tenant_id), _idempotency(request, fingerprint),
+        body.quote_set_id, _details(body), _render_delivery, body.provider,
+    )  # fmt: skip
+    return _answer(answer)
 
 
 @router.post("/deliveries/instant", status_code=201, response_model=InstantDeliveryOut, responses=PROBLEMS)
 def book_instant_delivery(
-    body: InstantBookingIn, session: DbSession, principal: Dispatcher, idem: IdempotencyDep, context: Quoting
+    body: InstantBookingIn, principal: Dispatcher, request: Request, fingerprint: Fingerprint, context: Quoting
 ) -> Any:
     """Order intake in one call (e-shops, POS): quote every platform, book the recommended one."""
-    if idem.replay is not None:
-        return idem.replay
     asked = TripAsked(
         pickup=Place(body.pickup.lat, body.pickup.lng, body.pickup.address or ""),
         dropoff=Place(body.dropoff.lat, body.dropoff.lng, body.dropoff.address or ""),
@@ -107,8 +135,11 @@ def book_instant_delivery(
         selection=body.selection,
         preferred_providers=tuple(body.preferred_providers),
     )
-    view = service.book_instant(session, context, str(principal.tenant_id), asked, _details(body))
-    return idem.save(201, InstantDeliveryOut.model_validate(view))
+    answer = service.book_instant(
+        get_runtime(request).database, context, str(principal.tenant_id), _idempotency(request, fingerprint),
+        asked, _details(body), _render_instant,
+    )  # fmt: skip
+    return _answer(answer)
 
 
 @router.get("/deliveries", response_model=DeliveryPage)

@@ -199,6 +199,10 @@ class SubsidyWouldBeOverspent(Problem):
     title = "Booking would pass the subsidy cap"
 
 
+class BookingInProgress(Conflict):
+    title = "Booking still being placed"
+
+
 class WebhookRejected(Unauthorized):
     title = "Webhook signature does not verify"
 

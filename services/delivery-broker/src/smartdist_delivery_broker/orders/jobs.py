@@ -1,4 +1,5 @@
-"""The broker's background work: sandbox couriers move on their own, old quote sets are dropped.
+"""The broker's background work: sandbox couriers move on their own, bookings a stopped process
+left `placing` are finished or released, old quote sets are dropped.
 
 Sandbox platforms only *compute* their couriers' webhooks when asked (`due_webhooks`); something
 must hand them to the webhook pipeline. Reads of the deliveries do it on the spot; this loop does
@@ -19,7 +20,7 @@ from typing import Any
 
 import structlog
 
-from smartdist_delivery_broker.orders.service import deliver_due_sandbox_webhooks
+from smartdist_delivery_broker.orders.service import deliver_due_sandbox_webhooks, finish_interrupted_bookings
 from smartdist_delivery_broker.quotes.repository import prune_quote_sets
 from smartdist_delivery_broker.quotes.service import QuotingContext, context_for_runtime
 
@@ -43,6 +44,11 @@ class CourierPump:
     def run_once(self) -> dict[str, int]:
         database = self.runtime.database
         counts = deliver_due_sandbox_webhooks(self.context, database)
+        try:
+            for outcome, n in finish_interrupted_bookings(self.context, database).items():
+                counts[f"bookings_{outcome}"] = n
+        except Exception:  # noqa: BLE001 - retried on the next pass
+            log.exception("interrupted_bookings_failed")
         if time.monotonic() >= self._next_prune:
             self._next_prune = time.monotonic() + PRUNE_EVERY_S
             try:

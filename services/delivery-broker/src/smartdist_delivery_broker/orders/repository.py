@@ -75,3 +75,21 @@ def status_events(session: Session, order_id: str) -> list[DeliveryStatusEvent]:
             .order_by(DeliveryStatusEvent.received_at)
         )
     )
+
+
+def interrupted_placings(
+    session: Session, placing_status: str, before: datetime, limit: int = 100
+) -> list[tuple[str, str]]:
+    """(order id, tenant id) of bookings claimed before `before` whose platform answer was never
+    recorded (the process stopped between the two transactions of a booking)."""
+    rows = session.execute(
+        select(DeliveryOrder.id, DeliveryOrder.tenant_id)
+        .where(
+            DeliveryOrder.platform_ref.is_(None),
+            DeliveryOrder.raw_status == placing_status,
+            DeliveryOrder.created_at < before,
+        )
+        .order_by(DeliveryOrder.id)
+        .limit(limit)
+    ).all()
+    return [(str(r[0]), str(r[1])) for r in rows]

@@ -6,29 +6,35 @@ status event, the outbox event, the KPI record and the subsidy entry land togeth
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartdist import kpi
 from smartdist.bus import outbox
 from smartdist.db import Database, new_id
+from smartdist.idempotency import Idempotency, IdempotencyKey
 from smartdist.pagination import Page, paginate
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
     CancellationRefused,
-    DeliveryPlatform,
     DeliveryStatus,
     Place,
     PlatformDelivery,
     PlatformError,
+    PlatformRejected,
     StatusUpdate,
+    TripRequest,
     WebhookSignatureInvalid,
 )
 from smartdist_delivery_broker.adapters.sandbox import SandboxBehaviour, SandboxPlatform
@@ -36,6 +42,7 @@ from smartdist_delivery_broker.kpi import REQUEST
 from smartdist_delivery_broker.orders.domain import (
     RANK,
     ApplyResult,
+    BookingInProgress,
     CancellationNotAllowed,
     DeliveryNotFound,
     DeliveryState,
@@ -54,6 +61,7 @@ from smartdist_delivery_broker.orders.models import DeliveryOrder, DeliveryStatu
 from smartdist_delivery_broker.orders.repository import (
     deliveries_query,
     find_order,
+    interrupted_placings,
     lifecycle_events,
     owner_of,
     status_events,
@@ -69,16 +77,16 @@ from smartdist_delivery_broker.quotes.domain import (
     QuoteSetNotFound,
     bookable_quote,
 )
-from smartdist_delivery_broker.quotes.repository import mark_booked
+from smartdist_delivery_broker.quotes.repository import load_quote_set, mark_booked, release_booked
 from smartdist_delivery_broker.quotes.service import (
     QuotingContext,
     TripAsked,
     call_platform,
     find_quote_set,
-    quote_in_session,
+    quote_trip,
 )
 from smartdist_delivery_broker.subsidy.domain import SubsidyCapExceeded
-from smartdist_delivery_broker.subsidy.service import charge_subsidy, release_subsidy
+from smartdist_delivery_broker.subsidy.service import charge_subsidy, release_subsidy, undo_charge
 
 log = structlog.get_logger(__name__)
 SERVICE = "delivery-broker"
@@ -294,39 +302,6 @@ def spend_subsidy_for(session: Session, order: DeliveryOrder) -> None:
     order.subsidised = True
 
 
-def place_with_platform(
-    session: Session, order: DeliveryOrder, platform: DeliveryPlatform, booking: BookingRequest
-) -> PlatformDelivery:
-    """Book on the platform, then record what it answered as the order's first status."""
-    delivery = call_platform(platform.create, booking)
-    order.platform_ref = delivery.platform_ref
-    order.tracking_url = delivery.tracking_url
-    order.raw_status = delivery.raw_status
-    if delivery.platform_fee is not None:
-        order.platform_fee = delivery.platform_fee
-    session.add(order)
-    session.flush()
-    session.add(
-        DeliveryStatusEvent(
-            tenant_id=order.tenant_id,
-            order_id=order.id,
-            provider=order.provider,
-            event_key=BOOKED_KEY,
-            raw_status=delivery.raw_status[:60] or "booked",
-            status=DeliveryStatus.PENDING.value,
-            outcome=Outcome.UNCHANGED.value,
-            occurred_at=order.created_at,
-            raw=dict(delivery.raw),
-        )
-    )
-    session.flush()
-    outbox.publish(
-        session, type=EVENT_REQUESTED, subject=order.no, data=_requested_data(order), tenant_id=order.tenant_id
-    )
-    _kpi(session, order, DeliveryStatus.PENDING.value, order.created_at)
-    return delivery
-
-
 def update_from_platform_answer(order: DeliveryOrder, delivery: PlatformDelivery, key: str) -> StatusUpdate:
     """A status we learnt from our own call (cancel, poll), in the same shape as a webhook."""
     return StatusUpdate(
@@ -468,7 +443,80 @@ class OrderDetails:
     use_subsidy: bool = True
 
 
-def book_on_quote(
+# A claimed booking whose platform has not answered yet: no platform reference, this raw status.
+PLACING = "placing"
+# A booking claimed longer ago than this and still placing was interrupted (the process stopped
+# between its two transactions): the pump asks the platform again with the same reference.
+INTERRUPTED_AFTER = timedelta(seconds=60)
+# A retry with the Idempotency-Key of a booking still being placed waits this long for its answer.
+IN_PROGRESS_WAIT_S = 15.0
+PLACING_KEY = "placing_delivery_id"
+
+
+@dataclass(frozen=True)
+class IdempotencyAsk:
+    """The caller's Idempotency-Key, the endpoint and what makes two requests the same."""
+
+    key: str | None
+    endpoint: str
+    fingerprint: bytes
+
+
+@dataclass(frozen=True)
+class BookingAnswer:
+    """The HTTP answer of a booking: the first one's, or the stored one on a replay."""
+
+    status_code: int
+    body: Any
+    replayed: bool = False
+
+
+# The HTTP layer's rendering of a booked delivery into its JSON body (stored with the key).
+Render = Callable[[DeliveryView], Any]
+
+
+@dataclass(frozen=True)
+class Placing:
+    """A booking claimed in the first transaction, to be placed on its platform outside any."""
+
+    order_id: str
+    tenant_id: str
+    provider: str
+    booking: BookingRequest
+    own_fleet: OwnFleetTerms | None
+
+
+def is_placing(order: DeliveryOrder) -> bool:
+    return order.platform_ref is None and order.raw_status == PLACING
+
+
+def _booking_request(order: DeliveryOrder, quote: ProviderQuote | None, description: str) -> BookingRequest:
+    def place(doc: dict[str, Any]) -> Place:
+        return Place(
+            float(doc["lat"]), float(doc["lng"]), str(doc.get("address") or ""),
+            str(doc.get("name") or ""), str(doc.get("phone") or ""), str(doc.get("notes") or ""),
+        )  # fmt: skip
+
+    trip = TripRequest(
+        pickup=place(order.pickup),
+        dropoff=place(order.dropoff),
+        distance_m=order.distance_m,
+        cod_amount=order.cod_amount,
+        goods_value=order.goods_value,
+        scheduled_at=order.scheduled_at,
+        reference=order.id,
+    )
+    return BookingRequest(
+        trip=trip,
+        reference=order.id,
+        platform_quote_ref=quote.platform_quote_ref if quote is not None else None,
+        platform_stop_refs=quote.platform_stop_refs if quote is not None else (),
+        description=description,
+        delivery_no=order.no,
+    )
+
+
+def claim_quote(
     session: Session,
     context: QuotingContext,
     tenant_id: str,
@@ -476,13 +524,14 @@ def book_on_quote(
     details: OrderDetails,
     provider: str | None = None,
     now: datetime | None = None,
-) -> DeliveryOrder:
-    """Book `provider` (default: the recommended one) of `quote_set`, once.
+) -> tuple[DeliveryOrder, Placing]:
+    """Take `provider` (default: the recommended one) of `quote_set` for one booking, in the
+    caller's (short) transaction: the order, stored `placing`, and its subsidy charge.
 
-    The quote set is taken for this booking first (`mark_booked`, a conditional UPDATE): a second
-    booking of the same set is refused with QuoteAlreadyBooked before it reaches a platform or the
-    subsidy. Everything happens in the caller's transaction, so a refusal (raised) leaves no order,
-    no subsidy spent and the quote set free again."""
+    The quote set is taken first (`mark_booked`, a conditional UPDATE): a second booking of the
+    same set is refused with QuoteAlreadyBooked before it reaches a platform or the subsidy. A
+    refusal (raised) rolls the transaction back: no order, no subsidy spent, the set still free.
+    The platform is called afterwards, with no transaction open (`place_claimed`)."""
     if quote_set.trip is None:
         raise QuoteSetNotFound("That quote set cannot be booked; ask POST /quotes again.")
     provider = provider or quote_set.recommended
@@ -495,8 +544,7 @@ def book_on_quote(
     own_fleet = own_fleet_terms(session) if provider == OWN_FLEET else None
     if provider == OWN_FLEET and (own_fleet is None or not own_fleet.enabled):
         raise QuoteNotBookable("The own fleet is no longer offered (PUT /own-fleet enables it).")
-    platform = context.platform_for(provider, own_fleet, tenant_id)
-    if platform is None:
+    if context.platform_for(provider, own_fleet, tenant_id) is None:
         raise QuoteNotBookable(f"{provider} is not a platform of this service.")
 
     trip = quote_set.trip
@@ -507,6 +555,7 @@ def book_on_quote(
         tenant_id, quote_set, quote, reference=details.reference, goods_value=details.goods_value,
         pickup=pickup, dropoff=dropoff, now=now,
     )  # fmt: skip
+    order.raw_status = PLACING
     if not mark_booked(session, quote_set.quote_set_id, order.id, now):
         raise QuoteAlreadyBooked(
             f"Quote set {quote_set.quote_set_id} is already booked; ask POST /quotes again for another delivery.",
@@ -525,47 +574,282 @@ def book_on_quote(
                 remaining=exc.remaining,
                 cap=exc.cap,
             ) from exc
-    booking = BookingRequest(
-        trip=replace(trip, pickup=pickup, dropoff=dropoff, goods_value=details.goods_value, reference=order.id),
-        reference=order.id,
-        platform_quote_ref=quote.platform_quote_ref,
-        platform_stop_refs=quote.platform_stop_refs,
-        description=details.description,
-        delivery_no=order.no,
+    booking = _booking_request(order, quote, details.description)
+    return order, Placing(order.id, tenant_id, provider, booking, own_fleet)
+
+
+def record_placed(session: Session, order: DeliveryOrder, delivery: PlatformDelivery) -> None:
+    """What the platform answered becomes the order's first status (second transaction)."""
+    order.platform_ref = delivery.platform_ref
+    order.tracking_url = delivery.tracking_url
+    order.raw_status = delivery.raw_status
+    if delivery.platform_fee is not None:
+        order.platform_fee = delivery.platform_fee
+    session.flush()
+    session.add(
+        DeliveryStatusEvent(
+            tenant_id=order.tenant_id,
+            order_id=order.id,
+            provider=order.provider,
+            event_key=BOOKED_KEY,
+            raw_status=delivery.raw_status[:60] or "booked",
+            status=DeliveryStatus.PENDING.value,
+            outcome=Outcome.UNCHANGED.value,
+            occurred_at=order.created_at,
+            raw=dict(delivery.raw),
+        )
     )
+    session.flush()
+    outbox.publish(
+        session, type=EVENT_REQUESTED, subject=order.no, data=_requested_data(order), tenant_id=order.tenant_id
+    )
+    _kpi(session, order, DeliveryStatus.PENDING.value, order.created_at)
+
+
+def abandon_placing(session: Session, order: DeliveryOrder, idem_key: str | None = None) -> None:
+    """The platform refused a claimed booking: undo the claim as if it never happened — no order,
+    no subsidy spent, the quote set free again, the Idempotency-Key free for a retry."""
+    undo_charge(session, order.tenant_id, order.id)
+    if order.quote_set_id is not None:
+        release_booked(session, order.quote_set_id, order.id)
+    if idem_key is not None:
+        row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == idem_key))
+        if row is not None and row.status_code is None:
+            session.delete(row)
+    session.delete(order)
+    session.flush()
+
+
+def _start_idempotent(session: Session, idem: IdempotencyAsk, render: Render) -> BookingAnswer | str | None:
+    """Take the Idempotency-Key for this booking (None: go on), or the answer to give instead:
+    the stored one on a retry; the finished booking's when the first request stopped before it
+    stored its answer; the id of the delivery still being placed (str) for the caller to wait on."""
+    if idem.key is None:
+        return None
+    for _ in range(2):
+        handle = Idempotency(session, idem.key, idem.endpoint, idem.fingerprint)
+        if handle.replay is None:
+            return None  # the key is ours now, in this transaction
+        row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == idem.key))
+        assert row is not None
+        if row.status_code is not None:
+            return BookingAnswer(row.status_code, row.response, replayed=True)
+        order_id = str((row.response or {}).get(PLACING_KEY) or "")
+        order = find_order(session, order_id) if order_id else None
+        if order is not None and is_placing(order):
+            return order_id
+        if order is not None:
+            body = render(view_of(session, order))
+            row.status_code, row.response = 201, body
+            session.flush()
+            return BookingAnswer(201, body, replayed=True)
+        # The first booking was refused after its process stopped: the key is free again.
+        session.delete(row)
+        session.flush()
+    raise BookingInProgress("A booking with this Idempotency-Key is being placed; retry in a few seconds.")
+
+
+def _claim_key(session: Session, idem: IdempotencyAsk, order_id: str) -> None:
+    if idem.key is None:
+        return
+    row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == idem.key))
+    if row is not None:
+        row.response = {PLACING_KEY: order_id}
+        session.flush()
+
+
+def _wait_for_placing(database: Database, tenant_id: str, idem: IdempotencyAsk, render: Render) -> BookingAnswer:
+    """A retry of a booking still being placed by another request: wait (no transaction held)
+    for its answer, then give the same delivery."""
+    deadline = time.monotonic() + IN_PROGRESS_WAIT_S
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        with database.tenant_transaction(tenant_id) as session:
+            started = _start_idempotent(session, idem, render)
+            if isinstance(started, BookingAnswer):
+                return started
+            if started is None:
+                raise BookingInProgress("The first booking with this Idempotency-Key failed; send it again.")
+    raise BookingInProgress("A booking with this Idempotency-Key is being placed; retry in a few seconds.")
+
+
+def place_claimed(context: QuotingContext, placing: Placing) -> PlatformDelivery:
+    """Ask the platform to take a claimed booking (no transaction open: it may take seconds)."""
+    platform = context.platform_for(placing.provider, placing.own_fleet, placing.tenant_id)
+    if platform is None:
+        raise PlatformRejected(placing.provider, "not a platform of this service")
+    return call_platform(platform.create, placing.booking)
+
+
+def _finish(
+    database: Database,
+    context: QuotingContext,
+    placing: Placing,
+    idem: IdempotencyAsk,
+    render: Render,
+    quotes: tuple[ProviderQuote, ...] = (),
+) -> BookingAnswer:
+    """Place a claimed booking and record the answer in a second short transaction."""
     try:
-        place_with_platform(session, order, platform, booking)
+        delivery = place_claimed(context, placing)
     except PlatformError as exc:
-        # Raising rolls the request back: no order and no subsidy spent.
+        with database.tenant_transaction(placing.tenant_id) as session:
+            order = find_order(session, placing.order_id, for_update=True)
+            if order is not None and is_placing(order):
+                abandon_placing(session, order, idem.key)
         raise platform_problem(exc) from exc
-    return order
+    with database.tenant_transaction(placing.tenant_id) as session:
+        order = find_order(session, placing.order_id, for_update=True)
+        if order is None:
+            raise BookingInProgress("The booking was given up meanwhile; ask POST /quotes again.")
+        if is_placing(order):
+            record_placed(session, order, delivery)
+        view = view_of(session, order)
+        view.quotes = quotes
+        body = render(view)
+        if idem.key is not None:
+            row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == idem.key))
+            if row is not None:
+                row.status_code, row.response = 201, body
+                session.flush()
+    return BookingAnswer(201, body)
 
 
 def book_delivery(
-    session: Session,
+    database: Database,
     context: QuotingContext,
     tenant_id: str,
+    idem: IdempotencyAsk,
     quote_set_id: str,
     details: OrderDetails,
+    render: Render,
     provider: str | None = None,
-) -> DeliveryView:
-    """Book a delivery on one platform of a stored quote set (POST /deliveries)."""
-    order = book_on_quote(session, context, tenant_id, find_quote_set(session, quote_set_id), details, provider)
-    return view_of(session, order)
+) -> BookingAnswer:
+    """Book a delivery on one platform of a stored quote set (POST /deliveries), once.
+
+    Three steps, so no transaction (and on SQLite no write lock) is held while a platform is
+    asked: claim the quote (with the Idempotency-Key) in one short transaction, ask the platform
+    with none open, record its answer in a second one. A refusal undoes the claim. A process
+    that stops between them leaves the order `placing`; the pump (`finish_interrupted_bookings`)
+    asks the platform again with the same reference (the platforms' idempotency key), so the
+    booking is neither lost nor made twice. The own fleet is handed on over the bus, in one."""
+    with database.tenant_transaction(tenant_id) as session:
+        started = _start_idempotent(session, idem, render)
+        if isinstance(started, BookingAnswer):
+            return started
+        if started is None:
+            order, placing = claim_quote(
+                session, context, tenant_id, find_quote_set(session, quote_set_id), details, provider
+            )
+            _claim_key(session, idem, order.id)
+            if placing.provider == OWN_FLEET:  # nothing outside to ask: book it in this transaction
+                return _own_fleet_booked(session, context, order, placing, idem, render, ())
+    if isinstance(started, str):
+        return _wait_for_placing(database, tenant_id, idem, render)
+    return _finish(database, context, placing, idem, render)
+
+
+def _own_fleet_booked(
+    session: Session,
+    context: QuotingContext,
+    order: DeliveryOrder,
+    placing: Placing,
+    idem: IdempotencyAsk,
+    render: Render,
+    quotes: tuple[ProviderQuote, ...],
+) -> BookingAnswer:
+    try:
+        delivery = place_claimed(context, placing)
+    except PlatformError as exc:
+        raise platform_problem(exc) from exc  # rolls the claim back with the transaction
+    record_placed(session, order, delivery)
+    view = view_of(session, order)
+    view.quotes = quotes
+    body = render(view)
+    if idem.key is not None:
+        row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == idem.key))
+        if row is not None:
+            row.status_code, row.response = 201, body
+            session.flush()
+    return BookingAnswer(201, body)
 
 
 def book_instant(
-    session: Session, context: QuotingContext, tenant_id: str, asked: TripAsked, details: OrderDetails
-) -> DeliveryView:
-    """Quote every platform and book the recommended one, in one transaction (POST /deliveries/instant)."""
-    terms = own_fleet_terms(session)
-    quote_set = quote_in_session(
-        session, context, asked, tenant_id, terms if terms is not None and terms.enabled else None
-    )
-    order = book_on_quote(session, context, tenant_id, quote_set, details)
-    view = view_of(session, order)
-    view.quotes = quote_set.quotes
-    return view
+    database: Database,
+    context: QuotingContext,
+    tenant_id: str,
+    idem: IdempotencyAsk,
+    asked: TripAsked,
+    details: OrderDetails,
+    render: Render,
+) -> BookingAnswer:
+    """Quote every platform and book the recommended one (POST /deliveries/instant).
+
+    The quotes are asked with no transaction open (a hanging platform holds no lock), the set
+    stored by the group-committing writer like POST /quotes; then as `book_delivery`."""
+    if idem.key is not None:  # a retry of a finished booking answers without quoting again
+        with database.tenant_transaction(tenant_id, read_only=True) as session:
+            row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == idem.key))
+            if row is not None and row.status_code is not None and row.endpoint == idem.endpoint:
+                answer = _start_idempotent(session, idem, render)  # checks the request is the same
+                if isinstance(answer, BookingAnswer):
+                    return answer
+    quote_set = call_platform(_quote_stored, context, asked, tenant_id, database)
+    with database.tenant_transaction(tenant_id) as session:
+        started = _start_idempotent(session, idem, render)
+        if isinstance(started, BookingAnswer):
+            return started
+        if started is None:
+            stored = find_quote_set(session, quote_set.quote_set_id)
+            order, placing = claim_quote(session, context, tenant_id, stored, details)
+            _claim_key(session, idem, order.id)
+            if placing.provider == OWN_FLEET:
+                return _own_fleet_booked(session, context, order, placing, idem, render, quote_set.quotes)
+    if isinstance(started, str):
+        return _wait_for_placing(database, tenant_id, idem, render)
+    return _finish(database, context, placing, idem, render, quote_set.quotes)
+
+
+async def _quote_stored(context: QuotingContext, asked: TripAsked, tenant_id: str, database: Database) -> QuoteSet:
+    terms = await asyncio.to_thread(context.own_fleet_terms, database, tenant_id)
+    return await quote_trip(context, asked, tenant_id, database, own_fleet=terms)
+
+
+def finish_interrupted_bookings(
+    context: QuotingContext, database: Database, now: datetime | None = None
+) -> dict[str, int]:
+    """Bookings claimed but never recorded (the process stopped while the platform was asked):
+    ask the platform again with the same reference — it answers with the order it made, if it
+    made one — and record it, or undo the claim when the platform refuses. Counts per outcome."""
+    now = now or datetime.now(UTC)
+    with database.system_transaction(read_only=True) as session:
+        stale = interrupted_placings(session, PLACING, now - INTERRUPTED_AFTER)
+    counts: dict[str, int] = {}
+    for order_id, tenant_id in stale:
+        with database.tenant_transaction(tenant_id, read_only=True) as session:
+            order = find_order(session, order_id)
+            if order is None or not is_placing(order):
+                continue
+            own_fleet = own_fleet_terms(session) if order.provider == OWN_FLEET else None
+            quote_set = load_quote_set(session, order.quote_set_id) if order.quote_set_id else None
+            quote = next((q for q in quote_set.quotes if q.provider == order.provider), None) if quote_set else None
+            placing = Placing(order.id, tenant_id, order.provider, _booking_request(order, quote, "goods"), own_fleet)
+        delivery: PlatformDelivery | None = None
+        try:
+            delivery = place_claimed(context, placing)
+        except PlatformError as exc:
+            log.warning("interrupted_booking_refused", delivery_id=order_id, error=str(exc))
+        with database.tenant_transaction(tenant_id) as session:
+            order = find_order(session, order_id, for_update=True)
+            if order is None or not is_placing(order):
+                continue
+            if delivery is None:
+                abandon_placing(session, order)
+            else:
+                record_placed(session, order, delivery)
+        outcome = "released" if delivery is None else "placed"
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -128,6 +128,16 @@ def mark_booked(session: Session, quote_set_id: str, order_id: str, at: datetime
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
+def release_booked(session: Session, quote_set_id: str, order_id: str) -> None:
+    """Free a quote set taken by a booking the platform then refused (only by that booking)."""
+    session.execute(
+        update(QuoteSetRow)
+        .where(QuoteSetRow.id == quote_set_id, QuoteSetRow.booked_order_id == order_id)
+        .values(booked_order_id=None, booked_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def write_quote_sets(database: Database, sets: list[tuple[str, QuoteSet]]) -> None:
     """Upsert the sets in one transaction, committed without waiting for the disk.
 

@@ -32,7 +32,7 @@ from smartdist_delivery_broker.own_fleet.domain import OwnFleetTerms
 from smartdist_delivery_broker.own_fleet.repository import offered_own_fleet
 from smartdist_delivery_broker.pricing import BrokerRules, load_rules, trip_distance_m
 from smartdist_delivery_broker.quotes.domain import QuoteSet, QuoteSetNotFound, Selection, gather_quotes
-from smartdist_delivery_broker.quotes.repository import load_quote_set, save_quote_set, write_quote_sets
+from smartdist_delivery_broker.quotes.repository import load_quote_set, write_quote_sets
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -237,21 +237,6 @@ async def quote_trip(
         persist=persist if database is not None else None,
         persist_lead_s=min(context.persist_lead_s(), platform_wait_s / 2),
     )
-
-
-def quote_in_session(
-    session: Session, context: QuotingContext, asked: TripAsked, tenant_id: str, own_fleet: OwnFleetTerms | None
-) -> QuoteSet:
-    """Quote from a synchronous use case and save the set in its transaction (instant booking)."""
-    quote_set = call_platform(_quote_unstored, context, asked, tenant_id, own_fleet)
-    save_quote_set(session, tenant_id, quote_set)
-    return quote_set
-
-
-async def _quote_unstored(
-    context: QuotingContext, asked: TripAsked, tenant_id: str, own_fleet: OwnFleetTerms | None
-) -> QuoteSet:
-    return await quote_trip(context, asked, tenant_id, None, own_fleet=own_fleet)
 
 
 def find_quote_set(session: Session, quote_set_id: str) -> QuoteSet:

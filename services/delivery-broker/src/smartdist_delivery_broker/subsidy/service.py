@@ -140,3 +140,19 @@ def subsidy_balance(session: Session, tenant_id: str, limit: int = 200) -> Subsi
     """The merchant's balance and its newest `limit` ledger entries."""
     account = subsidy_account(session, tenant_id)
     return SubsidyBalance(account.cap, account.spent, subsidy_history(session, tenant_id, limit))
+
+
+def undo_charge(session: Session, tenant_id: str, booking_ref: str) -> None:
+    """Take back the charge of a booking that never happened (the platform refused it after the
+    claim): as if it had never been charged, no entry left. Nothing to do once it was released."""
+    charge = _entry(session, tenant_id, booking_ref, EntryKind.CHARGE)
+    if charge is None or _entry(session, tenant_id, booking_ref, EntryKind.RELEASE) is not None:
+        return
+    session.execute(
+        update(SubsidyAccountRow)
+        .where(SubsidyAccountRow.tenant_id == tenant_id)
+        .values(spent=SubsidyAccountRow.spent - charge.amount)
+        .execution_options(synchronize_session=False)
+    )
+    session.delete(charge)
+    session.flush()

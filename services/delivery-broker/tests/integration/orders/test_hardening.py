@@ -104,7 +104,8 @@ def test_no_handler_that_takes_the_database_session_is_async() -> None:
         for route in router.routes:
             assert isinstance(route, APIRoute)
             source = inspect.getsource(route.endpoint)
-            uses_session = "DbSession" in source or "IdempotencyDep" in source or "Quoting," in source
+            marks = ("DbSession", "IdempotencyDep", "Quoting,", "runtime(request).database,")
+            uses_session = any(mark in source for mark in marks)
             if uses_session:
                 checked += 1
                 assert not inspect.iscoroutinefunction(route.endpoint), f"{route.path} is async with the sync session"
@@ -335,3 +336,84 @@ def test_non_finite_coordinates_are_422(svc: ServiceUnderTest) -> None:
     )  # fmt: skip
     assert answer.status_code == 422, answer.text
     assert "lat" in answer.text
+
+
+# --- issue 17: the platform is asked with no transaction open; a crash in between -------------
+
+
+def _claim_and_stop(svc: ServiceUnderTest, tenant: str, quote_set_id: str, key: str) -> str:
+    """What a process that stops while the platform is asked leaves: the first transaction only."""
+    from smartdist_delivery_broker.orders import service
+
+    idem = service.IdempotencyAsk(key, "POST /api/v1/deliveries", json.dumps(
+        {"quote_set_id": quote_set_id, "provider": "pandago", **CONTACTS}, sort_keys=True, separators=(",", ":")
+    ).encode())  # fmt: skip
+    details = service.OrderDetails(service.Contact("Store", "+886227001234"), service.Contact("Lin", "+886912345678"))
+    with svc.database.tenant_transaction(tenant) as session:
+        assert service._start_idempotent(session, idem, lambda v: {}) is None
+        order, _ = service.claim_quote(
+            session, context(svc), tenant, service.find_quote_set(session, quote_set_id), details, "pandago"
+        )
+        service._claim_key(session, idem, order.id)
+        return order.id
+
+
+def test_a_booking_interrupted_before_the_platform_answered_is_finished_once_by_the_pump(
+    svc: ServiceUnderTest,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from smartdist_delivery_broker.orders import service
+
+    tenant = svc.new_tenant()
+    quote_set_id = quote(svc, tenant)["quote_set_id"]
+    order_id = _claim_and_stop(svc, tenant, quote_set_id, "pos-9")
+    headers = svc.headers(tenant, ("clerk",))
+    board = svc.client.get("/api/v1/deliveries", headers=headers).json()["items"]
+    assert [(d["id"], d["raw_status"], d["platform_ref"]) for d in board] == [(order_id, "placing", None)]
+    # The quote stays taken meanwhile: nobody books it a second time.
+    assert book(svc, tenant, quote_set_id).status_code == 409
+    # Too young to be called interrupted (its request may still be waiting on the platform).
+    assert service.finish_interrupted_bookings(context(svc), svc.database) == {}
+    later = datetime.now(UTC) + timedelta(minutes=2)
+    assert service.finish_interrupted_bookings(context(svc), svc.database, later) == {"placed": 1}
+    assert service.finish_interrupted_bookings(context(svc), svc.database, later) == {}
+    # The retry with the first request's key answers that delivery, now booked on the platform.
+    body = {"quote_set_id": quote_set_id, "provider": "pandago", **CONTACTS}
+    retry = svc.client.post("/api/v1/deliveries", json=body, headers=headers | {"Idempotency-Key": "pos-9"})
+    assert retry.status_code == 201, retry.text
+    assert retry.json()["id"] == order_id and retry.json()["platform_ref"]
+    assert _deliveries_and_charges(svc, tenant, quote_set_id) == (1, 1)
+
+
+def test_an_interrupted_booking_the_platform_refuses_is_released_and_spends_nothing(svc: ServiceUnderTest) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from smartdist_delivery_broker.orders import service
+
+    tenant = svc.new_tenant()
+    quote_set_id = quote(svc, tenant)["quote_set_id"]
+    _claim_and_stop(svc, tenant, quote_set_id, "pos-10")
+    headers = svc.headers(tenant, ("owner",))
+    assert svc.client.get("/api/v1/subsidy", headers=headers).json()["spent"] > 0
+    pandago = context(svc).registry.by_provider_for("pandago", tenant)
+    assert pandago is not None
+
+    async def refuse(booking: Any) -> Any:
+        from smartdist_delivery_broker.adapters.port import PlatformUnavailable
+
+        raise PlatformUnavailable("pandago", "down")
+
+    original = type(pandago).create
+    type(pandago).create = lambda self, booking, *a: refuse(booking)  # type: ignore[method-assign]
+    try:
+        later = datetime.now(UTC) + timedelta(minutes=2)
+        assert service.finish_interrupted_bookings(context(svc), svc.database, later) == {"released": 1}
+    finally:
+        type(pandago).create = original  # type: ignore[method-assign]
+    assert _deliveries_and_charges(svc, tenant, quote_set_id) == (0, 0)
+    assert svc.client.get("/api/v1/subsidy", headers=headers).json()["spent"] == 0
+    # The quote set and the key are free again: the retry books.
+    body = {"quote_set_id": quote_set_id, "provider": "pandago", **CONTACTS}
+    retry = svc.client.post("/api/v1/deliveries", json=body, headers=headers | {"Idempotency-Key": "pos-10"})
+    assert retry.status_code == 201, retry.text
