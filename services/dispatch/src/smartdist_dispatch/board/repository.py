@@ -410,8 +410,14 @@ def analytics(session: ScopedSession, start: date, end: date, group_by: GroupBy)
     for k, reason, count in per_reason:
         reasons = item(k)["exceptions"]
         reasons[reason or "other"] = reasons.get(reason or "other", 0) + int(count)
+    # People read drivers by name (the code stays as the key, beside it).
+    names: dict[str, str] = {}
+    if group_by == "driver" and items:
+        found = session.execute(select(Driver.code, Driver.name).where(Driver.code.in_(list(items))))
+        names = {code: name for code, name in found}
     for row in items.values():
         row.update(rates(row["delivered"], row["failed"], row.pop("_on_time")))
+        row["name"] = names.get(row["key"])
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),

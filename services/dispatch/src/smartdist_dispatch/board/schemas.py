@@ -261,6 +261,7 @@ class Exceptions(BaseModel):
 
 class AnalyticsRow(BaseModel):
     key: str = Field(description="The day, vehicle code or driver code ('' for routes nobody drove)")
+    name: str | None = Field(None, description="The driver's name (group_by=driver); null otherwise")
     routes: int
     stops: int
     delivered: int

@@ -657,6 +657,7 @@ def baseline_answer(plan: RoutePlan, assessment: dict[str, Any] | None) -> dict[
 
 CSV_COLUMNS = [
     "key",
+    "name",
     "routes",
     "stops",
     "delivered",
@@ -678,6 +679,7 @@ def analytics_csv(result: dict[str, Any]) -> str:
         rows.append(
             [
                 row["key"],
+                row.get("name") or "",
                 row["routes"],
                 row["stops"],
                 row["delivered"],

@@ -262,6 +262,7 @@ def test_analytics_page_draws_its_charts_and_tables_from_the_seeded_outcomes(
         for stop, (status, when, reason) in zip(stops, outcomes, strict=True):
             stop.status, stop.completed_at, stop.reason_code = status, when, reason
         assert len(routes) == 2
+        routes[1].driver_id = session.scalars(select(Driver.id).where(Driver.code == "DR1")).one()
     page.goto(f"{base}/board/analytics?from={day}&to={day}&lang=en")
     expect(page.locator("#analytics")).to_have_attribute("data-loaded", "true")
     rates = page.evaluate("() => Chart.getChart('rates-chart').data.datasets.map(d => d.data)")
@@ -270,11 +271,13 @@ def test_analytics_page_draws_its_charts_and_tables_from_the_seeded_outcomes(
     assert len(distance) == 1 and distance[0] > 0
     expect(page.locator("#table-vehicle tbody tr")).to_have_count(2)
     expect(page.locator("#table-vehicle tbody tr[data-key=V1]")).to_contain_text("Refused 1")
-    expect(page.locator("#table-driver tbody tr")).to_have_count(1)  # nobody assigned: one unassigned row
+    # V1's route has its driver, V2's has nobody: the driver by name with the code beside it.
+    expect(page.locator("#table-driver tbody tr")).to_have_count(2)
+    expect(page.locator("#table-driver tbody tr[data-key=DR1] td").first).to_have_text("司機1 (DR1)")
     href = page.locator("#csv-vehicle").get_attribute("href") or ""
     exported = svc.client.get(href, headers=headers)
     assert exported.status_code == 200 and exported.text.startswith("\ufeff")  # a BOM: Excel reads it as UTF-8
-    assert exported.text.removeprefix("\ufeff").splitlines()[0].startswith("key,routes,stops")
+    assert exported.text.removeprefix("\ufeff").splitlines()[0].startswith("key,name,routes,stops")
     page.goto(f"{base}/board/exceptions?from={day}&to={day}&lang=en")
     expect(page.locator("#exceptions")).to_have_attribute("data-loaded", "true")
     expect(page.locator("#exceptions tbody tr[data-kind=failed] .detail")).to_have_text("Refused")

@@ -53,6 +53,7 @@ def test_analytics_per_vehicle_day_and_driver_from_sql_aggregates_and_as_csv(day
     rows = {r["key"]: r for r in by_vehicle["items"]}
     assert rows["V1"] | {"distance_m": 0} == {
         "key": "V1",
+        "name": None,
         "routes": 1,
         "stops": 3,
         "delivered": 2,
@@ -65,6 +66,7 @@ def test_analytics_per_vehicle_day_and_driver_from_sql_aggregates_and_as_csv(day
     }
     assert rows["V2"] | {"distance_m": 0} == {
         "key": "V2",
+        "name": None,
         "routes": 1,
         "stops": 3,
         "delivered": 1,
@@ -85,7 +87,13 @@ def test_analytics_per_vehicle_day_and_driver_from_sql_aggregates_and_as_csv(day
     )
     assert (whole_day["success_rate"], whole_day["on_time_rate"]) == (0.6, 0.6667)
     drivers = get(f"/api/v1/analytics?from={day.day}&group_by=driver", headers=day.headers).json()["items"]
-    assert [r["key"] for r in drivers] == ["DR1", "DR2"]
+    # Drivers by name, their code beside it (the key), in the table and in the download.
+    assert [(r["key"], r["name"]) for r in drivers] == [("DR1", "司機1"), ("DR2", "司機2")]
+    by_driver = get(f"/api/v1/analytics?from={day.day}&group_by=driver&format=csv", headers=day.headers)
+    assert [(r["key"], r["name"]) for r in csv.DictReader(io.StringIO(by_driver.content.decode("utf-8-sig")))] == [
+        ("DR1", "司機1"),
+        ("DR2", "司機2"),
+    ]
     exported = get(f"/api/v1/analytics?from={day.day}&group_by=vehicle&format=csv", headers=day.headers)
     assert exported.headers["content-type"].startswith("text/csv")
     assert exported.headers["content-disposition"].startswith("attachment; filename=")

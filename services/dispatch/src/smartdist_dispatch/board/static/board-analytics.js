@@ -14,7 +14,9 @@
     for (const r of items) {
       const row = el("tr", {dataset: {key: r.key}});
       const reasons = Object.entries(r.exceptions).map(([k, n]) => t("board.reason." + k) + " " + n).join(", ");
-      for (const v of [r.key || t("board.route.no_driver"), r.routes, r.stops, r.delivered, r.failed, pct(r.success_rate),
+      // A driver by name, the code beside it; a day or a vehicle by its key.
+      const label = r.name ? r.name + " (" + r.key + ")" : (r.key || t("board.route.no_driver"));
+      for (const v of [label, r.routes, r.stops, r.delivered, r.failed, pct(r.success_rate),
         pct(r.on_time_rate), (r.distance_m / 1000).toFixed(1), (r.duration_s / 3600).toFixed(1), reasons]) {
         row.append(el("td", {}, v));
       }
