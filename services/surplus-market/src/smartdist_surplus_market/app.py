@@ -17,6 +17,8 @@ from smartdist_surplus_market.listings.consumer import SUBSCRIPTIONS as LISTING_
 from smartdist_surplus_market.messages import MESSAGES
 from smartdist_surplus_market.pages import router as pages
 from smartdist_surplus_market.payouts import api as payouts_api
+from smartdist_surplus_market.push import api as push_api
+from smartdist_surplus_market.push import models as push_models  # noqa: F401 - registers the tables
 from smartdist_surplus_market.reservations import api as reservations_api
 from smartdist_surplus_market.reservations import models as reservation_models  # noqa: F401 - registers the tables
 from smartdist_surplus_market.reservations.consumer import SUBSCRIPTIONS as RESERVATION_SUBSCRIPTIONS
@@ -37,13 +39,14 @@ DEFINITION = ServiceDefinition(
         sellers_api.router,
         favourites_api.router,
         payouts_api.router,
+        push_api.router,
     ],
     pages=pages,
     messages=MESSAGES,
     kpi=KPI,
     seed_demo=seed_demo,
     subscriptions={**LISTING_SUBSCRIPTIONS, **RESERVATION_SUBSCRIPTIONS},
-    job_modules=["smartdist_surplus_market.reservations.jobs"],
+    job_modules=["smartdist_surplus_market.reservations.jobs", "smartdist_surplus_market.push.jobs"],
     background_tasks=[sweep_no_shows, retry_bookings],
 )
 

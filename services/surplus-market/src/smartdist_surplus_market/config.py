@@ -38,6 +38,15 @@ class Settings(BaseSettings):
         24, ge=1, le=720, description="Hours before best-before of the default markdown step (WMS drafts)."
     )
     no_show_sweep_s: float = Field(60.0, gt=0, description="How often reservations past their window turn no-show.")
+    push_subject: str = Field(
+        "mailto:ops@smartdist.invalid",
+        pattern=r"^(mailto:|https://)\S+$",
+        description="VAPID contact (RFC 8292 'sub'): a mailto: or https: URL push services can reach.",
+    )
+    push_page_base_url: str = Field(
+        "", description="Public URL of this service (…/surplus-market) for the link a push opens; empty: none."
+    )
+    push_sandbox: bool = Field(True, description="Serve the sandbox push service (/api/v1/push-sandbox) for demos.")
     map_tile_url: str = Field(
         "", description="XYZ tile URL template of the consumer map's base layer (none: markers only)."
     )

@@ -7,6 +7,8 @@ on the phone); staff with the platform's sign-in cookie.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from importlib.resources import files
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -52,6 +54,21 @@ def home(request: Request) -> Response:
 def market(request: Request) -> Response:
     """Consumers on phones: nearby list and map, a listing, reserve, pickup code and QR, favourites."""
     return _render(request, "market_app.html")
+
+
+@lru_cache
+def _service_worker() -> str:
+    return (files("smartdist_surplus_market") / "templates" / "market_sw.js").read_text(encoding="utf-8")
+
+
+@router.get("/sw.js")
+def service_worker() -> Response:
+    """The market's service worker (scope: the service's root), which shows Web Push notifications."""
+    return Response(
+        _service_worker(),
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "./"},
+    )
 
 
 @router.get("/seller")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from smartdist.db import utcnow
 from smartdist_surplus_market.favourites.models import Favourite, Notification
 from smartdist_surplus_market.favourites.schemas import FavouriteOut
+from smartdist_surplus_market.push import service as push
 from smartdist_surplus_market.sellers import service as sellers
 
 
@@ -52,14 +53,27 @@ def favourites_of(session: Session, consumer_id: str) -> Sequence[Favourite]:
     ).all()
 
 
-def notify_favourites(session: Session, *, tenant_id: str, listing_id: str, text: str) -> int:
-    """One notice per consumer who favours the seller (in the seller's own transaction)."""
+def notify_favourites(
+    session: Session,
+    *,
+    tenant_id: str,
+    listing_id: str,
+    text: str,
+    seller: str = "",
+    title: str = "",
+    price: int | None = None,
+) -> int:
+    """One in-app notice per consumer who favours the seller (in the seller's own transaction), and
+    a Web Push job for those of them with a subscribed browser (sent after the commit)."""
     fans = session.scalars(select(Favourite.consumer_id).where(Favourite.tenant_id == tenant_id)).all()
     session.add_all(
         Notification(tenant_id=tenant_id, consumer_id=c, kind="listing_published", listing_id=listing_id, text=text)
         for c in fans
     )
     session.flush()
+    push.queue_listing_push(
+        session, consumer_ids=fans, listing_id=listing_id, seller=seller, title=title or text, price=price
+    )
     return len(fans)
 
 

@@ -218,6 +218,9 @@ def _go_live(session: Session, listing: Listing) -> None:
         tenant_id=listing.tenant_id,
         listing_id=listing.id,
         text=f"{view.seller.name}: {listing.title} NT${view.price}",
+        seller=view.seller.name,
+        title=listing.title,
+        price=view.price,
     )
 
 
