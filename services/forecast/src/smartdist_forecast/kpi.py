@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smartdist.kpi import BaselineSpec, KpiSpec, KpiSummary, KpiValue, StatusCode, SummaryContext, volume_kpi
+from smartdist_forecast.replenishment.domain import fill_rate_not_worse, fill_rate_percent, inventory_cut
 
 FORECAST, SIMULATION, REPLENISHMENT = "forecast", "inventory_simulation", "replenishment"
 SALES_IMPORT, ONLINE_IMPORT = "sales_import", "online_orders_import"
@@ -44,8 +45,10 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     else:
         x = latest.extra or {}
         rule, policy = float(x.get("avg_on_hand_rule", 0)), float(x.get("avg_on_hand_policy", 0))
-        cut = round((rule - policy) / rule * 100, 2) if rule else None
-        fill_ok = float(x.get("fill_rate_policy", 0)) >= float(x.get("fill_rate_rule", 1))
+        # The same derivation as the record and the page: the cut from the stored averages, the
+        # fill rates compared at the precision shown (0.1 percentage point).
+        cut = round(inventory_cut(rule, policy) * 100, 2) if rule > 0 else None
+        fill_ok = fill_rate_not_worse(float(x.get("fill_rate_policy", 0)), float(x.get("fill_rate_rule", 1)))
         kpi1 = KpiValue(
             code="inventory_cut",
             name="門市庫存降低 store inventory cut",
@@ -53,7 +56,11 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
             unit="%",
             target=5.0,
             met=bool(cut is not None and cut >= 5.0 and fill_ok),
-            detail=f"fill rate {x.get('fill_rate_policy')} vs rule {x.get('fill_rate_rule')}",
+            detail=(
+                f"fill rate {fill_rate_percent(float(x.get('fill_rate_policy', 0))):.1f}% vs rule "
+                f"{fill_rate_percent(float(x.get('fill_rate_rule', 0))):.1f}%"
+                f" ({'not worse' if fill_ok else 'worse'}), {x.get('first_day', '?')} – {x.get('last_day', '?')}"
+            ),
         )
         waste_kg_avoided = max(0.0, float(x.get("waste_kg_rule", 0)) - float(x.get("waste_kg_policy", 0)))
     kpi2 = volume_kpi(

@@ -147,8 +147,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fc.repl.sim.cut": "庫存降低",
         "fc.repl.sim.waste_kg": "過期報廢（公斤）",
         "fc.repl.sim.service_level": "採用服務水準",
-        "fc.repl.sim.days": "重播天數",
+        "fc.repl.sim.days": "計入天數",
         "fc.repl.sim.not_worse": "滿足率不低於目前規則",
+        "fc.repl.sim.what": "重播期間 {first} 至 {last}（{days} 天），共 {series} 組門市 × 商品。兩種做法第一天都從各"
+        "自的訂購水準開始，前 {run_in} 天（第一張訂單到貨前）為暖機不計，數字為之後 {measured} 天的結果。",
+        "fc.repl.sim.left_out": "另有 {n} 組門市 × 商品在重播期間及前 28 天沒有足夠的銷售資料，未納入：",
+        "fc.repl.sim.level": "訂購至水準",
+        "fc.repl.sim.rule_level": "前 28 天平均日銷量 × {n} 天",
+        "fc.repl.sim.policy_level": "預測未來 {days} 天（前置時間 + 檢視週期）需求 + 安全庫存，服務水準 {level}",
+        "fc.repl.sim.ordering": "訂購方式（兩者相同）",
+        "fc.repl.sim.ordering_both": "每 {review} 天檢視一次，訂購量 = 訂購至水準 − (現有庫存 + 在途量)，以"
+        " {pack} 個為單位，{lead} 天後到貨。",
+        "fc.repl.sim.rules": "銷售與報廢（兩者相同）",
+        "fc.repl.sim.rules_both": "同一份實際銷量；先進先出；缺貨時的需求視為流失；超過保存天數的商品於當天結束時報廢"
+        "（保存天數與單位重量取自商品設定，未設定者用預設值）。平均庫存為每組門市 × 商品每天營業結束時的件數。",
+        "fc.repl.sim.at_target": "建議策略（您的目標服務水準 {level}）",
+        "fc.repl.sim.units_lost": "缺貨流失（件）",
+        "fc.repl.sim.kpi_met": "KPI 1 達成：庫存降低至少 5%，且滿足率不低於目前規則。",
+        "fc.repl.sim.kpi_not_met": "KPI 1 未達成：需庫存降低至少 5%，且滿足率不低於目前規則。",
+        "fc.repl.sim.compare_note": "建議策略採用「滿足率不低於目前規則」的最低服務水準；滿足率以畫面顯示的精度（0.1"
+        " 個百分點）比較。",
+        "fc.repl.sim.products": "各門市商品明細",
         "fc.store": "門市",
         "fc.sku": "商品",
         "fc.yes": "是",
@@ -303,8 +322,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fc.repl.sim.cut": "Inventory cut",
         "fc.repl.sim.waste_kg": "Food wasted (kg)",
         "fc.repl.sim.service_level": "Service level used",
-        "fc.repl.sim.days": "Days replayed",
+        "fc.repl.sim.days": "Days counted",
         "fc.repl.sim.not_worse": "Fill rate no worse than the rule",
+        "fc.repl.sim.what": "Replayed {first} to {last} ({days} days) for {series} store × product series."
+        " Both policies start on the first day at their own order-up-to level; the first {run_in} days (until"
+        " the first order arrives) are a run-in and not counted: the figures are over the {measured} days after"
+        " it.",
+        "fc.repl.sim.left_out": "{n} more store × product series had too few sales in the replayed weeks and"
+        " the 4 weeks before them and were left out:",
+        "fc.repl.sim.level": "Order-up-to level",
+        "fc.repl.sim.rule_level": "average daily sales of the previous 28 days × {n} days",
+        "fc.repl.sim.policy_level": "forecast demand of the next {days} days (lead time + review period) +"
+        " safety stock, service level {level}",
+        "fc.repl.sim.ordering": "Ordering (the same for both)",
+        "fc.repl.sim.ordering_both": "Review every {review} days, order = level − (on hand + on order) in packs"
+        " of {pack}, arriving {lead} days later.",
+        "fc.repl.sim.rules": "Sales and waste (the same for both)",
+        "fc.repl.sim.rules_both": "The same actual sales; oldest units sold first; demand facing an empty shelf"
+        " is lost; units past their shelf life are thrown away at the end of the day (shelf life and unit weight"
+        " from the product profiles, defaults otherwise). Average stock = units left at the end of each day"
+        " per store × product.",
+        "fc.repl.sim.at_target": "Recommended policy (your target service level {level})",
+        "fc.repl.sim.units_lost": "Sales lost to stock-outs (units)",
+        "fc.repl.sim.kpi_met": "KPI 1 met: inventory cut of at least 5% at a fill rate no worse than the rule's.",
+        "fc.repl.sim.kpi_not_met": "KPI 1 not met: it needs an inventory cut of at least 5% at a fill rate no worse "
+        "than the rule's.",
+        "fc.repl.sim.compare_note": "The recommended policy uses the lowest service level whose fill rate is no worse"
+        " than the rule's; fill rates are compared at the precision shown (0.1 percentage point).",
+        "fc.repl.sim.products": "Per store and product",
         "fc.store": "Store",
         "fc.sku": "Product",
         "fc.yes": "yes",

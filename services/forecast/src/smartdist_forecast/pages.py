@@ -32,7 +32,7 @@ from smartdist_forecast.publishing import repository as publishing
 from smartdist_forecast.publishing.domain import ordered_models
 from smartdist_forecast.replenishment.repository import latest_simulation
 from smartdist_forecast.sales import service as sales
-from smartdist_forecast.sales.repository import imported_series
+from smartdist_forecast.sales.repository import Series, imported_series
 
 pages = APIRouter(include_in_schema=False)
 
@@ -61,6 +61,23 @@ def _tenant_session(request: Request) -> ScopedSession:
 def local_time(moment: datetime | None) -> str:
     """A stored UTC time as the merchant reads it: ``2026-11-26 15:40`` (Asia/Taipei)."""
     return moment.astimezone(PAGE_ZONE).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+
+class Names:
+    """People read names, with the code beside it: ``芝司樂原味高鈣起司250g（11001010）``."""
+
+    def __init__(self, series: list[Series]) -> None:
+        self.stores = {s.store: s.store_name for s in series if s.store_name}
+        self.products = {s.sku: s.product_name for s in series if s.product_name}
+
+    def store(self, store: str) -> str:
+        name = self.stores.get(str(store))
+        return f"{name}（{store}）" if name else str(store)
+
+    def product(self, store: str | None, sku: str) -> str:
+        name = self.products.get(str(sku))
+        label = f"{name}（{sku}）" if name else str(sku)
+        return f"{self.store(store)} {label}" if store else label
 
 
 def _render(request: Request, template: str, context: dict[str, Any]) -> Response:
@@ -185,10 +202,14 @@ def replenishment_page(request: Request) -> Response:
         latest = publishing.latest_version(session)
         series = imported_series(session)
         forecast_pairs = publishing.forecast_series(session, latest.id) if latest is not None else set()
+        names = Names(series)
         return _render(
             request,
             "forecast_replenishment.html",
             {
+                "store_label": names.store,
+                "product_label": names.product,
+                "names": {"stores": names.stores, "products": names.products},
                 "latest": latest,
                 "series": [s for s in series if (s.store, s.sku) in forecast_pairs],
                 "has_sales": bool(series),

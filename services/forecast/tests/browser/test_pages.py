@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from smartdist.bus.envelope import CloudEvent
 from smartdist.testing.browser import live_server
 from smartdist.testing.platform import ServiceUnderTest, service_under_test
 from smartdist_forecast.app import DEFINITION
+from smartdist_forecast.demo import seed_demo
 from smartdist_forecast.sales import service as sales_service
 from smartdist_forecast.stock.consumer import STOCK_CHANGED, on_stock_changed
 
@@ -284,8 +286,51 @@ def test_replenishment_prefills_wms_stock_recommends_downloads_and_runs_the_simu
 
     expect(page.locator("#simulation-none")).to_be_visible()
     page.click("#simulate")
-    expect(page.locator("#simulation-job")).to_have_attribute("data-status", "succeeded", timeout=90_000)
+    # Done, the page reloads and the server draws the result with its explanation.
+    expect(page.locator("#sim-what")).to_be_visible(timeout=90_000)
     expect(page.locator("#simulation")).to_be_visible()
     expect(page.locator("#sim-cut")).to_contain_text("%")
     expect(page.locator("#sim-fill-policy")).to_contain_text("%")
     expect(page.locator("#sim-waste-policy")).to_have_text(re.compile(r"^\d+\.\d$"))
+    expect(page.locator("#simulation-products tbody tr")).to_have_count(4)
+
+
+def test_demo_merchant_with_an_old_upload_gets_a_consistent_simulation_in_zh_tw(
+    page: Page, forecast: tuple[ServiceUnderTest, str]
+) -> None:
+    """Issue 13 item 1: the demo's sales up to yesterday plus the sample's 2024 sales. The sample's
+    series have no sales in the replayed weeks: left out, not stocked and wasted (the −901.8% cut)."""
+    svc, base = forecast
+    tenant = svc.new_tenant()
+    seed_demo(SimpleNamespace(database=svc.database), tenant)
+    old = svc.client.post(
+        "/api/v1/sales/import",
+        headers=svc.headers(tenant),
+        files={"file": ("pos.csv", pos_slice(SAMPLE, stores=1, skus=2, days=120), "text/csv")},
+    )
+    assert old.status_code == 200, old.text
+    sign_in(page, svc, base, tenant)
+    page.goto(base + "/replenishment")
+    page.fill("#simulation-form input[name=cover_days]", "14")
+    page.click("#simulate")
+    expect(page.locator("#sim-what")).to_be_visible(timeout=90_000)
+    expect(page.locator("#sim-what")).to_contain_text("重播期間")
+    expect(page.locator("#sim-left-out")).to_contain_text("另有 2 組")
+    expect(page.locator("#sim-left-out")).to_contain_text("芝司樂原味高鈣起司250g（11001010）")
+    expect(page.locator("#sim-rule-level")).to_contain_text("× 14")
+    rows = page.locator("#simulation-products tbody tr")
+    expect(rows).to_have_count(6)  # the demo's 2 stores × 3 products
+    expect(rows.first).to_contain_text("示範台北店（90001）")
+    expect(rows.first).to_contain_text("示範鮮乳936ml（D0001）")
+    cut = float(page.locator("#sim-cut").inner_text().rstrip("%"))
+    assert 0 <= cut < 100
+    rule = float(page.locator("#sim-fill-rule").inner_text().rstrip("%"))
+    policy = float(page.locator("#sim-fill-policy").inner_text().rstrip("%"))
+    expect(page.locator("#sim-not-worse")).to_have_text("是" if policy >= rule else "否")
+    waste = float(page.locator("#sim-waste-policy").inner_text())
+    assert waste <= float(page.locator("#sim-waste-rule").inner_text()) + 1.0
+    summary = svc.client.get("/api/v1/kpi/summary", headers=svc.headers(tenant)).json()
+    kpi = next(k for k in summary["kpis"] if k["code"] == "inventory_cut")
+    assert round(kpi["value"], 1) == cut
+    assert kpi["met"] == (cut >= 5.0 and policy >= rule)
+    expect(page.locator("#sim-kpi")).to_contain_text("KPI 1 達成" if kpi["met"] else "KPI 1 未達成")

@@ -2,8 +2,9 @@
 
 Nothing but one KPI record is stored (doc_type ``inventory_simulation``, doc_no the job id,
 status ``simulated``, extra = the replay's ``kpi_extra()``, with the food waste in kg of both
-policies), which the KPI summary reads. Shelf life and unit weight come from ``product_profile``
-or the service defaults.
+policies), which the KPI summary reads; the job's result adds the per-product table. Shelf life
+and unit weight come from ``product_profile`` or the service defaults. Progress messages are
+catalog keys (``forecast.progress.simulation.*``), shown in the reader's language.
 """
 
 from __future__ import annotations
@@ -14,14 +15,25 @@ from smartdist.jobs import JobContext, job_task
 from smartdist_forecast.replenishment.domain import SIMULATION_JOB
 from smartdist_forecast.replenishment.service import record_simulation, simulate, simulation_inputs
 
+# Shares of the run: loading the sales, training the replay's model (most of it), simulating.
+LOADED, TRAINED = 0.05, 0.85
+
 
 @job_task(SIMULATION_JOB)
 def simulate_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    ctx.progress(0.0, "loading sales", force=True)
+    ctx.progress(0.0, "forecast.progress.simulation.loading", force=True)
     with ctx.tenant_transaction() as session:
         panel, perishability = simulation_inputs(session)
-    ctx.progress(0.05, "replaying history", force=True)
-    figures = simulate(panel, perishability, params)
+    ctx.progress(LOADED, "forecast.progress.simulation.training", force=True)
+
+    def training(fraction: float) -> None:
+        if fraction >= 1.0:
+            ctx.progress(TRAINED, "forecast.progress.simulation.replaying", force=True)
+        else:
+            ctx.progress(LOADED + (TRAINED - LOADED) * fraction, "forecast.progress.simulation.training")
+
+    figures = simulate(panel, perishability, params, progress=training)
+    ctx.progress(0.95, "forecast.progress.simulation.storing", force=True)
     with ctx.tenant_transaction() as session:
         record_simulation(session, ctx.job_id, figures)
     return figures

@@ -34,6 +34,8 @@ class SimulationRun:
     at: datetime
     params: dict[str, Any]
     figures: dict[str, Any]
+    products: list[dict[str, Any]]  # one row per replayed store × SKU (from the job's result)
+    left_out: list[dict[str, Any]]  # the first series not replayed (figures["series_left_out"] counts all)
 
 
 def latest_simulation(session: Session) -> SimulationRun | None:
@@ -47,5 +49,14 @@ def latest_simulation(session: Session) -> SimulationRun | None:
     if rec is None:
         return None
     job = session.get(Job, rec.doc_no)
-    params = dict(job.params) if job is not None and job.tenant_id == rec.tenant_id else {}
-    return SimulationRun(job_id=rec.doc_no, at=rec.at, params=params, figures=dict(rec.extra or {}))
+    own = job is not None and job.tenant_id == rec.tenant_id
+    params = dict(job.params) if own and job is not None else {}
+    result = job.result if own and job is not None and isinstance(job.result, dict) else {}
+    return SimulationRun(
+        job_id=rec.doc_no,
+        at=rec.at,
+        params=params,
+        figures=dict(rec.extra or {}),
+        products=list(result.get("products") or []),
+        left_out=list(result.get("left_out") or []),
+    )

@@ -9,6 +9,7 @@ event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -32,7 +33,7 @@ from smartdist_forecast.replenishment.domain import SIMULATION_JOB, SUGGESTED_EV
 from smartdist_forecast.replenishment.models import ProductProfile
 from smartdist_forecast.replenishment.policy import ReplenishmentParams
 from smartdist_forecast.replenishment.recommendations import recommend_orders, table_csv, table_xlsx
-from smartdist_forecast.replenishment.replay import replay_on_history
+from smartdist_forecast.replenishment.replay import REPLAY_DAYS, NothingToReplay, replay_on_history
 from smartdist_forecast.replenishment.schemas import (
     ProductProfileIn,
     ProductProfileOut,
@@ -218,29 +219,53 @@ def simulation_inputs(session: Session) -> tuple[DemandPanel, Perishability]:
     """The tenant's demand panel and each series' perishability (``Unprocessable`` with no sales)."""
     sales, online = sales_repository.tenant_demand_inputs(session)
     if sales.empty:
-        raise Unprocessable("no sales imported yet: POST /api/v1/sales/import first")
+        raise Unprocessable(
+            "no sales imported yet: POST /api/v1/sales/import first", code="forecast.simulation.no_sales"
+        )
     panel = demand_panel(sales, online)
     return panel, perishability_for(session, panel.skus)
 
 
-def simulate(panel: DemandPanel, perishability: Perishability, params: dict[str, Any]) -> dict[str, Any]:
-    """Replay the last weeks under the merchant's rule and the forecast policy: the KPI-1 figures."""
+def simulate(
+    panel: DemandPanel,
+    perishability: Perishability,
+    params: dict[str, Any],
+    progress: Callable[[float], None] | None = None,
+) -> dict[str, Any]:
+    """Replay the last weeks under the merchant's rule and the forecast policy: the KPI-1 figures
+    (``kpi_extra``) with ``products`` (one row per replayed store × SKU) and ``left_out`` (the
+    first series not replayed, ``series_left_out`` counts them all)."""
+    policy = ReplenishmentParams(
+        lead_time_days=int(params["lead_time_days"]),
+        review_period_days=int(params["review_days"]),
+        service_level=float(params["service_level"]),
+    )
+    # Long lead times and review periods need a longer replay: two protection periods
+    # (the run-in and the forecasts' reach) and at least four measured weeks.
+    replay_days = max(REPLAY_DAYS, 2 * policy.protection_days + 28)
     try:
-        policy = ReplenishmentParams(
-            lead_time_days=int(params["lead_time_days"]),
-            review_period_days=int(params["review_days"]),
-            service_level=float(params["service_level"]),
+        result = replay_on_history(
+            panel, policy, float(params["cover_days"]), replay_days, perishability=perishability, progress=progress
         )
-        result = replay_on_history(panel, policy, float(params["cover_days"]), perishability=perishability)
+    except NothingToReplay as exc:
+        raise Unprocessable(str(exc), code="forecast.simulation.nothing_to_replay") from exc
     except ValueError as exc:
         # Too little history before the replayed weeks: the merchant's data, not a crash.
-        raise Unprocessable(f"cannot simulate on the imported sales: {exc}") from exc
+        raise Unprocessable(
+            f"cannot simulate on the imported sales: {exc}",
+            code="forecast.simulation.too_little_history",
+            params={"days": replay_days + 84},
+        ) from exc
     figures: dict[str, Any] = result.kpi_extra()
+    figures["products"] = result.products()
+    figures["left_out"] = [{"store": store, "sku": sku} for store, sku in result.left_out]
     return figures
 
 
 def record_simulation(session: Session, job_id: str, figures: dict[str, Any]) -> None:
-    """The one KPI record KPI 1 reads (doc_no = the job id)."""
+    """The one KPI record KPI 1 reads (doc_no = the job id); the per-product table stays in the
+    job's result."""
+    summary = {k: v for k, v in figures.items() if k not in ("products", "left_out")}
     record(
         session,
         service="forecast",
@@ -248,5 +273,5 @@ def record_simulation(session: Session, job_id: str, figures: dict[str, Any]) ->
         doc_no=job_id,
         status="simulated",
         sender="forecast.inventory_simulation",
-        **figures,
+        **summary,
     )

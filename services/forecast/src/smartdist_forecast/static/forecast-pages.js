@@ -420,20 +420,8 @@
           });
           const job = await SmartDist.watchJob(cfg.root + "/api/v1/jobs/" + started.job_id, $("#simulation-job"),
                                                jobLabels(cfg.text));
-          const f = job.result;
-          $("#simulation-none").hidden = true;
-          $("#simulation").hidden = false;
-          $("#sim-at").textContent = new Date().toLocaleString();
-          $("#sim-avg-rule").textContent = fixed(f.avg_on_hand_rule, 1);
-          $("#sim-avg-policy").textContent = fixed(f.avg_on_hand_policy, 1);
-          $("#sim-fill-rule").textContent = percent(f.fill_rate_rule);
-          $("#sim-fill-policy").textContent = percent(f.fill_rate_policy);
-          $("#sim-waste-rule").textContent = fixed(f.waste_kg_rule, 1);
-          $("#sim-waste-policy").textContent = fixed(f.waste_kg_policy, 1);
-          $("#sim-cut").textContent = percent(f.inventory_cut);
-          $("#sim-not-worse").textContent = f.fill_rate_not_worse ? cfg.text.yes : cfg.text.no;
-          $("#sim-service").textContent = f.service_level;
-          $("#sim-days").textContent = f.replay_days;
+          // The server draws the result with its explanation and the per-product table.
+          if (job.status === "succeeded") window.location.reload();
         } catch (error) {
           showProblem(problem, error.job ? {message: error.job.error} : error);
         } finally {
