@@ -54,7 +54,8 @@ class Idempotency:
         if not 1 <= len(key) <= 200:
             raise Unprocessable(
                 "Idempotency-Key must be 1-200 characters",
-                errors=[{"loc": ["header", HEADER], "message": "1-200 characters"}],
+                code="idempotency.key_length",
+                errors=[{"loc": ["header", HEADER], "code": "idempotency.key_length", "message": "1-200 characters"}],
             )
         digest = hashlib.sha256(endpoint.encode() + b"\n" + body).hexdigest()
         existing = self._find(key)
@@ -73,7 +74,15 @@ class Idempotency:
         if existing.request_hash != digest:
             raise IdempotencyKeyReused(
                 f"Idempotency-Key '{key}' was first used for another request; use a new key.",
-                errors=[{"loc": ["header", HEADER], "message": "key already used for a different request"}],
+                code="idempotency.key_reused",
+                params={"key": key},
+                errors=[
+                    {
+                        "loc": ["header", HEADER],
+                        "code": "idempotency.key_reused",
+                        "message": "key already used for a different request",
+                    }
+                ],
             )
         self.replay = JSONResponse(
             existing.response,

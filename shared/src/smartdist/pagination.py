@@ -39,7 +39,8 @@ def decode_cursor(cursor: str) -> Any:
     except (ValueError, IndexError, TypeError):
         raise Unprocessable(
             "cursor is not one this API gave out",
-            errors=[{"loc": ["query", "cursor"], "message": "invalid cursor"}],
+            code="pagination.cursor",
+            errors=[{"loc": ["query", "cursor"], "code": "pagination.cursor", "message": "invalid cursor"}],
         ) from None
 
 
@@ -57,7 +58,16 @@ def paginate(
     if not 1 <= limit <= MAX_LIMIT:
         raise Unprocessable(
             f"limit must be between 1 and {MAX_LIMIT}",
-            errors=[{"loc": ["query", "limit"], "message": f"1..{MAX_LIMIT}"}],
+            code="pagination.limit",
+            params={"max": MAX_LIMIT},
+            errors=[
+                {
+                    "loc": ["query", "limit"],
+                    "code": "pagination.limit",
+                    "params": {"max": MAX_LIMIT},
+                    "message": f"1..{MAX_LIMIT}",
+                }
+            ],
         )
     if cursor:
         last = decode_cursor(cursor)

@@ -27,7 +27,16 @@ def parse_bound(value: str | None, field: str, *, end: bool = False) -> datetime
     except (ValueError, OverflowError):
         raise Unprocessable(
             f"{field}: '{value}' is neither a date (YYYY-MM-DD) nor an RFC 3339 time",
-            errors=[{"loc": ["query", field], "message": "invalid date or time"}],
+            code="time.invalid",
+            params={"field": field, "value": value},
+            errors=[
+                {
+                    "loc": ["query", field],
+                    "code": "time.invalid",
+                    "params": {"field": field, "value": value},
+                    "message": "invalid date or time",
+                }
+            ],
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=TAIPEI)

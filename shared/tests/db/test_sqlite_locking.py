@@ -185,6 +185,6 @@ def test_lock_held_past_the_busy_timeout_is_503_with_retry_after(tmp_path: Path,
         assert answer.status_code == 503, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert answer.headers["retry-after"] == "1"
-        assert "busy" in answer.json()["detail"]
+        assert answer.json()["code"] == "database.busy" and "忙碌" in answer.json()["detail"]
         # Nothing was changed, and the next try succeeds.
         assert httpx.post(f"{base}/api/v1/counter/increment", headers=headers).json() == {"value": 2}

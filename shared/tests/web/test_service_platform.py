@@ -47,7 +47,10 @@ def test_missing_bad_and_expired_tokens_get_401_problem_json(svc: ServiceUnderTe
         assert r.status_code == 401, headers
         assert r.headers["content-type"].startswith(PROBLEM)
         assert r.json()["status"] == 401 and r.json()["detail"]
-    assert "expired" in c.get("/api/v1/notes", headers=svc.headers("t1", ttl_s=-10)).json()["detail"]
+    expired = c.get("/api/v1/notes", headers=svc.headers("t1", ttl_s=-10)).json()
+    assert expired["code"] == "auth.token_expired" and "重新登入" in expired["detail"]
+    english = c.get("/api/v1/notes", headers={**svc.headers("t1", ttl_s=-10), "Accept-Language": "en"}).json()
+    assert "expired" in english["detail"]
 
 
 def test_a_token_signed_by_another_key_is_refused(svc: ServiceUnderTest) -> None:

@@ -18,7 +18,7 @@ def _token_from(request: Request) -> str | None:
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
-            raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+            raise Unauthorized("Use 'Authorization: Bearer <token>'.", code="auth.bearer_scheme")
         return value.strip()
     # Pages send the token as a cookie set at sign-in; APIs use the header.
     return request.cookies.get(TOKEN_COOKIE)
@@ -36,14 +36,16 @@ def optional_principal(request: Request) -> Principal | None:
 
 def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
-        raise Unauthorized("No credentials: send 'Authorization: Bearer <token or API key>'.")
+        raise Unauthorized(
+            "No credentials: send 'Authorization: Bearer <token or API key>'.", code="auth.no_credentials"
+        )
     return principal
 
 
 def tenant_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     """A principal that acts for a merchant (staff user or API key), not a consumer."""
     if principal.tenant_id is None or principal.kind == "consumer":
-        raise Forbidden("This endpoint is for a merchant's staff or API keys.")
+        raise Forbidden("This endpoint is for a merchant's staff or API keys.", code="auth.staff_only")
     return principal
 
 
@@ -57,7 +59,11 @@ def require_roles(*roles: str) -> Any:
 
     def check(principal: TenantPrincipal) -> Principal:
         if not principal.has_role(*roles):
-            raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+            raise Forbidden(
+                f"This needs one of the roles: {', '.join(roles)}.",
+                code="auth.role",
+                params={"roles": ", ".join(roles)},
+            )
         return principal
 
     return Depends(check)

@@ -89,15 +89,15 @@ class TokenVerifier:
                 options={"require": ["sub", "jti", "iat", "knd"]},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthorized("The token has expired; sign in again.") from None
+            raise Unauthorized("The token has expired; sign in again.", code="auth.token_expired") from None
         except jwt.InvalidTokenError as exc:
-            raise Unauthorized(f"The token is not valid: {exc}.") from None
+            raise Unauthorized(f"The token is not valid: {exc}.", code="auth.token_invalid") from None
         jti = str(claims["jti"])
         if self._is_revoked(jti):
-            raise Unauthorized("The token has been revoked.")
+            raise Unauthorized("The token has been revoked.", code="auth.token_revoked")
         kind = claims["knd"]
         if kind not in ("user", "api_key", "consumer", "service"):
-            raise Unauthorized("The token is of an unknown kind.")
+            raise Unauthorized("The token is of an unknown kind.", code="auth.token_kind")
         return Principal(
             kind=kind,
             subject=str(claims["sub"]),

@@ -46,7 +46,10 @@ def hash_password(password: str) -> str:
     if len(password) < 8:
         raise Unprocessable(
             "Password must have at least 8 characters.",
-            errors=[{"loc": ["body", "password"], "message": "at least 8 characters"}],
+            code="identity.password_short",
+            errors=[
+                {"loc": ["body", "password"], "code": "identity.password_short", "message": "at least 8 characters"}
+            ],
         )
     return _hasher.hash(password)
 
@@ -57,7 +60,16 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     if unknown or not roles:
         raise Unprocessable(
             f"Unknown roles: {', '.join(unknown)}" if unknown else "At least one role is needed.",
-            errors=[{"loc": ["body", "roles"], "message": f"choose from {', '.join(sorted(ROLES))}"}],
+            code="identity.roles",
+            params={"roles": ", ".join(sorted(ROLES))},
+            errors=[
+                {
+                    "loc": ["body", "roles"],
+                    "code": "identity.roles",
+                    "params": {"roles": ", ".join(sorted(ROLES))},
+                    "message": f"choose from {', '.join(sorted(ROLES))}",
+                }
+            ],
         )
     return roles
 
@@ -91,7 +103,7 @@ def add_user(
 ) -> UserAccount:
     email = email.strip().lower()
     if session.scalar(select(func.count()).select_from(UserAccount).where(UserAccount.email == email)):
-        raise EmailTaken(f"{email} already has an account.")
+        raise EmailTaken(f"{email} already has an account.", code="identity.email_taken", params={"email": email})
     user = UserAccount(email=email, name=name, password_hash=hash_password(password), roles=_check_roles(roles))
     user.tenant_id = tenant_id
     session.add(user)
@@ -117,7 +129,7 @@ def revoke_api_key(session: Session, key_id: str) -> ApiKey:
     """Mark the key revoked and tell every service over the bus (they verify tokens offline)."""
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound(f"No API key '{key_id}'.")
+        raise NotFound(f"No API key '{key_id}'.", code="identity.api_key_missing", params={"key_id": key_id})
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         publish(
@@ -134,7 +146,7 @@ def revoke_api_key(session: Session, key_id: str) -> ApiKey:
 def sign_in(session: Session, signer: TokenSigner, *, email: str, password: str, ttl_s: int) -> tuple[str, UserAccount]:
     user = session.scalar(select(UserAccount).where(UserAccount.email == email.strip().lower()))
     if not _password_matches(user.password_hash if user else None, password) or user is None or not user.active:
-        raise Unauthorized("Wrong email or password.")
+        raise Unauthorized("Wrong email or password.", code="identity.wrong_password")
     token, _ = signer.issue(
         kind="user", subject=user.id, tenant_id=user.tenant_id, roles=user.roles, ttl_s=ttl_s, name=user.name
     )
@@ -144,7 +156,7 @@ def sign_in(session: Session, signer: TokenSigner, *, email: str, password: str,
 def register_consumer(session: Session, *, email: str, name: str, password: str) -> ConsumerAccount:
     email = email.strip().lower()
     if session.scalar(select(ConsumerAccount).where(ConsumerAccount.email == email)) is not None:
-        raise EmailTaken(f"{email} already has an account.")
+        raise EmailTaken(f"{email} already has an account.", code="identity.email_taken", params={"email": email})
     consumer = ConsumerAccount(email=email, name=name, password_hash=hash_password(password))
     session.add(consumer)
     session.flush()
@@ -154,7 +166,7 @@ def register_consumer(session: Session, *, email: str, name: str, password: str)
 def consumer_sign_in(session: Session, signer: TokenSigner, *, email: str, password: str, ttl_s: int) -> str:
     consumer = session.scalar(select(ConsumerAccount).where(ConsumerAccount.email == email.strip().lower()))
     if not _password_matches(consumer.password_hash if consumer else None, password) or consumer is None:
-        raise Unauthorized("Wrong email or password.")
+        raise Unauthorized("Wrong email or password.", code="identity.wrong_password")
     token, _ = signer.issue(
         kind="consumer", subject=consumer.id, tenant_id=None, roles=["consumer"], ttl_s=ttl_s, name=consumer.name
     )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from smartdist.db import Database, ScopedSession, utcnow
 from smartdist.jobs.models import Job
 from smartdist.problems import Conflict, NotFound, Problem
+from smartdist.web.i18n import keyed_message
 
 log = structlog.get_logger(__name__)
 
@@ -88,8 +89,11 @@ class JobContext:
     _last_write: float = 0.0
     lost: threading.Event = field(default_factory=threading.Event)
 
-    def progress(self, fraction: float, message: str = "", *, force: bool = False) -> None:
+    def progress(self, fraction: float, message: str = "", *, force: bool = False, **params: Any) -> None:
         """Report progress (0..1). Writes at most every 0.2 s unless forced.
+
+        ``message`` is best a catalog key of the service's messages (``"forecast.progress.training"``)
+        with its ``params``: the job status API and pages render it in the reader's language.
 
         Raises :class:`JobLost` when the job was cancelled or given to another worker meanwhile,
         so the job stops working for nothing; its result would be thrown away anyway."""
@@ -100,6 +104,8 @@ class JobContext:
             return
         self._last_write = now
         fraction = min(max(float(fraction), 0.0), 1.0)
+        if params:
+            message = keyed_message(message, **params)
         with self.database.system_transaction() as session:
             result = session.execute(
                 update(Job).where(*_owned(self.job_id, self.claim)).values(progress=fraction, message=message[:300])
@@ -282,7 +288,11 @@ def cancel_job(session: ScopedSession, job_id: str, *, by: str) -> Job:
     worker notices at its next progress report or lease renewal and stops; its result is discarded."""
     job = _job(session, job_id)
     if job.status not in ("queued", "running"):
-        raise JobStateConflict(f"Job '{job_id}' is {job.status}; only a queued or running job can be cancelled.")
+        raise JobStateConflict(
+            f"Job '{job_id}' is {job.status}; only a queued or running job can be cancelled.",
+            code="job.cannot_cancel",
+            params={"job_id": job_id, "status": job.status},
+        )
     job.status, job.finished_at, job.lease_until = "failed", utcnow(), None
     job.error = f"Cancelled by {by or 'an operator'}."
     session.flush()
@@ -293,7 +303,11 @@ def retry_job(session: ScopedSession, job_id: str) -> Job:
     """Queue a failed job again from the start (its attempts count from zero); dispatched at commit."""
     job = _job(session, job_id)
     if job.status != "failed":
-        raise JobStateConflict(f"Job '{job_id}' is {job.status}; only a failed job can be retried.")
+        raise JobStateConflict(
+            f"Job '{job_id}' is {job.status}; only a failed job can be retried.",
+            code="job.cannot_retry",
+            params={"job_id": job_id, "status": job.status},
+        )
     job.status, job.attempts, job.progress, job.message = "queued", 0, 0.0, ""
     job.error = job.result = job.started_at = job.finished_at = job.lease_until = None
     job.worker = ""
@@ -305,5 +319,5 @@ def retry_job(session: ScopedSession, job_id: str) -> Job:
 def _job(session: ScopedSession, job_id: str) -> Job:
     job = session.get(Job, job_id)
     if job is None or (session.tenant_id is not None and job.tenant_id != session.tenant_id):
-        raise NotFound(f"No job '{job_id}'.")
+        raise NotFound(f"No job '{job_id}'.", code="job.not_found", params={"job_id": job_id})
     return job

@@ -164,7 +164,11 @@ def kpi_router(spec: KpiSpec) -> APIRouter:
         """Enter (or correct) a baseline figure; history is kept, the latest counts."""
         known = {b.code: b for b in spec.baselines}
         if code not in known:
-            raise NotFound(f"Unknown baseline '{code}'; known: {', '.join(known) or 'none'}")
+            raise NotFound(
+                f"Unknown baseline '{code}'; known: {', '.join(known) or 'none'}",
+                code="kpi.baseline_unknown",
+                params={"code": code, "known": ", ".join(known) or "-"},
+            )
         session.add(KpiBaseline(code=code, value=body.value, note=body.note, entered_by=principal.subject))
         session.flush()
         b = known[code]

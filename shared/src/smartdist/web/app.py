@@ -102,6 +102,7 @@ def create_service_app(runtime: ServiceRuntime, *, manage_lifecycle: bool = True
     )
     app.state.runtime = runtime
     app.state.pages = Pages(d.package, d.messages)
+    app.state.messages = d.messages  # problem details and JSON texts: smartdist.web.i18n.translator_for
     install_problem_handlers(app)
     install_openapi(app)
     app.add_middleware(RequestContextMiddleware, metrics=RequestMetrics(runtime.metrics, d.name))

@@ -87,7 +87,7 @@ def handoff_router() -> APIRouter:
         # Only the console's own page may post here (browsers send Origin on every form POST):
         # another site cannot sign a visitor into the attacker's account.
         if not console or (request.headers.get("origin") or "").lower() != console:
-            raise Forbidden("Sign-in hand-over is accepted from the console only.")
+            raise Forbidden("Sign-in hand-over is accepted from the console only.", code="auth.handoff_origin")
         principal = runtime.verifier.verify(token)  # Unauthorized (401) if forged, expired, revoked
         request.state.principal = principal
         response = RedirectResponse(safe_local_path(next), status_code=303)

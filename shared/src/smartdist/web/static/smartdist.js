@@ -7,9 +7,25 @@
     return Date.now().toString(16) + Math.random().toString(16).slice(2);
   }
 
+  /* What a person reads of a problem+json answer: its detail (already in the page's language),
+     then each per-item message the detail does not already say (a row, a field), once each. */
+  function problemText(problem, fallback) {
+    if (!problem || typeof problem !== "object") return fallback || "";
+    const parts = [];
+    const head = problem.detail || problem.title || fallback || "";
+    if (head) parts.push(head);
+    for (const item of problem.errors || []) {
+      const text = item && item.message;
+      if (text && !parts.some(function (p) { return p.indexOf(text) !== -1; })) parts.push(text);
+    }
+    return parts.join("\n");
+  }
+
   async function api(url, options) {
     options = options || {};
-    const headers = Object.assign({"Accept": "application/json"}, options.headers || {});
+    // The API answers its human texts in the page's language (zh-TW unless the page is English).
+    const lang = document.documentElement.lang || "zh-TW";
+    const headers = Object.assign({"Accept": "application/json", "Accept-Language": lang}, options.headers || {});
     let body = options.body;
     if (body !== undefined && !(body instanceof FormData) && typeof body !== "string") {
       body = JSON.stringify(body);
@@ -19,7 +35,7 @@
     const type = response.headers.get("content-type") || "";
     const payload = type.includes("json") ? await response.json() : await response.text();
     if (!response.ok) {
-      const error = new Error((payload && payload.detail) || response.statusText);
+      const error = new Error(problemText(payload, response.statusText));
       error.problem = payload;
       error.status = response.status;
       throw error;
@@ -158,7 +174,7 @@
     }
   }
 
-  window.SmartDist = {api, watchJob, OfflineQueue, newKey, kpiPage};
+  window.SmartDist = {api, problemText, watchJob, OfflineQueue, newKey, kpiPage};
 
   /* The console's sign-in hands the token to a service on another host by a form POST. */
   const handoff = document.querySelector("form[data-autosubmit]");
