@@ -26,7 +26,8 @@ def simulate_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         panel, perishability = simulation_inputs(session)
     ctx.progress(LOADED, "forecast.progress.simulation.training", force=True)
 
-    def training(fraction: float) -> None:
+    def training(fraction: float, stage: str = "", **params: int) -> None:
+        # The training run's own stage is not shown: here it is one step of the simulation.
         if fraction >= 1.0:
             ctx.progress(TRAINED, "forecast.progress.simulation.replaying", force=True)
         else:

@@ -140,7 +140,7 @@ def prepare_replay(
     panel: DemandPanel,
     replay_days: int = REPLAY_DAYS,
     options: TrainingOptions | None = None,
-    progress: Callable[[float], None] | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> ReplayForecast:
     start = panel.n_days - replay_days
     if start < 28 + 2 * 28:
@@ -202,7 +202,7 @@ def replay_on_history(
     replay_days: int = REPLAY_DAYS,
     options: TrainingOptions | None = None,
     perishability: Perishability | None = None,
-    progress: Callable[[float], None] | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> ReplayResult:
     """Train before the replayed weeks, then simulate both policies over them."""
     return replay_policies(prepare_replay(panel, replay_days, options, progress), params, cover_days, perishability)

@@ -230,7 +230,7 @@ def simulate(
     panel: DemandPanel,
     perishability: Perishability,
     params: dict[str, Any],
-    progress: Callable[[float], None] | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> dict[str, Any]:
     """Replay the last weeks under the merchant's rule and the forecast policy: the KPI-1 figures
     (``kpi_extra``) with ``products`` (one row per replayed store × SKU) and ``left_out`` (the
