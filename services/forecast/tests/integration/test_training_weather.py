@@ -104,7 +104,7 @@ def test_a_bad_weather_row_is_422_naming_the_row_and_field_and_queues_nothing(se
             ({"store": "99999"}, "store", "unknown store"),
             ({"date": good[0]["date"]}, "date", "duplicate of row 0"),
             ({"weather": "雨" * 61}, "weather", "60"),
-            ({"wind": 3}, "wind", "xtra"),
+            ({"wind": 3}, "wind", "不接受此欄位"),
         ]
         for change, field, message in cases:
             rows = [dict(r) for r in good]
