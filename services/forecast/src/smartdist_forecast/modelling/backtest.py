@@ -15,11 +15,16 @@ from smartdist_forecast.modelling.panel import DemandPanel
 Forecaster = Callable[[DemandPanel, int], np.ndarray]
 
 
+# One that also takes the mask of series it must not fit on (they are scored as unseen series).
+HoldoutForecaster = Callable[[DemandPanel, int, np.ndarray], np.ndarray]
+
+
 @dataclass
 class OriginResult:
     origin_day: int  # first forecast day (index into the full panel)
     actual: np.ndarray
     forecasts: dict[str, np.ndarray]
+    held_out: np.ndarray | None = None  # series the hold-out forecasters did not fit on
 
 
 @dataclass
@@ -33,6 +38,12 @@ class BacktestResult:
         actual = np.vstack([o.actual for o in self.origins])
         forecast = np.vstack([o.forecasts[model] for o in self.origins])
         return actual, forecast
+
+    def stacked_held_out(self) -> np.ndarray:
+        """Per stacked row: was the series held out from fitting at that origin."""
+        return np.concatenate(
+            [o.held_out if o.held_out is not None else np.zeros(len(o.actual), dtype=bool) for o in self.origins]
+        )
 
     def model_names(self) -> list[str]:
         return list(self.origins[0].forecasts) if self.origins else []
@@ -55,12 +66,22 @@ def rolling_origin_backtest(
     forecasters: dict[str, Forecaster],
     n_origins: int = 2,
     on_origin_done: Callable[[int], None] | None = None,
+    holdout_forecasters: dict[str, HoldoutForecaster] | None = None,
+    held_out: list[np.ndarray] | None = None,
+    on_origin_start: Callable[[int], None] | None = None,
 ) -> BacktestResult:
+    """Forecast from ``n_origins`` origins one horizon apart and keep actuals beside forecasts.
+
+    ``holdout_forecasters`` also get ``held_out[k]`` at origin k: the series they must leave out
+    of their fit, so the back-test scores them on series they have never seen as well.
+    """
     result = BacktestResult(horizon=horizon)
     origins = origin_days(panel, horizon, n_origins)
     if origins[0] <= 2 * 7:
         raise ValueError("history too short for a back-test at this horizon")
     for number, origin in enumerate(origins):
+        if on_origin_start is not None:
+            on_origin_start(number)
         known = panel.truncated(origin)
         offsets = known.last_day[:, None] + 1 + np.arange(horizon)[None, :]
         inside = offsets < panel.n_days
@@ -73,7 +94,10 @@ def rolling_origin_backtest(
             censored[inside] = panel.censored[rows[inside], offsets[inside]]
             actual[censored] = np.nan
         forecasts = {name: forecaster(known, horizon) for name, forecaster in forecasters.items()}
-        result.origins.append(OriginResult(origin_day=origin, actual=actual, forecasts=forecasts))
+        mask = held_out[number] if held_out is not None else np.zeros(panel.n_series, dtype=bool)
+        for name, holdout_forecaster in (holdout_forecasters or {}).items():
+            forecasts[name] = holdout_forecaster(known, horizon, mask)
+        result.origins.append(OriginResult(origin_day=origin, actual=actual, forecasts=forecasts, held_out=mask))
         if on_origin_done is not None:
             on_origin_done(number + 1)
     result.scale = weekly_naive_scale(panel.truncated(origins[0]).demand)

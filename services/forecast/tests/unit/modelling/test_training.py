@@ -1,7 +1,14 @@
 import numpy as np
 
 from smartdist_forecast.modelling.global_lgbm import GlobalModelConfig
-from smartdist_forecast.modelling.training import GLOBAL_MODEL, ModelArtefact, TrainingOptions, run_training
+from smartdist_forecast.modelling.training import (
+    COMBINATION,
+    GLOBAL_MODEL,
+    ModelArtefact,
+    TrainingOptions,
+    held_out_masks,
+    run_training,
+)
 
 from ..synthetic_panels import seasonal_panel
 
@@ -9,8 +16,12 @@ from ..synthetic_panels import seasonal_panel
 def test_training_run_backtests_forecasts_with_band_and_reports_progress():
     panel, _ = seasonal_panel(n_series=3, days=600)
     seen: list[float] = []
+    stages: list[tuple[float, str, dict[str, int]]] = []
     outcome = run_training(
-        panel, TrainingOptions(horizon_days=14, model=GlobalModelConfig(rounds=60)), progress=seen.append
+        panel,
+        TrainingOptions(horizon_days=14, model=GlobalModelConfig(rounds=60)),
+        progress=seen.append,
+        stages=lambda fraction, stage, **params: stages.append((fraction, stage, params)),
     )
     rows = outcome.forecasts
     assert len(rows) == 3 * 14
@@ -18,9 +29,39 @@ def test_training_run_backtests_forecasts_with_band_and_reports_progress():
     assert (rows["yhat_lo"] <= rows["yhat"]).all() and (rows["yhat"] <= rows["yhat_hi"]).all()
     assert rows["date"].min() == panel.date_at(panel.n_days)
     assert seen == sorted(seen) and seen[-1] == 1.0
-    assert set(outcome.artefact.backtest) == {GLOBAL_MODEL, "seasonal_naive", "ets_weekly"}
+    assert set(outcome.artefact.backtest) == {
+        GLOBAL_MODEL,
+        "seasonal_naive",
+        "multiplicative",
+        "pooled_multiplicative",
+        COMBINATION,
+    }
     for metrics in outcome.artefact.backtest.values():
         assert {"wape", "mase", "bias", "coverage_80"} <= set(metrics)
+    assert outcome.artefact.chosen_model == COMBINATION
+    # Real stages: each back-test window k of 3 in turn, then the final fit, then the forecast.
+    windows = [params["window"] for _, stage, params in stages if stage == "forecast.progress.backtest"]
+    assert sorted(set(windows)) == [1, 2, 3] and windows == sorted(windows)
+    names = [stage for _, stage, _ in stages]
+    assert names.index("forecast.progress.fitting") > max(i for i, n in enumerate(names) if n.endswith("backtest"))
+    assert names[-1] == "forecast.progress.forecasting"
+    assert [f for f, _, _ in stages] == seen
+
+
+def test_the_chosen_combination_and_its_back_test_scores_are_recorded_with_the_version():
+    panel, _ = seasonal_panel(n_series=6, days=500)
+    outcome = run_training(panel, TrainingOptions(horizon_days=7, model=GlobalModelConfig(rounds=30)))
+    selection = ModelArtefact.from_json(outcome.artefact.to_json()).selection
+    assert selection["chosen"] == COMBINATION and len(selection["windows"]) == 3
+    assert selection["held_out_series_per_window"] == 1  # a fifth of 6 series
+    groups = selection["groups"]
+    assert sum(g["series"] for g in groups.values()) == 6
+    for group in groups.values():
+        assert abs(sum(group["weights"].values()) - 1.0) < 1e-9
+    fitted = [g for g in groups.values() if g["rows"]]
+    assert fitted and all(g["score"] <= min(g["candidates"].values()) + 1e-12 for g in fitted)
+    assert set(selection["scores"][GLOBAL_MODEL]) == {"later_days", "held_out_series"}
+    assert selection["scores"][GLOBAL_MODEL]["held_out_series"] is not None
 
 
 def test_artefact_round_trips_through_json_and_restores_the_model():
@@ -44,14 +85,28 @@ def test_horizon_outside_1_to_90_days_is_refused():
             raise AssertionError("accepted a horizon outside 1..90")
 
 
-def test_many_series_back_test_baselines_on_a_subset_and_still_choose_fairly():
+def test_per_series_baselines_run_on_a_subset_are_reported_but_not_combined():
     panel, _ = seasonal_panel(n_series=4, days=500)
-    options = TrainingOptions(horizon_days=7, baseline_series_cap=2, model=GlobalModelConfig(rounds=30))
+    options = TrainingOptions(
+        horizon_days=7,
+        baselines=("seasonal_naive", "ets_weekly"),
+        baseline_series_cap=2,
+        model=GlobalModelConfig(rounds=30),
+    )
     outcome = run_training(panel, options)
     backtest = outcome.artefact.backtest
     assert backtest["ets_weekly"]["n_points"] == backtest[GLOBAL_MODEL]["n_points"] // 2
+    weights = [g["weights"] for g in outcome.artefact.selection["groups"].values()]
+    assert all("ets_weekly" not in w for w in weights)
     assert outcome.forecasts["yhat"].notna().all()
     assert len(outcome.forecasts) == 4 * 7
+
+
+def test_each_window_holds_out_a_different_fifth_of_the_series():
+    masks = held_out_masks(20, 3, 0.2)
+    assert [int(m.sum()) for m in masks] == [4, 4, 4]
+    assert not (masks[0] & masks[1]).any() and not (masks[1] & masks[2]).any()
+    assert not any(m.any() for m in held_out_masks(3, 3, 0.2))  # too few series to hold any out
 
 
 def test_demand_panel_from_imported_pos_rows_counts_online_lost_sales():

@@ -1,0 +1,134 @@
+"""Choose and combine candidate models per series group from rolling back-test forecasts.
+
+Series are grouped by what the back-tests show matters for which model wins: a short history
+(a new product: no yearly lags, no own season), intermittent demand (many zero days), and slow or
+fast sellers. Per group, the blend weights (a grid on the simplex, step ``WEIGHT_STEP``, single
+models at its corners) with the lowest back-test WAPE are chosen. The score averages the WAPE on
+the series the global model was fitted on (later days) and on the series held out from its fit,
+so a model that only knows the series it has seen does not win.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from smartdist_forecast.modelling.panel import DemandPanel
+
+GROUPS = ("new", "intermittent", "slow", "fast")
+NEW_HISTORY_DAYS = 365
+INTERMITTENT_ZERO_SHARE = 0.3
+RECENT_DAYS = 91
+WEIGHT_STEP = 0.25
+
+
+def series_groups(panel: DemandPanel, slow_below: float | None = None) -> tuple[np.ndarray, float]:
+    """(group index per series into ``GROUPS``, the slow/fast threshold used).
+
+    The threshold is the median recent daily demand of the non-new, non-intermittent series,
+    unless given (the one chosen in training is reused when forecasting).
+    """
+    offsets = panel.last_day[:, None] - RECENT_DAYS + 1 + np.arange(RECENT_DAYS)[None, :]
+    inside = offsets >= panel.first_day[:, None]
+    rows = np.broadcast_to(np.arange(panel.n_series)[:, None], offsets.shape)
+    recent = np.full(offsets.shape, np.nan)
+    recent[inside] = panel.demand[rows[inside], offsets[inside]]
+    known = ~np.isnan(recent)
+    counts = np.maximum(known.sum(axis=1), 1)
+    zero_share = ((recent == 0) & known).sum(axis=1) / counts
+    mean = np.where(known, recent, 0.0).sum(axis=1) / counts
+    history = panel.last_day - panel.first_day + 1
+    new = history < NEW_HISTORY_DAYS
+    intermittent = ~new & (zero_share > INTERMITTENT_ZERO_SHARE)
+    regular = ~new & ~intermittent
+    if slow_below is None:
+        slow_below = float(np.median(mean[regular])) if regular.any() else 0.0
+    group = np.where(new, 0, np.where(intermittent, 1, np.where(mean < slow_below, 2, 3)))
+    return group.astype(np.int64), slow_below
+
+
+def weight_grid(n_models: int, step: float = WEIGHT_STEP) -> np.ndarray:
+    """Every weight vector on the simplex with entries in multiples of ``step``."""
+    parts = round(1 / step)
+    grid = [c for c in itertools.product(range(parts + 1), repeat=n_models) if sum(c) == parts]
+    return np.asarray(grid, dtype=float) / parts
+
+
+@dataclass
+class GroupChoice:
+    weights: dict[str, float]
+    rows: int  # back-test rows (series × windows) the group had
+    score: float  # the selection score of the chosen weights (mean of later-days and held-out WAPE)
+    candidates: dict[str, float] = field(default_factory=dict)  # each single model's score
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "weights": self.weights,
+            "rows": self.rows,
+            "score": self.score,
+            "candidates": self.candidates,
+        }
+
+
+def _wape(actual: np.ndarray, forecast: np.ndarray) -> float:
+    known = ~np.isnan(actual) & ~np.isnan(forecast)
+    total = float(np.abs(actual[known]).sum())
+    return float(np.abs(actual[known] - forecast[known]).sum() / total) if total > 0 else float("nan")
+
+
+def _score(actual: np.ndarray, forecast: np.ndarray, held_out: np.ndarray) -> float:
+    """Mean of the WAPE on fitted series and on held-out series (only the first when none is held out)."""
+    fitted = _wape(actual[~held_out], forecast[~held_out])
+    if not held_out.any():
+        return fitted
+    unseen = _wape(actual[held_out], forecast[held_out])
+    if np.isnan(fitted):
+        return unseen
+    return fitted if np.isnan(unseen) else (fitted + unseen) / 2
+
+
+def choose_weights(
+    actual: np.ndarray,
+    forecasts: dict[str, np.ndarray],
+    group: np.ndarray,
+    held_out: np.ndarray,
+    fallback: str,
+) -> dict[str, GroupChoice]:
+    """Per group name: the blend of ``forecasts`` (stacked back-test rows) with the best score.
+
+    ``group`` and ``held_out`` are per stacked row; a group without a scored row takes
+    ``fallback`` alone.
+    """
+    names = [n for n, f in forecasts.items() if not np.isnan(f).all(axis=1).any()]
+    grid = weight_grid(len(names))
+    choices: dict[str, GroupChoice] = {}
+    for g, group_name in enumerate(GROUPS):
+        rows = group == g
+        n_rows = int(rows.sum())
+        if n_rows == 0 or np.isnan(_wape(actual[rows], actual[rows])):
+            choices[group_name] = GroupChoice({fallback: 1.0}, 0, float("nan"))
+            continue
+        a = actual[rows]
+        stack = np.stack([forecasts[n][rows] for n in names])
+        h = held_out[rows]
+        scores = [_score(a, np.tensordot(w, stack, axes=1), h) for w in grid]
+        best = int(np.nanargmin(scores))
+        weights = {n: float(w) for n, w in zip(names, grid[best], strict=True) if w > 0}
+        singles = {n: _score(a, stack[i], h) for i, n in enumerate(names)}
+        choices[group_name] = GroupChoice(weights, n_rows, float(scores[best]), singles)
+    return choices
+
+
+def blend(forecasts: dict[str, np.ndarray], group: np.ndarray, choices: dict[str, GroupChoice]) -> np.ndarray:
+    """The combination's (n_series, horizon) forecast: each series' group's weights."""
+    shape = next(iter(forecasts.values())).shape
+    out = np.zeros(shape)
+    for g, group_name in enumerate(GROUPS):
+        rows = group == g
+        if not rows.any():
+            continue
+        for name, weight in choices[group_name].weights.items():
+            out[rows] += weight * forecasts[name][rows]
+    return out
