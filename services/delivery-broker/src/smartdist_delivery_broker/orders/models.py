@@ -43,6 +43,8 @@ class DeliveryOrder(TenantScoped, Base):
     tracking_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # Booking time + the booked quote's ETA: what the consumer tracking page promises.
     eta_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Own fleet: when dispatch said that ETA (its event's time); an older ETA never replaces it.
+    eta_as_of: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # Pickup time asked for in the quote (None = now); the own fleet plans its time window from it.
     scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # The courier's latest reported position and when the platform saw it there (tracking map).
@@ -55,6 +57,11 @@ class DeliveryOrder(TenantScoped, Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     cancel_answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     cancel_refusal: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Own fleet refused by dispatch, then booked on a platform: that delivery (booked once).
+    rebooked_as_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Own fleet: dispatch refused the booking (`order.rejected`): its reason and reason code.
+    dispatch_refusal: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    dispatch_refusal_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -19,6 +19,10 @@ Contract (dispatch's events, `data`):
   (the answer to our `delivery.cancel_requested`, or a cancellation made in dispatch);
 - `smartdist.dispatch.order.cancel_refused` — `{order_no, source_ref, reason, status, requested_at}`:
   the delivery keeps its status, the reason is kept on its open cancel request (`own_fleet/service.py`);
+- `smartdist.dispatch.own_fleet.etas_changed` — `{route_id, revision, as_of, stops: [{order_no, eta}]}`
+  (dispatch's intake, after a live route changed: a rush order inserted, a re-plan) and
+  `smartdist.dispatch.route.changed` when it lists `stops`: the new ETAs; an ETA older (`as_of`,
+  else the event's time) than the one held is ignored;
 - `smartdist.dispatch.route.position` — `{route_id, driver_id, lat, lng, recorded_at, order_nos}`
   (the latest point of a driver's GPS batch and the orders still on the van): the courier position
   of those deliveries while under way; an older position than the one held is ignored.
@@ -47,6 +51,8 @@ STOP_FAILED = "smartdist.dispatch.stop.failed"
 ROUTE_POSITION = "smartdist.dispatch.route.position"
 ORDER_CANCELLED = "smartdist.dispatch.order.cancelled"
 CANCEL_REFUSED = "smartdist.dispatch.order.cancel_refused"
+ROUTE_CHANGED = "smartdist.dispatch.route.changed"
+OWN_FLEET_ETAS = "smartdist.dispatch.own_fleet.etas_changed"
 UNDER_WAY = ("pending", "assigned", "picked_up")
 
 
@@ -132,9 +138,41 @@ def on_route_published(session: Session, event: CloudEvent) -> None:
         order_no = stop.get("order_no")
         order = _apply(session, event, order_no, raw_status="route_published", status=DeliveryStatus.ASSIGNED,
                        key=f"route.published:{route_id}:{order_no}", detail=detail)  # fmt: skip
-        eta = _parsed(stop.get("eta"))  # an ETA we cannot read is no ETA, not "now"
-        if order is not None and eta is not None and order.status in ("pending", "assigned", "picked_up"):
-            order.eta_at = eta
+        if order is not None:
+            _note_eta(order, stop.get("eta"), event.time)
+    session.flush()
+
+
+def _note_eta(order: DeliveryOrder, value: Any, as_of: datetime) -> None:
+    """Take dispatch's ETA for a delivery still under way unless a newer one is held (events
+    arrive in any order: an older route version never moves the ETA back)."""
+    eta = _parsed(value)  # an ETA we cannot read is no ETA, not "now"
+    if eta is None or order.status not in UNDER_WAY:
+        return
+    if order.eta_as_of is not None and as_of < order.eta_as_of:
+        return
+    order.eta_at, order.eta_as_of = eta, as_of
+
+
+def on_route_etas(session: Session, event: CloudEvent) -> None:
+    """A live route changed (a rush order inserted, a re-plan, a stop cancelled): its broker
+    bookings' new ETAs. Dispatch's `own_fleet.etas_changed` carries them (`as_of` = the change),
+    and `route.changed` too when it lists `stops`. No status changes; applying one twice is the same."""
+    data = event.data
+    as_of = _parsed(data.get("as_of")) or event.time
+    stops = [s for s in data.get("stops") or [] if isinstance(s, dict) and is_broker_order(s.get("order_no"))]
+    if not stops:
+        return
+    orders = session.scalars(
+        select(DeliveryOrder)
+        .where(DeliveryOrder.provider == PROVIDER, DeliveryOrder.platform_ref.in_([str(s["order_no"]) for s in stops]))
+        .with_for_update()
+    )
+    by_no = {o.platform_ref: o for o in orders}
+    for stop in stops:
+        order = by_no.get(str(stop["order_no"]))
+        if order is not None:
+            _note_eta(order, stop.get("eta"), as_of)
     session.flush()
 
 
@@ -239,4 +277,6 @@ SUBSCRIPTIONS: dict[str, EventHandler] = {
     ROUTE_POSITION: on_route_position,
     ORDER_CANCELLED: on_order_cancelled,
     CANCEL_REFUSED: on_cancel_refused,
+    ROUTE_CHANGED: on_route_etas,
+    OWN_FLEET_ETAS: on_route_etas,
 }

@@ -399,3 +399,32 @@ def test_the_vans_latest_position_reaches_the_tracking_answer_and_older_ones_are
     # A delivery already delivered takes no position (its van has moved on).
     assert detail(svc, tenant, done["id"])["courier"] is None
     assert kpi_statuses(svc, tenant, delivery["no"]) == ["pending", "assigned"]  # positions are not statuses
+
+
+def test_a_rush_insertion_moves_the_eta_once_and_an_older_change_never_moves_it_back(svc: ServiceUnderTest) -> None:
+    tenant = svc.new_tenant()
+    enable(svc, tenant)
+    delivery = own_delivery(svc, tenant)
+    order_no = delivery["platform_ref"]
+    t0 = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)
+
+    def etas(as_of: datetime, eta: datetime, type_: str = consumer.OWN_FLEET_ETAS) -> CloudEvent:
+        stops = [{"order_no": order_no, "eta": eta.isoformat()}, {"order_no": "R-9", "eta": eta.isoformat()}]
+        return dispatch_event(tenant, type_, {"route_id": 3, "revision": 2, "as_of": as_of.isoformat(), "stops": stops})
+
+    consume(svc, dispatch_event(tenant, consumer.ROUTE_PUBLISHED, {"route_id": 3, "driver_id": 5,
+            "stops": [{"order_no": order_no, "eta": (t0 + timedelta(hours=1)).isoformat()}]}))  # fmt: skip
+    assert detail(svc, tenant, delivery["id"])["eta_at"] is not None
+    newer, older = etas(t0 + timedelta(days=1), t0 + timedelta(hours=2)), etas(t0 + timedelta(hours=12), t0)
+    for event in (newer, newer, older):  # twice, then an older change arriving late
+        consume(svc, event)
+        assert datetime.fromisoformat(detail(svc, tenant, delivery["id"])["eta_at"]) == t0 + timedelta(hours=2)
+    # route.changed carrying stops is read the same way.
+    consume(svc, etas(t0 + timedelta(days=2), t0 + timedelta(hours=3), consumer.ROUTE_CHANGED))
+    assert datetime.fromisoformat(detail(svc, tenant, delivery["id"])["eta_at"]) == t0 + timedelta(hours=3)
+    # Another tenant's change of a route with the same order number moves nothing here.
+    other = svc.new_tenant()
+    foreign = dispatch_event(other, consumer.OWN_FLEET_ETAS, {"as_of": (t0 + timedelta(days=3)).isoformat(),
+                             "stops": [{"order_no": order_no, "eta": t0.isoformat()}]})  # fmt: skip
+    consume(svc, foreign)
+    assert datetime.fromisoformat(detail(svc, tenant, delivery["id"])["eta_at"]) == t0 + timedelta(hours=3)

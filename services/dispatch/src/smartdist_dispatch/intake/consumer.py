@@ -23,7 +23,7 @@ from smartdist.bus.outbox import publish
 from smartdist.db import ScopedSession
 from smartdist.service import EventHandler
 from smartdist_dispatch.config import IntakeSettings, get_intake_settings
-from smartdist_dispatch.intake.service import cancel_order
+from smartdist_dispatch.intake.service import cancel_order, own_fleet_etas
 from smartdist_dispatch.orders.repository import existing_order_nos
 from smartdist_dispatch.orders.schemas import OrderIn
 from smartdist_dispatch.orders.service import create_orders
@@ -31,6 +31,10 @@ from smartdist_dispatch.orders.service import create_orders
 DELIVERY_REQUESTED = "smartdist.delivery-broker.delivery.requested"
 CANCEL_REQUESTED = "smartdist.delivery-broker.delivery.cancel_requested"
 ORDER_REJECTED = "smartdist.dispatch.order.rejected"
+ROUTE_CHANGED = "smartdist.dispatch.route.changed"
+# The new ETAs of broker bookings on a live route that changed (rush insertion, re-plan, a stop
+# cancelled): `{route_id, revision, as_of, stops: [{order_no, eta}]}`, as_of = the change's time.
+OWN_FLEET_ETAS = "smartdist.dispatch.own_fleet.etas_changed"
 OWN_FLEET = "own_fleet"
 ORDER_PREFIX = "BRK-"
 
@@ -136,7 +140,21 @@ def on_cancel_requested(session: Session, event: CloudEvent) -> None:
         cancel_order(session, event.tenantid, dict(event.data))
 
 
+def on_route_changed(session: Session, event: CloudEvent) -> None:
+    """A live route changed: tell the broker the new ETAs of its bookings still to come on it
+    (`route.changed` names the orders that moved in or out, not the times of the others)."""
+    if event.tenantid is None:
+        return
+    found = own_fleet_etas(session, event.data.get("route_id"))
+    if found is None or not found[1]:
+        return  # not live, or no broker booking on it
+    route, stops = found
+    data = {"route_id": route.id, "revision": route.revision, "as_of": event.time.isoformat(), "stops": stops}
+    publish(session, type=OWN_FLEET_ETAS, subject=str(route.id), tenant_id=event.tenantid, data=data)
+
+
 SUBSCRIPTIONS: dict[str, EventHandler] = {
     DELIVERY_REQUESTED: on_delivery_requested,
     CANCEL_REQUESTED: on_cancel_requested,
+    ROUTE_CHANGED: on_route_changed,
 }

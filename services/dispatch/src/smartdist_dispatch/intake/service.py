@@ -202,3 +202,24 @@ def cancel_order(session: Session, tenant_id: str, data: dict[str, Any]) -> None
         tenant_id=tenant_id,
         data=answer | {"cancelled_at": now.isoformat()},
     )
+
+
+# Routes a driver is on or will be on today: an ETA of theirs is a promise to the customer.
+LIVE_ROUTE = ("published", "in_progress")
+
+
+def own_fleet_etas(session: Session, route_id: Any) -> tuple[Route, list[dict[str, Any]]] | None:
+    """The broker bookings still to come on a live route, each with its stop's current ETA
+    (after a rush insertion or a re-plan moved them); None when the route is not live."""
+    if isinstance(route_id, bool) or not isinstance(route_id, int):
+        return None
+    route = session.get(Route, route_id)
+    if route is None or route.status not in LIVE_ROUTE:
+        return None  # not out yet: no ETA leaves dispatch before the route is published
+    rows = session.execute(
+        select(DeliveryOrder.order_no, RouteStop.eta)
+        .join(RouteStop, RouteStop.order_id == DeliveryOrder.id)
+        .where(RouteStop.route_id == route.id, RouteStop.status == "pending", DeliveryOrder.order_no.like("BRK-%"))
+        .order_by(RouteStop.seq)
+    ).all()
+    return route, [{"order_no": no, "eta": eta.isoformat()} for no, eta in rows]

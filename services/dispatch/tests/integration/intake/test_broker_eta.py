@@ -16,9 +16,10 @@ from smartdist.bus.models import OutboxEvent
 from smartdist.testing.platform import ServiceUnderTest
 from smartdist.timeparams import TAIPEI
 from smartdist_dispatch.app import DEFINITION
-from smartdist_dispatch.intake.consumer import DELIVERY_REQUESTED
+from smartdist_dispatch.intake.consumer import DELIVERY_REQUESTED, OWN_FLEET_ETAS, ROUTE_CHANGED
 from smartdist_dispatch.planning.model import Plan, PlannedRoute, Visit
-from smartdist_dispatch.routes.service import planning_input, store_plan
+from smartdist_dispatch.routes.models import Route, RouteStop
+from smartdist_dispatch.routes.service import announce_route_change, planning_input, store_plan
 
 
 @pytest.fixture
@@ -91,3 +92,31 @@ def test_an_own_fleet_booking_planned_today_gets_its_eta_only_when_the_route_is_
     assert stop["order_no"] == "BRK-DR-1"
     expected = datetime.combine(today, datetime.min.time(), tzinfo=TAIPEI) + timedelta(seconds=arrival)
     assert abs((datetime.fromisoformat(stop["eta"]) - expected).total_seconds()) < 1
+
+    # A live change of the route (a rush order, a re-plan): the broker hears the booking's ETA
+    # as the route has it now, dated by the change (so an older one never replaces it).
+    with svc.database.tenant_transaction(tenant) as session:
+        route = session.scalars(select(Route).where(Route.plan_id == plan_id)).one()
+        stop_row = session.scalars(select(RouteStop).where(RouteStop.route_id == route.id)).one()
+        stop_row.eta = stop_row.eta + timedelta(minutes=25)
+        route.revision += 1
+        moved_to = stop_row.eta
+        announce_route_change(session, route, "rush_inserted", "插單", ["R-1"], tenant_id=tenant)
+    changed = next(e for t, e in events(svc, tenant) if t == ROUTE_CHANGED)
+    change = CloudEvent.create(type=ROUTE_CHANGED, subject=str(route.id), data=changed, tenant_id=tenant,
+                               source="/smartdist/dispatch")  # fmt: skip
+    with svc.database.tenant_transaction(tenant) as session:
+        DEFINITION.subscriptions[ROUTE_CHANGED](session, change)
+    [etas] = [data for t, data in events(svc, tenant) if t == OWN_FLEET_ETAS]
+    assert etas["route_id"] == route.id and etas["revision"] == 2
+    assert datetime.fromisoformat(etas["as_of"]) == change.time
+    assert [(s["order_no"], datetime.fromisoformat(s["eta"])) for s in etas["stops"]] == [("BRK-DR-1", moved_to)]
+
+
+def test_a_change_of_a_route_not_yet_published_tells_the_broker_no_eta(svc: ServiceUnderTest) -> None:
+    tenant = "t2"
+    change = CloudEvent.create(type=ROUTE_CHANGED, subject="1", data={"route_id": 1, "revision": 2}, tenant_id=tenant,
+                               source="/smartdist/dispatch")  # fmt: skip
+    with svc.database.tenant_transaction(tenant) as session:
+        DEFINITION.subscriptions[ROUTE_CHANGED](session, change)
+    assert events(svc, tenant) == []
