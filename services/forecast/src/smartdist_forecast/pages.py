@@ -80,9 +80,17 @@ class Names:
         return f"{self.store(store)} {label}" if store else label
 
 
+def version_label(version: Any) -> str:
+    """A model version as people tell them apart: when it was trained (Asia/Taipei) and a short id,
+    ``2026-11-26 15:40 · 01a2424c`` (the full 32-hex id stays in the page's data and the API)."""
+    return f"{local_time(version.created_at)} · {str(version.id)[:8]}"
+
+
 def _render(request: Request, template: str, context: dict[str, Any]) -> Response:
     response: Response = PAGES.render(
-        request, template, {"active": template.removesuffix(".html"), "local_time": local_time, **context}
+        request,
+        template,
+        {"active": template.removesuffix(".html"), "local_time": local_time, "version_label": version_label, **context},
     )
     return response
 

@@ -230,6 +230,10 @@ def test_forecast_chart_draws_actuals_forecast_and_band_downloads_csv_and_trains
     expect(versions).to_have_count(2)
     expect(versions.first).to_have_class(re.compile("active"))
     expect(versions.first.locator(".meta")).to_contain_text("Horizon (days) 21")
+    # A version is named by when it was trained (Asia/Taipei) and a short id, not a 32-hex id.
+    label = versions.first.locator("h2 .version-label")
+    expect(label).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d · [0-9a-f]{8}$"))
+    assert len(label.get_attribute("title") or "") == 32
     expect(versions.first.locator("tr.chosen")).to_have_count(1)
     expect(versions.first.locator("tr[data-model=seasonal_naive] td.ratio")).to_have_text("1.000")
 
@@ -273,6 +277,9 @@ def test_replenishment_prefills_wms_stock_recommends_downloads_and_runs_the_simu
     lines = page.locator("#lines tbody tr")
     expect(lines).to_have_count(4)
     expect(lines.first.locator("td").nth(2)).to_have_text("37")
+    # Products and stores by name, the code beside it (was 11001010).
+    expect(lines.first.locator("td").nth(1)).to_have_text(f"{first['product_name']}（{first['sku']}）")
+    expect(lines.first.locator("td").nth(0)).to_contain_text(f"（{first['store']}）")
     expect(lines.nth(1).locator("td").nth(2)).to_have_text("5")
 
     with page.expect_download() as download_info:

@@ -23,7 +23,7 @@ URL = "/api/v1/replenishment/recommendations"
 POLICY = {"lead_time_days": 2, "review_days": 7, "service_level": 0.95}
 CSV_HEADER = (
     "store,sku,on_hand,on_order,expected_demand,safety_stock,order_up_to,order_qty,"
-    "lead_time_days,review_period_days,pack_size,service_level"
+    "lead_time_days,review_period_days,pack_size,service_level,store_name,product_name"
 )
 
 
@@ -50,6 +50,8 @@ def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi
         assert answer.status_code == 200, answer.text
         items = answer.json()["items"]
         assert [(i["store"], i["sku"]) for i in items] == series
+        # Names from the imported sales ride along (the pages and downloads show them).
+        assert all(i["product_name"] and i["store_name"] for i in items), items[0]
         assert all(i["order_qty"] % 6 == 0 and i["order_qty"] >= 0 for i in items)
         assert all(i["order_up_to"] >= i["expected_demand"] for i in items)
         # Position 3 against ~9 days of demand: every series with demand orders something.

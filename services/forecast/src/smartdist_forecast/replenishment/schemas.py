@@ -61,6 +61,8 @@ class RecommendationOut(BaseModel):
     review_period_days: int
     pack_size: int
     service_level: float
+    store_name: str = Field(default="", description="the store's name from the imported sales")
+    product_name: str = Field(default="", description="the product's name (品名) from the imported sales")
 
 
 class RecommendationsOut(BaseModel):

@@ -131,7 +131,15 @@ def recommend(session: Session, body: RecommendationsIn, tenant_id: str) -> Reco
             f"cannot recommend from the latest forecast: {exc}",
             errors=[{"loc": ["body", "lead_time_days"], "message": str(exc)}],
         ) from exc
-    lines = [RecommendationOut.model_validate(r) for r in table.to_dict(orient="records")]
+    names = {(x.store, x.sku): (x.store_name, x.product_name) for x in sales_repository.imported_series(session)}
+    lines = [
+        RecommendationOut.model_validate(r).model_copy(
+            update=dict(
+                zip(("store_name", "product_name"), names.get((str(r["store"]), str(r["sku"])), ("", "")), strict=True)
+            )
+        )
+        for r in table.to_dict(orient="records")
+    ]
     for line in lines:
         record(
             session,

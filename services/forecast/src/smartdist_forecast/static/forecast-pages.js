@@ -41,6 +41,9 @@
     element.textContent = [p.detail || p.title || (error && error.message) || String(error)].concat(details.slice(0, 5)).join(" — ");
   }
 
+  /* People read names, with the code beside it: "芝司樂原味高鈣起司250g（11001010）". */
+  function named(name, code) { return name ? name + "（" + code + "）" : String(code); }
+
   function fixed(x, digits) { return typeof x === "number" && isFinite(x) ? x.toFixed(digits) : "–"; }
   function percent(x) { return typeof x === "number" && isFinite(x) ? (x * 100).toFixed(1) + "%" : "–"; }
 
@@ -375,7 +378,10 @@
           method: "POST", body: body, headers: {"Idempotency-Key": keyFor(body)},
         });
         $("#recommendations").hidden = false;
-        fillTable($("#lines"), answer.items, ["store", "sku", "on_hand", "on_order",
+        fillTable($("#lines"), answer.items, [
+          function (x) { return named(x.store_name || (cfg.names.stores || {})[x.store], x.store); },
+          function (x) { return named(x.product_name || (cfg.names.products || {})[x.sku], x.sku); },
+          "on_hand", "on_order",
           function (x) { return fixed(x.expected_demand, 1); }, function (x) { return fixed(x.safety_stock, 1); },
           function (x) { return fixed(x.order_up_to, 1); }, "order_qty"]);
       } catch (error) { showProblem(problem, error); }
