@@ -14,6 +14,8 @@ from smartdist_surplus_market.kpi import KPI
 from smartdist_surplus_market.listings import api as listings_api
 from smartdist_surplus_market.listings import models as listing_models  # noqa: F401 - registers the tables
 from smartdist_surplus_market.listings.consumer import SUBSCRIPTIONS as LISTING_SUBSCRIPTIONS
+from smartdist_surplus_market.markdowns import api as markdowns_api
+from smartdist_surplus_market.markdowns import models as markdown_models  # noqa: F401 - registers the tables
 from smartdist_surplus_market.messages import MESSAGES
 from smartdist_surplus_market.pages import router as pages
 from smartdist_surplus_market.payouts import api as payouts_api
@@ -40,6 +42,7 @@ DEFINITION = ServiceDefinition(
         favourites_api.router,
         payouts_api.router,
         push_api.router,
+        markdowns_api.router,
     ],
     pages=pages,
     messages=MESSAGES,

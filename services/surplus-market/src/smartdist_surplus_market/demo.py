@@ -18,6 +18,7 @@ from smartdist.kpi.models import KpiRecord
 from smartdist_surplus_market.listings.models import Listing
 from smartdist_surplus_market.listings.schemas import ListingIn, Location, MarkdownStepIn
 from smartdist_surplus_market.listings.service import create_draft, create_listing
+from smartdist_surplus_market.markdowns.service import put_template
 from smartdist_surplus_market.reservations.domain import new_pickup_code, service_fee
 from smartdist_surplus_market.reservations.models import Reservation
 from smartdist_surplus_market.sellers.models import Seller
@@ -72,6 +73,8 @@ def seed_demo(runtime: ServiceRuntime, tenant_id: str) -> None:
             )
         )
         session.flush()
+        for category in ("bakery", "meal"):  # the seller desk's markdown templates, one per category
+            put_template(session, category, STEPS, 25)
         for s, (branch, lat, lng, address) in enumerate(STORES):
             for k, hours in enumerate(HOURS_LEFT):
                 title, category, unit, price, kg = GOODS[(s + k) % len(GOODS)]
@@ -87,6 +90,7 @@ def seed_demo(runtime: ServiceRuntime, tenant_id: str) -> None:
                     floor_price=price // 4,
                     weight_kg=kg,
                     surprise_bag="surprise" in title,
+                    bag_value=price * 2 if "surprise" in title else None,  # worth twice its price
                     pickup_window=(now, now + timedelta(hours=min(hours, 10))),
                 )
                 create_listing(session, body, tenant_id=tenant_id, created_by="demo")

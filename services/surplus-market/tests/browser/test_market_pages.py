@@ -1,6 +1,7 @@
 """The consumer's market and the seller's desk in headless Chromium on a phone-sized screen:
 the seller lists through the form, the consumer finds it nearby, reserves and gets a code and QR,
-the seller verifies the code and the order is picked up."""
+the seller verifies the code and the order is picked up. On the way the seller sets the bakery's
+markdown template (the new listing starts from it) and lists a surprise bag with its worth."""
 
 from __future__ import annotations
 
@@ -50,11 +51,19 @@ def test_list_reserve_and_pick_up_on_phones(market: tuple[ServiceUnderTest, str]
     seller = seller_context.new_page()
     try:
         seller.goto(f"{base}/seller")
+        # the bakery's markdown template: 40% off from 24 h; a new bakery listing starts from it
+        seller.get_by_role("tab", name="降價範本").click()
+        template = seller.locator("#template-form")
+        template.locator("[name=percent_off]").first.fill("40")
+        template.get_by_role("button", name="儲存範本").click()
+        expect(seller.locator("#templates li", has_text="bakery")).to_contain_text("40% off")
         seller.get_by_role("tab", name="上架商品").click()
         form = seller.locator("#new-listing")
         form.locator("[name=title]").fill("肉桂捲 cinnamon roll")
         form.locator("[name=list_price]").fill("90")
-        expect(form.locator(".step-price").first).to_have_text("NT$63")  # 30% off 90
+        expect(form.locator(".step-price").first).to_have_text("NT$54")  # 40% off 90
+        form.locator("[name=surprise_bag]").check()
+        form.locator("[name=bag_value]").fill("200")
         form.get_by_role("button", name="上架", exact=True).click()
         expect(seller.locator("#done")).to_contain_text("肉桂捲")
 
@@ -65,11 +74,13 @@ def test_list_reserve_and_pick_up_on_phones(market: tuple[ServiceUnderTest, str]
         page.goto(f"{base}/market?lat=25.0418&lng=121.5436")
         card = page.locator(".sm-card", has_text="肉桂捲")
         expect(card).to_be_visible()
+        expect(card.locator(".sm-bag")).to_contain_text("NT$200")  # a surprise bag, with its worth
         assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
         page.get_by_role("tab", name="地圖").click()
         expect(page.locator(".listing-marker")).to_have_count(1)
         page.get_by_role("tab", name="清單").click()
         card.click()
+        expect(page.locator("#bag-note")).to_contain_text("價值至少 NT$200")
         page.locator("#quantity").fill("2")
         page.locator("#reserve").click()
         code = page.locator("#pickup-code")

@@ -47,6 +47,7 @@ class Listing(TenantScoped, Base):
     pickup_end: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     weight_kg: Mapped[float] = mapped_column(Float, default=0.0)  # per unit, for the impact report
     surprise_bag: Mapped[bool] = mapped_column(default=False)
+    bag_value: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a surprise bag's worth, TWD
     status: Mapped[str] = mapped_column(String(12), default="published")  # draft|published|withdrawn
     source: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     source_key: Mapped[str | None] = mapped_column(String(300), nullable=True)

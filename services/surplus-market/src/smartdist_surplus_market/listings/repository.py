@@ -77,6 +77,8 @@ def page_rows(session: Session, ids: Sequence[str]) -> dict[str, Any]:
             Listing.pickup_start,
             Listing.pickup_end,
             Listing.photo_id,
+            Listing.surprise_bag,
+            Listing.bag_value,
             Listing.tenant_id,
             Seller.name.label("seller_name"),
         )

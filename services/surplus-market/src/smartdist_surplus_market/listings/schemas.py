@@ -71,6 +71,15 @@ def _floor_check(list_price: int | None, floor_price: int | None) -> None:
         raise ValueError("floor_price is above list_price")
 
 
+def _bag_check(surprise_bag: bool, bag_value: int | None, list_price: int | None) -> None:
+    if surprise_bag and bag_value is None:
+        raise ValueError("a surprise bag needs bag_value: what its contents are worth at least")
+    if not surprise_bag and bag_value is not None:
+        raise ValueError("bag_value is for surprise bags (surprise_bag: true)")
+    if bag_value is not None and list_price is not None and bag_value < list_price:
+        raise ValueError("a surprise bag's bag_value is below its list_price")
+
+
 class ListingIn(Strict):
     title: str = Field(min_length=1, max_length=200)
     mode: Literal["store", "supplier"] = "store"
@@ -86,7 +95,12 @@ class ListingIn(Strict):
     status: Literal["published", "draft"] = "published"
     description: str = Field("", max_length=2000)
     weight_kg: float = Field(0.0, ge=0, le=10_000, allow_inf_nan=False, description="Per unit, for the impact report.")
-    surprise_bag: bool = False
+    surprise_bag: bool = Field(
+        False, description="Contents unknown to the buyer (the description may hint); needs bag_value."
+    )
+    bag_value: Price | None = Field(
+        None, description="Surprise bags: what the contents are worth at least (TWD), at or above list_price."
+    )
 
     @model_validator(mode="after")
     def _publishable(self) -> ListingIn:
@@ -95,6 +109,7 @@ class ListingIn(Strict):
             if missing:
                 raise ValueError(f"a published listing needs {', '.join(missing)}")
         _floor_check(self.list_price, self.floor_price)
+        _bag_check(self.surprise_bag, self.bag_value, self.list_price)
         return self
 
 
@@ -137,6 +152,7 @@ class ListingOut(BaseModel):
     pickup_window: tuple[datetime, datetime] | None
     weight_kg: float
     surprise_bag: bool
+    bag_value: int | None = Field(description="Surprise bags: what the contents are worth at least (TWD).")
     source: dict[str, Any] | None
     photo_url: str | None
     thumbnail_url: str | None
@@ -161,6 +177,8 @@ class NearbyItem(BaseModel):
     lng: float
     pickup_window: tuple[datetime, datetime] | None
     thumbnail_url: str | None
+    surprise_bag: bool = False
+    bag_value: int | None = None
     seller: SellerRef
 
 

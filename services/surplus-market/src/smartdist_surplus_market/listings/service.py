@@ -37,6 +37,7 @@ from smartdist_surplus_market.listings.schemas import (
     PublishIn,
     SellerRef,
 )
+from smartdist_surplus_market.markdowns import service as markdowns
 from smartdist_surplus_market.sellers.models import Seller
 from smartdist_surplus_market.sellers.service import default_name, names_of
 
@@ -94,6 +95,7 @@ def listing_out(listing: Listing, at: datetime, *, seller_name: str, root: str =
         pickup_window=window,
         weight_kg=listing.weight_kg,
         surprise_bag=listing.surprise_bag,
+        bag_value=listing.bag_value,
         source=listing.source,
         photo_url=photo,
         thumbnail_url=thumb,
@@ -117,6 +119,13 @@ def _steps(markdown: Sequence[Any]) -> list[dict[str, float]]:
 
 
 def create_listing(session: Session, body: ListingIn, *, tenant_id: str, created_by: str) -> Listing:
+    """A listing that leaves ``markdown`` out takes its category's template (markdowns/service.py)."""
+    markdown, floor_price = _steps(body.markdown), body.floor_price
+    template = None if "markdown" in body.model_fields_set else markdowns.template_for(session, body.category)
+    if template is not None:
+        markdown = list(template.markdown)
+        if floor_price is None:
+            floor_price = markdowns.floor_from(template, body.list_price)
     listing = Listing(
         tenant_id=tenant_id,
         title=body.title,
@@ -127,11 +136,12 @@ def create_listing(session: Session, body: ListingIn, *, tenant_id: str, created
         quantity=body.quantity,
         initial_quantity=body.quantity,
         list_price=body.list_price,
-        floor_price=body.floor_price,
-        markdown=_steps(body.markdown),
+        floor_price=floor_price,
+        markdown=markdown,
         best_before=body.best_before,
         weight_kg=body.weight_kg,
         surprise_bag=body.surprise_bag,
+        bag_value=body.bag_value,
         status="draft",
         created_by=created_by,
     )
@@ -380,6 +390,7 @@ def nearby(
                 list_price=row.list_price, percent_off=float(percent_off_at(steps, row.best_before, at)),
                 quantity=row.quantity, distance_m=metres, unit=row.unit, category=row.category, mode=row.mode,
                 best_before=row.best_before, lat=row.lat, lng=row.lng, pickup_window=window, thumbnail_url=thumb,
+                surprise_bag=bool(row.surprise_bag), bag_value=row.bag_value,
                 seller=SellerRef(id=row.tenant_id, name=row.seller_name or default_name(row.tenant_id)),
             )
         )  # fmt: skip
