@@ -73,6 +73,12 @@ def test_import_train_and_read_the_forecast_in_every_format(service_factory, sha
         versions = svc.client.get("/api/v1/model-versions", headers=svc.headers(tenant)).json()["items"]
         assert [v["id"] for v in versions] == [job["result"]["model_version_id"]]
         assert versions[0]["horizon_days"] == HORIZON and versions[0]["n_series"] == 6
+        # The chosen combination and its back-test scores are served with the version.
+        selection = versions[0]["selection"]
+        assert versions[0]["chosen_model"] == selection["chosen"] == "combination"
+        assert len(selection["windows"]) == 3 and selection["held_out_series_per_window"] == 1
+        assert sum(g["series"] for g in selection["groups"].values()) == 6
+        assert {"later_days", "held_out_series"} <= set(selection["scores"]["global_lightgbm"])
         with svc.database.tenant_session(tenant) as session:
             published = session.scalars(select(KpiRecord).where(KpiRecord.doc_type == "forecast")).all()
             assert sorted(r.doc_no for r in published) == sorted({f"{r['store']}:{r['sku']}" for r in rows})

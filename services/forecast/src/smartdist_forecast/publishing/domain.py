@@ -15,7 +15,14 @@ FORECAST_COLUMNS = ["store", "sku", "date", "yhat", "yhat_lo", "yhat_hi"]
 MIN_TEMP_C, MAX_TEMP_C = -30.0, 50.0
 MAX_WEATHER_ROWS = 50_000
 # The model registry's metric names, in the order the accuracy table shows them.
-MODEL_ORDER = ("global_lightgbm", "ets_weekly", "seasonal_naive")
+MODEL_ORDER = (
+    "combination",
+    "global_lightgbm",
+    "pooled_multiplicative",
+    "multiplicative",
+    "ets_weekly",
+    "seasonal_naive",
+)
 
 
 class NoSales(Unprocessable):

@@ -21,28 +21,35 @@ from smartdist_forecast.publishing.domain import TRAIN_JOB
 from smartdist_forecast.publishing.service import check_all_tenants, publish_outcome, train_outcome, training_inputs
 
 log = structlog.get_logger(__name__)
-# Share of the progress bar for loading the sales and for storing the forecast.
-LOAD_SHARE, STORE_SHARE = 0.05, 0.05
+# Share of the progress bar for loading the sales, building the demand panel and storing the forecast;
+# the training run's own stages (back-test window k of n, final fit, forecast) fill the rest.
+LOAD_SHARE, FEATURES_SHARE, STORE_SHARE = 0.04, 0.03, 0.05
+# Progress texts: catalog keys of the service's messages (i18n plan §5).
+STAGE_LOADING = "forecast.progress.loading"
+STAGE_FEATURES = "forecast.progress.features"
+STAGE_STORING = "forecast.progress.storing"
 
 
 @job_task(TRAIN_JOB)
 def train(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     horizon = int(params["horizon_days"])
     weather_forecast = params.get("weather") or None
-    ctx.progress(0.0, "loading sales", force=True)
+    ctx.progress(0.0, STAGE_LOADING, force=True)
     with ctx.tenant_transaction() as session:
         sales, online, recorded = training_inputs(session, with_weather=weather_forecast is not None)
-    ctx.progress(LOAD_SHARE, "training", force=True)
-    span = 1.0 - LOAD_SHARE - STORE_SHARE
-    outcome = train_outcome(
-        sales,
-        online,
-        recorded,
-        weather_forecast,
-        horizon,
-        progress=lambda fraction: ctx.progress(LOAD_SHARE + span * fraction, "training"),
-    )
-    ctx.progress(1.0 - STORE_SHARE, "publishing", force=True)
+    ctx.progress(LOAD_SHARE, STAGE_FEATURES, force=True)
+    begin = LOAD_SHARE + FEATURES_SHARE
+    span = 1.0 - begin - STORE_SHARE
+    last_stage = [""]
+
+    def report_stage(fraction: float, stage: str, **params: int) -> None:
+        # A new stage is written at once; progress within a stage at most every 0.2 s.
+        label = stage + repr(sorted(params.items()))
+        ctx.progress(begin + span * fraction, stage, force=label != last_stage[0], **params)
+        last_stage[0] = label
+
+    outcome = train_outcome(sales, online, recorded, weather_forecast, horizon, stages=report_stage)
+    ctx.progress(1.0 - STORE_SHARE, STAGE_STORING, force=True)
     with ctx.tenant_transaction() as session:
         version = publish_outcome(session, ctx.tenant_id, outcome)
         version_id, series = version.id, version.n_series

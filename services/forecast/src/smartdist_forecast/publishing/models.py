@@ -25,6 +25,9 @@ class ModelVersion(TenantScoped, Base):
     data_start: Mapped[date] = mapped_column(Date)
     data_end: Mapped[date] = mapped_column(Date)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The chosen combination per series group, the back-test windows and the scores on later days
+    # and on held-out series (``modelling.training.selection_record``); None before it was recorded.
+    selection: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     artefact: Mapped[str] = mapped_column(Text)
 
 

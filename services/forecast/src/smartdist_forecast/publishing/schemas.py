@@ -51,11 +51,20 @@ class ModelVersionOut(BaseModel):
     id: str
     created_at: datetime
     horizon_days: int
-    chosen_model: str = Field(description="the candidate with the best back-test WAPE")
+    chosen_model: str = Field(
+        description="what the published forecast comes from: 'combination' (per-group blend of the "
+        "candidates, see selection) or a single candidate"
+    )
     n_series: int
     data_start: date
     data_end: date
     metrics: dict[str, Any] = Field(description="per candidate model: wape, mase, bias, coverage_80, n_points")
+    selection: dict[str, Any] | None = Field(
+        default=None,
+        description="the chosen combination: back-test windows, held-out series per window, per series "
+        "group (new, intermittent, slow, fast) the blend weights, the group's score and each candidate's; "
+        "per model the back-test WAPE on later days of fitted series and on held-out series",
+    )
 
 
 class ForecastOut(BaseModel):

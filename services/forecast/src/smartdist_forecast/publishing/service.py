@@ -33,7 +33,13 @@ from smartdist.problems import Unprocessable
 from smartdist_forecast.config import get_settings
 from smartdist_forecast.kpi import FORECAST
 from smartdist_forecast.modelling.retraining import RetrainingPolicy, retraining_due
-from smartdist_forecast.modelling.training import TrainingOptions, TrainingOutcome, demand_panel, run_training
+from smartdist_forecast.modelling.training import (
+    Progress,
+    TrainingOptions,
+    TrainingOutcome,
+    demand_panel,
+    run_training,
+)
 from smartdist_forecast.modelling.weather import WEATHER_COLUMNS, WeatherDecision, attach_weather
 from smartdist_forecast.publishing import repository
 from smartdist_forecast.publishing.domain import (
@@ -127,7 +133,8 @@ def train_outcome(
     recorded_weather: pd.DataFrame | None,
     weather_forecast: list[dict[str, Any]] | None,
     horizon: int,
-    progress: Callable[[float], None],
+    progress: Callable[[float], None] | None = None,
+    stages: Progress | None = None,
 ) -> TrainingOutcome:
     """Fit, back-test and forecast (no database): ``Unprocessable`` when the data cannot train."""
     if sales.empty:
@@ -138,7 +145,7 @@ def train_outcome(
         forecast_weather = pd.DataFrame(weather_forecast or [], columns=WEATHER_COLUMNS)
         panel, weather = attach_weather(panel, recorded_weather, forecast_weather, horizon)
     try:
-        outcome = run_training(panel, TrainingOptions(horizon_days=horizon), progress=progress)
+        outcome = run_training(panel, TrainingOptions(horizon_days=horizon), progress=progress, stages=stages)
     except ValueError as exc:
         # Too little history for a back-test or a band: the merchant's data, not a crash.
         raise Unprocessable(f"cannot train on the imported sales: {exc}") from exc
@@ -174,6 +181,7 @@ def publish_outcome(session: Session, tenant_id: str, outcome: TrainingOutcome) 
         data_start=date.fromisoformat(artefact.data_start),
         data_end=date.fromisoformat(artefact.data_end),
         metrics=artefact.backtest,
+        selection=artefact.selection or None,
         artefact=artefact.to_json(),
     )
     session.add(version)
