@@ -82,6 +82,10 @@ def order_from_request(data: dict[str, Any], received_at: datetime, settings: In
     dropoff = data.get("dropoff")
     if not isinstance(dropoff, dict):
         raise RequestNotAcceptable("dropoff is missing")
+    # The broker always knows the drop-off's coordinates; a booking without them is broken.
+    missing = [f"dropoff.{axis}" for axis in ("lat", "lng") if dropoff.get(axis) is None]
+    if missing:
+        raise RequestNotAcceptable(f"{', '.join(missing)} is missing")
     pickup: dict[str, Any] = data["pickup"] if isinstance(data.get("pickup"), dict) else {}
     start = _when(data.get("scheduled_at")) or received_at
     end = start + timedelta(hours=settings.window_hours)

@@ -1,4 +1,5 @@
-"""Use cases of the broker intake: cancelling an own-fleet booking, or saying why not.
+"""Use cases of the broker intake: cancelling an own-fleet booking, or saying why not; whether a
+van can take a trip the broker would offer the own fleet for (`check_capacity`).
 
 The delivery broker asks to cancel an own-fleet booking: dispatch cancels the order or says why not.
 
@@ -23,7 +24,8 @@ the stop gone.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import select
@@ -32,8 +34,10 @@ from sqlalchemy.orm import Session
 from smartdist.bus.outbox import publish
 from smartdist.db import ScopedSession
 from smartdist.kpi import record
+from smartdist_dispatch.config import get_intake_settings
 from smartdist_dispatch.driver.service import complete_route_if_done
-from smartdist_dispatch.fleet.models import Depot
+from smartdist_dispatch.fleet.models import Depot, Driver, Vehicle
+from smartdist_dispatch.intake.capacity import Load, Van, assess
 from smartdist_dispatch.matrix.haversine import HaversineMatrixProvider
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.orders.service import sender_of
@@ -223,3 +227,52 @@ def own_fleet_etas(session: Session, route_id: Any) -> tuple[Route, list[dict[st
         .order_by(RouteStop.seq)
     ).all()
     return route, [{"order_no": no, "eta": eta.isoformat()} for no, eta in rows]
+
+
+@dataclass(frozen=True)
+class CapacityAnswer:
+    """The capacity check's answer: the verdict and the delivery window it was judged for."""
+
+    can_take: bool
+    reason_code: str | None
+    reason: str
+    vehicle_code: str | None
+    arrival: datetime | None
+    window_start: datetime
+    window_end: datetime
+
+
+def check_capacity(
+    session: Session,
+    dropoff: tuple[float, float],
+    scheduled_at: datetime | None,
+    load: Load,
+    now: datetime | None = None,
+) -> CapacityAnswer:
+    """Could a van of this merchant take a broker booking to `dropoff`, inside the window intake
+    would give it (scheduled time or now, + the intake window), within its shift?"""
+    settings = get_intake_settings()
+    now = now or datetime.now(UTC)
+    start = scheduled_at or now
+    window = (start, start + timedelta(hours=settings.window_hours))
+    depots = {d.id: (d.lat, d.lng) for d in session.scalars(select(Depot))}
+    # A van with no depot of its own leaves from the merchant's only depot (as planning does).
+    only_depot = next(iter(depots.values())) if len(depots) == 1 else None
+    driven = {v for v in session.scalars(select(Driver.vehicle_id).where(Driver.vehicle_id.is_not(None)))}
+    vans = [
+        Van(
+            code=v.code,
+            depot=depots.get(v.depot_id, only_depot) if v.depot_id is not None else only_depot,
+            shift_start=v.shift_start,
+            shift_end=v.shift_end,
+            has_driver=v.id in driven,
+            capacity_weight_kg=v.capacity_weight_kg,
+            capacity_volume_l=v.capacity_volume_l,
+            capacity_boxes=v.capacity_boxes,
+        )
+        for v in session.scalars(select(Vehicle).order_by(Vehicle.id))
+    ]
+    verdict = assess(vans, dropoff, window, now=now, service_s=settings.service_s, load=load)
+    return CapacityAnswer(
+        verdict.can_take, verdict.reason_code, verdict.reason, verdict.vehicle_code, verdict.arrival, *window
+    )
