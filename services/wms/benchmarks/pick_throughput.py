@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,31 @@ def free_port() -> int:
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def process_tree_cpu_s(root: int) -> float:
+    """User + system CPU seconds of a process and its children (Linux /proc), so a figure per
+    pick can be read even on a machine busy with other work."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, todo = {root}, [root]
+    while todo:
+        pid = todo.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                todo.append(child)
+    return sum(times.get(pid, 0.0) for pid in tree)
 
 
 def main() -> None:
@@ -114,13 +140,13 @@ def main() -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the WMS server did not start")
                 time.sleep(0.2)
-            run(base, headers, args)
+            run(base, headers, args, lambda: process_tree_cpu_s(server.pid))
         finally:
             server.terminate()
             server.wait(20)
 
 
-def run(base: str, headers: dict[str, str], args: argparse.Namespace) -> None:
+def run(base: str, headers: dict[str, str], args: argparse.Namespace, server_cpu_s: Callable[[], float]) -> None:
     local = threading.local()
 
     def client() -> httpx.Client:
@@ -202,12 +228,14 @@ def run(base: str, headers: dict[str, str], args: argparse.Namespace) -> None:
             lists.extend(my_lists)
 
     started = time.perf_counter()
+    cpu_before = server_cpu_s()
     threads = [threading.Thread(target=pda) for _ in range(args.clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    server_cpu = server_cpu_s() - cpu_before
 
     ms = [x * 1000 for x in latencies]
     print(
@@ -217,6 +245,11 @@ def run(base: str, headers: dict[str, str], args: argparse.Namespace) -> None:
     print(
         f"pick latency ms: p50 {percentile(ms, 50):.1f}  p95 {percentile(ms, 95):.1f}  p99 {percentile(ms, 99):.1f}  "
         f"mean {statistics.fmean(ms):.1f}  max {max(ms):.1f}"
+    )
+    calls = len(ms) + len(lists)
+    print(
+        f"server CPU: {server_cpu:.1f} s over {calls} calls = {server_cpu / calls * 1000:.2f} ms per call "
+        f"(the busier the machine, the more the latencies above exceed this)"
     )
     print(f"pick-list read ms: p50 {percentile([x * 1000 for x in lists], 50):.1f}")
     print(f"refused picks: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))

@@ -3,6 +3,9 @@
 The key row is inserted in the request's own transaction before the work is done, so a retry
 racing the first request waits on the unique index (PostgreSQL) or the write lock (SQLite) and
 then finds the first request's stored answer instead of creating a second document.
+
+A new key costs two statements: ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` before the
+work and an ``UPDATE`` with the answer after it (a retry reads the stored row instead).
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from smartdist.db import PlatformBase, TenantScoped, UtcDateTime, utcnow
+from smartdist.db import TENANT_KEY, PlatformBase, TenantScoped, UtcDateTime, utcnow
 from smartdist.problems import Unprocessable
 
 HEADER = "Idempotency-Key"
@@ -49,6 +53,7 @@ class Idempotency:
         self.key = key
         self.replay: JSONResponse | None = None
         self._row: IdempotencyKey | None = None
+        self._row_id: int | None = None
         if key is None:
             return
         if not 1 <= len(key) <= 200:
@@ -58,7 +63,17 @@ class Idempotency:
                 errors=[{"loc": ["header", HEADER], "code": "idempotency.key_length", "message": "1-200 characters"}],
             )
         digest = hashlib.sha256(endpoint.encode() + b"\n" + body).hexdigest()
-        existing = self._find(key)
+        existing: IdempotencyKey | None = None
+        if self._upsert_supported():
+            for _ in range(3):  # a conflicting row may vanish (its cleanup) before we read it
+                self._row_id = self._insert_new(key, endpoint, digest)
+                if self._row_id is not None:
+                    return
+                existing = self._find(key)
+                if existing is not None:
+                    break
+        else:
+            existing = self._find(key)
         if existing is None:
             row = IdempotencyKey(key=key, endpoint=endpoint, request_hash=digest)
             try:
@@ -90,13 +105,47 @@ class Idempotency:
             headers={"Idempotent-Replayed": "true"},
         )
 
+    def _upsert_supported(self) -> bool:
+        dialect = self.session.get_bind().dialect.name
+        return dialect in ("postgresql", "sqlite") and self.session.info.get(TENANT_KEY) is not None
+
+    def _insert_new(self, key: str, endpoint: str, digest: str) -> int | None:
+        """The new row's id, or None when the tenant already has the key.
+
+        On PostgreSQL a concurrent insert of the same key waits for the first transaction: if it
+        commits, this one conflicts and reads its answer; if it rolls back, this one inserts.
+        """
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = (
+            insert(IdempotencyKey)
+            .values(
+                key=key,
+                endpoint=endpoint,
+                request_hash=digest,
+                tenant_id=str(self.session.info[TENANT_KEY]),
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
+            .returning(IdempotencyKey.id)
+        )
+        new_id: int | None = self.session.execute(stmt).scalar()
+        return new_id
+
     def _find(self, key: str) -> IdempotencyKey | None:
         return self.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == key))
 
     def save(self, status_code: int, body: Any) -> JSONResponse:
         """Remember the answer with the key (same transaction as the document) and return it."""
         payload = jsonable_encoder(body)
-        if self._row is not None:
+        if self._row_id is not None:
+            self.session.execute(
+                update(IdempotencyKey)
+                .where(IdempotencyKey.id == self._row_id)
+                .values(status_code=status_code, response=payload)
+                .execution_options(synchronize_session=False)
+            )
+        elif self._row is not None:
             self._row.status_code = status_code
             self._row.response = payload
             self.session.flush()

@@ -99,16 +99,14 @@ def post_pick(order_id: IntId, body: PickIn, session: DbSession, principal: Floo
     """Confirm one pick (scan the location, then the item); beyond what is allocated there is 409."""
     if idem.replay is not None:
         return idem.replay
-    order, line, location = service.pick(
-        session, order_id, location_code=body.location, sku=body.sku, qty=body.qty, lot=body.lot
-    )
+    done = service.pick(session, order_id, location_code=body.location, sku=body.sku, qty=body.qty, lot=body.lot)
     out = PickOut(
-        status=order.status,
-        sku=line.product.sku,
-        location=location.code,
+        status=done.status,
+        sku=done.sku,
+        location=done.location,
         qty=body.qty,
-        line_picked=line.picked,
-        line_qty=line.qty,
+        line_picked=done.line_picked,
+        line_qty=done.line_qty,
     )
     return idem.save(201, out)
 

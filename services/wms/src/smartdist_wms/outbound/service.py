@@ -7,6 +7,7 @@ clerks acting on one order queue behind each other and no order is allocated or 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from smartdist_wms.documents.repository import get_document, lock_document
 from smartdist_wms.kpi import OUTBOUND
 from smartdist_wms.locations.models import Location
 from smartdist_wms.locations.service import location_by_code
+from smartdist_wms.outbound import repository
 from smartdist_wms.outbound.domain import (
     ALLOCATABLE,
     OPEN,
@@ -188,10 +190,69 @@ def _allocations_at(
     ]
 
 
-def pick(
+@dataclass(frozen=True)
+class Picked:
+    """What one confirmed pick did: the order's status after it and its line's progress."""
+
+    status: str
+    sku: str
+    location: str
+    line_picked: int
+    line_qty: int
+
+
+def pick(session: Session, order_id: int, *, location_code: str, sku: str, qty: int, lot: str | None) -> Picked:
+    """Confirm a pick scanned at a location; more than is allocated there is 409.
+
+    The usual pick is four statements: lock the order row, read the allocations at the location
+    for the scanned code (with what the order still lacks), add to the allocation and its line.
+    Anything unusual (an unknown code, a GS1 scan, nothing left here) takes the full path, which
+    names the mistake.
+    """
+    order = repository.lock_order_alone(session, order_id)
+    if order is not None and order.status in PICKABLE:
+        slots = repository.pick_slots(session, order_id, location_code, sku, lot)
+        if slots and len({s.product_id for s in slots}) == 1:
+            return _pick_slots(session, order, slots, qty)
+    order, line, location = _pick_full(session, order_id, location_code=location_code, sku=sku, qty=qty, lot=lot)
+    return Picked(order.status, line.product.sku, location.code, line.picked, line.qty)
+
+
+def _pick_slots(session: Session, order: OutboundOrder, slots: list[repository.PickSlot], qty: int) -> Picked:
+    remaining = sum(s.left for s in slots)
+    first = slots[0]
+    if qty > remaining:
+        raise PickTooMuch(
+            f"{first.sku} in {first.location}: {remaining} left to pick for order {order.no}, {qty} scanned"
+        )
+    left, line_picked, line_qty = qty, first.line_picked, first.line_qty
+    picked_on: dict[int, int] = {}
+    for slot in slots:
+        take = min(left, slot.left)
+        if take <= 0:
+            break
+        repository.add_picked(session, slot.allocation_id, slot.line_id, take)
+        picked_on[slot.line_id] = picked_on.get(slot.line_id, 0) + take
+        line_qty = slot.line_qty
+        line_picked = slot.line_picked + picked_on[slot.line_id]
+        left -= take
+    now = utcnow()
+    if order.picking_started_at is None:
+        order.picking_started_at = now
+        _kpi(session, order, "picking", None, now)
+    status = "picked" if first.order_lacking - qty <= 0 else "picking"
+    if status != order.status:
+        order.status = status
+        if status == "picked":
+            order.picked_at = now
+            _kpi(session, order, "picked", _seconds(order.picking_started_at, now), now)
+        session.flush()
+    return Picked(status, first.sku, first.location, line_picked, line_qty)
+
+
+def _pick_full(
     session: Session, order_id: int, *, location_code: str, sku: str, qty: int, lot: str | None
 ) -> tuple[OutboundOrder, OutboundLine, Location]:
-    """Confirm a pick scanned at a location; more than is allocated there is 409."""
     order = lock_order(session, order_id)
     location = location_by_code(session, location_code)
     product = _scanned_product(session, sku)
