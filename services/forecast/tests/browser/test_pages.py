@@ -128,6 +128,10 @@ def test_a_large_file_is_followed_through_the_import_job_and_a_bad_row_stores_no
 
     expect(page.locator("#import-job")).to_have_attribute("data-status", "succeeded", timeout=60_000)
     assert page.eval_on_selector("#import-job progress", "bar => bar.value") == 1
+    # The job's own stage, in the page's language; the upload box no longer stands at "100%".
+    expect(page.locator("#import-job .job-message")).to_have_text("Nothing imported: 1 row(s) have errors")
+    expect(page.locator("#upload-progress .upload-status")).to_have_text("Import finished")
+    expect(page.locator("#upload-progress .upload-percent")).to_have_text("")
     expect(page.locator("#nothing-stored")).to_be_visible()
     expect(page.locator("#rows-accepted")).to_have_text("0")
     expect(page.locator("#errors tbody tr")).to_have_count(1)

@@ -180,3 +180,54 @@ def test_a_retry_with_the_same_idempotency_key_replays_without_a_second_import(
         retried = svc.client.post(URL, headers=big, files={"file": ("pos.csv", data, "text/csv")})
         assert started.status_code == retried.status_code == 202 and retried.json() == started.json()
         wait_for_job(svc, tenant, started.json()["job_id"])
+
+
+class RecordingContext:
+    """The parts of a JobContext the import job uses, recording each progress report."""
+
+    def __init__(self, svc: Any, tenant: str) -> None:
+        self.svc, self.tenant_id, self.job_id = svc, tenant, "job-under-test"
+        self.services: dict[str, Any] = {}
+        self.reports: list[tuple[float, str, dict[str, Any]]] = []
+
+    def progress(self, fraction: float, message: str = "", *, force: bool = False, **params: Any) -> None:
+        self.reports.append((fraction, message, params))
+
+    def tenant_transaction(self) -> Any:
+        return self.svc.database.tenant_transaction(self.tenant_id)
+
+
+def test_the_import_job_reports_its_real_stages(service_factory, shared_data_dir, monkeypatch, tmp_path):
+    """Issue 13 item 6: "伺服器處理中 100%" for 12 s. Reading moves with the bytes, then checking,
+    then storing by rows written (on PostgreSQL; SQLite's single writer allows one report first)."""
+    from smartdist_forecast.sales import jobs, repository
+
+    monkeypatch.setattr(jobs, "JOB_CHUNK_ROWS", 300)
+    monkeypatch.setattr(repository, "UPSERT_BATCH", 400)
+    path = tmp_path / "upload.csv"
+    path.write_bytes(pos_slice(shared_data_dir / "forecast" / "pos_sample.csv", stores=2, skus=3, days=200))
+    with service_factory(DEFINITION) as svc:
+        tenant = svc.new_tenant()
+        ctx = RecordingContext(svc, tenant)
+        answer = jobs.import_sales_job(ctx, {"path": str(path), "partial": False, "filename": "pos.csv"})  # type: ignore[arg-type]
+        assert answer["rows_accepted"] == 1200 and sales_count(svc, tenant) == 1200
+        fractions = [f for f, _, _ in ctx.reports]
+        assert fractions == sorted(fractions) and fractions[-1] == 1.0
+        stages = [m for _, m, _ in ctx.reports]
+        reading = [p["percent"] for _, m, p in ctx.reports if m == "forecast.progress.import.reading"]
+        assert len(reading) >= 4 and reading == sorted(reading) and reading[-1] == 100  # 1,200 rows / 300
+        storing = [p for _, m, p in ctx.reports if m == "forecast.progress.import.storing"]
+        if svc.database.engine.dialect.name == "postgresql":
+            assert [p["done"] for p in storing] == [0, 400, 800, 1200] and storing[0]["total"] == 1200
+            order = ["reading", "checking", "storing", "done"]
+        else:
+            assert storing == [] and ("forecast.progress.import.storing_all" in [m for _, m, _ in ctx.reports])
+            order = ["reading", "checking", "storing_all", "done"]
+        assert [s for s in order if f"forecast.progress.import.{s}" in stages] == order
+        assert stages.index("forecast.progress.import.checking") > max(
+            i for i, s in enumerate(stages) if s == "forecast.progress.import.reading"
+        )
+        # Every stage is a catalog key with both languages.
+        from smartdist_forecast.messages import MESSAGES
+
+        assert all(s in MESSAGES["zh-TW"] and s in MESSAGES["en"] for s in set(stages))

@@ -56,6 +56,9 @@ QUALITY_MAX_BYTES = 40 * 1024 * 1024
 
 Parsed = PosImport | OnlineImport
 Progress = Callable[[int], None]
+StoreProgress = Callable[[float], None]  # the share of the rows written
+# Rows parsed and checked at a time (the import job reads smaller chunks to move its bar).
+CHUNK_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -63,28 +66,36 @@ class ImportKind:
     """One file format: how to parse it, where its rows go, which KPI doc type logs it."""
 
     doc_type: str
-    parse: Callable[[BinaryIO, Progress | None], Parsed]
-    upsert: Callable[[Session, Parsed, str], int]
+    parse: Callable[[BinaryIO, Progress | None, int], Parsed]
+    upsert: Callable[[Session, Parsed, str, StoreProgress | None], int]
 
 
-def _upsert_pos(session: Session, parsed: Parsed, tenant_id: str) -> int:
+def _upsert_pos(session: Session, parsed: Parsed, tenant_id: str, progress: StoreProgress | None) -> int:
     assert isinstance(parsed, PosImport)
-    return repository.upsert_sales(session, parsed.sales, tenant_id)
+    return repository.upsert_sales(session, parsed.sales, tenant_id, progress)
 
 
-def _upsert_online(session: Session, parsed: Parsed, tenant_id: str) -> int:
+def _upsert_online(session: Session, parsed: Parsed, tenant_id: str, _progress: StoreProgress | None) -> int:
     assert isinstance(parsed, OnlineImport)
     return repository.upsert_online_orders(session, parsed.orders, tenant_id)
 
 
-POS = ImportKind(SALES_IMPORT, lambda source, progress: parse_pos_csv(source, progress=progress), _upsert_pos)
-ONLINE = ImportKind(ONLINE_IMPORT, lambda source, _progress: parse_online_orders_csv(source), _upsert_online)
+POS = ImportKind(
+    SALES_IMPORT,
+    lambda source, progress, chunk_rows: parse_pos_csv(source, chunk_rows=chunk_rows, progress=progress),
+    _upsert_pos,
+)
+ONLINE = ImportKind(ONLINE_IMPORT, lambda source, _progress, _rows: parse_online_orders_csv(source), _upsert_online)
 
 
-def parse_upload(kind: ImportKind, source: BinaryIO, progress: Progress | None = None) -> Parsed:
-    """The parsed file, or ``BadFile`` (422) for a bad header, unreadable bytes or a far too wide line."""
+def parse_upload(
+    kind: ImportKind, source: BinaryIO, progress: Progress | None = None, chunk_rows: int = CHUNK_ROWS
+) -> Parsed:
+    """The parsed file, or ``BadFile`` (422) for a bad header, unreadable bytes or a far too wide line.
+
+    ``progress(bytes read)`` is called after each ``chunk_rows`` rows are read and checked."""
     try:
-        return kind.parse(source, progress)
+        return kind.parse(source, progress, chunk_rows)
     except (PosHeaderError, OnlineHeaderError, CsvUnreadableError) as exc:
         raise BadFile.of(exc) from exc
 
@@ -117,10 +128,12 @@ def store_import(
     doc_no: str,
     sender: str,
     retrain_by: str | None,
+    progress: StoreProgress | None = None,
 ) -> None:
     """Upsert the rows, log the import's KPI record and, unless ``retrain_by`` is None, queue a
-    retraining when the tenant's model is now stale (in the same transaction)."""
-    kind.upsert(session, parsed, tenant_id)
+    retraining when the tenant's model is now stale (in the same transaction). ``progress`` gets
+    the share of the rows written after each batch."""
+    kind.upsert(session, parsed, tenant_id, progress)
     record(
         session,
         service="forecast",

@@ -156,14 +156,23 @@
         const answer = await uploadWithProgress(
           cfg.root + path + (partial ? "?partial=true" : ""), data,
           function (fraction) {
-            bar.value = fraction;
-            pct.textContent = Math.round(fraction * 100) + "%";
-            if (fraction >= 1) status.textContent = cfg.text.processing;
+            if (fraction >= 1) {
+              // The bytes are sent; what the server does now is not a share of them: no "100%"
+              // standing still, a moving bar until it answers (or the import job takes over).
+              bar.removeAttribute("value");
+              pct.textContent = "";
+              status.textContent = cfg.text.processing;
+            } else {
+              bar.value = fraction;
+              pct.textContent = Math.round(fraction * 100) + "%";
+            }
           });
         let result = null;
         let stored = false;
         if (answer.status === 202) {
-          // A large file is imported by a background job: follow the server's own progress.
+          // A large file is imported by a background job: follow the server's own stages.
+          bar.value = 1;
+          status.textContent = cfg.text.in_background;
           const job = await SmartDist.watchJob(cfg.root + "/api/v1/jobs/" + answer.body.job_id,
                                                $("#import-job"), jobLabels(cfg.text));
           result = job.result;
@@ -176,6 +185,7 @@
         } else {
           throw Object.assign(new Error(answer.body.detail || String(answer.status)), {problem: answer.body});
         }
+        bar.value = 1;
         status.textContent = cfg.text.done;
         box.dataset.status = "succeeded";
         showResult(result, stored);

@@ -127,14 +127,14 @@ def test_progress_reports_bytes_read_up_to_the_file_size():
 
 
 def test_import_job_reports_progress_fractions_and_refuses_a_bad_file_whole(tmp_path):
-    from smartdist_forecast.sales.importing import PARSE_SHARE, import_pos_file, should_store
+    from smartdist_forecast.sales.importing import READ_SHARE, import_pos_file, should_store
 
     good = tmp_path / "good.csv"
     good.write_bytes(as_stream(sample_lines(60), "big5").getvalue())
     seen: list[float] = []
     result = import_pos_file(good, seen.append)
     assert result.rows_accepted == 60
-    assert seen[-1] == PARSE_SHARE and seen == sorted(seen)
+    assert seen[-1] == READ_SHARE and seen == sorted(seen)
     assert should_store(result, partial=False)
     with open(DATA / "pos_bad.csv", "rb") as handle:
         bad = parse_pos_csv(handle)
