@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,20 @@ class Settings(BaseSettings):
     # empty draws routes and stops on a blank map.
     map_tile_url: str = ""
     map_tile_attribution: str = ""
+    # Addresses without coordinates (order sheets, POST /orders, the pages) are geocoded by this
+    # provider: none (coordinates required), sandbox (a small Taipei gazetteer, no network: tests
+    # and the demo), nominatim (OpenStreetMap's, public or the merchant's own), google (an API key).
+    geocoder: Literal["none", "sandbox", "nominatim", "google"] = "none"
+    geocoder_url: str = Field("", description="Nominatim's base URL; empty: the public nominatim.openstreetmap.org")
+    geocoder_key: str = Field("", description="Google Geocoding API key")
+    geocoder_user_agent: str = Field(
+        "smartdist-dispatch/1.0", description="Nominatim's usage policy asks for the application and a contact"
+    )
+    geocoder_email: str = ""
+    geocoder_countrycodes: str = "tw"
+    geocoder_timeout_s: float = Field(10.0, gt=0, le=60)
+    # Nominatim's public instance allows one request per second; a merchant's own may allow more.
+    geocoder_min_interval_s: float = Field(1.0, ge=0, le=60)
 
 
 class IntakeSettings(BaseSettings):

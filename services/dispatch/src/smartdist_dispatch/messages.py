@@ -38,6 +38,16 @@ PROBLEM_MESSAGES: dict[str, dict[str, str]] = {
         "error.dispatch.plan.no_vehicles": "倉庫 {depot} 還沒有車輛：請到「車隊設定」新增車輛並指定這個倉庫",
         "problem.dispatch.plan.nothing_due": "{date} 沒有待排訂單。",
         "error.dispatch.plan.nothing_due": "這一天沒有待排訂單",
+        "problem.dispatch.geocoding.not_configured": "這個地址沒有經緯度，而系統尚未設定地址轉座標服務："
+        "請填入緯度與經度，或請管理員設定 SMARTDIST_DISPATCH_GEOCODER。",
+        "error.dispatch.geocoding.not_configured": "沒有經緯度，且未設定地址轉座標服務：請填入緯度與經度",
+        "problem.dispatch.geocoding.not_found": "找不到地址「{address}」的位置：請檢查地址，或直接填入緯度與經度。",
+        "error.dispatch.geocoding.not_found": "找不到地址「{address}」的位置：請檢查地址，或填入緯度與經度",
+        "problem.dispatch.geocoding.unavailable": "地址轉座標服務 ({provider}) 目前沒有回應，"
+        "請稍後再試，或直接填入緯度與經度。",
+        "problem.dispatch.import.rows": "有 {rows} 列資料有問題，整份檔案都沒有匯入。",
+        "problem.dispatch.import.empty": "檔案裡沒有任何資料列。",
+        "error.dispatch.import.empty": "沒有資料列",
     },
     "en": {
         "problem.dispatch.plan.no_depot": "No depot yet: create a depot, a vehicle and a driver on the fleet "
@@ -53,6 +63,17 @@ PROBLEM_MESSAGES: dict[str, dict[str, str]] = {
         "and give it this depot",
         "problem.dispatch.plan.nothing_due": "No orders waiting are due on {date}.",
         "error.dispatch.plan.nothing_due": "no orders waiting on this date",
+        "problem.dispatch.geocoding.not_configured": "This address has no coordinates and no geocoder is set up: "
+        "give the latitude and longitude, or ask the operator to set SMARTDIST_DISPATCH_GEOCODER.",
+        "error.dispatch.geocoding.not_configured": "no coordinates and no geocoder is set up: fill lat and lng",
+        "problem.dispatch.geocoding.not_found": 'No place found at "{address}": check the address, or give the '
+        "latitude and longitude.",
+        "error.dispatch.geocoding.not_found": 'no place found at "{address}": check it, or fill lat and lng',
+        "problem.dispatch.geocoding.unavailable": "The geocoder ({provider}) does not answer now: try again later, "
+        "or give the latitude and longitude.",
+        "problem.dispatch.import.rows": "{rows} row(s) have errors; nothing was imported.",
+        "problem.dispatch.import.empty": "The file has no rows.",
+        "error.dispatch.import.empty": "no rows",
     },
 }
 

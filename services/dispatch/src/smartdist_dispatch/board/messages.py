@@ -96,6 +96,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "board.import.submit": "上傳",
         "board.import.columns": "第一列為欄位名稱 (粗體必填)；時間如 2026-11-27T09:00 (台灣時間)：",
         "board.import.done": "已匯入 {n} 筆訂單",
+        "board.import.no_geocoder": "每列請填地址與緯度、經度 (lat、lng)：尚未設定地址轉座標服務。",
+        "board.import.geocoder": "只有地址、沒有經緯度的列，會自動以地址轉座標 ({provider})。",
         "board.import.row": "列",
         "board.import.column": "欄位",
         "board.import.message": "問題",
@@ -209,6 +211,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "board.import.columns": "Row 1 names the columns (bold ones are required); "
         "times like 2026-11-27T09:00 (Taiwan time):",
         "board.import.done": "{n} orders imported",
+        "board.import.no_geocoder": "Give each row its lat and lng: no geocoder is set up to turn addresses into "
+        "coordinates.",
+        "board.import.geocoder": "Rows with an address and no lat/lng are geocoded ({provider}).",
         "board.import.row": "Row",
         "board.import.column": "Column",
         "board.import.message": "Problem",

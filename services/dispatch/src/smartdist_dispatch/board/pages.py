@@ -44,7 +44,12 @@ def _render(request: Request, template: str, context: dict[str, Any]) -> Respons
 def plan_board(request: Request, day: Annotated[date | None, Query(alias="date")] = None) -> Response:
     """Orders waiting, planning with progress, the plan's routes as columns of stop cards, publish, rush."""
     columns = [(c, c in REQUIRED_ORDER_COLUMNS) for c in ORDER_COLUMNS]  # the sheet's header, required marked
-    return _render(request, "board_plan.html", {"day": (day or today()).isoformat(), "order_columns": columns})
+    geocoder = Settings().geocoder  # read per request, like the map's tiles
+    return _render(
+        request,
+        "board_plan.html",
+        {"day": (day or today()).isoformat(), "order_columns": columns, "geocoder": geocoder},
+    )
 
 
 @router.get("/board/map")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, UploadFile, status
+from fastapi import APIRouter, File, Request, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from smartdist.auth import Principal, require_roles
 from smartdist.exports import attachment, csv_text, xlsx_bytes
 from smartdist.pagination import Cursor, Limit, Page
+from smartdist.problems import problem_responses
 from smartdist.web.deps import DbSession, IdempotencyDep, IntId
+from smartdist.web.i18n import language_for
 from smartdist_dispatch.orders import service
 from smartdist_dispatch.orders.schemas import OrderIn, OrderOut, OrderPatch
 from smartdist_dispatch.orders.sheet import ORDER_COLUMNS
@@ -32,12 +34,20 @@ class Imported(BaseModel):
     created: int = Field(description="Rows stored (every row of the sheet)")
 
 
-@router.post("/orders", status_code=status.HTTP_201_CREATED, response_model=OrderOut)
-def create_order(body: OrderIn, session: DbSession, principal: OrderWriter, idem: IdempotencyDep) -> Any:
-    """Create one delivery order (Idempotency-Key honoured; a stored order_no is a 409)."""
+@router.post("/orders", status_code=status.HTTP_201_CREATED, response_model=OrderOut, responses=problem_responses(503))
+def create_order(
+    body: OrderIn, request: Request, session: DbSession, principal: OrderWriter, idem: IdempotencyDep
+) -> Any:
+    """Create one delivery order (Idempotency-Key honoured; a stored order_no is a 409).
+
+    An address without lat/lng is geocoded by the configured provider; without one, or when the
+    address is not found, a 422 says so; a provider that does not answer is a 503.
+    """
     if idem.replay is not None:
         return idem.replay
-    (order,) = service.create_orders(session, [body], tenant_id=str(principal.tenant_id))
+    (order,) = service.create_orders(
+        session, [body], tenant_id=str(principal.tenant_id), language=language_for(request)
+    )
     return idem.save(201, service.order_out(order))
 
 
@@ -45,15 +55,21 @@ def create_order(body: OrderIn, session: DbSession, principal: OrderWriter, idem
     "/orders/import",
     status_code=status.HTTP_201_CREATED,
     response_model=Imported,
+    responses=problem_responses(503),
     description=f"Create every order of a sheet, or none: any bad row is a 422 listing every bad row. "
+    f"Rows with an address and no lat/lng are geocoded (when a geocoder is configured). "
     f"Header: {','.join(ORDER_COLUMNS)}",
 )
-def import_orders(file: SheetFile, session: DbSession, principal: OrderWriter, idem: IdempotencyDep) -> Any:
+def import_orders(
+    file: SheetFile, request: Request, session: DbSession, principal: OrderWriter, idem: IdempotencyDep
+) -> Any:
     """Create every order of a sheet, or none: any bad row is a 422 listing every bad row."""
     if idem.replay is not None:
         return idem.replay
     sheet = read_upload(file.filename, file.file)
-    created = service.import_order_sheet(session, sheet.filename, sheet.content, tenant_id=str(principal.tenant_id))
+    created = service.import_order_sheet(
+        session, sheet.filename, sheet.content, tenant_id=str(principal.tenant_id), language=language_for(request)
+    )
     return idem.save(201, Imported(created=created))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from smartdist_dispatch.fleet.schemas import Latitude, Longitude
 
@@ -48,8 +48,8 @@ class OrderIn(OrderFields):
     customer_name: str = Field(min_length=1, max_length=200)
     phone: str = Field("", max_length=40)
     address: str = Field("", max_length=400)
-    lat: Latitude
-    lng: Longitude
+    lat: Latitude | None = Field(None, description="With lng; left out: the address is geocoded (when configured)")
+    lng: Longitude | None = Field(None, description="With lat; left out: the address is geocoded (when configured)")
     time_windows: list[Window] = Field(default_factory=list, max_length=MAX_WINDOWS)
     service_s: ServiceSeconds = 300
     weight_kg: WeightKg = 0
@@ -58,6 +58,14 @@ class OrderIn(OrderFields):
     priority: Priority = 0
     cash_to_collect_twd: CashTwd = 0
     notes: str = Field("", max_length=1000)
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> OrderIn:
+        if (self.lat is None) != (self.lng is None):
+            raise ValueError("give both lat and lng, or neither (the address is then geocoded)")
+        if self.lat is None and not self.address:
+            raise ValueError("give the address, or lat and lng")
+        return self
 
 
 class OrderPatch(OrderFields):

@@ -9,11 +9,12 @@ from smartdist.db import ScopedSession
 from smartdist.kpi import record
 from smartdist.pagination import Page, paginate
 from smartdist.problems import Conflict, NotFound, Unprocessable
+from smartdist_dispatch.geocoding.service import locate, locate_all
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.orders.repository import existing_order_nos, first_depot_code, orders_of_status
 from smartdist_dispatch.orders.schemas import OrderIn, OrderOut, OrderPatch, stored_windows
 from smartdist_dispatch.orders.sheet import ORDER_COLUMNS, REQUIRED_ORDER_COLUMNS, validate_order_rows
-from smartdist_dispatch.orders.spreadsheet import raise_row_errors, read_upload_rows
+from smartdist_dispatch.orders.spreadsheet import RowError, raise_row_errors, read_upload_rows, text
 
 ORDER_CREATED = "smartdist.dispatch.order.created"
 
@@ -27,8 +28,21 @@ def sender_of(session: ScopedSession) -> str:
     return first_depot_code(session) or "merchant"
 
 
-def create_orders(session: ScopedSession, bodies: list[OrderIn], *, tenant_id: str) -> list[DeliveryOrder]:
-    """Store the orders (the caller has checked order_no against stored ones for imports)."""
+def coordinates(session: ScopedSession, body: OrderIn, *, language: str) -> tuple[float, float]:
+    """The order's (lat, lng): as given, else its address geocoded (a coded 422 or 503 when it cannot be)."""
+    if body.lat is not None and body.lng is not None:
+        return body.lat, body.lng
+    found = locate(session, body.address, language=language)
+    return found.lat, found.lng
+
+
+def create_orders(
+    session: ScopedSession, bodies: list[OrderIn], *, tenant_id: str, language: str = "zh-TW"
+) -> list[DeliveryOrder]:
+    """Store the orders (the caller has checked order_no against stored ones for imports).
+
+    An order with an address and no coordinates is geocoded (``language``: of the provider's answer).
+    """
     taken = existing_order_nos(session, (b.order_no for b in bodies))
     if taken:
         raise Conflict(
@@ -36,14 +50,15 @@ def create_orders(session: ScopedSession, bodies: list[OrderIn], *, tenant_id: s
             errors=[{"loc": ["body", "order_no"], "message": f"order {no} already exists"} for no in sorted(taken)],
         )
     sender = sender_of(session)
+    points = [coordinates(session, b, language=language) for b in bodies]
     orders = [
         DeliveryOrder(
             order_no=b.order_no,
             customer_name=b.customer_name,
             phone=b.phone,
             address=b.address,
-            lat=b.lat,
-            lng=b.lng,
+            lat=lat,
+            lng=lng,
             time_windows=stored_windows(b.time_windows),
             service_s=b.service_s,
             weight_kg=b.weight_kg,
@@ -54,7 +69,7 @@ def create_orders(session: ScopedSession, bodies: list[OrderIn], *, tenant_id: s
             notes=b.notes,
             status="created",
         )
-        for b in bodies
+        for b, (lat, lng) in zip(bodies, points, strict=True)
     ]
     try:
         # A concurrent request may have stored the same order_no since the check above.
@@ -86,16 +101,42 @@ def create_orders(session: ScopedSession, bodies: list[OrderIn], *, tenant_id: s
     return orders
 
 
-def import_order_sheet(session: ScopedSession, filename: str, content: bytes, *, tenant_id: str) -> int:
-    """Create every order of a sheet, or none: any bad row is a 422 listing every bad row. How many."""
+GEOCODING_ROW_MESSAGES = {
+    "dispatch.geocoding.not_configured": "no coordinates and no geocoder is set up: fill lat and lng",
+    "dispatch.geocoding.not_found": "no place found at this address: check it, or fill lat and lng",
+}
+
+
+def import_order_sheet(
+    session: ScopedSession, filename: str, content: bytes, *, tenant_id: str, language: str = "zh-TW"
+) -> int:
+    """Create every order of a sheet, or none: any bad row is a 422 listing every bad row. How many.
+
+    Rows with an address and no lat/lng are geocoded; an address that cannot be is its row's error.
+    """
     rows = read_upload_rows(filename, content, required=REQUIRED_ORDER_COLUMNS, known=ORDER_COLUMNS)
     order_nos = [str(r.cells.get("order_no")) for r in rows if r.cells.get("order_no") is not None]
     orders, errors = validate_order_rows(rows, existing_order_nos(session, order_nos))
+    if not errors:
+        row_of = {str(text(r.cells.get("order_no"))): r.number for r in rows}
+        wanted = {row_of[o.order_no]: o.address for o in orders if o.lat is None}
+        found, misses = locate_all(session, wanted, language=language)
+        errors = [
+            RowError(m.key, "address", GEOCODING_ROW_MESSAGES[m.code], m.code, {"address": m.address}) for m in misses
+        ]
+        orders = [
+            o.model_copy(update={"lat": found[n].lat, "lng": found[n].lng}) if (n := row_of[o.order_no]) in found else o
+            for o in orders
+        ]
     if errors:
         raise_row_errors(errors)
     if not orders:
-        raise Unprocessable("the file has no order rows", errors=[{"loc": ["file"], "message": "no rows"}])
-    create_orders(session, orders, tenant_id=tenant_id)
+        raise Unprocessable(
+            "the file has no order rows",
+            code="dispatch.import.empty",
+            errors=[{"loc": ["file"], "code": "dispatch.import.empty", "message": "no rows"}],
+        )
+    create_orders(session, orders, tenant_id=tenant_id, language=language)
     return len(orders)
 
 

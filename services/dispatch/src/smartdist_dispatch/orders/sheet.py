@@ -37,7 +37,8 @@ ORDER_COLUMNS = (
     "cash_twd",
     "notes",
 )
-REQUIRED_ORDER_COLUMNS = ("order_no", "customer", "lat", "lng")
+# An address, or lat and lng: a row with an address and no coordinates is geocoded (when configured).
+REQUIRED_ORDER_COLUMNS = ("order_no", "customer")
 
 # Schema field -> sheet column, so a schema error names the column the merchant typed into.
 _COLUMN = {"customer_name": "customer", "service_s": "service_min", "cash_to_collect_twd": "cash_twd"}

@@ -37,9 +37,15 @@ class RowError:
     row: int
     column: str
     message: str
+    code: str | None = None  # catalog key error.<code>: the message in the request's language
+    params: dict[str, Any] | None = None
 
     def as_problem_error(self) -> dict[str, Any]:
-        return {"loc": ["file", self.row, self.column], "row": self.row, "column": self.column, "message": self.message}
+        out = {"loc": ["file", self.row, self.column], "row": self.row, "column": self.column, "message": self.message}
+        if self.code is not None:
+            out["code"] = self.code
+            out["params"] = {"row": self.row, "column": self.column} | (self.params or {})
+        return out
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,10 @@ def raise_row_errors(errors: Sequence[RowError]) -> None:
     """A 422 listing every bad cell of every bad row; nothing of the sheet is stored."""
     rows = sorted({e.row for e in errors})
     raise Unprocessable(
-        f"{len(rows)} row(s) have errors; nothing was imported", errors=[e.as_problem_error() for e in errors]
+        f"{len(rows)} row(s) have errors; nothing was imported",
+        code="dispatch.import.rows",
+        params={"rows": len(rows)},
+        errors=[e.as_problem_error() for e in errors],
     )
 
 

@@ -67,7 +67,7 @@ def test_order_no_stored_or_repeated_is_an_error_of_the_later_row() -> None:
     [
         ("o.xls", b"x", ".csv"),
         ("o.csv", b"", "empty"),
-        ("o.csv", b"order_no,customer,lat\n", "lng"),
+        ("o.csv", b"order_no,lat,lng\n", "customer"),
         ("o.csv", b"order_no,customer,lat,lng,colour\n", "colour"),
         ("o.xlsx", b"not a zip", "workbook"),
     ],

@@ -1,0 +1,101 @@
+"""Coordinates for addresses: the configured provider (smartdist.geocoding) behind this tenant's cache.
+
+``SMARTDIST_DISPATCH_GEOCODER`` picks it (none, sandbox, nominatim, google; see config.py). One
+adapter per configuration and process, so Nominatim's one-request-per-second is kept across
+requests; answers are cached in the ``geocoded_address`` table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from smartdist.db import ScopedSession
+from smartdist.geocoding import AddressNotFound, CachedGeocoder, Geocoded, Geocoder, GeocoderUnavailable
+from smartdist.geocoding.google import GoogleGeocoder
+from smartdist.geocoding.nominatim import PUBLIC_URL, NominatimGeocoder
+from smartdist.geocoding.sandbox import SandboxGeocoder
+from smartdist_dispatch.config import Settings
+from smartdist_dispatch.geocoding.domain import AddressUnknown, GeocoderDown, NoGeocoder
+from smartdist_dispatch.geocoding.repository import DatabaseCache
+
+
+@lru_cache(maxsize=8)
+def _adapter(
+    kind: str, url: str, key: str, user_agent: str, email: str, countries: str, timeout_s: float, interval_s: float
+) -> Geocoder | None:
+    if kind == "sandbox":
+        return SandboxGeocoder()
+    if kind == "nominatim":
+        return NominatimGeocoder(
+            user_agent=user_agent,
+            base_url=url or PUBLIC_URL,
+            email=email,
+            countrycodes=countries,
+            timeout_s=timeout_s,
+            min_interval_s=interval_s,
+        )
+    if kind == "google":
+        return GoogleGeocoder(api_key=key, timeout_s=timeout_s)
+    return None
+
+
+def configured_geocoder() -> Geocoder | None:
+    """The provider the settings name, or None (read per call: the operator may set it while it runs)."""
+    s = Settings()
+    return _adapter(
+        s.geocoder,
+        s.geocoder_url,
+        s.geocoder_key,
+        s.geocoder_user_agent,
+        s.geocoder_email,
+        s.geocoder_countrycodes,
+        s.geocoder_timeout_s,
+        s.geocoder_min_interval_s,
+    )
+
+
+def locate(session: ScopedSession, address: str, *, language: str) -> Geocoded:
+    """Where one address is; a coded 422 (no geocoder, not found) or 503 (provider down) otherwise."""
+    geocoder = configured_geocoder()
+    if geocoder is None:
+        raise NoGeocoder(address)
+    try:
+        return CachedGeocoder(geocoder, DatabaseCache(session)).geocode(address, language=language)
+    except AddressNotFound:
+        raise AddressUnknown(address) from None
+    except GeocoderUnavailable:
+        raise GeocoderDown(geocoder.name) from None
+
+
+@dataclass(frozen=True)
+class Miss:
+    """An address of a batch that could not be located, and why (an error code of the catalog)."""
+
+    key: int
+    address: str
+    code: str
+
+
+def locate_all(
+    session: ScopedSession, addresses: Mapping[int, str], *, language: str
+) -> tuple[dict[int, Geocoded], list[Miss]]:
+    """Every address of a batch (a sheet's rows by number): the places found and the misses.
+
+    No geocoder configured is a miss of every row; a provider that stops answering is a 503.
+    """
+    geocoder = configured_geocoder()
+    if geocoder is None:
+        return {}, [Miss(k, a, "dispatch.geocoding.not_configured") for k, a in addresses.items()]
+    cached = CachedGeocoder(geocoder, DatabaseCache(session))
+    found: dict[int, Geocoded] = {}
+    misses: list[Miss] = []
+    for k, address in addresses.items():
+        try:
+            found[k] = cached.geocode(address, language=language)
+        except AddressNotFound:
+            misses.append(Miss(k, address, "dispatch.geocoding.not_found"))
+        except GeocoderUnavailable:
+            raise GeocoderDown(geocoder.name) from None
+    return found, misses
