@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, status
 
-from smartdist.auth import Principal, require_roles
 from smartdist.pagination import Cursor, Limit, Page
 from smartdist.problems import problem_responses
 from smartdist.web.deps import DbSession, IdempotencyDep, IntId
 from smartdist_wms.counts import repository, service
 from smartdist_wms.counts.schemas import CountIn, CountStatus, CountTaskIn, CountTaskOut
+from smartdist_wms.staff.roles import Floor, Owner, Reader
 
-Reader = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
-Floor = Annotated[Principal, require_roles("warehouse", "clerk")]
-# Changing the books after a count is the owner's decision, not the counter's.
-Owner = Annotated[Principal, require_roles("owner")]
 router = APIRouter(tags=["cycle counts"])
 
 

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from smartdist.auth import Principal, require_roles
 from smartdist.pagination import Cursor, Limit, Page
 from smartdist.problems import problem_responses
 from smartdist.web.deps import DbSession, IdempotencyDep, IntId
@@ -22,10 +21,8 @@ from smartdist_wms.inbound.schemas import (
     SupplierOut,
 )
 from smartdist_wms.products.schemas import NO_NUL
+from smartdist_wms.staff.roles import Floor, Reader, Writer
 
-Reader = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
-Writer = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
-Floor = Annotated[Principal, require_roles("warehouse", "clerk")]
 router = APIRouter(tags=["inbound"])
 
 

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 
-from smartdist.auth import Principal, require_roles
 from smartdist.pagination import Cursor, Limit, Page
 from smartdist.problems import NotFound, problem_responses
 from smartdist.web.deps import DbSession, IdempotencyDep
@@ -14,9 +13,8 @@ from smartdist_wms.locations import repository
 from smartdist_wms.locations.schemas import LocationIn, LocationOut, LocationPatch, LocationStatus
 from smartdist_wms.locations.service import change_location, create_location
 from smartdist_wms.products.schemas import NO_NUL
+from smartdist_wms.staff.roles import Reader, Writer
 
-Reader = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
-Writer = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
 Code = Annotated[str, Path(min_length=1, max_length=40, pattern=NO_NUL)]
 router = APIRouter(tags=["locations"])
 

@@ -6,16 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 
-from smartdist.auth import Principal, require_roles
 from smartdist.pagination import Cursor, Limit, Page
 from smartdist.problems import NotFound, problem_responses
 from smartdist.web.deps import DbSession, IdempotencyDep
 from smartdist_wms.products import repository
 from smartdist_wms.products.schemas import NO_NUL, ProductIn, ProductOut
 from smartdist_wms.products.service import create_product
+from smartdist_wms.staff.roles import Reader, Writer
 
-Reader = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
-Writer = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
 router = APIRouter(tags=["products"])
 
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, status
 
-from smartdist.auth import Principal, require_roles
 from smartdist.pagination import Cursor, Limit, Page
 from smartdist.problems import problem_responses
 from smartdist.web.deps import DbSession, IdempotencyDep, IntId
 from smartdist_wms.returns import repository, service
 from smartdist_wms.returns.schemas import InspectionIn, RestockIn, ReturnIn, ReturnOut, ReturnStatus
+from smartdist_wms.staff.roles import Floor, Reader, Writer
 
-Reader = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
-Writer = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
-Floor = Annotated[Principal, require_roles("warehouse", "clerk")]
 router = APIRouter(tags=["returns"])
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter
 
-from smartdist.auth import Principal, require_roles
 from smartdist.problems import problem_responses
 from smartdist.web.deps import DbSession
 from smartdist_wms.scans import service
 from smartdist_wms.scans.schemas import ScanIn, ScanOut
+from smartdist_wms.staff.roles import Reader
 
-Reader = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
 router = APIRouter(tags=["scans"])
 
 

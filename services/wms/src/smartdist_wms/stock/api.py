@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from smartdist.auth import Principal, require_roles
 from smartdist.pagination import Cursor, Limit, Page
 from smartdist.problems import problem_responses
 from smartdist.web.deps import DbSession, IdempotencyDep
 from smartdist_wms.products.schemas import NO_NUL
+from smartdist_wms.staff.roles import Reader, Writer
 from smartdist_wms.stock import repository
 from smartdist_wms.stock.schemas import (
     AdjustmentIn,
@@ -23,8 +23,6 @@ from smartdist_wms.stock.schemas import (
 )
 from smartdist_wms.stock.service import adjust_stock, move_stock, place_filters, verify_ledger
 
-Reader = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
-Writer = Annotated[Principal, require_roles("warehouse", "clerk", "integrator")]
 SkuQuery = Annotated[str | None, Query(min_length=1, max_length=60, pattern=NO_NUL, description="Only this product.")]
 LocationQuery = Annotated[
     str | None, Query(min_length=1, max_length=40, pattern=NO_NUL, description="Only this location.")

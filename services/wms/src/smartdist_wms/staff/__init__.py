@@ -1,0 +1,1 @@
+"""The warehouse staff: roles of the WMS."""
