@@ -46,6 +46,10 @@ def demo(host: str, port: int) -> None:
     from smartdist.demo import build_demo_app
 
     settings = get_platform_settings()
+    # The WMS and the surplus market book couriers over the broker's REST API (SPEC §5 flows 3
+    # and 4), also from their jobs, where no request tells them the origin: here it is this process.
+    loopback = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    settings.service_urls.setdefault("delivery-broker", f"http://{loopback}:{port}/delivery-broker")
     app = build_demo_app(settings)
     click.echo(f"smartdist demo on http://{host}:{port}/ (data in {settings.resolved_data_dir()})", err=True)
     uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)

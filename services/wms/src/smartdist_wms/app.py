@@ -9,11 +9,15 @@ from smartdist.web.app import app_for
 from smartdist_wms.counts import api as counts_api
 from smartdist_wms.counts import models as counts_models  # noqa: F401 - registers the tables
 from smartdist_wms.db import Base
+from smartdist_wms.deliveries import models as delivery_models  # noqa: F401 - registers the tables
+from smartdist_wms.deliveries.consumer import SUBSCRIPTIONS as DELIVERY_SUBSCRIPTIONS
+from smartdist_wms.deliveries.jobs import courier_retry_watch
 from smartdist_wms.demo import seed_demo
 from smartdist_wms.floor.messages import MESSAGES
 from smartdist_wms.floor.pages import router as floor_pages
 from smartdist_wms.inbound import api as inbound_api
 from smartdist_wms.inbound import models as inbound_models  # noqa: F401 - registers the tables
+from smartdist_wms.inbound.consumer import SUBSCRIPTIONS as INBOUND_SUBSCRIPTIONS
 from smartdist_wms.kpi import KPI
 from smartdist_wms.locations import api as locations_api
 from smartdist_wms.outbound import api as outbound_api
@@ -24,6 +28,7 @@ from smartdist_wms.returns import models as returns_models  # noqa: F401 - regis
 from smartdist_wms.scans import api as scans_api
 from smartdist_wms.stock import api as stock_api
 from smartdist_wms.stock import models as stock_models  # noqa: F401 - registers the tables
+from smartdist_wms.stock.consumer import SUBSCRIPTIONS as STOCK_SUBSCRIPTIONS
 from smartdist_wms.stock.jobs import near_expiry_watch
 
 DEFINITION = ServiceDefinition(
@@ -47,7 +52,10 @@ DEFINITION = ServiceDefinition(
     messages=MESSAGES,
     kpi=KPI,
     seed_demo=seed_demo,
-    background_tasks=[near_expiry_watch],
+    background_tasks=[near_expiry_watch, courier_retry_watch],
+    # SPEC §5: surplus sales leave the lot (flow 1), replenishment drafts (flow 2), couriers (flow 3).
+    subscriptions={**STOCK_SUBSCRIPTIONS, **INBOUND_SUBSCRIPTIONS, **DELIVERY_SUBSCRIPTIONS},
+    job_modules=["smartdist_wms.deliveries.jobs"],
 )
 
 

@@ -19,6 +19,7 @@ STATUS_CODES = [
     StatusCode("inspected", "已檢驗", "inspected"),
     StatusCode("packed", "已包裝", "packed"),
     StatusCode("shipped", "已出貨", "shipped"),
+    StatusCode("delivered", "已送達", "delivered"),
     StatusCode("completed", "已完成", "completed"),
     StatusCode("cancelled", "已取消", "cancelled"),
 ]

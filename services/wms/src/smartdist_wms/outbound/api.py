@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from smartdist.pagination import Cursor, Limit, Page
 from smartdist.problems import problem_responses
@@ -147,12 +147,36 @@ def post_pack(order_id: IntId, body: PackIn, session: DbSession, principal: Floo
 
 
 @router.post("/outbound-orders/{order_id}/ship", response_model=OutboundOrderOut, responses=problem_responses(404, 409))
-def post_ship(order_id: IntId, body: ShipIn, session: DbSession, principal: Writer, idem: IdempotencyDep) -> Any:
-    """Ship with carrier and tracking number; an order not fully picked is 409."""
+def post_ship(
+    order_id: IntId,
+    session: DbSession,
+    principal: Writer,
+    idem: IdempotencyDep,
+    request: Request,
+    body: ShipIn | None = None,
+) -> Any:
+    """Ship with carrier and tracking number, or with an empty body when the order has a home
+    delivery (its courier is booked through the delivery broker); an order not fully picked is 409."""
     if idem.replay is not None:
         return idem.replay
-    order = service.ship(session, order_id, carrier=body.carrier, tracking_no=body.tracking_no, by=principal.subject)
+    body = body or ShipIn()
+    order = service.ship(
+        session,
+        order_id,
+        carrier=body.carrier,
+        tracking_no=body.tracking_no,
+        by=principal.subject,
+        broker_hint=broker_next_door(request),
+    )
     return idem.save(200, service.order_out(session, order))
+
+
+def broker_next_door(request: Request) -> str | None:
+    """In the one-process demo every service is mounted under its name on one origin."""
+    root = str(request.scope.get("root_path", ""))
+    if not root.endswith("/wms"):
+        return None
+    return str(request.base_url).rstrip("/").removesuffix("/wms") + "/delivery-broker"
 
 
 @router.post(

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from smartdist_wms.deliveries.schemas import DeliveryIn, DeliveryOut
 from smartdist_wms.products.schemas import Input
 
 MAX_QTY = 1_000_000
@@ -22,6 +23,9 @@ class OutboundOrderIn(Input):
     ref: str = Field(min_length=1, max_length=60, description="The shop's order number.")
     customer: str | None = Field(default=None, min_length=1, max_length=200, description="Who receives it.")
     lines: list[OutboundLineIn] = Field(min_length=1, max_length=500, description="What to ship.")
+    delivery: DeliveryIn | None = Field(
+        default=None, description="Home delivery: a courier is booked through the delivery broker when it ships."
+    )
 
 
 class AllocationOut(BaseModel):
@@ -58,6 +62,7 @@ class OutboundOrderOut(BaseModel):
     picked_at: datetime | None
     packed_at: datetime | None
     shipped_at: datetime | None
+    delivery: DeliveryOut | None = Field(default=None, description="The courier, for a home delivery.")
 
 
 class AllocateOut(BaseModel):
@@ -94,8 +99,13 @@ class PackIn(Input):
 
 
 class ShipIn(Input):
-    carrier: str = Field(min_length=1, max_length=60, description="Carrier (黑貓, 新竹物流 ...).")
-    tracking_no: str = Field(min_length=1, max_length=100, description="The carrier's tracking number.")
+    """Carrier and tracking number; an order with a home delivery ships with an empty body (the
+    broker's courier is booked)."""
+
+    carrier: str | None = Field(default=None, min_length=1, max_length=60, description="Carrier (黑貓, 新竹物流 ...).")
+    tracking_no: str | None = Field(
+        default=None, min_length=1, max_length=100, description="The carrier's tracking number."
+    )
 
 
 class PickTaskOut(BaseModel):

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from smartdist.bus.outbox import publish
 from smartdist.db import TENANT_KEY, utcnow
 from smartdist.kpi import record
+from smartdist.problems import Unprocessable
 from smartdist_wms.config import get_settings
+from smartdist_wms.deliveries import service as deliveries
 from smartdist_wms.documents.repository import get_document, lock_document
 from smartdist_wms.kpi import OUTBOUND
 from smartdist_wms.locations.models import Location
@@ -81,6 +83,8 @@ def create_outbound(session: Session, body: OutboundOrderIn) -> OutboundOrder:
     order.lines = [OutboundLine(product=products[line.sku], qty=line.qty) for line in body.lines]
     session.add(order)
     session.flush()
+    if body.delivery is not None:
+        deliveries.request_delivery(session, order, body.delivery)
     _kpi(session, order, "created", None, now)
     return order
 
@@ -362,9 +366,25 @@ def pack(session: Session, order_id: int, *, sku: str, qty: int) -> OutboundOrde
     return order
 
 
-def ship(session: Session, order_id: int, *, carrier: str, tracking_no: str, by: str) -> OutboundOrder:
-    """Hand the parcel to the carrier: on-hand and allocated of every picked unit go down."""
+def ship(
+    session: Session,
+    order_id: int,
+    *,
+    carrier: str | None,
+    tracking_no: str | None,
+    by: str,
+    broker_hint: str | None = None,
+) -> OutboundOrder:
+    """Hand the parcel to the carrier: on-hand and allocated of every picked unit go down. An
+    order with a home delivery needs no carrier: its courier is booked once the shipment commits."""
     order = lock_order(session, order_id)
+    delivery = deliveries.for_order(session, order.id)
+    if delivery is None and (carrier is None or tracking_no is None):
+        missing = [name for name, value in (("carrier", carrier), ("tracking_no", tracking_no)) if value is None]
+        raise Unprocessable(
+            f"order {order.no} has no home delivery: give the carrier and its tracking number",
+            errors=[{"loc": ["body", name], "message": "required without a home delivery"} for name in missing],
+        )
     if order.status not in ("picked", "packed"):
         short = [f"{x.product.sku} {x.picked}/{x.qty}" for x in order.lines if x.picked < x.qty]
         detail = f"order {order.no} is {order.status}"
@@ -380,6 +400,8 @@ def ship(session: Session, order_id: int, *, carrier: str, tracking_no: str, by:
     now = utcnow()
     order.status, order.carrier, order.tracking_no, order.shipped_at = "shipped", carrier, tracking_no, now
     ledger.close()
+    if delivery is not None:
+        deliveries.start_booking(session, delivery, broker_hint=broker_hint)
     tenant = str(session.info[TENANT_KEY])
     publish(
         session,
@@ -445,6 +467,7 @@ def order_out(session: Session, order: OutboundOrder) -> OutboundOrderOut:
         picked_at=order.picked_at,
         packed_at=order.packed_at,
         shipped_at=order.shipped_at,
+        delivery=deliveries.delivery_out(deliveries.for_order(session, order.id)),
     )
 
 
