@@ -24,12 +24,15 @@ def service_definitions() -> dict[str, ServiceDefinition]:
 
 
 def definition(name: str) -> ServiceDefinition:
+    """One service's definition, importing that service only: `smartdist serve wms` or
+    `smartdist db revision wms` keep working while another service's code does not import."""
     if name in ("console", "identity"):
         from smartdist.console import IDENTITY
 
         return IDENTITY
-    try:
-        return service_definitions()[name]
-    except KeyError:
-        known = ", ".join(["console", *service_definitions()])
-        raise LookupError(f"unknown service '{name}'; installed: {known}") from None
+    matches = entry_points(group="smartdist.services", name=name)
+    if not matches:
+        known = ", ".join(["console", *sorted(ep.name for ep in entry_points(group="smartdist.services"))])
+        raise LookupError(f"unknown service '{name}'; installed: {known}")
+    found: ServiceDefinition = next(iter(matches)).load()
+    return found
