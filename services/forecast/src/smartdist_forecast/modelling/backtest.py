@@ -55,9 +55,25 @@ class BacktestResult:
         return accuracy(actual, forecast, scale, lower, upper)
 
 
-def origin_days(panel: DemandPanel, horizon: int, n_origins: int) -> list[int]:
-    """Origins one horizon apart, oldest first, the last one ``horizon`` days before the end."""
-    return [panel.n_days - k * horizon for k in range(n_origins, 0, -1)]
+# The same weeks a year earlier: 52 weeks, so weekdays line up.
+SEASON_AGO_DAYS = 364
+# A year-ago window needs this much history before it (a year of lags and a season to learn from).
+SEASON_AGO_MIN_HISTORY = 400
+
+
+def origin_days(panel: DemandPanel, horizon: int, n_origins: int, seasonal: bool = False) -> list[int]:
+    """Origins one horizon apart, oldest first, the last one ``horizon`` days before the end.
+
+    ``seasonal``: the oldest is replaced by the origin a year before the forecast (the days about
+    to be forecast, one year earlier), so the candidates are also judged on the season ahead,
+    not only on the weeks just past (a December forecast judged only on autumn picks the model
+    that is best in autumn). Only with enough history and when that window is not a recent one.
+    """
+    origins = [panel.n_days - k * horizon for k in range(n_origins, 0, -1)]
+    season_ago = panel.n_days - SEASON_AGO_DAYS
+    if seasonal and n_origins >= 2 and season_ago < origins[0] and season_ago >= SEASON_AGO_MIN_HISTORY:
+        origins = [season_ago, *origins[1:]]
+    return origins
 
 
 def rolling_origin_backtest(
@@ -69,6 +85,7 @@ def rolling_origin_backtest(
     holdout_forecasters: dict[str, HoldoutForecaster] | None = None,
     held_out: list[np.ndarray] | None = None,
     on_origin_start: Callable[[int], None] | None = None,
+    seasonal: bool = False,
 ) -> BacktestResult:
     """Forecast from ``n_origins`` origins one horizon apart and keep actuals beside forecasts.
 
@@ -76,7 +93,7 @@ def rolling_origin_backtest(
     of their fit, so the back-test scores them on series they have never seen as well.
     """
     result = BacktestResult(horizon=horizon)
-    origins = origin_days(panel, horizon, n_origins)
+    origins = origin_days(panel, horizon, n_origins, seasonal)
     if origins[0] <= 2 * 7:
         raise ValueError("history too short for a back-test at this horizon")
     for number, origin in enumerate(origins):

@@ -3,12 +3,14 @@
 This is what the ``forecast.train`` job runs on all imported sales of a tenant. Steps:
 
 1. rolling-origin back-test over ``backtest_origins`` windows of the horizon (default 3 × 28
-   days), refitting at each origin: the global LightGBM (direct, lags ≥ 28 days, fitted on all
-   series but a held-out fifth, a different fifth at each origin), the pooled and the plain
-   multiplicative models and seasonal naive (and weekly ETS when asked for);
+   days: the last two, and the days to be forecast one year earlier), refitting at each origin:
+   the global LightGBM (direct, lags ≥ 28 days, fitted on all series but a held-out fifth, a
+   different fifth at each origin), the pooled and the plain multiplicative models and seasonal
+   naive (and weekly ETS when asked for);
 2. per series group (new, intermittent, slow, fast: ``selection``) the blend of candidates with
    the best back-test score, scored on later days of fitted series and on held-out series;
-3. a conformal 80% band from the combination's back-test residuals, per level group;
+3. a conformal 80% band from the combination's back-test residuals, per cell of level group ×
+   dispersion group (how much noisier than Poisson the series is);
 4. the final fit on all data and the forecast.
 
 The outcome is a registry-ready ``ModelArtefact`` (model text, the chosen combination with its
@@ -31,7 +33,7 @@ from smartdist_forecast.modelling import baselines, multiplicative
 from smartdist_forecast.modelling.backtest import BacktestResult, rolling_origin_backtest
 from smartdist_forecast.modelling.features import MIN_LAG
 from smartdist_forecast.modelling.global_lgbm import GlobalDemandModel, GlobalModelConfig, forecast_frame
-from smartdist_forecast.modelling.intervals import ConformalBand
+from smartdist_forecast.modelling.intervals import ConformalBand, dispersion_index
 from smartdist_forecast.modelling.metrics import accuracy, wape
 from smartdist_forecast.modelling.panel import DemandPanel, build_panel
 from smartdist_forecast.modelling.selection import GROUPS, blend, choose_weights, series_groups
@@ -74,6 +76,8 @@ class TrainingOptions:
     baseline_series_cap: int = 100
     # Share of series the global model leaves out of its fit at each back-test origin.
     holdout_share: float = 0.2
+    # The oldest back-test window is the horizon's days one year earlier (``backtest.origin_days``).
+    seasonal_window: bool = True
     model: GlobalModelConfig = field(default_factory=GlobalModelConfig)
 
 
@@ -116,6 +120,9 @@ class ModelArtefact:
             level_edges=tuple(levels.get("edges", ())),
             lower_by_level=tuple(tuple(row) for row in levels.get("lower", ())),
             upper_by_level=tuple(tuple(row) for row in levels.get("upper", ())),
+            dispersion_edges=tuple(levels.get("dispersion_edges", ())),
+            lower_by_cell=tuple(tuple(row) for row in levels.get("lower_cells", ())),
+            upper_by_cell=tuple(tuple(row) for row in levels.get("upper_cells", ())),
         )
 
     def global_model(self) -> GlobalDemandModel:
@@ -252,12 +259,14 @@ def run_training(
         holdout_forecasters={GLOBAL_MODEL: _global_forecaster(options.model, window_round)},
         held_out=masks,
         on_origin_start=start_window,
+        seasonal=options.seasonal_window,
     )
     actual, _ = backtest.stacked(GLOBAL_MODEL)
     held = backtest.stacked_held_out()
     stacked = {name: backtest.stacked(name)[1] for name in backtest.model_names()}
     origin_groups = [series_groups(panel.truncated(o.origin_day))[0] for o in backtest.origins]
     group = np.concatenate(origin_groups)
+    dispersion = np.concatenate([dispersion_index(panel.demand[:, : o.origin_day]) for o in backtest.origins])
     combinable = {name: f for name, f in stacked.items() if name in VECTORISED or name == GLOBAL_MODEL}
     choices = None
     chosen = GLOBAL_MODEL
@@ -269,8 +278,8 @@ def run_training(
     bands: dict[str, ConformalBand] = {}
     metrics: dict[str, dict[str, float | int | None]] = {}
     for name, forecast in stacked.items():
-        bands[name] = ConformalBand.calibrate(actual, forecast)
-        lo, hi = bands[name].apply(forecast)
+        bands[name] = ConformalBand.calibrate(actual, forecast, dispersion=dispersion)
+        lo, hi = bands[name].apply(forecast, dispersion)
         metrics[name] = accuracy(actual, forecast, scale, lo, hi).as_dict()
     weather_used = panel.weather is not None
     # With weather, these are perfect-forecast figures: held-out days use their recorded weather.
@@ -295,7 +304,7 @@ def run_training(
     final_groups, slow_below = series_groups(panel)
     matrix = final[GLOBAL_MODEL] if choices is None else blend(final, final_groups, choices)
     band = bands[chosen]
-    lo, hi = band.apply(matrix)
+    lo, hi = band.apply(matrix, dispersion_index(panel.demand))
     rows = forecast_frame(panel, matrix)
     rows["yhat_lo"] = lo.reshape(-1)
     rows["yhat_hi"] = hi.reshape(-1)
@@ -321,6 +330,9 @@ def run_training(
             "edges": list(band.level_edges),
             "lower": [list(row) for row in band.lower_by_level],
             "upper": [list(row) for row in band.upper_by_level],
+            "dispersion_edges": list(band.dispersion_edges),
+            "lower_cells": [list(row) for row in band.lower_by_cell],
+            "upper_cells": [list(row) for row in band.upper_by_cell],
         },
     )
     report(1.0, STAGE_FORECASTING)

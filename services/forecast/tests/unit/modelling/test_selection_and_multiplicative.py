@@ -61,3 +61,38 @@ def test_band_per_level_group_covers_80_percent_of_slow_and_fast_series_alike():
     # One band for all: too wide for slow sellers, too narrow for fast ones.
     assert coverage(fresh[slow], lo1[slow], hi1[slow]) > 0.85
     assert coverage(fresh[fast], lo1[fast], hi1[fast]) < 0.75
+
+
+def test_the_oldest_back_test_window_is_the_forecast_season_a_year_earlier():
+    from smartdist_forecast.modelling.backtest import origin_days
+
+    panel, _ = seasonal_panel(n_series=1, days=900)
+    assert origin_days(panel, 28, 3) == [816, 844, 872]
+    assert origin_days(panel, 28, 3, seasonal=True) == [900 - 364, 844, 872]
+    short, _ = seasonal_panel(n_series=1, days=500)  # not enough history before a year-ago window
+    assert origin_days(short, 28, 3, seasonal=True) == origin_days(short, 28, 3)
+
+
+def test_band_by_dispersion_fits_noisy_series_as_well_as_poisson_ones():
+    from smartdist_forecast.modelling.intervals import dispersion_index
+
+    rng = np.random.default_rng(4)
+    n, days = 900, 28 + 371
+    mean = rng.uniform(15, 30, n)[:, None] * np.ones((1, days))
+    kind = np.arange(n) % 3  # Poisson, gamma–Poisson with k = 10, and with k = 2
+    shape = np.where(kind == 1, 10.0, 2.0)[:, None]
+    lumpy = rng.poisson(rng.gamma(shape, mean / shape))
+    draws = np.where(kind[:, None] == 0, rng.poisson(mean), lumpy).astype(float)
+    history, actual, level = draws[:, :-28], draws[:, -28:], mean[:, -28:]
+    dispersion = dispersion_index(history)
+    assert dispersion[kind == 0].mean() < 1.3 < 5.0 < dispersion[kind == 2].mean()
+    calibrate_rows, check_rows = np.arange(0, 450), np.arange(450, 900)
+    band = ConformalBand.calibrate(actual[calibrate_rows], level[calibrate_rows], dispersion=dispersion[calibrate_rows])
+    lo, hi = band.apply(level[check_rows], dispersion[check_rows])
+    checked = kind[check_rows]
+    for k in (0, 2):
+        rows = checked == k
+        assert 0.75 <= coverage(actual[check_rows][rows], lo[rows], hi[rows]) <= 0.85, k
+    lo1, hi1 = band.apply(level[check_rows])  # without dispersion: by level only, as before
+    rows = checked == 2
+    assert coverage(actual[check_rows][rows], lo1[rows], hi1[rows]) < 0.75
