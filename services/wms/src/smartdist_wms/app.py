@@ -30,6 +30,8 @@ from smartdist_wms.stock import api as stock_api
 from smartdist_wms.stock import models as stock_models  # noqa: F401 - registers the tables
 from smartdist_wms.stock.consumer import SUBSCRIPTIONS as STOCK_SUBSCRIPTIONS
 from smartdist_wms.stock.jobs import near_expiry_watch
+from smartdist_wms.waves import api as waves_api
+from smartdist_wms.waves import models as waves_models  # noqa: F401 - registers the tables
 
 DEFINITION = ServiceDefinition(
     name="wms",
@@ -44,6 +46,7 @@ DEFINITION = ServiceDefinition(
         stock_api.router,
         inbound_api.router,
         outbound_api.router,
+        waves_api.router,
         returns_api.router,
         counts_api.router,
         scans_api.router,

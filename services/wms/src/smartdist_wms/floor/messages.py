@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from smartdist_wms.waves.messages import MESSAGES as WAVE_MESSAGES
+
 MESSAGES: dict[str, dict[str, str]] = {
     "zh-TW": {
         "home.lead": "紙本與 Excel 換成手機掃描：收貨、上架、揀貨、包裝、出貨、退貨與盤點。",
@@ -120,3 +122,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "office.pda": "Open the PDA",
     },
 }
+
+
+def _merge(*catalogs: dict[str, dict[str, str]]) -> None:
+    """Each noun's own texts (problems, errors, pages) join the service's one catalog."""
+    for catalog in catalogs:
+        for lang, texts in catalog.items():
+            MESSAGES.setdefault(lang, {}).update(texts)
+
+
+_merge(WAVE_MESSAGES)
