@@ -48,6 +48,7 @@ PROBLEM_MESSAGES: dict[str, dict[str, str]] = {
         "problem.dispatch.import.rows": "有 {rows} 列資料有問題，整份檔案都沒有匯入。",
         "problem.dispatch.import.empty": "檔案裡沒有任何資料列。",
         "error.dispatch.import.empty": "沒有資料列",
+        "problem.dispatch.rush.rejected": "沒有路線能插入這些訂單。",
     },
     "en": {
         "problem.dispatch.plan.no_depot": "No depot yet: create a depot, a vehicle and a driver on the fleet "
@@ -74,8 +75,17 @@ PROBLEM_MESSAGES: dict[str, dict[str, str]] = {
         "problem.dispatch.import.rows": "{rows} row(s) have errors; nothing was imported.",
         "problem.dispatch.import.empty": "The file has no rows.",
         "error.dispatch.import.empty": "no rows",
+        "problem.dispatch.rush.rejected": "No route can take these orders.",
     },
 }
+
+for _lang in ("zh-TW", "en"):
+    PROBLEM_MESSAGES[_lang].update(
+        {
+            f"error.dispatch.unassigned.{reason}": "{order_no}: " + text
+            for reason, text in board_messages.UNASSIGNED_REASONS[_lang].items()
+        }
+    )
 
 MESSAGES: dict[str, dict[str, str]] = {
     lang: {

@@ -17,7 +17,7 @@ def run_replan_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     plan_id = int(params["plan_id"])
     exclude = frozenset(int(v) for v in params.get("exclude_vehicle_ids") or [])
     time_limit = float(params.get("time_limit_s") or 5)
-    ctx.progress(0.0, "reading routes", force=True)
+    ctx.progress(0.0, "dispatch.progress.reading_routes", force=True)
     now = utcnow()
     with ctx.tenant_transaction() as session:
         plan = session.get(RoutePlan, plan_id)
@@ -29,14 +29,24 @@ def run_replan_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             session.expunge(order)
     # The solve holds no transaction (see the service guide): stops may be done meanwhile.
     if live.problem.stops and live.problem.vehicles:
+        ctx.progress(
+            0.05,
+            "dispatch.progress.matrix",
+            force=True,
+            stops=len(live.problem.stops),
+            vehicles=len(live.problem.vehicles),
+        )
         solved = plan_routes(
-            live.problem, time_limit, engine="ortools", progress=lambda f: ctx.progress(f * 0.9, "solving")
+            live.problem,
+            time_limit,
+            engine="ortools",
+            progress=lambda f: ctx.progress(0.05 + f * 0.85, "dispatch.progress.solving", seconds=round(time_limit)),
         )
         new_routes = {r.vehicle_id: r for r in solved.routes}
         unassigned = [(u.stop_id, str(u.reason)) for u in solved.unassigned]
     else:
         new_routes, unassigned = {}, [(s.id, "fleet_exhausted") for s in live.problem.stops]
-    ctx.progress(0.9, "storing the routes", force=True)
+    ctx.progress(0.9, "dispatch.progress.storing_routes", force=True)
     with ctx.tenant_transaction() as session:
         result = store_replan(session, live, new_routes, unassigned, tenant_id=ctx.tenant_id)
     result["plan_id"] = plan_id

@@ -2,6 +2,49 @@
 
 from __future__ import annotations
 
+# Why the planner left an order out (planning.model.UnassignedReason), in the merchant's words:
+# the pages show board.unassigned.<reason>; problems name the order with error.dispatch.unassigned.<reason>.
+UNASSIGNED_REASONS: dict[str, dict[str, str]] = {
+    "zh-TW": {
+        "capacity": "貨量超過任何一台車的載重、容積或箱數",
+        "time_window": "沒有車能在指定時段內送達，並在下班前回到倉庫",
+        "working_time": "單獨送這一站也會超過每日最長工時",
+        "fleet_exhausted": "車輛都已排滿，沒有空間再送這一站",
+        "not_worth_serving": "這一站的優先度低於繞路的成本",
+        "pair_infeasible": "它的取貨或送貨另一站無法排入",
+        "verification_failed": "排出的路線未通過檢查",
+    },
+    "en": {
+        "capacity": "more than any vehicle can carry (weight, volume or boxes)",
+        "time_window": "no vehicle can get there inside its time window and back before its shift ends",
+        "working_time": "even alone it would take longer than the longest working day",
+        "fleet_exhausted": "every vehicle is full",
+        "not_worth_serving": "its priority is below the cost of the detour",
+        "pair_infeasible": "its pickup or delivery partner cannot be planned",
+        "verification_failed": "the planned route failed its check",
+    },
+}
+
+# Job progress messages (catalog keys the job status API renders in the reader's language).
+PROGRESS: dict[str, dict[str, str]] = {
+    "zh-TW": {
+        "dispatch.progress.reading": "讀取訂單與車輛",
+        "dispatch.progress.matrix": "行車時間表完成：{stops} 站、{vehicles} 輛車",
+        "dispatch.progress.solving": "計算最佳路線 (最多 {seconds} 秒)",
+        "dispatch.progress.storing": "儲存路線計畫：{routes} 條路線",
+        "dispatch.progress.reading_routes": "讀取已派發的路線",
+        "dispatch.progress.storing_routes": "更新路線",
+    },
+    "en": {
+        "dispatch.progress.reading": "reading orders and vehicles",
+        "dispatch.progress.matrix": "travel times ready: {stops} stops, {vehicles} vehicles",
+        "dispatch.progress.solving": "finding the best routes (up to {seconds} s)",
+        "dispatch.progress.storing": "storing the plan: {routes} routes",
+        "dispatch.progress.reading_routes": "reading the published routes",
+        "dispatch.progress.storing_routes": "updating the routes",
+    },
+}
+
 MESSAGES: dict[str, dict[str, str]] = {
     "zh-TW": {
         "board.nav.board": "派車看板",
@@ -28,6 +71,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "board.plan.time_limit": "計算秒數",
         "board.plan.title": "路線計畫 #{id}",
         "board.plan.unassigned": "無法排入：",
+        "board.plan.unassigned_item": "{order_no}（{reason}）",
+        "board.plan.separator": "、",
         "board.publish": "派發給司機",
         "board.replan": "重新規劃未完成站點",
         "board.out_of_service": "車輛故障，停用",
@@ -142,6 +187,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "board.plan.time_limit": "Seconds to think",
         "board.plan.title": "Plan #{id}",
         "board.plan.unassigned": "Could not plan:",
+        "board.plan.unassigned_item": "{order_no} ({reason})",
+        "board.plan.separator": "; ",
         "board.publish": "Publish to drivers",
         "board.replan": "Re-plan the stops not yet reached",
         "board.out_of_service": "Out of service (broken down)",
@@ -233,3 +280,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "board.baseline.source.daily_baseline": "from the daily manual-distance baseline",
     },
 }
+
+for _lang in ("zh-TW", "en"):
+    MESSAGES[_lang].update({f"board.unassigned.{k}": v for k, v in UNASSIGNED_REASONS[_lang].items()})
+    MESSAGES[_lang].update(PROGRESS[_lang])

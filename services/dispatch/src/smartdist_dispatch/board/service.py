@@ -312,11 +312,17 @@ def insert_rush_orders(
     result = insert_rush_stops(live.problem, live_routes, [o.order_no for o in orders], live.now)
     if result.rejected:
         errors = [
-            {"loc": ["body", "order_ids", k], "message": f"{o.order_no}: {result.rejected[o.order_no]}"}
+            {
+                "loc": ["body", "order_ids", k],
+                "code": f"dispatch.unassigned.{result.rejected[o.order_no]}",
+                "params": {"order_no": o.order_no},
+                "reason": str(result.rejected[o.order_no]),
+                "message": f"{o.order_no}: {result.rejected[o.order_no]}",
+            }
             for k, o in enumerate(orders)
             if o.order_no in result.rejected
         ]
-        raise Unprocessable("No route can take these orders.", errors=errors)
+        raise Unprocessable("No route can take these orders.", code="dispatch.rush.rejected", errors=errors)
     stop_rows = {
         order.order_no: stop
         for stop, order in session.execute(

@@ -17,7 +17,10 @@ def run_optimize_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     request = OptimizeRequest.model_validate(params)
     problem, job_ids, vehicle_ids = build_problem(request)
-    ctx.progress(0.0, "solving", force=True)
-    plan = plan_routes(problem, request.time_limit_s, progress=lambda f: ctx.progress(f, "solving"))
+    seconds = request.time_limit_s
+    ctx.progress(0.0, "dispatch.progress.solving", force=True, seconds=seconds)
+    plan = plan_routes(
+        problem, seconds, progress=lambda f: ctx.progress(f, "dispatch.progress.solving", seconds=seconds)
+    )
     response = render_plan(plan, job_ids, vehicle_ids, time.perf_counter() - started, problem)
     return response.model_dump(mode="json", exclude_none=True)

@@ -10,20 +10,33 @@ from smartdist_dispatch.planning.selection import plan_routes
 from smartdist_dispatch.routes.schemas import PlanRequest
 from smartdist_dispatch.routes.service import PLAN_JOB, due_planning_input, store_plan
 
+SOLVE_FROM, STORE_FROM = 0.05, 0.95
+
 
 @job_task(PLAN_JOB)
 def run_plan_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     request = PlanRequest.model_validate(params)
-    ctx.progress(0.0, "reading orders", force=True)
+    # Stages and their share of the bar: reading the rows and the travel-time matrix (0-5%), the
+    # solver on its clock (5-95%), storing the plan (95-100%). Messages are catalog keys.
+    ctx.progress(0.0, "dispatch.progress.reading", force=True)
     with ctx.tenant_transaction() as session:
         source = due_planning_input(session, request)
+    problem = source.problem
+    ctx.progress(
+        SOLVE_FROM, "dispatch.progress.matrix", force=True, stops=len(problem.stops), vehicles=len(problem.vehicles)
+    )
     # The solve holds no transaction: it may run for a minute while orders keep arriving. "auto"
     # takes PyVRP for stored orders (capacities in grams and millilitres are scaled for it, see
     # planning/pyvrp_engine.py) and OR-Tools where PyVRP does not model a constraint.
     plan = plan_routes(
-        source.problem, request.time_limit_s, engine="auto", progress=lambda f: ctx.progress(f * 0.95, "solving")
+        problem,
+        request.time_limit_s,
+        engine="auto",
+        progress=lambda f: ctx.progress(
+            SOLVE_FROM + f * (STORE_FROM - SOLVE_FROM), "dispatch.progress.solving", seconds=request.time_limit_s
+        ),
     )
-    ctx.progress(0.95, "storing the plan", force=True)
+    ctx.progress(STORE_FROM, "dispatch.progress.storing", force=True, routes=len(plan.routes))
     reloads = {r.vehicle_id: sum(1 for v in r.visits if v.stop_id == RELOAD) for r in plan.routes}
     plan = without_reloads(plan)
     with ctx.tenant_transaction() as session:

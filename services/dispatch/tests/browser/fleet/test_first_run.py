@@ -84,10 +84,15 @@ def test_fresh_tenant_sets_up_depot_van_and_driver_from_the_pages_then_plans(
     window = [[f"{day}T09:00:00+08:00", f"{day}T17:00:00+08:00"]]
     order = {"order_no": "A-1", "customer_name": "林小姐", "lat": 25.07, "lng": 121.58, "time_windows": window}
     assert svc.client.post("/api/v1/orders", json=order, headers=headers).status_code == 201
+    too_big = order | {"order_no": "BIG", "boxes": 80}  # the van takes 50 boxes
+    assert svc.client.post("/api/v1/orders", json=too_big, headers=headers).status_code == 201
     page.goto(f"{base}/board?date={day}")
-    expect(page.locator("#waiting tbody tr")).to_have_count(1)
+    expect(page.locator("#waiting tbody tr")).to_have_count(2)
     expect(page.locator("#setup-needed")).to_be_hidden()
     page.fill("input[name=time_limit_s]", "1")
     page.click("#start-planning")
     expect(page.locator("#plan-job")).to_have_attribute("data-status", "succeeded", timeout=30_000)
     expect(page.locator(".stop-card")).to_have_count(1)
+    # Why BIG was left out, and the job's stage, in words (not "(capacity)" or "storing the plan").
+    expect(page.locator("#unassigned")).to_have_text("無法排入： BIG（貨量超過任何一台車的載重、容積或箱數）")
+    expect(page.locator("#plan-job .job-message")).to_have_text("儲存路線計畫：1 條路線")

@@ -97,8 +97,16 @@ def test_an_order_that_fits_nowhere_is_422_with_the_reason_and_changes_nothing(d
     )
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("application/problem+json")
-    errors = {tuple(e["loc"]): e["message"] for e in answer.json()["errors"]}
-    assert errors == {("body", "order_ids", 0): "HEAVY: capacity", ("body", "order_ids", 1): "LATE: time_window"}
+    errors = {tuple(e["loc"]): (e["reason"], e["code"], e["message"]) for e in answer.json()["errors"]}
+    # The reason's code stays beside its words (zh-TW when the request names no language).
+    assert errors == {
+        ("body", "order_ids", 0): ("capacity", "dispatch.unassigned.capacity", "HEAVY: 貨量超過任何一台車的載重、容積或箱數"),
+        ("body", "order_ids", 1): (
+            "time_window",
+            "dispatch.unassigned.time_window",
+            "LATE: 沒有車能在指定時段內送達，並在下班前回到倉庫",
+        ),
+    }
     assert day.routes(plan_id) == before
     with day.svc.database.tenant_transaction(day.tenant) as session:
         assert session.get(DeliveryOrder, heavy).status == "created"  # type: ignore[union-attr]

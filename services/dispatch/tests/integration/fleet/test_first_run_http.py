@@ -64,6 +64,10 @@ def test_planning_without_a_depot_says_what_to_set_up_first(svc: ServiceUnderTes
     assert job["status"] == "succeeded", job
     plan = svc.client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
     assert plan["depot_id"] == depot["id"]
+    # The job's last stage, in the reader's language (a catalog key with its figures, not "storing the plan").
+    assert job["message"] == "儲存路線計畫：1 條路線"
+    english = svc.client.get(f"/api/v1/jobs/{job['id']}", headers=headers | {"Accept-Language": "en"}).json()
+    assert english["message"] == "storing the plan: 1 routes"
 
     # Two depots: the merchant must choose.
     assert svc.client.post("/api/v1/depots", json=DEPOT | {"code": "D2"}, headers=headers).status_code == 201

@@ -140,7 +140,8 @@ def test_a_date_with_no_orders_due_is_refused_naming_the_date_and_changes_nothin
         headers=svc.headers("t1", ("dispatcher",)),
     )
     assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
-    assert answer.json()["detail"] == f"No created orders are due on {DAY}."
+    assert answer.json()["code"] == "dispatch.plan.nothing_due"
+    assert answer.json()["detail"] == f"{DAY} 沒有待排訂單。"
     assert answer.json()["errors"][0]["loc"] == ["body", "plan_date"]
     assert statuses(svc) == {"TOMORROW": "created"}
     assert svc.client.get("/api/v1/plans", headers=svc.headers("t1", ("dispatcher",))).json()["items"] == []

@@ -7,9 +7,11 @@ from smartdist_dispatch.optimize.jobs import OPTIMIZE_JOB, run_optimize_job
 class RecordingContext:
     def __init__(self) -> None:
         self.reports: list[float] = []
+        self.messages: set[str] = set()
 
-    def progress(self, fraction: float, message: str = "", *, force: bool = False) -> None:
+    def progress(self, fraction: float, message: str = "", *, force: bool = False, **params: object) -> None:
         self.reports.append(fraction)
+        self.messages.add(message)
 
 
 def test_optimize_job_is_registered_and_reports_progress_then_the_contract_response():
@@ -27,3 +29,4 @@ def test_optimize_job_is_registered_and_reports_progress_then_the_contract_respo
     assert ctx.reports[0] == 0.0
     assert any(0.0 < f < 1.0 for f in ctx.reports)
     assert ctx.reports[-1] == 1.0
+    assert ctx.messages == {"dispatch.progress.solving"}  # a catalog key, rendered in the reader's language

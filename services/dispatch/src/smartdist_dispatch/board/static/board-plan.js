@@ -14,6 +14,12 @@
 
   function notice(text) { document.getElementById("notice").textContent = text; }
 
+  /* The orders the planner left out, each with its reason in words (the code stays in the job result). */
+  function unassignedText(missed) {
+    return t("board.plan.unassigned") + " " + missed.map((u) => t("board.plan.unassigned_item",
+      {order_no: u.order_no, reason: t("board.unassigned." + u.reason)})).join(t("board.plan.separator"));
+  }
+
   function windowText(windows) {
     return (windows || []).map((w) => hhmm(w[0]) + "–" + hhmm(w[1])).join(", ");
   }
@@ -235,7 +241,7 @@
       const limit = Number(document.querySelector("input[name=time_limit_s]").value) || 5;
       const job = await runJob(root + "/api/v1/plans/" + planId + "/replan", {exclude_vehicle_ids: exclude, time_limit_s: limit});
       const missed = (job.result && job.result.unassigned) || [];
-      if (missed.length) notice(t("board.plan.unassigned") + " " + missed.map((u) => u.order_no + " (" + u.reason + ")").join(", "));
+      if (missed.length) notice(unassignedText(missed));
     } catch (error) { showProblem(error.job ? {message: error.job.error} : error); }
     button.disabled = false;
     await refresh();
@@ -268,7 +274,7 @@
       const job = await runJob(root + "/api/v1/plans", request);
       const missed = (job.result && job.result.unassigned) || [];
       if (missed.length) {
-        unassigned.textContent = t("board.plan.unassigned") + " " + missed.map((u) => u.order_no + " (" + u.reason + ")").join(", ");
+        unassigned.textContent = unassignedText(missed);
         unassigned.hidden = false;
       }
     } catch (error) { showProblem(error.job ? {message: error.job.error} : error); }
