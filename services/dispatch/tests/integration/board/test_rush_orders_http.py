@@ -100,7 +100,11 @@ def test_an_order_that_fits_nowhere_is_422_with_the_reason_and_changes_nothing(d
     errors = {tuple(e["loc"]): (e["reason"], e["code"], e["message"]) for e in answer.json()["errors"]}
     # The reason's code stays beside its words (zh-TW when the request names no language).
     assert errors == {
-        ("body", "order_ids", 0): ("capacity", "dispatch.unassigned.capacity", "HEAVY: 貨量超過任何一台車的載重、容積或箱數"),
+        ("body", "order_ids", 0): (
+            "capacity",
+            "dispatch.unassigned.capacity",
+            "HEAVY: 貨量超過任何一台車的載重、容積或箱數",
+        ),
         ("body", "order_ids", 1): (
             "time_window",
             "dispatch.unassigned.time_window",
