@@ -34,13 +34,26 @@ def _history(panel: DemandPanel, series: int, max_days: int | None = None) -> np
 
 
 def seasonal_naive(panel: DemandPanel, horizon: int) -> np.ndarray:
-    """Each future day gets the demand of the same weekday in the last known week."""
-    out = np.empty((panel.n_series, horizon))
-    for i in range(panel.n_series):
-        last_week = _history(panel, i, WEEK)
-        if len(last_week) < WEEK:
-            last_week = np.resize(last_week, WEEK) if len(last_week) else np.zeros(WEEK)
-        out[i] = np.resize(last_week, horizon)
+    """Each future day gets the demand of the same weekday in the last known week.
+
+    All series at once; a missing day of that week takes the same weekday a week earlier, else
+    0 (as ``_history`` fills). Series with less than two weeks of history go one by one.
+    """
+    offsets = panel.last_day[:, None] - 2 * WEEK + 1 + np.arange(2 * WEEK)[None, :]
+    inside = offsets >= panel.first_day[:, None]
+    rows = np.broadcast_to(np.arange(panel.n_series)[:, None], offsets.shape)
+    window = np.full(offsets.shape, np.nan)
+    window[inside] = panel.demand[rows[inside], offsets[inside]]
+    last_week = window[:, WEEK:]
+    last_week = np.where(np.isnan(last_week), window[:, :WEEK], last_week)
+    last_week = np.nan_to_num(last_week)
+    # Day k of the horizon is the same weekday as day k of the last week (k mod 7).
+    out: np.ndarray = last_week[:, np.arange(horizon) % WEEK]
+    short = (panel.last_day - panel.first_day + 1) < 2 * WEEK
+    for i in np.flatnonzero(short):
+        history = _history(panel, int(i), WEEK)
+        history = np.resize(history, WEEK) if len(history) else np.zeros(WEEK)
+        out[i] = np.resize(history, horizon)
     return out
 
 
