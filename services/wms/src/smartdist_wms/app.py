@@ -15,6 +15,7 @@ from smartdist_wms.deliveries.jobs import courier_retry_watch
 from smartdist_wms.demo import seed_demo
 from smartdist_wms.floor.messages import MESSAGES
 from smartdist_wms.floor.pages import router as floor_pages
+from smartdist_wms.imports import api as imports_api
 from smartdist_wms.inbound import api as inbound_api
 from smartdist_wms.inbound import models as inbound_models  # noqa: F401 - registers the tables
 from smartdist_wms.inbound.consumer import SUBSCRIPTIONS as INBOUND_SUBSCRIPTIONS
@@ -47,6 +48,7 @@ DEFINITION = ServiceDefinition(
         inbound_api.router,
         outbound_api.router,
         waves_api.router,
+        imports_api.router,
         returns_api.router,
         counts_api.router,
         scans_api.router,
