@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -207,18 +207,40 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+def problem_response(problem: Problem, request: Request | None = None) -> Response:
     instance = str(request.url.path) if request is not None else None
     t = translator_for(request) if request is not None else None
     headers = dict(problem.headers)
     if t is not None:
         headers["Content-Language"] = t.lang
-    return JSONResponse(
-        problem.to_body(instance, t),
-        status_code=problem.status,
-        media_type=PROBLEM_MEDIA_TYPE,
-        headers=headers,
-    )
+    body = problem.to_body(instance, t)
+    if request is not None and wants_page(request):
+        page = _problem_page(request, body, headers)
+        if page is not None:
+            return page
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def wants_page(request: Request) -> bool:
+    """A browser navigating to a page (a link, a GET form), not a script calling the API: it gets
+    the problem as a page in its language instead of raw JSON."""
+    if "/api/" in request.url.path or request.method not in ("GET", "HEAD"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "json" not in accept.split(",")[0]
+
+
+def _problem_page(request: Request, body: dict[str, Any], headers: dict[str, str]) -> Response | None:
+    pages = getattr(request.app.state, "pages", None)
+    if pages is None:
+        return None
+    try:
+        response: Response = pages.render(request, "problem.html", {"problem": body}, status_code=body["status"])
+    except Exception:  # noqa: BLE001 - a page that cannot render must not hide the problem itself
+        log.exception("problem_page_failed", path=request.url.path)
+        return None
+    response.headers.update(headers)
+    return response
 
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "form"}
@@ -291,16 +313,16 @@ def validation_problem(errors: list[dict[str, Any]], t: Translator) -> Unprocess
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    async def _problem(request: Request, exc: Problem) -> Response:
         return problem_response(exc, request)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         t = translator_for(request)
         return problem_response(validation_problem(validation_errors(exc, t), t), request)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = str(exc.detail)
         # Starlette's own answers (an unknown path, a wrong method) say only the status phrase:
         # those have a translation; a detail a handler wrote itself is kept.
@@ -311,7 +333,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem, request)
 
     @app.exception_handler(OperationalError)
-    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+    async def _operational(request: Request, exc: OperationalError) -> Response:
         if is_database_busy(exc):
             # The busy timeout expired: the writer ahead of this one held SQLite's lock for too
             # long. Nothing was written; the client may simply try again.
@@ -327,7 +349,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled_error", path=request.url.path)
         problem = Problem("An unexpected error occurred; it has been logged.", code="internal")
         problem.status = 500  # type: ignore[misc]

@@ -13,6 +13,7 @@ from starlette.requests import Request as StarletteRequest
 
 from smartdist.problems import PROBLEM_SCHEMA, NotFound, Unprocessable, install_problem_handlers
 from smartdist.web.i18n import Translator, accept_language, keyed_message, language_for, translator_for
+from smartdist.web.pages import Pages
 
 MESSAGES = {
     "zh-TW": {
@@ -43,6 +44,7 @@ class ItemIn(BaseModel):
 def make_app() -> FastAPI:
     app = FastAPI()
     app.state.messages = MESSAGES
+    app.state.pages = Pages(None, MESSAGES)
     install_problem_handlers(app)
 
     @app.post("/items")
@@ -227,3 +229,16 @@ def test_translator_get_falls_back_on_missing_placeholders() -> None:
     assert t.get("nope", "fallback") == "fallback"
     assert t("demo.reason", distance_m=1) == "trip of 1 m is over the limit of {limit_m} m"
     assert t.field("qty") == "quantity" and t.field("colour") == "colour"
+
+
+def test_a_browser_navigating_gets_the_problem_as_a_page_in_its_language(client: TestClient) -> None:
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/search?limit=0", headers=html)
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert "每頁筆數" in page.text  # the shared field label
+    assert "必須大於或等於 1" in page.text and "Input should" not in page.text and 'lang="zh-TW"' in page.text
+    assert page.text.count("必須大於或等於 1") == 1  # the detail, not once more from errors[]
+    english = client.get("/depots/3?lang=en", headers=html)
+    assert english.status_code == 404 and "No depot 3" in english.text
+    api = client.get("/search?limit=0", headers={"Accept": "application/json"})
+    assert api.headers["content-type"].startswith("application/problem+json")

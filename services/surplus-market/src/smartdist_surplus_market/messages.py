@@ -4,6 +4,11 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     "zh-TW": {
+        "problem.surplus.push.consumers_only": "推播通知僅供消費者帳號使用。",
+        "problem.surplus.push.no_key": "尚未產生推播金鑰（VAPID）：請先執行資料庫遷移。",
+        "problem.surplus.push.not_found": "找不到推播訂閱 {id}。",
+        "problem.surplus.push.bad_keys": "此推播訂閱的金鑰無法使用：{problem}",
+        "problem.surplus.template.not_found": "「{category}」沒有降價範本。",
         "sm.home.title": "即期品媒合市集",
         "sm.home.lead": "把快到期、賣不完的好東西，便宜留給附近的人。",
         "sm.home.market": "消費者：附近的即期好物",
@@ -117,6 +122,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sm.seller.no_listings": "還沒有商品。",
     },
     "en": {
+        "problem.surplus.push.consumers_only": "Push notifications are for consumer accounts.",
+        "problem.surplus.push.no_key": "No VAPID key yet: run the migrations.",
+        "problem.surplus.push.not_found": "No push subscription {id}.",
+        "problem.surplus.push.bad_keys": "the subscription's keys cannot be used: {problem}",
+        "problem.surplus.template.not_found": "No markdown template for '{category}'.",
         "sm.home.title": "Surplus market",
         "sm.home.lead": "Good food near its date, sold cheaply to people nearby instead of the bin.",
         "sm.home.market": "Consumers: surplus near you",

@@ -20,6 +20,7 @@ from smartdist.kpi.spec import KpiSpec, SummaryContext
 from smartdist.problems import NotFound
 from smartdist.timeparams import parse_bound
 from smartdist.web.deps import DbSession
+from smartdist.web.i18n import Translator, translator_for
 
 # A date (the whole day, Asia/Taipei) or an RFC 3339 time; documented as either format.
 TimeBound = Annotated[
@@ -132,13 +133,14 @@ def kpi_router(spec: KpiSpec) -> APIRouter:
             carbon=request.app.state.runtime.carbon,
         )
         summary = spec.summarize(ctx)
+        t = translator_for(request)
         return SummaryOut(
             service=spec.service,
             from_=from_,
             to=to,
-            kpis=[KpiOut(**k.__dict__) for k in summary.kpis],
+            kpis=[localized_kpi(KpiOut(**k.__dict__), t) for k in summary.kpis],
             co2e_kg=round(summary.co2e_kg, 3),
-            notes=summary.notes,
+            notes=[t.message(note) for note in summary.notes],
         )
 
     @router.get("/codes")
@@ -151,16 +153,22 @@ def kpi_router(spec: KpiSpec) -> APIRouter:
         }
 
     @router.get("/baselines")
-    def list_baselines(session: DbSession, principal: Reader) -> list[BaselineOut]:
+    def list_baselines(request: Request, session: DbSession, principal: Reader) -> list[BaselineOut]:
         """The baselines this service's KPIs compare with, and the values entered so far."""
         values = latest_baselines(session)
+        t = translator_for(request)
         return [
-            BaselineOut(code=b.code, name=b.name, unit=b.unit, description=b.description, value=values.get(b.code))
+            localized_baseline(
+                BaselineOut(code=b.code, name=b.name, unit=b.unit, description=b.description, value=values.get(b.code)),
+                t,
+            )
             for b in spec.baselines
         ]
 
     @router.put("/baselines/{code}")
-    def enter_baseline(code: str, body: BaselineIn, session: DbSession, principal: Owner) -> BaselineOut:
+    def enter_baseline(
+        request: Request, code: str, body: BaselineIn, session: DbSession, principal: Owner
+    ) -> BaselineOut:
         """Enter (or correct) a baseline figure; history is kept, the latest counts."""
         known = {b.code: b for b in spec.baselines}
         if code not in known:
@@ -172,9 +180,33 @@ def kpi_router(spec: KpiSpec) -> APIRouter:
         session.add(KpiBaseline(code=code, value=body.value, note=body.note, entered_by=principal.subject))
         session.flush()
         b = known[code]
-        return BaselineOut(code=code, name=b.name, unit=b.unit, description=b.description, value=body.value)
+        out = BaselineOut(code=code, name=b.name, unit=b.unit, description=b.description, value=body.value)
+        return localized_baseline(out, translator_for(request))
 
     return router
+
+
+def localized_kpi(kpi: KpiOut, t: Translator) -> KpiOut:
+    """A KPI's name, unit and detail in the reader's language: catalog ``kpi.name.<code>`` and
+    ``kpi.unit.<unit>`` (the service's catalog, then the shared one); a detail or note that is a
+    catalog key with parameters (``smartdist.web.i18n.keyed_message``) is rendered."""
+    return kpi.model_copy(
+        update={
+            "name": t.get(f"kpi.name.{kpi.code}") or t.message(kpi.name),
+            "unit": t.get(f"kpi.unit.{kpi.unit}") or kpi.unit,
+            "detail": t.message(kpi.detail),
+        }
+    )
+
+
+def localized_baseline(baseline: BaselineOut, t: Translator) -> BaselineOut:
+    return baseline.model_copy(
+        update={
+            "name": t.get(f"kpi.baseline.{baseline.code}.name") or baseline.name,
+            "unit": t.get(f"kpi.unit.{baseline.unit}") or baseline.unit,
+            "description": t.get(f"kpi.baseline.{baseline.code}.description") or t.message(baseline.description),
+        }
+    )
 
 
 def _csv(rows: list[dict[str, object]]) -> Iterator[str]:

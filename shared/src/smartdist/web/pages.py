@@ -56,12 +56,13 @@ class Pages:
     ) -> Response:
         lang = language_for(request)
         runtime = getattr(request.app.state, "runtime", None)
+        translator = Translator(lang, self.messages)
         ctx = {
             "request": request,
-            "t": Translator(lang, self.messages),
+            "t": translator,
             "lang": lang,
             "root": request.scope.get("root_path", ""),
-            "service": runtime.definition if runtime is not None else None,
+            "service": LocalizedService(runtime.definition, translator) if runtime is not None else None,
             "principal": getattr(request.state, "principal", None),
             "other_language_url": other_language_url(request, lang),
             **(context or {}),
@@ -70,6 +71,28 @@ class Pages:
         if request.query_params.get("lang") == lang:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
         return response
+
+
+class LocalizedService:
+    """A ServiceDefinition as templates read it: ``summary`` in the page's language (shared catalog
+    ``service.<name>.summary``; the definition's English one otherwise), the rest as defined."""
+
+    def __init__(self, definition: Any, t: Translator) -> None:
+        self._definition = definition
+        self._t = t
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._definition, name)
+
+    @property
+    def summary(self) -> str:
+        return service_summary(self._definition.name, self._definition.summary, self._t)
+
+
+def service_summary(name: str, english: str, t: Translator) -> str:
+    if t.lang == "en":
+        return english
+    return t.get(f"service.{name}.summary") or english
 
 
 def other_language_url(request: Request, lang: str) -> str:
