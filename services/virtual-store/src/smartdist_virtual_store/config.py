@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     aspect_tolerance: float = Field(0.01, gt=0, lt=0.5)  # |w/h - 2| <= 2 x tolerance
     tile_size: int = Field(512, ge=128, le=2048)
     tile_quality: int = Field(85, ge=30, le=100)
+    tile_workers: int = Field(2, ge=1, le=8, description="Threads that cut and encode cube faces per panorama.")
 
     # Where processed panoramas live: local files under the data dir, or an S3-compatible bucket.
     storage: Literal["local", "s3"] = "local"

@@ -20,6 +20,7 @@ from smartdist_virtual_store.campaigns import service as campaigns
 from smartdist_virtual_store.campaigns.schemas import CampaignIn
 from smartdist_virtual_store.config import get_settings
 from smartdist_virtual_store.panoramas import service as panoramas
+from smartdist_virtual_store.redemptions import service as redemptions
 from smartdist_virtual_store.stores import service as stores
 from smartdist_virtual_store.stores.models import Store
 from smartdist_virtual_store.stores.schemas import HotspotIn, SceneIn, StoreIn
@@ -81,7 +82,7 @@ def seed_virtual_store(session: Session, tenant_id: str, data_dir: Path, folder:
             store_id=store.id,
         ),
     )
-    campaigns.create_campaign(
+    tea = campaigns.create_campaign(
         session,
         CampaignIn(
             name="茶品九折 10% off tea",
@@ -92,6 +93,9 @@ def seed_virtual_store(session: Session, tenant_id: str, data_dir: Path, folder:
             store_id=store.id,
         ),
     )
+    # SPEC §5 flow 5 on show: a coupon claimed online and redeemed at the counter.
+    claimed = campaigns.claim_coupon(session, tea.id, "demo-shopper", now=now)
+    redemptions.redeem_coupon(session, claimed.code, 450, clerk="demo")
     files = [(folder / name, scene) for name, scene in SCENES] if folder else []
     files = [(p, s) for p, s in files if p.is_file()]
     if not files:

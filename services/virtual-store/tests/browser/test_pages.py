@@ -235,6 +235,34 @@ def test_the_clerk_reverses_a_redemption_and_the_coupon_is_back(page: Page, shop
     assert wallet.json()[0]["status"] == "claimed"
 
 
+def test_scans_made_offline_are_redeemed_once_when_the_counter_is_back_online(page: Page, shop: dict[str, Any]) -> None:
+    svc: ServiceUnderTest = shop["svc"]
+    campaign = shop["product"]["campaign_id"]
+    shopper = svc.headers(None, ("consumer",), kind="consumer", subject="offline-shopper")
+    first, second = (
+        svc.client.post(f"/api/v1/campaigns/{campaign}/claims", headers=shopper).json()["code"] for _ in range(2)
+    )
+    page.context.add_cookies(
+        [{"name": "smartdist_token", "value": svc.token(shop["tenant"], STAFF), "url": shop["base"]}]
+    )
+    page.goto(f"{shop['base']}/redeem")
+    page.context.set_offline(True)
+    for code in (first, first, second):  # the first coupon is scanned twice while offline
+        page.fill("#code", code)
+        page.fill("#spend", "1200")
+        page.click("#redeem")
+        expect(page.locator("#result .queued")).to_be_visible()
+    expect(page.locator("#queue-state")).to_contain_text("3")
+    assert page.evaluate("JSON.parse(localStorage.getItem('smartdist.virtual-store.redeem-queue')).length") == 3
+    page.context.set_offline(False)  # back online: the queue is redeemed in order, each result shown
+    expect(page.locator("#results li")).to_have_count(3)
+    expect(page.locator("#queue-state")).to_be_hidden()
+    expect(page.locator(f"#results li[data-code='{first}'] .problem")).to_have_count(1)  # the repeat is refused
+    expect(page.locator(f"#results li[data-code='{second}']")).to_contain_text("1100")
+    wallet = {c["code"]: c["status"] for c in svc.client.get("/api/v1/wallet", headers=shopper).json()}
+    assert wallet == {first: "redeemed", second: "redeemed"}
+
+
 def test_the_owner_places_a_hotspot_by_clicking_on_the_panorama(page: Page, shop: dict[str, Any]) -> None:
     svc: ServiceUnderTest = shop["svc"]
     page.context.add_cookies(

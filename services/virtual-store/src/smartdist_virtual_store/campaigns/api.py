@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from smartdist.auth import CurrentPrincipal, Principal, require_roles
 from smartdist.idempotency import Idempotency
 from smartdist.pagination import Cursor, Limit, Page, paginate
-from smartdist.problems import Forbidden, NotFound
+from smartdist.problems import Forbidden, problem_responses
 from smartdist.web.deps import DbSession, IdempotencyDep, Runtime, SystemDbSession
 from smartdist_virtual_store.campaigns import repository, service
 from smartdist_virtual_store.campaigns.models import Campaign
-from smartdist_virtual_store.campaigns.schemas import CampaignIn, CampaignOut, ClaimOut, WalletCoupon
+from smartdist_virtual_store.campaigns.schemas import CampaignIn, CampaignOut, CampaignPatch, ClaimOut, WalletCoupon
 
 Staff = Annotated[Principal, require_roles("clerk", "integrator")]
 CampaignId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The campaign's id.")]
@@ -25,14 +25,19 @@ router = APIRouter(tags=["campaigns"])
 def consumer_principal(principal: CurrentPrincipal) -> Principal:
     """A shopper's token (console: POST /api/v1/auth/consumers/token), not a merchant's."""
     if principal.kind != "consumer":
-        raise Forbidden("Coupons are claimed with a consumer's token.")
+        raise Forbidden("Coupons are claimed with a consumer's token.", code="virtual.coupon.consumers_only")
     return principal
 
 
 Consumer = Annotated[Principal, Depends(consumer_principal)]
 
 
-@router.post("/campaigns", status_code=status.HTTP_201_CREATED, response_model=CampaignOut)
+@router.post(
+    "/campaigns",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CampaignOut,
+    responses=problem_responses(401, 403, 409, 422),
+)
 def create_campaign(body: CampaignIn, session: DbSession, principal: Staff, idem: IdempotencyDep) -> Any:
     """Create a coupon campaign: amount or percent off, minimum spend, window, limits (Idempotency-Key honoured)."""
     if idem.replay is not None:
@@ -58,10 +63,27 @@ def list_campaigns(session: DbSession, principal: Staff, limit: Limit = 50, curs
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
 def get_campaign(campaign_id: CampaignId, session: DbSession, principal: Staff) -> CampaignOut:
     """One campaign with its claim count."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(f"No campaign {campaign_id}.")
-    return CampaignOut.model_validate(campaign)
+    return CampaignOut.model_validate(service.get_campaign(session, campaign_id))
+
+
+@router.patch(
+    "/campaigns/{campaign_id}",
+    response_model=CampaignOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def edit_campaign(campaign_id: CampaignId, body: CampaignPatch, session: DbSession, principal: Staff) -> CampaignOut:
+    """Change a running or scheduled campaign: name, description, minimum spend, end, limits; 409 once ended."""
+    return CampaignOut.model_validate(service.edit_campaign(session, campaign_id, body))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/end",
+    response_model=CampaignOut,
+    responses=problem_responses(401, 403, 404, 409),
+)
+def end_campaign(campaign_id: CampaignId, session: DbSession, principal: Staff) -> CampaignOut:
+    """End the campaign now: from this answer on no coupon is claimed or redeemed (claimed ones expire)."""
+    return CampaignOut.model_validate(service.end_campaign(session, campaign_id))
 
 
 @router.post(

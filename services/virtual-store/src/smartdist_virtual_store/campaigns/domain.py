@@ -18,6 +18,11 @@ def new_code() -> str:
     return f"VS-{raw[:5]}-{raw[5:]}"
 
 
+def new_generic_code() -> str:
+    """A shared code that reads well on a poster: 8 characters of the unambiguous alphabet."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
 def normalize_code(code: str) -> str:
     """What a scanner or a clerk's keyboard sends, as we store it."""
     return code.strip().upper()
@@ -52,8 +57,34 @@ class BelowMinimumSpend(Unprocessable):
     title = "Spend below the campaign's minimum"
 
 
+class CodeTaken(Conflict):
+    title = "Code already in use"
+
+
+class GenericNotClaimed(Conflict):
+    title = "A shared code is not claimed"
+
+
+class CampaignEnded(Conflict):
+    title = "Campaign has ended"
+
+
+class CustomerNeeded(Unprocessable):
+    title = "Who redeems is needed"
+
+
 def check_open(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
     if now < starts_at:
-        raise CampaignNotOpen(f"The campaign opens at {starts_at.isoformat()}.", reason="not_started")
+        raise CampaignNotOpen(
+            f"The campaign opens at {starts_at.isoformat()}.",
+            reason="not_started",
+            code="virtual.campaign.not_started",
+            params={"at": starts_at.isoformat()},
+        )
     if now >= ends_at:
-        raise CampaignNotOpen(f"The campaign ended at {ends_at.isoformat()}.", reason="ended")
+        raise CampaignNotOpen(
+            f"The campaign ended at {ends_at.isoformat()}.",
+            reason="ended",
+            code="virtual.campaign.ended",
+            params={"at": ends_at.isoformat()},
+        )

@@ -13,6 +13,7 @@ from smartdist_virtual_store.db import Base
 
 class Campaign(TenantScoped, Base):
     __tablename__ = "campaign"
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
@@ -27,6 +28,13 @@ class Campaign(TenantScoped, Base):
     # Claims so far: raised by one conditional UPDATE, so the total limit holds under concurrency.
     claimed_count: Mapped[int] = mapped_column(Integer, default=0)
     store_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    # unique: every claim gets its own code; generic: one shared code (``code``) many customers use,
+    # counted per redemption (``redeemed_count``, raised by one conditional UPDATE like claims).
+    code_type: Mapped[str] = mapped_column(String(10), default="unique", server_default="unique")
+    code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    redeemed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when the merchant ends the campaign early (ends_at then becomes that moment).
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

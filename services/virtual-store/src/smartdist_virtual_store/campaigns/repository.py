@@ -27,6 +27,10 @@ def coupon_by_code(session: Session, code: str) -> Coupon | None:
     return session.scalar(select(Coupon).where(Coupon.code == code))
 
 
+def campaign_by_code(session: Session, code: str) -> Campaign | None:
+    return session.scalar(select(Campaign).where(Campaign.code == code, Campaign.code_type == "generic"))
+
+
 def claims_by(session: Session, campaign_id: str, consumer_id: str) -> int:
     stmt = (
         select(func.count())

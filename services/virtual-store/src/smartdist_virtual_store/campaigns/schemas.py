@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 MAX_TWD = 10_000_000
+GENERIC_CODE = r"^[A-Za-z0-9][A-Za-z0-9-]{3,31}$"
 
 
 class CampaignIn(BaseModel):
@@ -23,6 +24,16 @@ class CampaignIn(BaseModel):
     total_limit: int | None = Field(None, ge=1, le=10_000_000, description="Most coupons claimed in all.")
     per_customer_limit: int | None = Field(None, ge=1, le=1000, description="Most coupons one consumer may claim.")
     store_id: str | None = Field(None, pattern=r"^[0-9a-f]{32}$", description="The virtual store it is shown in.")
+    code_type: Literal["unique", "generic"] = Field(
+        "unique",
+        description="unique: each claim gets its own code; generic: one shared code for everybody (posters, "
+        "social posts), redeemed by many customers within total_limit (redemptions) and per_customer_limit.",
+    )
+    code: str | None = Field(
+        None,
+        pattern=GENERIC_CODE,
+        description="Generic campaigns: the shared code (4-32 letters, digits, '-'); generated when left out.",
+    )
 
     @model_validator(mode="after")
     def _sane(self) -> CampaignIn:
@@ -30,7 +41,24 @@ class CampaignIn(BaseModel):
             raise ValueError("a percent discount is 1-100")
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        if self.code is not None and self.code_type != "generic":
+            raise ValueError("a code is given for generic campaigns only (code_type: generic)")
+        if self.code is not None and self.code.upper().startswith("VS-"):
+            raise ValueError("a generic code may not start with VS- (the wallet's own codes)")
         return self
+
+
+class CampaignPatch(BaseModel):
+    """What a running campaign may change; anything left out stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=1000)
+    min_spend: int | None = Field(None, ge=0, le=MAX_TWD)
+    ends_at: AwareDatetime | None = Field(None, description="A new end (after starts_at); use /end to stop now.")
+    total_limit: int | None = Field(None, ge=1, le=10_000_000, description="Not below what is claimed/redeemed.")
+    per_customer_limit: int | None = Field(None, ge=1, le=1000)
 
 
 class CampaignOut(BaseModel):
@@ -48,6 +76,10 @@ class CampaignOut(BaseModel):
     per_customer_limit: int | None
     claimed_count: int = Field(description="Coupons claimed so far.")
     store_id: str | None
+    code_type: Literal["unique", "generic"]
+    code: str | None = Field(description="The shared code of a generic campaign.")
+    redeemed_count: int = Field(description="Standing redemptions of a generic code.")
+    ended_at: datetime | None = Field(description="When the merchant ended it early.")
     created_at: datetime
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from smartdist.db import utcnow
@@ -82,6 +84,10 @@ class Rendered:
     files: int
 
 
+def _previews(image: Image.Image, quality: int) -> list[tuple[str, bytes]]:
+    return list(preview_files(image, quality))
+
+
 def render_files(
     store: FileStore, tenant_id: str, panorama_id: str, progress: Callable[[float], None] = lambda f: None
 ) -> Rendered:
@@ -94,14 +100,23 @@ def render_files(
     layout = layout_for(width, settings.tile_size)
     prefix = media_prefix(tenant_id, panorama_id)
     files = 0
-    for name, body in preview_files(image, settings.tile_quality):
-        store.put(f"{prefix}/{name}", body, "image/jpeg")
-        files += 1
+    # The preview and thumbnail are encoded on a second thread while this one packs the pixels.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview") as pool:
+        previews = pool.submit(_previews, image, settings.tile_quality)
+        packed = pack_pixels(image)
+        for name, body in previews.result():
+            store.put(f"{prefix}/{name}", body, "image/jpeg")
+            files += 1
     # Only the packed pixels stay in memory while the tiles are cut (the decoded picture goes).
-    packed = pack_pixels(image)
-    del image
+    del image, previews
     tiles = tile_files(
-        packed, width, height, tile_size=settings.tile_size, quality=settings.tile_quality, progress=progress
+        packed,
+        width,
+        height,
+        tile_size=settings.tile_size,
+        quality=settings.tile_quality,
+        workers=settings.tile_workers,
+        progress=progress,
     )
     for name, body in tiles:
         store.put(f"{prefix}/{name}", body, "image/jpeg")

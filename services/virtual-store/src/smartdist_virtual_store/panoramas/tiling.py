@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import math
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,16 +107,19 @@ def _fit_width(im: Image.Image, width: int) -> Image.Image:
     return im.resize((width, width // 2), Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
-def pack_pixels(im: Image.Image) -> np.ndarray:
-    """The picture as one uint32 per pixel (RGBA bytes), converted band by band so no full-size
-    RGBA copy ever exists beside the packed array."""
+def pack_pixels(im: Image.Image, workers: int = 2) -> np.ndarray:
+    """The picture as one uint32 per pixel (RGBA bytes), converted band by band (on ``workers``
+    threads) so no full-size RGBA copy ever exists beside the packed array."""
     width, height = im.size
     packed = np.empty(width * height, dtype=np.uint32)
-    for top in range(0, height, STRIP_ROWS):
+
+    def pack_band(top: int) -> None:
         bottom = min(top + STRIP_ROWS, height)
         band = im.crop((0, top, width, bottom)).convert("RGBA")
         packed[top * width : bottom * width] = np.frombuffer(band.tobytes(), dtype=np.uint32)
-        del band
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pack") as pool:
+        list(pool.map(pack_band, range(0, height, STRIP_ROWS)))
     return packed
 
 
@@ -124,6 +129,35 @@ def preview_files(im: Image.Image, quality: int = 85) -> Iterator[tuple[str, byt
     yield "thumbnail.jpg", _jpeg(_fit_width(im, THUMBNAIL_WIDTH), quality)
 
 
+def _face_files(face: str, face_im: Image.Image, layout: MultiresLayout, quality: int) -> list[tuple[str, bytes]]:
+    """Every tile of one cube face at every level, and its fallback face (one worker's share)."""
+    out: list[tuple[str, bytes]] = []
+    size = layout.cube_size
+    fallback: Image.Image | None = None
+    for level in range(layout.levels, 0, -1):
+        if size != face_im.width:
+            face_im = _half(face_im, size)
+        if fallback is None and size <= 2 * FALLBACK_SIZE:
+            fallback = (
+                face_im if size == FALLBACK_SIZE else face_im.resize((FALLBACK_SIZE,) * 2, Image.Resampling.BILINEAR)
+            )
+        tiles = math.ceil(size / layout.tile_size)
+        for i in range(tiles):
+            for j in range(tiles):
+                box = (
+                    j * layout.tile_size,
+                    i * layout.tile_size,
+                    min((j + 1) * layout.tile_size, size),
+                    min((i + 1) * layout.tile_size, size),
+                )
+                out.append((f"{level}/{face}{i}_{j}.jpg", _jpeg(face_im.crop(box), quality)))
+        size //= 2
+    if fallback is None:
+        fallback = face_im.resize((FALLBACK_SIZE,) * 2, Image.Resampling.BILINEAR)
+    out.append((f"fallback/{face}.jpg", _jpeg(fallback, quality)))
+    return out
+
+
 def tile_files(
     packed: np.ndarray,
     width: int,
@@ -131,39 +165,32 @@ def tile_files(
     *,
     tile_size: int = 512,
     quality: int = 85,
+    workers: int = 2,
     progress: Callable[[float], None] = lambda f: None,
 ) -> Iterator[tuple[str, bytes]]:
-    """Yield (relative path, JPEG bytes) of every cube tile and fallback face, face by face."""
+    """Yield (relative path, JPEG bytes) of every cube tile and fallback face, face by face.
+
+    This thread works out each face's pixels (its pixel map and one gather), and ``workers``
+    threads cut, downscale and encode the faces (Pillow releases the GIL while it resamples and
+    encodes); the files are handed on in face order. At most ``workers`` faces wait in memory,
+    as RGB pictures (the pixel maps are dropped as soon as they are used)."""
     layout = layout_for(width, tile_size)
-    for index, (face, source) in enumerate(face_indexes(width, height, layout.cube_size)):
-        face_im = _face_image(packed, source, layout.cube_size)
-        del source
-        size = layout.cube_size
-        fallback: Image.Image | None = None
-        for level in range(layout.levels, 0, -1):
-            if size != face_im.width:
-                face_im = _half(face_im, size)
-            if fallback is None and size <= 2 * FALLBACK_SIZE:
-                fallback = (
-                    face_im
-                    if size == FALLBACK_SIZE
-                    else face_im.resize((FALLBACK_SIZE,) * 2, Image.Resampling.BILINEAR)
-                )
-            tiles = math.ceil(size / layout.tile_size)
-            for i in range(tiles):
-                for j in range(tiles):
-                    box = (
-                        j * layout.tile_size,
-                        i * layout.tile_size,
-                        min((j + 1) * layout.tile_size, size),
-                        min((i + 1) * layout.tile_size, size),
-                    )
-                    yield f"{level}/{face}{i}_{j}.jpg", _jpeg(face_im.crop(box), quality)
-            size //= 2
-        if fallback is None:
-            fallback = face_im.resize((FALLBACK_SIZE,) * 2, Image.Resampling.BILINEAR)
-        yield f"fallback/{face}.jpg", _jpeg(fallback, quality)
-        progress((index + 1) / len(FACES))
+    done = 0
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tiles") as pool:
+        pending: deque[Future[list[tuple[str, bytes]]]] = deque()
+        for face, source in face_indexes(width, height, layout.cube_size):
+            face_im = _face_image(packed, source, layout.cube_size)
+            del source
+            pending.append(pool.submit(_face_files, face, face_im, layout, quality))
+            del face_im
+            while len(pending) >= max(1, workers):
+                yield from pending.popleft().result()
+                done += 1
+                progress(done / len(FACES))
+        while pending:
+            yield from pending.popleft().result()
+            done += 1
+            progress(done / len(FACES))
 
 
 def render_panorama(

@@ -26,7 +26,9 @@ def redeem(body: RedemptionIn, session: DbSession, principal: Clerk, idem: Idemp
     """Redeem a coupon code against a spend: exactly once, even when scanned twice at the same moment."""
     if idem.replay is not None:
         return idem.replay
-    redemption = service.redeem_coupon(session, body.code, body.spend, clerk=principal.subject)
+    redemption = service.redeem_coupon(
+        session, body.code, body.spend, clerk=principal.subject, customer_ref=body.customer_ref
+    )
     return idem.save(201, service.redemption_out(redemption))
 
 

@@ -13,13 +13,21 @@ class RedemptionIn(BaseModel):
 
     code: str = Field(min_length=4, max_length=32, description="The coupon code as scanned or typed.")
     spend: int = Field(ge=1, le=100_000_000, description="The customer's spend in TWD before the discount.")
+    customer_ref: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[^\x00]+$",
+        description="Generic codes: who redeems (member number, phone, consumer id); needed when the campaign "
+        "has a per-customer limit.",
+    )
 
 
 class RedemptionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    coupon_id: str
+    coupon_id: str | None = Field(description="None for a generic code (no claimed coupon).")
     campaign_id: str
     code: str
     spend: int = Field(description="TWD before the discount.")
@@ -28,3 +36,4 @@ class RedemptionOut(BaseModel):
     status: Literal["redeemed", "reversed"]
     redeemed_at: datetime
     reversed_at: datetime | None = None
+    customer_ref: str | None = None

@@ -147,6 +147,8 @@ class PublicCampaign(BaseModel):
     value: int
     min_spend: int
     ends_at: datetime
+    code_type: Literal["unique", "generic"] = "unique"
+    code: str | None = Field(None, description="A generic campaign's shared code, shown on the card.")
 
 
 class PublicStore(BaseModel):
