@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
@@ -23,6 +23,7 @@ from smartdist_wms.kpi import KPI
 from smartdist_wms.locations import api as locations_api
 from smartdist_wms.outbound import api as outbound_api
 from smartdist_wms.outbound import models as outbound_models  # noqa: F401 - registers the tables
+from smartdist_wms.printing import pages as printing_pages
 from smartdist_wms.products import api as products_api
 from smartdist_wms.returns import api as returns_api
 from smartdist_wms.returns import models as returns_models  # noqa: F401 - registers the tables
@@ -33,6 +34,10 @@ from smartdist_wms.stock.consumer import SUBSCRIPTIONS as STOCK_SUBSCRIPTIONS
 from smartdist_wms.stock.jobs import near_expiry_watch
 from smartdist_wms.waves import api as waves_api
 from smartdist_wms.waves import models as waves_models  # noqa: F401 - registers the tables
+
+PAGES = APIRouter()
+PAGES.include_router(floor_pages)
+PAGES.include_router(printing_pages.router)
 
 DEFINITION = ServiceDefinition(
     name="wms",
@@ -53,7 +58,7 @@ DEFINITION = ServiceDefinition(
         counts_api.router,
         scans_api.router,
     ],
-    pages=floor_pages,
+    pages=PAGES,
     messages=MESSAGES,
     kpi=KPI,
     seed_demo=seed_demo,

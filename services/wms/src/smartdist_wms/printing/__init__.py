@@ -1,0 +1,1 @@
+"""Printable documents: location and product labels, pick lists and packing lists (print CSS)."""
