@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from smartdist.web.i18n import shared_catalog
 from smartdist_dispatch.board import messages as board_messages
 from smartdist_dispatch.driver import messages as driver_messages
 from smartdist_dispatch.fleet import messages as fleet_messages
@@ -79,7 +80,64 @@ PROBLEM_MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+# Sheet imports (orders, depots, vehicles, drivers): a sheet it cannot read is a problem and its
+# file error (problem. and error.dispatch.sheet.<code>); a bad cell is a row error (error.…).
+SHEET_MESSAGES: dict[str, dict[str, str]] = {
+    "zh-TW": {
+        "dispatch.sheet.unreadable": "無法讀取這個檔案。",
+        "dispatch.sheet.too_large": "檔案超過 {mb} MB。",
+        "dispatch.sheet.file_type": "請上傳 .csv (UTF-8) 或 .xlsx 檔案。",
+        "dispatch.sheet.missing_columns": "第一列 (欄位名稱) 缺少這些欄位：{columns}",
+        "dispatch.sheet.unknown_columns": "第一列有不認得的欄位：{columns}",
+        "dispatch.sheet.too_many_rows": "每次最多上傳 {rows} 列。",
+        "dispatch.sheet.not_utf8": "CSV 不是 UTF-8 編碼：請在 Excel 另存為「CSV UTF-8」。",
+        "dispatch.sheet.empty": "檔案是空的。",
+        "dispatch.sheet.bad_xlsx": "這不是可以讀取的 .xlsx 活頁簿。",
+        "dispatch.sheet.not_a_number": "「{value}」不是數字",
+        "dispatch.sheet.window_pair": "時段需要同時填開始與結束",
+        "dispatch.sheet.window_first": "請先填 window_start/window_end，再填第二個時段",
+        "dispatch.sheet.order_exists": "訂單 {order_no} 已經存在",
+        "dispatch.sheet.order_repeated": "訂單 {order_no} 已在第 {first} 列",
+        "dispatch.sheet.code_exists": "代號 {code} 已經存在",
+        "dispatch.sheet.code_repeated": "代號 {code} 已在第 {first} 列",
+        "dispatch.sheet.no_reference": "找不到代號 {code}",
+        "dispatch.order.window_order": "時段的結束時間早於開始時間",
+        "dispatch.order.both_coordinates": "緯度與經度要一起填，或都不填 (改用地址轉座標)",
+        "dispatch.order.no_place": "請填地址，或緯度與經度",
+    },
+    "en": {
+        "dispatch.sheet.unreadable": "This file cannot be read.",
+        "dispatch.sheet.too_large": "The file is larger than {mb} MB.",
+        "dispatch.sheet.file_type": "Upload a .csv (UTF-8) or .xlsx file.",
+        "dispatch.sheet.missing_columns": "The header row lacks the columns: {columns}",
+        "dispatch.sheet.unknown_columns": "Unknown columns in the header row: {columns}",
+        "dispatch.sheet.too_many_rows": "At most {rows} rows per upload.",
+        "dispatch.sheet.not_utf8": "The CSV is not UTF-8: save it as 'CSV UTF-8'.",
+        "dispatch.sheet.empty": "The file is empty.",
+        "dispatch.sheet.bad_xlsx": "The file is not a readable .xlsx workbook.",
+        "dispatch.sheet.not_a_number": "'{value}' is not a number",
+        "dispatch.sheet.window_pair": "a time window needs both a start and an end",
+        "dispatch.sheet.window_first": "fill window_start/window_end before window2_start/window2_end",
+        "dispatch.sheet.order_exists": "order {order_no} already exists",
+        "dispatch.sheet.order_repeated": "order {order_no} is already on row {first}",
+        "dispatch.sheet.code_exists": "code {code} already exists",
+        "dispatch.sheet.code_repeated": "code {code} is already on row {first}",
+        "dispatch.sheet.no_reference": "no row with code {code}",
+        "dispatch.order.window_order": "the time window ends before it starts",
+        "dispatch.order.both_coordinates": "give both lat and lng, or neither (the address is then geocoded)",
+        "dispatch.order.no_place": "give the address, or lat and lng",
+    },
+}
+
 for _lang in ("zh-TW", "en"):
+    for _code, _text in SHEET_MESSAGES[_lang].items():
+        PROBLEM_MESSAGES[_lang][f"error.{_code}"] = _text
+        if _code.startswith("dispatch.sheet."):
+            PROBLEM_MESSAGES[_lang][f"problem.{_code}"] = _text
+    # A sheet cell's Pydantic error (error.validation.<type>) reads like the API's (validation.<type>).
+    PROBLEM_MESSAGES[_lang].update(
+        {f"error.{k}": v for k, v in shared_catalog(_lang).items() if k.startswith("validation.")}
+    )
     PROBLEM_MESSAGES[_lang].update(
         {
             f"error.dispatch.unassigned.{reason}": "{order_no}: " + text

@@ -86,9 +86,21 @@ def read_code_sheet(
         row_errors, references = _references(spec, cells[number], number, lookups)
         code = str(body.model_dump(include={"code"})["code"])
         if code in stored_codes:
-            row_errors.append(RowError(number, "code", f"{spec.noun} {code} already exists"))
+            row_errors.append(
+                RowError(
+                    number, "code", f"{spec.noun} {code} already exists", "dispatch.sheet.code_exists", {"code": code}
+                )
+            )
         elif code in seen:
-            row_errors.append(RowError(number, "code", f"{spec.noun} {code} is already on row {seen[code]}"))
+            row_errors.append(
+                RowError(
+                    number,
+                    "code",
+                    f"{spec.noun} {code} is already on row {seen[code]}",
+                    "dispatch.sheet.code_repeated",
+                    {"code": code, "first": seen[code]},
+                )
+            )
         else:
             seen[code] = number
         errors.extend(row_errors)
@@ -97,7 +109,11 @@ def read_code_sheet(
     if errors:
         raise_row_errors(sorted(errors, key=lambda e: e.row))
     if not valid:
-        raise Unprocessable(f"the file has no {spec.noun} rows", errors=[{"loc": ["file"], "message": "no rows"}])
+        raise Unprocessable(
+            f"the file has no {spec.noun} rows",
+            code="dispatch.import.empty",
+            errors=[{"loc": ["file"], "code": "dispatch.import.empty", "message": "no rows"}],
+        )
     return valid
 
 
@@ -112,7 +128,9 @@ def _references(
             continue
         found = lookups.get(column, {}).get(code)
         if found is None:
-            errors.append(RowError(number, column, f"no {reference.noun} {code}"))
+            errors.append(
+                RowError(number, column, f"no {reference.noun} {code}", "dispatch.sheet.no_reference", {"code": code})
+            )
         else:
             resolved[reference.field] = found
     return errors, resolved

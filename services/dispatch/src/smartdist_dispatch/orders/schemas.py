@@ -26,7 +26,7 @@ CashTwd = Annotated[int, Field(ge=0, le=MAX_CASH_TWD)]
 def _check_window(window: list[datetime]) -> list[datetime]:
     start, end = window
     if end <= start:
-        raise ValueError(f"time window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+        raise ValueError("error.dispatch.order.window_order")
     return window
 
 
@@ -62,9 +62,9 @@ class OrderIn(OrderFields):
     @model_validator(mode="after")
     def _somewhere(self) -> OrderIn:
         if (self.lat is None) != (self.lng is None):
-            raise ValueError("give both lat and lng, or neither (the address is then geocoded)")
+            raise ValueError("error.dispatch.order.both_coordinates")
         if self.lat is None and not self.address:
-            raise ValueError("give the address, or lat and lng")
+            raise ValueError("error.dispatch.order.no_place")
         return self
 
 

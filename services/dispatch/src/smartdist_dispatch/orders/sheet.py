@@ -71,10 +71,18 @@ def order_fields(cells: Mapping[str, Cell]) -> dict[str, Any]:
         if start is None and end is None:
             continue
         if start is None or end is None:
-            raise CellError(start_col if start is None else end_col, "a time window needs both a start and an end")
+            raise CellError(
+                start_col if start is None else end_col,
+                "a time window needs both a start and an end",
+                "dispatch.sheet.window_pair",
+            )
         if start_col == "window2_start" and not windows:
             # Keeps the list position = the column pair, so an error names the column typed into.
-            raise CellError("window_start", "fill window_start/window_end before window2_start/window2_end")
+            raise CellError(
+                "window_start",
+                "fill window_start/window_end before window2_start/window2_end",
+                "dispatch.sheet.window_first",
+            )
         windows.append((instant(start), instant(end)))
     if windows:
         fields["time_windows"] = windows
@@ -102,10 +110,24 @@ def validate_order_rows(rows: list[SheetRow], stored_order_nos: set[str]) -> tup
     orders = []
     for number_, order in good:
         if order.order_no in stored_order_nos:
-            errors.append(RowError(number_, "order_no", f"order {order.order_no} already exists"))
+            errors.append(
+                RowError(
+                    number_,
+                    "order_no",
+                    f"order {order.order_no} already exists",
+                    "dispatch.sheet.order_exists",
+                    {"order_no": order.order_no},
+                )
+            )
         elif order.order_no in seen:
             errors.append(
-                RowError(number_, "order_no", f"order {order.order_no} is already on row {seen[order.order_no]}")
+                RowError(
+                    number_,
+                    "order_no",
+                    f"order {order.order_no} is already on row {seen[order.order_no]}",
+                    "dispatch.sheet.order_repeated",
+                    {"order_no": order.order_no, "first": seen[order.order_no]},
+                )
             )
         else:
             seen[order.order_no] = number_

@@ -18,6 +18,9 @@ from openpyxl import load_workbook
 from pydantic import BaseModel, ValidationError
 
 from smartdist.problems import Unprocessable
+from smartdist_dispatch.messages import MESSAGES
+
+ENGLISH = MESSAGES["en"]
 
 # Times written without an offset are the merchant's local time (SPEC: Taiwan).
 LOCAL_ZONE = ZoneInfo("Asia/Taipei")
@@ -29,7 +32,15 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class SheetUnreadable(ValueError):
-    """The upload is not a sheet this service reads (type, encoding, size or header)."""
+    """The upload is not a sheet this service reads (type, encoding, size or header).
+
+    ``code``: catalog key ``problem.dispatch.sheet.<…>`` / ``error.…`` of the merchant's words.
+    """
+
+    def __init__(self, message: str, code: str = "dispatch.sheet.unreadable", **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -57,21 +68,30 @@ class SheetRow:
 def read_sheet(filename: str, content: bytes, *, required: Sequence[str], known: Sequence[str]) -> list[SheetRow]:
     """Rows of a .csv (UTF-8, with or without BOM) or .xlsx (first worksheet) upload."""
     if len(content) > MAX_BYTES:
-        raise SheetUnreadable(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        mb = MAX_BYTES // (1024 * 1024)
+        raise SheetUnreadable(f"the file is larger than {mb} MB", "dispatch.sheet.too_large", mb=mb)
     name = filename.lower()
     if name.endswith(".csv"):
         header, body = _csv_rows(content)
     elif name.endswith(".xlsx"):
         header, body = _xlsx_rows(content)
     else:
-        raise SheetUnreadable("upload a .csv (UTF-8) or .xlsx file")
+        raise SheetUnreadable("upload a .csv (UTF-8) or .xlsx file", "dispatch.sheet.file_type")
     columns = [str(h).strip().lower() if h is not None else "" for h in header]
     missing = [c for c in required if c not in columns]
     if missing:
-        raise SheetUnreadable(f"the header row lacks the columns: {', '.join(missing)}")
+        raise SheetUnreadable(
+            f"the header row lacks the columns: {', '.join(missing)}",
+            "dispatch.sheet.missing_columns",
+            columns=", ".join(missing),
+        )
     unknown = [c for c in columns if c and c not in known]
     if unknown:
-        raise SheetUnreadable(f"unknown columns in the header row: {', '.join(unknown)}")
+        raise SheetUnreadable(
+            f"unknown columns in the header row: {', '.join(unknown)}",
+            "dispatch.sheet.unknown_columns",
+            columns=", ".join(unknown),
+        )
     rows = []
     for number, values in enumerate(body, start=2):
         cells = {col: _clean(v) for col, v in zip(columns, values, strict=False) if col}
@@ -79,7 +99,7 @@ def read_sheet(filename: str, content: bytes, *, required: Sequence[str], known:
             continue  # blank lines at the end of a sheet are not orders
         rows.append(SheetRow(number, cells))
     if len(rows) > MAX_ROWS:
-        raise SheetUnreadable(f"at most {MAX_ROWS} rows per upload")
+        raise SheetUnreadable(f"at most {MAX_ROWS} rows per upload", "dispatch.sheet.too_many_rows", rows=MAX_ROWS)
     return rows
 
 
@@ -88,7 +108,8 @@ def read_upload_rows(filename: str, content: bytes, *, required: Sequence[str], 
     try:
         return read_sheet(filename, content, required=required, known=known)
     except SheetUnreadable as exc:
-        raise Unprocessable(str(exc), errors=[{"loc": ["file"], "message": str(exc)}]) from None
+        error = {"loc": ["file"], "code": exc.code, "params": exc.params, "message": str(exc)}
+        raise Unprocessable(str(exc), code=exc.code, params=exc.params, errors=[error]) from None
 
 
 def raise_row_errors(errors: Sequence[RowError]) -> None:
@@ -106,10 +127,10 @@ def _csv_rows(content: bytes) -> tuple[list[Cell], Iterable[list[Cell]]]:
     try:
         text = content.decode("utf-8-sig")  # Excel writes a BOM in front of UTF-8 CSV
     except UnicodeDecodeError as exc:
-        raise SheetUnreadable("the CSV is not UTF-8 (save it as 'CSV UTF-8')") from exc
+        raise SheetUnreadable("the CSV is not UTF-8 (save it as 'CSV UTF-8')", "dispatch.sheet.not_utf8") from exc
     lines = list(csv.reader(io.StringIO(text)))
     if not lines:
-        raise SheetUnreadable("the file is empty")
+        raise SheetUnreadable("the file is empty", "dispatch.sheet.empty")
     return list(lines[0]), [list(r) for r in lines[1:]]
 
 
@@ -117,12 +138,12 @@ def _xlsx_rows(content: bytes) -> tuple[list[Cell], Iterable[list[Cell]]]:
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise SheetUnreadable("the file is not a readable .xlsx workbook") from exc
+        raise SheetUnreadable("the file is not a readable .xlsx workbook", "dispatch.sheet.bad_xlsx") from exc
     sheet = book.worksheets[0]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     book.close()
     if not values:
-        raise SheetUnreadable("the first worksheet is empty")
+        raise SheetUnreadable("the first worksheet is empty", "dispatch.sheet.empty")
     return values[0], values[1:]
 
 
@@ -155,9 +176,11 @@ def instant(value: Cell) -> datetime | str | None:
 
 
 class CellError(ValueError):
-    def __init__(self, column: str, message: str) -> None:
+    def __init__(self, column: str, message: str, code: str | None = None, **params: Any) -> None:
         super().__init__(message)
         self.column = column
+        self.code = code
+        self.params = params
 
 
 def validate_rows(
@@ -174,7 +197,7 @@ def validate_rows(
             fields = to_fields(row.cells)
             good.append((row.number, model.model_validate(fields)))
         except CellError as exc:
-            errors.append(RowError(row.number, exc.column, str(exc)))
+            errors.append(RowError(row.number, exc.column, str(exc), exc.code, exc.params))
         except ValidationError as exc:
             seen: set[str] = set()
             for err in exc.errors():
@@ -182,13 +205,31 @@ def validate_rows(
                 if column in seen:
                     continue
                 seen.add(column)
-                errors.append(RowError(row.number, column, _message(err)))
+                code, params = _code(err)
+                errors.append(RowError(row.number, column, _message(err), code, params))
     return good, errors
 
 
 def _message(err: Mapping[str, Any]) -> str:
-    message = str(err["msg"])
-    return message.removeprefix("Value error, ")
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if message.startswith("error."):  # a validator's catalog key: its English text as the fallback
+        return ENGLISH.get(message, message)
+    return message
+
+
+def _code(err: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A row error's catalog code: a validator's own key, else Pydantic's error type (``validation.<type>``)."""
+    said = str(err["msg"]).removeprefix("Value error, ")
+    if said.startswith("error."):
+        return said.removeprefix("error."), {}
+    ctx = err.get("ctx") or {}
+    params = {k: _plain(v) for k, v in ctx.items() if isinstance(v, bool | int | float | str) or v is None}
+    return f"validation.{err['type']}", params
+
+
+def _plain(value: Any) -> Any:
+    """A bound as a merchant writes it: 90, not 90.0."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def number(value: Cell, column: str) -> float | None:
@@ -198,4 +239,4 @@ def number(value: Cell, column: str) -> float | None:
     try:
         return float(value) if isinstance(value, int | float) else float(str(value))
     except (ValueError, OverflowError):
-        raise CellError(column, f"{value!r} is not a number") from None
+        raise CellError(column, f"{value!r} is not a number", "dispatch.sheet.not_a_number", value=str(value)) from None

@@ -74,7 +74,9 @@ def test_fresh_tenant_sets_up_depot_van_and_driver_from_the_pages_then_plans(
     sheet = page.locator("#drivers form.import-form input[type=file]")
     sheet.set_input_files({"name": "d.csv", "mimeType": "text/csv", "buffer": b"code,name\nDR2,\n"})
     page.locator("#drivers form.import-form button").click()
-    expect(page.locator("#drivers .import-errors tbody tr[data-row='2']")).to_be_visible()
+    bad_row = page.locator("#drivers .import-errors tbody tr[data-row='2'] td")
+    expect(bad_row).to_have_text(["2", "name", "必填"])  # in zh-TW, once, not "Field required"
+    expect(page.locator("#drivers .import-summary")).to_have_text("有 1 列資料有問題，整份檔案都沒有匯入。")
     sheet.set_input_files({"name": "d.csv", "mimeType": "text/csv", "buffer": "code,name\nDR2,李小華\n".encode()})
     page.locator("#drivers form.import-form button").click()
     expect(page.locator("#drivers tbody tr")).to_have_count(2)

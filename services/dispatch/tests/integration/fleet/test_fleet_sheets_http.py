@@ -73,7 +73,14 @@ def test_depot_sheet_with_bad_rows_names_each_cell_and_stores_nothing(svc: Servi
     errors = response.json()["errors"]
     assert [(e["row"], e["column"]) for e in errors] == [(3, "lat"), (4, "name"), (4, "lng"), (5, "code"), (6, "code")]
     assert errors[0]["loc"] == ["file", 3, "lat"]
-    assert "row 2" in errors[-1]["message"]
+    # Each cell's error in the merchant's language (zh-TW by default), its code beside it.
+    assert errors[-1]["code"] == "dispatch.sheet.code_repeated" and errors[-1]["message"] == "代號 NH 已在第 2 列"
+    assert [e["code"] for e in errors[:3]] == [
+        "validation.less_than_equal",
+        "validation.missing",
+        "validation.float_parsing",
+    ]
+    assert errors[0]["message"] == "必須小於或等於 90"
     assert [d.code for d in stored_depots(svc, "t1")] == ["OLD"]
 
 
