@@ -17,10 +17,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -40,11 +42,13 @@ from smartdist.runtime import ServiceRuntime
 from smartdist.testing.servers import postgres_available, throwaway_schema
 from smartdist.timeparams import TAIPEI
 from smartdist.web.app import create_service_app
+from smartdist_delivery_broker.adapters.dispatch import DispatchCapacity
 from smartdist_delivery_broker.adapters.registry import PlatformRegistry
 from smartdist_delivery_broker.app import DEFINITION as BROKER
 from smartdist_delivery_broker.config import Settings as BrokerPlatformSettings
 from smartdist_delivery_broker.quotes.service import QuotingContext, use_quoting_context
 from smartdist_dispatch.app import DEFINITION as DISPATCH
+from smartdist_dispatch.intake import api as intake_api
 
 T = TypeVar("T")
 STORE = {"lat": 25.0418, "lng": 121.5436, "address": "Store"}
@@ -64,6 +68,8 @@ class Pair:
         self.broker, self.dispatch, self.together = broker, dispatch, together
         self.dispatch_db, self.broker_db = dispatch_db, broker_db
         self.signer = signer
+        self.context: QuotingContext | None = None
+        self.dispatch_app: Any = None
 
     def headers(self, tenant: str, roles: tuple[str, ...] = ("owner",)) -> dict[str, str]:
         token, _ = self.signer.issue(kind="user", subject="e2e", tenant_id=tenant, roles=roles, ttl_s=600)
@@ -88,15 +94,22 @@ def running_pair(db_backend: str, tmp_path: Path, broker_settings: BrokerPlatfor
         broker_db, dispatch_db = (Database(url, schema=schema) for url, schema in places)
         broker_runtime = ServiceRuntime(BROKER, settings, bus_backend=backend, database=broker_db)
         registry = PlatformRegistry(broker_settings)
-        use_quoting_context(broker_runtime, QuotingContext(registry))  # before start: the pump sees it
+        context = use_quoting_context(broker_runtime, QuotingContext(registry))  # before start: the pump sees it
         broker_app = create_service_app(broker_runtime)
-        dispatch_app = create_service_app(ServiceRuntime(DISPATCH, settings, bus_backend=backend, database=dispatch_db))
+        dispatch_definition = DISPATCH
+        if intake_api.router not in DISPATCH.routers:  # the capacity check (issue 13), until app.py mounts it
+            dispatch_definition = replace(DISPATCH, routers=[*DISPATCH.routers, intake_api.router])
+        dispatch_app = create_service_app(
+            ServiceRuntime(dispatch_definition, settings, bus_backend=backend, database=dispatch_db)
+        )
         broker = stack.enter_context(TestClient(broker_app, raise_server_exceptions=False))
         dispatch = stack.enter_context(TestClient(dispatch_app, raise_server_exceptions=False))
         # Both services on one event loop, as in the demo (the clients above ran their start-up).
         shared = Starlette(routes=[Mount("/delivery-broker", app=broker_app), Mount("/dispatch", app=dispatch_app)])
         together = stack.enter_context(TestClient(shared, raise_server_exceptions=False))
-        yield Pair(broker, dispatch, dispatch_db, broker_db, TokenSigner(keys.private_pem), together)
+        pair = Pair(broker, dispatch, dispatch_db, broker_db, TokenSigner(keys.private_pem), together)
+        pair.context, pair.dispatch_app = context, dispatch_app
+        yield pair
     backend.close()
 
 
@@ -369,3 +382,80 @@ def test_bookings_waiting_on_a_hanging_platform_delay_neither_another_tenant_nor
         assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true", again.text
         listed = p.together.get("/delivery-broker/api/v1/deliveries", headers=p.headers(a)).json()["items"]
         assert len(listed) == HANGING_BOOKINGS
+
+
+# --- issue 13: the own fleet is offered only when a van can take the trip in its shift -----
+
+
+def test_the_own_fleet_is_offered_only_when_dispatch_has_a_van_in_its_shift_and_a_refusal_is_rebooked(
+    tmp_path: Path,
+) -> None:
+    settings = BrokerPlatformSettings(sandbox_quote_latency_s=0, sandbox_pump_s=0)
+    with running_pair("sqlite", tmp_path, settings) as p:
+        assert p.context is not None
+        p.context.dispatch = DispatchCapacity(
+            "http://dispatch.test", lambda tenant: p.headers(tenant, ("integrator",))["Authorization"][7:],
+            transport=httpx.ASGITransport(app=p.dispatch_app),
+        )  # fmt: skip
+        tenant = new_id()
+        owner = p.headers(tenant)
+        terms = {"enabled": True, "fee_twd": 60, "service_start": "00:00", "service_end": "00:00"}
+        assert p.broker.put("/api/v1/own-fleet", json=terms, headers=owner).status_code == 200
+        tomorrow = datetime.now(TAIPEI).date() + timedelta(days=1)
+        morning = datetime.combine(tomorrow, datetime.min.time(), tzinfo=TAIPEI) + timedelta(hours=10)
+
+        def own_quote(at: datetime, lang: str = "zh-TW") -> tuple[dict[str, Any], dict[str, Any]]:
+            body = {"pickup": STORE, "dropoff": CUSTOMER, "cod_amount": 0, "scheduled_at": at.isoformat()}
+            answer = p.broker.post("/api/v1/quotes", json=body, headers=owner | {"Accept-Language": lang}).json()
+            return answer, next(q for q in answer["quotes"] if q["provider"] == "own_fleet")
+
+        answer, own = own_quote(morning)  # dispatch has no van yet
+        assert own["available"] is False and own["reason_code"] == "own_fleet.dispatch.no_vehicle", own
+        assert own["reason"] == "派遣系統尚未設定車輛" and answer["recommended"] not in (None, "own_fleet")
+
+        depot = p.dispatch.post("/api/v1/depots", json={"code": "D1", "name": "倉", "lat": 25.04, "lng": 121.54},
+                                headers=owner).json()  # fmt: skip
+        van = {"code": "V1", "kind": "van", "capacity_weight_kg": 800, "capacity_volume_l": 3000, "capacity_boxes": 20,
+               "shift_start": "08:00", "shift_end": "18:00", "depot_id": depot["id"]}  # fmt: skip
+        vehicle = p.dispatch.post("/api/v1/vehicles", json=van, headers=owner).json()
+        p.dispatch.post("/api/v1/drivers", json={"code": "DR1", "name": "司機", "vehicle_id": vehicle["id"]},
+                        headers=owner)  # fmt: skip
+        answer, own = own_quote(morning)
+        assert own["available"] is True and answer["recommended"] == "own_fleet", own
+        _, late = own_quote(morning + timedelta(hours=9, minutes=20))  # 19:20: every shift is over
+        assert (late["available"], late["reason_code"]) == (False, "own_fleet.dispatch.shift_over")
+        assert late["reason"] == "自有車隊的班次已結束，無法在班內送達"
+        _, late_en = own_quote(morning + timedelta(hours=9, minutes=20), "en")
+        assert late_en["reason"] == "every van's shift is over for this delivery"
+        p.context.dispatch = DispatchCapacity("http://127.0.0.1:9", lambda tenant: "x")  # nobody listens there
+        _, down = own_quote(morning)
+        assert (down["available"], down["reason_code"]) == (False, "own_fleet.dispatch.unreachable")
+
+        # Booked while a van could take it, refused later by dispatch: shown, and booked on a platform.
+        booking = {"quote_set_id": answer["quote_set_id"], "provider": "own_fleet",
+                   "pickup_contact": {"name": "Store", "phone": "+886227001234"},
+                   "dropoff_contact": {"name": "Lin", "phone": "+886912345678"}, "reference": "POS-7"}  # fmt: skip
+        delivery = p.broker.post("/api/v1/deliveries", json=booking, headers=owner).json()
+        rejection = {"order_no": delivery["platform_ref"], "source_ref": delivery["id"],
+                     "reason": "No route can take these orders", "reason_code": "shift_over"}  # fmt: skip
+        with p.dispatch_db.tenant_transaction(tenant) as session:
+            publish(session, type="smartdist.dispatch.order.rejected", subject=delivery["platform_ref"],
+                    tenant_id=tenant, data=rejection)  # fmt: skip
+
+        def refused() -> dict[str, Any] | None:
+            found = p.broker.get(f"/api/v1/deliveries/{delivery['id']}", headers=owner).json()
+            return found if found.get("dispatch_refusal") else None
+
+        shown = eventually(refused, "the refusal on the delivery")
+        assert shown["status"] == "failed" and shown["dispatch_refusal"]["code"] == "refusal.shift_over"
+        assert shown["dispatch_refusal"]["text"] == "自有車隊的班次已結束，無法在班內送達"
+        again = p.broker.post(f"/api/v1/deliveries/{delivery['id']}/rebook", headers=owner)
+        assert again.status_code == 201, again.text
+        rebooked = again.json()
+        assert rebooked["provider"] != "own_fleet" and rebooked["reference"] == "POS-7"
+        assert rebooked["dropoff"]["phone"] == "+886912345678"
+        twice = p.broker.post(f"/api/v1/deliveries/{delivery['id']}/rebook", headers=owner)
+        assert twice.status_code == 200 and twice.json()["id"] == rebooked["id"]
+        board = p.broker.get("/api/v1/deliveries", headers=owner).json()["items"]
+        assert {d["id"]: d["rebooked_as_id"] for d in board}[delivery["id"]] == rebooked["id"]
+        assert len(board) == 2

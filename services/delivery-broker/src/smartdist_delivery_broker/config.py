@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     sandbox_lalamove_api_secret: str | None = None
 
     http_timeout_s: float = 10.0
+    dispatch_url: str = Field(
+        "auto",
+        description="Base URL of the dispatch service (…/dispatch), asked before the own fleet is offered whether a "
+        "van can take the trip in its shift; 'auto': SMARTDIST_SERVICE_URLS, else the same origin in the one-process "
+        "demo, else not asked (the own fleet is offered by its terms); 'off': never asked.",
+    )
+    dispatch_token: str = Field(
+        "", description="Bearer token for dispatch; empty: a short-lived service token signed with the platform key."
+    )
     pandago_client_id: str | None = None
     pandago_key_id: str | None = None
     pandago_private_key: str | None = Field(None, description="PEM text or a path to the PEM file.")

@@ -371,3 +371,33 @@ def test_history_filters_by_platform_and_pages_back(page: Page, broker: tuple[Se
     page.click("#filters button[type=submit]")
     expect(rows).to_have_count(0)
     expect(page.locator("#empty")).to_be_visible()
+
+
+def test_dispatchs_refusal_of_an_own_fleet_booking_shows_on_the_board_and_one_click_books_a_platform(
+    page: Page, broker: tuple[ServiceUnderTest, str]
+) -> None:
+    svc, base = broker
+    tenant = sign_in(page, svc, base)
+    headers = svc.headers(tenant, ["owner"])
+    terms = {"enabled": True, "fee_twd": 60, "service_start": "00:00", "service_end": "00:00"}
+    assert svc.client.put("/api/v1/own-fleet", json=terms, headers=headers).status_code == 200
+    delivery = book_through_api(svc, headers, "own_fleet")
+    rejected = CloudEvent.create(
+        type="smartdist.dispatch.order.rejected", subject=None, tenant_id=tenant, source="/smartdist/dispatch",
+        data={"order_no": delivery["platform_ref"], "source_ref": delivery["id"], "reason_code": "shift_over",
+              "reason": "No route can take these orders - time_window"},
+    )  # fmt: skip
+    with svc.database.tenant_transaction(tenant) as session:
+        DEFINITION.subscriptions[rejected.type](session, rejected)
+    page.goto(base + "/deliveries?refresh_s=1")  # zh-TW, the default
+    row = page.locator(f"#board tbody tr[data-delivery-id='{delivery['id']}']")
+    expect(row).to_have_attribute("data-status", "failed")
+    expect(row.locator(".dispatch-refusal")).to_have_text("派遣系統無法配送：自有車隊的班次已結束，無法在班內送達")
+    row.locator("button.rebook").click()
+    expect(row.locator("a.rebooked")).to_have_text("已改由平台配送")
+    expect(row.locator("button.rebook")).to_have_count(0)
+    expect(page.locator("#problem")).to_have_text("")
+    items = svc.client.get("/api/v1/deliveries", headers=headers).json()["items"]
+    [again] = [d for d in items if d["id"] != delivery["id"]]
+    assert again["provider"] in ("pandago", "uber_direct", "lalamove") and again["status"] == "pending"
+    expect(page.locator(f"#board tbody tr[data-delivery-id='{again['id']}']")).to_have_count(1)

@@ -10,14 +10,16 @@ events are the status reports (`own_fleet/consumer.py`); a cancellation is asked
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
+from smartdist_delivery_broker.adapters.dispatch import CapacityAnswer
 from smartdist_delivery_broker.adapters.port import (
     BookingRequest,
     CancellationRefused,
     DeliveryStatus,
     PlatformDelivery,
+    PlatformError,
     PlatformQuote,
     PlatformRejected,
     StatusUpdate,
@@ -33,21 +35,40 @@ REQUESTED = "requested"
 CANCEL_REFUSAL = "own-fleet cancellations are asked of dispatch over the bus (POST /deliveries/{id}/cancel, 202)"
 
 
+class OwnFleetCannotTake(PlatformError):
+    """Dispatch says no van can take the trip in its shift (or cannot be asked): not offered."""
+
+
+CapacityCheck = Callable[[TripRequest], Awaitable[CapacityAnswer]]
+
+
 class OwnFleetPlatform:
-    """One merchant's own fleet, with that merchant's terms."""
+    """One merchant's own fleet, with that merchant's terms; with `capacity`, dispatch is asked
+    while quoting whether a van can take the trip within its shift."""
 
     provider = PROVIDER
 
-    def __init__(self, terms: OwnFleetTerms, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+    def __init__(
+        self,
+        terms: OwnFleetTerms,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        capacity: CapacityCheck | None = None,
+    ):
         self.terms = terms
         self.clock = clock
+        self.capacity = capacity
 
     def price(self, trip: TripRequest) -> FeeQuote:
         """Priced by the merchant's own cost, not the programme schedule (see `gather_quotes`)."""
         return own_fleet_fee(self.terms, trip.distance_m, trip.cod_amount, trip.scheduled_at or self.clock())
 
     async def quote(self, trip: TripRequest) -> PlatformQuote:
-        # Instant: nothing to ask; the route (and so the ETA) is only known once dispatch plans it.
+        # The route (and so the ETA) is only known once dispatch plans it; whether a van can take
+        # it at all, dispatch says now.
+        if self.capacity is not None:
+            answer = await self.capacity(trip)
+            if not answer.can_take:
+                raise OwnFleetCannotTake(PROVIDER, answer.reason or "no van can take it", code=answer.reason_code)
         return PlatformQuote(provider=PROVIDER, platform_fee=self.terms.fee_twd, eta_minutes=None, expires_at=None)
 
     async def create(self, booking: BookingRequest) -> PlatformDelivery:

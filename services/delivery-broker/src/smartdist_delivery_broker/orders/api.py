@@ -20,6 +20,7 @@ from smartdist.idempotency import canonical_body
 from smartdist.pagination import Cursor
 from smartdist.problems import Unprocessable
 from smartdist.web.deps import DbSession, SystemDbSession, get_runtime
+from smartdist.web.i18n import translator_for
 from smartdist_delivery_broker.adapters.port import Place
 from smartdist_delivery_broker.orders import service
 from smartdist_delivery_broker.orders.schemas import (
@@ -39,7 +40,7 @@ from smartdist_delivery_broker.orders.schemas import (
 )
 from smartdist_delivery_broker.own_fleet.domain import PROVIDER as OWN_FLEET
 from smartdist_delivery_broker.own_fleet.service import request_cancel
-from smartdist_delivery_broker.quotes.service import QuotingContext, TripAsked, context_for
+from smartdist_delivery_broker.quotes.service import QuotingContext, TripAsked, context_for, next_door
 
 router = APIRouter(tags=["deliveries"])
 webhook_router = APIRouter(tags=["webhooks"])
@@ -61,6 +62,10 @@ def quoting_context(request: Request) -> QuotingContext:
 
 
 Quoting = Annotated[QuotingContext, Depends(quoting_context)]
+
+
+def dispatch_next_door(request: Request) -> str | None:
+    return next_door(str(request.scope.get("root_path", "")), str(request.base_url))
 
 
 def _details(body: BookingIn | InstantBookingIn) -> service.OrderDetails:
@@ -99,12 +104,18 @@ def _answer(answer: service.BookingAnswer) -> JSONResponse:
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
-def _render_delivery(view: service.DeliveryView) -> Any:
-    return DeliveryOut.model_validate(view).model_dump(mode="json")
+def _renderer(model: type[DeliveryOut], request: Request) -> service.Render:
+    """The booked delivery's JSON body, its texts in the request's language."""
+    context = {"t": translator_for(request)}
+
+    def render(view: service.DeliveryView) -> Any:
+        return model.model_validate(view, context=context).model_dump(mode="json")
+
+    return render
 
 
-def _render_instant(view: service.DeliveryView) -> Any:
-    return InstantDeliveryOut.model_validate(view).model_dump(mode="json")
+def _in_language(request: Request) -> dict[str, Any]:
+    return {"t": translator_for(request)}
 
 
 # Bookings take no request-wide session: the service claims the quote in one short transaction,
@@ -117,7 +128,7 @@ def book_delivery(
     """Book a delivery on one platform of a quote set (default: the recommended one); a quote set is booked once."""
     answer = service.book_delivery(
         get_runtime(request).database, context, str(principal.tenant_id), _idempotency(request, fingerprint),
-        body.quote_set_id, _details(body), _render_delivery, body.provider,
+        body.quote_set_id, _details(body), _renderer(DeliveryOut, request), body.provider,
     )  # fmt: skip
     return _answer(answer)
 
@@ -137,7 +148,28 @@ def book_instant_delivery(
     )
     answer = service.book_instant(
         get_runtime(request).database, context, str(principal.tenant_id), _idempotency(request, fingerprint),
-        asked, _details(body), _render_instant,
+        asked, _details(body), _renderer(InstantDeliveryOut, request), dispatch_next_door(request),
+    )  # fmt: skip
+    return _answer(answer)
+
+
+@router.post(
+    "/deliveries/{delivery_id}/rebook",
+    status_code=201,
+    response_model=InstantDeliveryOut,
+    responses={
+        200: {"model": InstantDeliveryOut, "description": "Booked again before: that delivery"},
+        **PROBLEMS,
+    },
+)
+def rebook_delivery(
+    delivery_id: DeliveryId, principal: Dispatcher, request: Request, fingerprint: Fingerprint, context: Quoting
+) -> Any:
+    """Own fleet refused by dispatch: book the same trip, contacts and order number on the
+    recommended platform, once (asking again answers the delivery booked the first time)."""
+    answer = service.rebook_on_platform(
+        get_runtime(request).database, context, str(principal.tenant_id), _idempotency(request, fingerprint),
+        delivery_id, _renderer(InstantDeliveryOut, request), dispatch_next_door(request),
     )  # fmt: skip
     return _answer(answer)
 
@@ -162,14 +194,18 @@ def list_deliveries(
         if bound is not None and bound.tzinfo is None:
             raise Unprocessable(
                 f"`{name}` needs a UTC offset, e.g. 2026-11-26T00:00:00+08:00.",
-                errors=[{"loc": ["query", name], "message": "timestamp without offset"}],
+                code="broker.board.offset",
+                params={"name": name},
+                errors=[{"loc": ["query", name], "message": "timestamp without offset", "code": "broker.offset"}],
             )
     _deliver_due(request, context)
     page = service.list_deliveries(
         session, limit=limit, cursor=cursor, status=status, provider=provider,
         created_from=created_from, created_to=created_to,
     )  # fmt: skip
-    return DeliveryPage(items=[DeliveryOut.model_validate(v) for v in page.items], next_cursor=page.next_cursor)
+    language = _in_language(request)
+    items = [DeliveryOut.model_validate(v, context=language) for v in page.items]
+    return DeliveryPage(items=items, next_cursor=page.next_cursor)
 
 
 @router.get(
@@ -180,7 +216,9 @@ def get_delivery(
 ) -> Any:
     """One delivery with its normalised history and every raw platform status received."""
     _deliver_due(request, context)
-    return DeliveryDetailOut.model_validate(service.delivery_detail(session, delivery_id))
+    return DeliveryDetailOut.model_validate(
+        service.delivery_detail(session, delivery_id), context=_in_language(request)
+    )
 
 
 @router.post(
@@ -198,7 +236,12 @@ def get_delivery(
     },
 )
 def cancel_delivery(
-    delivery_id: DeliveryId, session: DbSession, principal: Dispatcher, context: Quoting, body: CancelIn | None = None
+    delivery_id: DeliveryId,
+    session: DbSession,
+    principal: Dispatcher,
+    context: Quoting,
+    request: Request,
+    body: CancelIn | None = None,
 ) -> Any:
     """Cancel within the platform's own cancellation window (200 with the cancelled delivery).
 
@@ -210,9 +253,11 @@ def cancel_delivery(
     reason = (body or CancelIn()).reason
     if order.provider == OWN_FLEET:
         request_cancel(session, order, reason, datetime.now(UTC))
-        view = DeliveryDetailOut.model_validate(service.view_of(session, order, with_events=True))
+        asked = service.view_of(session, order, with_events=True)
+        view = DeliveryDetailOut.model_validate(asked, context=_in_language(request))
         return JSONResponse(view.model_dump(mode="json"), status_code=202)
-    return DeliveryDetailOut.model_validate(service.cancel_on_platform(session, context, order, reason))
+    cancelled = service.cancel_on_platform(session, context, order, reason)
+    return DeliveryDetailOut.model_validate(cancelled, context=_in_language(request))
 
 
 async def _raw_body(request: Request) -> bytes:

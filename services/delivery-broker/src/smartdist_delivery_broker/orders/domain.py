@@ -203,6 +203,10 @@ class BookingInProgress(Conflict):
     title = "Booking still being placed"
 
 
+class NotRebookable(Conflict):
+    title = "Delivery cannot be booked again"
+
+
 class WebhookRejected(Unauthorized):
     title = "Webhook signature does not verify"
 
@@ -217,9 +221,25 @@ class NoSandbox(Conflict):
 
 def platform_problem(exc: PlatformError) -> Problem:
     """What the merchant sees of a platform's refusal or outage."""
+    params = {"provider": exc.provider, "reason": exc.reason}
     if isinstance(exc, PlatformUnavailable):
-        return PlatformDown(f"{exc.provider}: {exc.reason}", provider=exc.provider)
-    return PlatformRefused(f"{exc.provider}: {exc.reason}", provider=exc.provider, platform_code=exc.code)
+        return PlatformDown(
+            f"{exc.provider}: {exc.reason}", code="broker.platform.down", params=params, provider=exc.provider
+        )
+    return PlatformRefused(
+        f"{exc.provider}: {exc.reason}",
+        code="broker.platform.refused",
+        params=params,
+        provider=exc.provider,
+        platform_code=exc.code,
+    )
+
+
+def cancellation_problem(refusal: str, status: str) -> Problem:
+    """The 409 for a refused cancellation: the delivery is over, or the platform's window closed."""
+    if refusal.startswith("the delivery is already"):
+        return CancellationNotAllowed(refusal, code="broker.cancel.ended", params={"status": status})
+    return CancellationNotAllowed(refusal, code="broker.cancel.window_closed", params={"reason": refusal})
 
 
 def delivery_number(order_id: str, at: datetime) -> str:

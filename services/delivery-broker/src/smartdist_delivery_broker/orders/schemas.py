@@ -5,12 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from smartdist_delivery_broker.adapters.sandbox import CourierScenario
 from smartdist_delivery_broker.quotes.domain import Selection
-from smartdist_delivery_broker.quotes.schemas import MAX_COD_TWD, Point, ProviderName, ProviderQuoteOut
+from smartdist_delivery_broker.quotes.schemas import MAX_COD_TWD, Point, ProviderName, ProviderQuoteOut, say
 
 
 def _iso(value: datetime) -> str:
@@ -108,6 +117,21 @@ class StatusEventOut(BaseModel):
     detail: str
 
 
+class DispatchRefusalOut(BaseModel):
+    """Own fleet: dispatch refused the booking (`order.rejected`); it can be booked on a platform."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str = Field(description="Stable code: refusal.<dispatch's reason code>, e.g. refusal.shift_over.")
+    reason: str = Field(description="Dispatch's own words (English).")
+    text: str = Field("", description="The refusal in the request's language.")
+
+    @model_validator(mode="after")
+    def _in_language(self, info: ValidationInfo) -> DispatchRefusalOut:
+        self.text = say(info.context, self.code, {"reason": self.reason}, self.reason)
+        return self
+
+
 class DeliveryOut(BaseModel):
     """A delivery as the merchant sees it (read from the service's `DeliveryView`)."""
 
@@ -134,6 +158,10 @@ class DeliveryOut(BaseModel):
     pickup: dict[str, Any]
     dropoff: dict[str, Any]
     cancel_request: CancelRequestOut | None = Field(description="Own fleet: the cancellation asked of dispatch.")
+    dispatch_refusal: DispatchRefusalOut | None = Field(
+        None, description="Own fleet: dispatch refused the booking (POST /deliveries/{id}/rebook books a platform)."
+    )
+    rebooked_as_id: str | None = Field(None, description="The platform delivery this one was booked again as.")
     created_at: Timestamp
     updated_at: Timestamp
     history: list[HistoryOut]

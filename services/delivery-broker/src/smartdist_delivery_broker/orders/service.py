@@ -7,6 +7,7 @@ status event, the outbox event, the KPI record and the subsidy entry land togeth
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -17,12 +18,12 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from smartdist import kpi
 from smartdist.bus import outbox
-from smartdist.db import Database, new_id
+from smartdist.db import Database, is_database_busy, new_id
 from smartdist.idempotency import Idempotency, IdempotencyKey
 from smartdist.pagination import Page, paginate
 from smartdist_delivery_broker.adapters.port import (
@@ -47,12 +48,14 @@ from smartdist_delivery_broker.orders.domain import (
     DeliveryNotFound,
     DeliveryState,
     NoSandbox,
+    NotRebookable,
     Outcome,
     StatusChange,
     SubsidyWouldBeOverspent,
     UnknownDelivery,
     WebhookRejected,
     apply_status_update,
+    cancellation_problem,
     cancellation_refusal,
     delivery_number,
     platform_problem,
@@ -344,14 +347,22 @@ def ingest_status_updates(database: Database, updates: list[StatusUpdate]) -> di
     for update in updates:
         owner = _owner_of(database, update.provider, update.platform_ref)
         if owner is None:
-            raise UnknownDelivery(f"no {update.provider} delivery {update.platform_ref}")
+            raise UnknownDelivery(
+                f"no {update.provider} delivery {update.platform_ref}",
+                code="broker.webhook.unknown_delivery",
+                params={"provider": update.provider, "ref": update.platform_ref},
+            )
         order_id, tenant_id = owner
         with database.tenant_transaction(tenant_id) as session:
             order = find_order(session, order_id, for_update=True)
             if order is None:
                 with _OWNERS_LOCK:
                     _OWNERS.pop((id(database), update.provider, update.platform_ref), None)
-                raise UnknownDelivery(f"no {update.provider} delivery {update.platform_ref}")
+                raise UnknownDelivery(
+                    f"no {update.provider} delivery {update.platform_ref}",
+                    code="broker.webhook.unknown_delivery",
+                    params={"provider": update.provider, "ref": update.platform_ref},
+                )
             result = record_status_update(session, order, update)
         counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
     return counts
@@ -379,6 +390,14 @@ class CancelRequest:
     @property
     def refused(self) -> bool:
         return self.refusal is not None
+
+
+@dataclass(frozen=True)
+class DispatchRefusal:
+    """Own fleet: dispatch refused the booking; `code` is `refusal.<dispatch's reason code>`."""
+
+    code: str
+    reason: str
 
 
 @dataclass
@@ -410,6 +429,13 @@ class DeliveryView:
         if o.cancel_requested_at is None:
             return None
         return CancelRequest(o.cancel_requested_at, o.cancel_reason, o.cancel_answered_at, o.cancel_refusal)
+
+    @property
+    def dispatch_refusal(self) -> DispatchRefusal | None:
+        o = self.order
+        if o.dispatch_refusal is None:
+            return None
+        return DispatchRefusal(f"refusal.{o.dispatch_refusal_code or 'other'}", o.dispatch_refusal)
 
     @property
     def updated_at(self) -> datetime:
@@ -533,19 +559,29 @@ def claim_quote(
     refusal (raised) rolls the transaction back: no order, no subsidy spent, the set still free.
     The platform is called afterwards, with no transaction open (`place_claimed`)."""
     if quote_set.trip is None:
-        raise QuoteSetNotFound("That quote set cannot be booked; ask POST /quotes again.")
+        raise QuoteSetNotFound(
+            "That quote set cannot be booked; ask POST /quotes again.", code="broker.quote_set.unbookable"
+        )
     provider = provider or quote_set.recommended
     if provider is None:
         raise QuoteNotBookable(
-            "No platform can take this delivery.", reasons={q.provider: q.reason for q in quote_set.quotes}
+            "No platform can take this delivery.",
+            code="broker.quote.none_available",
+            reasons={q.provider: q.reason for q in quote_set.quotes},
         )
     now = now or datetime.now(UTC)
     quote = bookable_quote(quote_set, provider, now)
     own_fleet = own_fleet_terms(session) if provider == OWN_FLEET else None
     if provider == OWN_FLEET and (own_fleet is None or not own_fleet.enabled):
-        raise QuoteNotBookable("The own fleet is no longer offered (PUT /own-fleet enables it).")
+        raise QuoteNotBookable(
+            "The own fleet is no longer offered (PUT /own-fleet enables it).", code="broker.own_fleet.not_offered"
+        )
     if context.platform_for(provider, own_fleet, tenant_id) is None:
-        raise QuoteNotBookable(f"{provider} is not a platform of this service.")
+        raise QuoteNotBookable(
+            f"{provider} is not a platform of this service.",
+            code="broker.quote.unknown_platform",
+            params={"provider": provider},
+        )
 
     trip = quote_set.trip
     pc, dc = details.pickup_contact, details.dropoff_contact
@@ -559,6 +595,8 @@ def claim_quote(
     if not mark_booked(session, quote_set.quote_set_id, order.id, now):
         raise QuoteAlreadyBooked(
             f"Quote set {quote_set.quote_set_id} is already booked; ask POST /quotes again for another delivery.",
+            code="broker.quote_set.booked",
+            params={"quote_set_id": quote_set.quote_set_id},
             quote_set_id=quote_set.quote_set_id,
         )
     session.add(order)
@@ -570,6 +608,8 @@ def claim_quote(
         except SubsidyCapExceeded as exc:
             raise SubsidyWouldBeOverspent(
                 str(exc) + "; book with use_subsidy=false to pay the fee yourself.",
+                code="broker.subsidy.cap",
+                params={"needed": exc.amount, "remaining": exc.remaining, "cap": exc.cap},
                 needed=exc.amount,
                 remaining=exc.remaining,
                 cap=exc.cap,
@@ -646,7 +686,27 @@ def _start_idempotent(session: Session, idem: IdempotencyAsk, render: Render) ->
         # The first booking was refused after its process stopped: the key is free again.
         session.delete(row)
         session.flush()
-    raise BookingInProgress("A booking with this Idempotency-Key is being placed; retry in a few seconds.")
+    raise BookingInProgress(
+        "A booking with this Idempotency-Key is being placed; retry in a few seconds.",
+        code="broker.booking.in_progress",
+    )
+
+
+def _stored_answer(database: Database, tenant_id: str, idem: IdempotencyAsk) -> BookingAnswer | None:
+    """The answer stored with this key for this same request, read without the write lock; None
+    when there is none yet (or the read could not be made: the claim's transaction decides)."""
+    assert idem.key is not None
+    digest = hashlib.sha256(idem.endpoint.encode() + b"\n" + idem.fingerprint).hexdigest()
+    try:
+        with database.tenant_transaction(tenant_id, read_only=True) as session:
+            row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == idem.key))
+            if row is None or row.status_code is None or row.request_hash != digest:
+                return None
+            return BookingAnswer(row.status_code, row.response, replayed=True)
+    except OperationalError as exc:
+        if is_database_busy(exc):
+            return None
+        raise
 
 
 def _claim_key(session: Session, idem: IdempotencyAsk, order_id: str) -> None:
@@ -669,8 +729,14 @@ def _wait_for_placing(database: Database, tenant_id: str, idem: IdempotencyAsk, 
             if isinstance(started, BookingAnswer):
                 return started
             if started is None:
-                raise BookingInProgress("The first booking with this Idempotency-Key failed; send it again.")
-    raise BookingInProgress("A booking with this Idempotency-Key is being placed; retry in a few seconds.")
+                raise BookingInProgress(
+                    "The first booking with this Idempotency-Key failed; send it again.",
+                    code="broker.booking.first_failed",
+                )
+    raise BookingInProgress(
+        "A booking with this Idempotency-Key is being placed; retry in a few seconds.",
+        code="broker.booking.in_progress",
+    )
 
 
 def place_claimed(context: QuotingContext, placing: Placing) -> PlatformDelivery:
@@ -701,7 +767,9 @@ def _finish(
     with database.tenant_transaction(placing.tenant_id) as session:
         order = find_order(session, placing.order_id, for_update=True)
         if order is None:
-            raise BookingInProgress("The booking was given up meanwhile; ask POST /quotes again.")
+            raise BookingInProgress(
+                "The booking was given up meanwhile; ask POST /quotes again.", code="broker.booking.given_up"
+            )
         if is_placing(order):
             record_placed(session, order, delivery)
         view = view_of(session, order)
@@ -782,19 +850,19 @@ def book_instant(
     asked: TripAsked,
     details: OrderDetails,
     render: Render,
+    dispatch_hint: str | None = None,
+    own_fleet: bool = True,
 ) -> BookingAnswer:
-    """Quote every platform and book the recommended one (POST /deliveries/instant).
+    """Quote every platform and book the recommended one (POST /deliveries/instant); the own
+    fleet among them unless `own_fleet` is False (a booking dispatch refused, booked again).
 
     The quotes are asked with no transaction open (a hanging platform holds no lock), the set
     stored by the group-committing writer like POST /quotes; then as `book_delivery`."""
     if idem.key is not None:  # a retry of a finished booking answers without quoting again
-        with database.tenant_transaction(tenant_id, read_only=True) as session:
-            row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == idem.key))
-            if row is not None and row.status_code is not None and row.endpoint == idem.endpoint:
-                answer = _start_idempotent(session, idem, render)  # checks the request is the same
-                if isinstance(answer, BookingAnswer):
-                    return answer
-    quote_set = call_platform(_quote_stored, context, asked, tenant_id, database)
+        answered = _stored_answer(database, tenant_id, idem)
+        if answered is not None:
+            return answered
+    quote_set = call_platform(_quote_stored, context, asked, tenant_id, database, dispatch_hint, own_fleet)
     with database.tenant_transaction(tenant_id) as session:
         started = _start_idempotent(session, idem, render)
         if isinstance(started, BookingAnswer):
@@ -810,9 +878,81 @@ def book_instant(
     return _finish(database, context, placing, idem, render, quote_set.quotes)
 
 
-async def _quote_stored(context: QuotingContext, asked: TripAsked, tenant_id: str, database: Database) -> QuoteSet:
-    terms = await asyncio.to_thread(context.own_fleet_terms, database, tenant_id)
-    return await quote_trip(context, asked, tenant_id, database, own_fleet=terms)
+async def _quote_stored(
+    context: QuotingContext,
+    asked: TripAsked,
+    tenant_id: str,
+    database: Database,
+    dispatch_hint: str | None,
+    own_fleet: bool,
+) -> QuoteSet:
+    terms = await asyncio.to_thread(context.own_fleet_terms, database, tenant_id) if own_fleet else None
+    return await quote_trip(context, asked, tenant_id, database, own_fleet=terms, dispatch_hint=dispatch_hint)
+
+
+REBOOKING = "-"  # rebooked_as_id while the platform booking of a refused own-fleet delivery runs
+
+
+def rebook_on_platform(
+    database: Database,
+    context: QuotingContext,
+    tenant_id: str,
+    idem: IdempotencyAsk,
+    delivery_id: str,
+    render: Render,
+    dispatch_hint: str | None = None,
+) -> BookingAnswer:
+    """An own-fleet booking dispatch refused, booked again on the recommended platform for the
+    same trip, contacts and order number (POST /deliveries/{id}/rebook), once: a second click
+    answers the delivery already booked."""
+    with database.tenant_transaction(tenant_id) as session:
+        order = find_order(session, delivery_id, for_update=True)
+        if order is None:
+            raise DeliveryNotFound(
+                f"No delivery {delivery_id}.", code="broker.delivery.not_found", params={"id": delivery_id}
+            )
+        if order.provider != OWN_FLEET or order.dispatch_refusal is None:
+            raise NotRebookable(
+                "Only an own-fleet delivery dispatch refused is booked again on a platform.",
+                code="broker.rebook.not_refused",
+            )
+        if order.rebooked_as_id == REBOOKING:
+            raise BookingInProgress(
+                "It is being booked on a platform; look again in a few seconds.", code="broker.rebook.in_progress"
+            )
+        if order.rebooked_as_id is not None:
+            again = find_order(session, order.rebooked_as_id)
+            if again is not None:
+                return BookingAnswer(200, render(view_of(session, again)), replayed=True)
+        order.rebooked_as_id = REBOOKING
+        pickup, dropoff = order.pickup, order.dropoff
+        now = datetime.now(UTC)
+        asked = TripAsked(
+            pickup=Place(float(pickup["lat"]), float(pickup["lng"]), str(pickup.get("address") or "")),
+            dropoff=Place(float(dropoff["lat"]), float(dropoff["lng"]), str(dropoff.get("address") or "")),
+            cod_amount=order.cod_amount,
+            scheduled_at=order.scheduled_at if order.scheduled_at is not None and order.scheduled_at > now else None,
+        )
+        details = OrderDetails(
+            pickup_contact=Contact(str(pickup.get("name") or ""), str(pickup.get("phone") or ""),
+                                   str(pickup.get("notes") or "")),
+            dropoff_contact=Contact(str(dropoff.get("name") or ""), str(dropoff.get("phone") or ""),
+                                    str(dropoff.get("notes") or "")),
+            reference=order.reference,
+            goods_value=order.goods_value,
+        )  # fmt: skip
+    booked: BookingAnswer | None = None
+    try:
+        booked = book_instant(
+            database, context, tenant_id, idem, asked, details, render, dispatch_hint, own_fleet=False
+        )
+    finally:
+        with database.tenant_transaction(tenant_id) as session:
+            order = find_order(session, delivery_id, for_update=True)
+            if order is not None and order.rebooked_as_id == REBOOKING:
+                new_id_ = booked.body.get("id") if booked is not None and isinstance(booked.body, dict) else None
+                order.rebooked_as_id = str(new_id_) if new_id_ else None
+    return booked
 
 
 def finish_interrupted_bookings(
@@ -858,7 +998,9 @@ def finish_interrupted_bookings(
 def get_delivery(session: Session, delivery_id: str) -> DeliveryOrder:
     order = find_order(session, delivery_id)
     if order is None:
-        raise DeliveryNotFound(f"No delivery {delivery_id}.")
+        raise DeliveryNotFound(
+            f"No delivery {delivery_id}.", code="broker.delivery.not_found", params={"id": delivery_id}
+        )
     return order
 
 
@@ -909,7 +1051,7 @@ def tracking(session: Session, delivery_id: str) -> Tracking:
     """Public tracking of one delivery (any tenant's: the 80-random-bit id is the credential)."""
     order = find_order(session, delivery_id)
     if order is None:
-        raise DeliveryNotFound("No such delivery.")
+        raise DeliveryNotFound("No such delivery.", code="broker.delivery.not_found", params={"id": delivery_id})
     view = view_of(session, order)
     # Where the courier is matters while the goods are on their way, not after.
     courier = view.courier if order.status not in FINISHED else None
@@ -935,18 +1077,24 @@ def cancel_on_platform(session: Session, context: QuotingContext, order: Deliver
     # The own fleet's refusal does not depend on its terms; any terms build it.
     platform = context.platform_for(order.provider, OwnFleetTerms(enabled=False, fee_twd=0), order.tenant_id)
     if platform is None or order.platform_ref is None:
-        raise CancellationNotAllowed(f"{order.provider} is not reachable from this service.")
+        raise CancellationNotAllowed(
+            f"{order.provider} is not reachable from this service.",
+            code="broker.cancel.unreachable",
+            params={"provider": order.provider},
+        )
     now = datetime.now(UTC)
     refusal = cancellation_refusal(
         delivery_state(session, order),
         platform.cancellation_refusal(order.raw_status or "", order.courier_accepted_at, now),
     )
     if refusal is not None:
-        raise CancellationNotAllowed(refusal)
+        raise cancellation_problem(refusal, order.status)
     try:
         delivery = call_platform(platform.cancel, order.platform_ref, reason)
     except CancellationRefused as exc:
-        raise CancellationNotAllowed(exc.reason) from exc
+        raise CancellationNotAllowed(
+            exc.reason, code="broker.cancel.platform_refused", params={"reason": exc.reason}
+        ) from exc
     except PlatformError as exc:
         raise platform_problem(exc) from exc
     record_status_update(session, order, update_from_platform_answer(order, delivery, f"cancel:{order.id}"))
@@ -962,7 +1110,9 @@ def receive_webhook(
     """Verify and apply one platform webhook; (updates received, outcome counts)."""
     platform = context.registry.by_provider(provider)
     if platform is None:
-        raise DeliveryNotFound(f"No platform {provider}.")
+        raise DeliveryNotFound(
+            f"No platform {provider}.", code="broker.platform.unknown", params={"provider": provider}
+        )
     try:
         updates = platform.parse_webhook(headers, body)
     except WebhookSignatureInvalid as exc:
@@ -1016,7 +1166,9 @@ class SandboxSetting:
 def _sandboxes(context: QuotingContext) -> list[SandboxPlatform]:
     sandboxes = context.registry.sandboxes()
     if not sandboxes:
-        raise NoSandbox("The service talks to live platforms; there are no sandbox couriers.")
+        raise NoSandbox(
+            "The service talks to live platforms; there are no sandbox couriers.", code="broker.sandbox.live"
+        )
     return sandboxes
 
 
@@ -1031,7 +1183,11 @@ def set_sandbox_behaviour(
     """Change one simulated platform for this tenant only (values already validated)."""
     platform = next((p for p in context.registry.sandboxes() if p.provider == provider), None)
     if platform is None:
-        raise DeliveryNotFound(f"No sandbox platform {provider} (the service may talk to live platforms).")
+        raise DeliveryNotFound(
+            f"No sandbox platform {provider} (the service may talk to live platforms).",
+            code="broker.sandbox.unknown",
+            params={"provider": provider},
+        )
     if changes.get("quote_error") == "":
         changes = {**changes, "quote_error": None}
     return SandboxSetting(provider, platform.set_behaviour(tenant_id, changes))

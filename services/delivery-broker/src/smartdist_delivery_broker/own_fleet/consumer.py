@@ -193,11 +193,18 @@ def on_stop_failed(session: Session, event: CloudEvent) -> None:
 
 
 def on_order_rejected(session: Session, event: CloudEvent) -> None:
+    """Dispatch cannot deliver it: failed, and the refusal kept for the board (which offers to book
+    a platform instead, `POST /deliveries/{id}/rebook`)."""
     data = event.data
     order_no = data.get("order_no")
-    _apply(session, event, order_no, raw_status="rejected", status=DeliveryStatus.FAILED,
-           key=f"order.rejected:{order_no}", detail=str(data.get("reason") or "rejected by dispatch"),
-           source_ref=data.get("source_ref"))  # fmt: skip
+    reason = str(data.get("reason") or "rejected by dispatch")
+    order = _apply(session, event, order_no, raw_status="rejected", status=DeliveryStatus.FAILED,
+                   key=f"order.rejected:{order_no}", detail=reason, source_ref=data.get("source_ref"))  # fmt: skip
+    if order is not None and order.dispatch_refusal is None:
+        code = data.get("reason_code")
+        order.dispatch_refusal = reason[:300]
+        order.dispatch_refusal_code = (code if isinstance(code, str) and code else "invalid")[:60]
+        session.flush()
 
 
 def on_order_cancelled(session: Session, event: CloudEvent) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime, time
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from smartdist_delivery_broker.pricing import FeeQuote
+from smartdist_delivery_broker.pricing import FeeQuote, Reason, reason_text
 
 PROVIDER = "own_fleet"
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -63,14 +63,25 @@ def own_fleet_fee(terms: OwnFleetTerms, distance_m: int, cod_amount: int, pickup
     """The own fleet's fee for one trip and whether it can take it (every reason that applies)."""
     reasons = []
     if terms.max_distance_m is not None and distance_m > terms.max_distance_m:
-        reasons.append(f"trip of {distance_m} m is over the own fleet's reach of {terms.max_distance_m} m")
+        reasons.append(
+            Reason(
+                "own_fleet.reach",
+                {"distance_m": distance_m, "limit_m": terms.max_distance_m},
+                f"trip of {distance_m} m is over the own fleet's reach of {terms.max_distance_m} m",
+            )
+        )
     if cod_amount > 0 and not terms.cod_allowed:
-        reasons.append("the own fleet does not collect cash on delivery")
+        reasons.append(Reason("own_fleet.no_cod", {}, "the own fleet does not collect cash on delivery"))
     if not terms.in_service(pickup_at):
         local = pickup_at.astimezone(TAIPEI)
+        params = {"pickup": f"{local:%H:%M}", "start": terms.service_start, "end": terms.service_end}
         reasons.append(
-            f"pickup at {local:%H:%M} is outside the own fleet's service hours "
-            f"{terms.service_start}–{terms.service_end}"
+            Reason(
+                "own_fleet.hours",
+                params,
+                f"pickup at {local:%H:%M} is outside the own fleet's service hours "
+                f"{terms.service_start}–{terms.service_end}",
+            )
         )
     return FeeQuote(
         provider=PROVIDER,
@@ -78,7 +89,8 @@ def own_fleet_fee(terms: OwnFleetTerms, distance_m: int, cod_amount: int, pickup
         fee=terms.fee_twd,
         fee_breakdown={"base": terms.fee_twd, "distance": 0, "cod": 0},
         available=not reasons,
-        reason="; ".join(reasons) or None,
+        reason=reason_text(reasons),
+        reasons=tuple(reasons),
     )
 
 

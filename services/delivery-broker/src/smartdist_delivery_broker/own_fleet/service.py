@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from smartdist.bus import outbox
 from smartdist_delivery_broker.adapters.port import StatusUpdate
-from smartdist_delivery_broker.orders.domain import CancellationNotAllowed, cancellation_refusal
+from smartdist_delivery_broker.orders.domain import cancellation_problem, cancellation_refusal
 from smartdist_delivery_broker.orders.models import DeliveryOrder
 from smartdist_delivery_broker.orders.service import delivery_state, record_status_update
 from smartdist_delivery_broker.own_fleet.domain import OwnFleetTerms, cancel_pending
@@ -46,7 +46,7 @@ def request_cancel(session: Session, order: DeliveryOrder, reason: str, now: dat
     sent again). Refused (CancellationNotAllowed) once the delivery has ended."""
     refusal = cancellation_refusal(delivery_state(session, order), None)
     if refusal is not None:
-        raise CancellationNotAllowed(refusal)
+        raise cancellation_problem(refusal, order.status)
     if cancel_pending(order):
         return False
     order.cancel_requested_at, order.cancel_reason = now, reason[:200]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-MESSAGES: dict[str, dict[str, str]] = {
+from smartdist_delivery_broker.messages import API_MESSAGES
+
+PAGE_MESSAGES: dict[str, dict[str, str]] = {
     "zh-TW": {
         "broker.nav.book": "叫車配送",
         "broker.nav.board": "訂單看板",
@@ -205,3 +207,5 @@ MESSAGES: dict[str, dict[str, str]] = {
         "broker.status.returned": "Returned",
     },
 }
+
+MESSAGES: dict[str, dict[str, str]] = {lang: {**PAGE_MESSAGES[lang], **API_MESSAGES[lang]} for lang in PAGE_MESSAGES}

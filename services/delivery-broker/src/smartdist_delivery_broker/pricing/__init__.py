@@ -8,9 +8,11 @@ from smartdist_delivery_broker.pricing.schedule import (
     FeeQuote,
     FeeSchedule,
     PlatformTerms,
+    Reason,
     distance_fee,
     load_rules,
     quote_fee,
+    reason_text,
     started_kilometres,
 )
 
@@ -21,9 +23,11 @@ __all__ = [
     "FeeQuote",
     "FeeSchedule",
     "PlatformTerms",
+    "Reason",
     "distance_fee",
     "load_rules",
     "quote_fee",
+    "reason_text",
     "started_kilometres",
     "trip_distance_m",
 ]

@@ -14,8 +14,9 @@ Everything here is data: a merchant's contract can change the rates, caps or lim
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -120,6 +121,20 @@ def load_rules(source: str | Path | None = None) -> BrokerRules:
     return BrokerRules.model_validate(data)
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why a quote is unavailable, as a stable catalog code and its values (the HTTP layer says it
+    in the caller's language: `broker.reason.<code>`); `text` is the English fallback."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+
+
+def reason_text(reasons: tuple[Reason, ...] | list[Reason]) -> str | None:
+    return "; ".join(r.text for r in reasons) or None
+
+
 class FeeQuote(BaseModel):
     """The programme fee for one trip on one platform, and whether the platform may take it."""
 
@@ -131,6 +146,7 @@ class FeeQuote(BaseModel):
     fee_breakdown: dict[str, int]
     available: bool
     reason: str | None = None
+    reasons: tuple[Reason, ...] = ()
 
 
 def started_kilometres(distance_m: int) -> int:
@@ -145,13 +161,25 @@ def distance_fee(distance_m: int, schedule: FeeSchedule) -> int:
     return sum(schedule.rate_for_kilometre(k) for k in range(2, started_kilometres(distance_m) + 1))
 
 
-def _unavailable_reason(distance_m: int, cod_amount: int, terms: PlatformTerms) -> str | None:
+def _unavailable_reasons(distance_m: int, cod_amount: int, terms: PlatformTerms) -> tuple[Reason, ...]:
     reasons = []
     if terms.max_distance_m is not None and distance_m > terms.max_distance_m:
-        reasons.append(f"trip of {distance_m} m is over the platform's distance limit of {terms.max_distance_m} m")
+        reasons.append(
+            Reason(
+                "distance_limit",
+                {"distance_m": distance_m, "limit_m": terms.max_distance_m},
+                f"trip of {distance_m} m is over the platform's distance limit of {terms.max_distance_m} m",
+            )
+        )
     if terms.offers_cod and terms.cod_cap is not None and cod_amount > terms.cod_cap:
-        reasons.append(f"COD amount {cod_amount} TWD is over the platform's cap of {terms.cod_cap} TWD")
-    return "; ".join(reasons) or None
+        reasons.append(
+            Reason(
+                "cod_cap",
+                {"cod_amount": cod_amount, "cap": terms.cod_cap},
+                f"COD amount {cod_amount} TWD is over the platform's cap of {terms.cod_cap} TWD",
+            )
+        )
+    return tuple(reasons)
 
 
 def quote_fee(
@@ -164,7 +192,7 @@ def quote_fee(
     schedule = terms.schedule or rules.schedule
     distance_part = distance_fee(distance_m, schedule)
     cod_part = terms.cod_fee if (cod_amount > 0 and terms.offers_cod) else 0
-    reason = _unavailable_reason(distance_m, cod_amount, terms)
+    reasons = _unavailable_reasons(distance_m, cod_amount, terms)
     return FeeQuote(
         provider=provider,
         distance_m=distance_m,
@@ -174,6 +202,7 @@ def quote_fee(
             "distance": distance_part,
             "cod": cod_part,
         },
-        available=reason is None,
-        reason=reason,
+        available=not reasons,
+        reason=reason_text(reasons),
+        reasons=reasons,
     )

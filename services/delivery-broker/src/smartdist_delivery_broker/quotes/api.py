@@ -13,10 +13,18 @@ from smartdist.auth.tokens import Principal
 from smartdist.db import Database
 from smartdist.problems import Forbidden
 from smartdist.web.deps import DbSession, get_runtime
+from smartdist.web.i18n import translator_for
 from smartdist_delivery_broker.adapters.port import Place
 from smartdist_delivery_broker.own_fleet.domain import OwnFleetTerms
 from smartdist_delivery_broker.quotes.schemas import Point, QuoteRequest, QuoteResponse
-from smartdist_delivery_broker.quotes.service import QuotingContext, TripAsked, context_for, find_quote_set, quote_trip
+from smartdist_delivery_broker.quotes.service import (
+    QuotingContext,
+    TripAsked,
+    context_for,
+    find_quote_set,
+    next_door,
+    quote_trip,
+)
 
 router = APIRouter(tags=["quotes"])
 
@@ -27,7 +35,11 @@ def quoting_principal_sync(request: Request) -> Principal:
     """The checks of `require_roles(*QUOTING_ROLES)` as one function (no dependency hops)."""
     principal = tenant_principal(current_principal(optional_principal(request)))
     if not principal.has_role(*QUOTING_ROLES):
-        raise Forbidden(f"This needs one of the roles: {', '.join(QUOTING_ROLES)}.")
+        raise Forbidden(
+            f"This needs one of the roles: {', '.join(QUOTING_ROLES)}.",
+            code="auth.role",
+            params={"roles": ", ".join(QUOTING_ROLES)},
+        )
     return principal
 
 
@@ -69,6 +81,10 @@ def _authorise_and_read_terms(
     return principal, context.own_fleet_terms(database, str(principal.tenant_id))
 
 
+def dispatch_next_door(request: Request) -> str | None:
+    return next_door(str(request.scope.get("root_path", "")), str(request.base_url))
+
+
 @router.post("/quotes", response_model=QuoteResponse, dependencies=[Depends(bearer_documented)])
 async def create_quotes(body: QuoteRequest, request: Request) -> Any:
     """Quote a trip on every platform at once; slow or failing platforms are reported unavailable.
@@ -81,16 +97,21 @@ async def create_quotes(body: QuoteRequest, request: Request) -> Any:
     context = quoting_context(request)
     principal, own_fleet = await run_in_threadpool(_authorise_and_read_terms, request, context, database)
     quote_set = await quote_trip(
-        context, trip_asked(body), str(principal.tenant_id), database, own_fleet=own_fleet, started=started
-    )
-    return QuoteResponse.model_validate(quote_set)
+        context, trip_asked(body), str(principal.tenant_id), database, own_fleet=own_fleet, started=started,
+        dispatch_hint=dispatch_next_door(request),
+    )  # fmt: skip
+    return QuoteResponse.model_validate(quote_set, context={"t": translator_for(request)})
 
 
 @router.get(
     "/quotes/{quote_set_id}", response_model=QuoteResponse, responses={404: {"description": "No such quote set"}}
 )
 def get_quotes(
-    quote_set_id: Annotated[str, Path(min_length=1, max_length=64)], principal: Quoter, session: DbSession
+    quote_set_id: Annotated[str, Path(min_length=1, max_length=64)],
+    principal: Quoter,
+    session: DbSession,
+    request: Request,
 ) -> Any:
     """A quote set this tenant asked for, with each quote's expiry."""
-    return QuoteResponse.model_validate(find_quote_set(session, quote_set_id))
+    found = find_quote_set(session, quote_set_id)
+    return QuoteResponse.model_validate(found, context={"t": translator_for(request)})

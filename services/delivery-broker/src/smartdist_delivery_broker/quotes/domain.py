@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from smartdist.problems import NotFound, Problem
+from smartdist_delivery_broker.adapters.own_fleet import OwnFleetCannotTake
 from smartdist_delivery_broker.adapters.port import (
     DeliveryPlatform,
     PlatformError,
@@ -24,7 +25,7 @@ from smartdist_delivery_broker.adapters.port import (
     PlatformRateLimited,
     TripRequest,
 )
-from smartdist_delivery_broker.pricing import DEFAULT_RULES, BrokerRules, FeeQuote, quote_fee
+from smartdist_delivery_broker.pricing import DEFAULT_RULES, BrokerRules, FeeQuote, Reason, quote_fee
 
 
 class Selection(StrEnum):
@@ -46,6 +47,8 @@ class ProviderQuote:
     platform_fee: int | None = None
     platform_quote_ref: str | None = None
     platform_stop_refs: tuple[str, ...] = ()
+    # Why it is unavailable, as catalog codes and values (`reason` is their English text).
+    reasons: tuple[Reason, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,13 +134,21 @@ def price_on(platform: DeliveryPlatform, trip: TripRequest, rules: BrokerRules) 
     return quote_fee(trip.distance_m, trip.cod_amount, rules, platform.provider)
 
 
-def _failure_reason(exc: BaseException) -> str:
+def _failure_reason(exc: BaseException) -> Reason:
+    if isinstance(exc, OwnFleetCannotTake):
+        code = exc.code or "refused"
+        return Reason(f"own_fleet.dispatch.{code}", {}, f"dispatch cannot deliver it: {exc.reason}")
     if isinstance(exc, PlatformRateLimited):
         wait = f"; retry after {exc.retry_after_s:g} s" if exc.retry_after_s else ""
-        return f"platform rate limit reached ({exc.reason}){wait}"
+        return Reason(
+            "rate_limited" if exc.retry_after_s else "rate_limited_now",
+            {"retry_after_s": f"{exc.retry_after_s:g}" if exc.retry_after_s else ""},
+            f"platform rate limit reached ({exc.reason}){wait}",
+        )
     if isinstance(exc, PlatformError):
-        return f"platform error: {exc.reason}"
-    return f"platform error: {type(exc).__name__}: {exc}"
+        return Reason("platform_error", {"detail": exc.reason}, f"platform error: {exc.reason}")
+    detail = f"{type(exc).__name__}: {exc}"
+    return Reason("platform_error", {"detail": detail}, f"platform error: {detail}")
 
 
 Persist = Callable[[QuoteSet], Coroutine[Any, Any, None]]
@@ -185,7 +196,7 @@ async def gather_quotes(
         return _assemble(
             trip, platforms, priced, tasks, quote_ids, quote_set_id, created_at,
             quote_ttl_s=quote_ttl_s, selection=selection, preference=preference,
-            silent_reason=f"platform did not answer within {round((stated_deadline_s or deadline_s) * 1000)} ms",
+            silent_ms=round((stated_deadline_s or deadline_s) * 1000),
         )  # fmt: skip
 
     def answered() -> frozenset[str]:
@@ -235,7 +246,7 @@ def _assemble(
     quote_ttl_s: float,
     selection: Selection,
     preference: Sequence[str],
-    silent_reason: str,
+    silent_ms: int,
 ) -> QuoteSet:
     """The quote set from what the platforms have answered so far (the others: silent)."""
     own_expiry = created_at + timedelta(seconds=quote_ttl_s)
@@ -249,17 +260,20 @@ def _assemble(
             fee_breakdown=dict(fee.fee_breakdown),
             reason=fee.reason,
             quote_id=quote_ids[platform.provider],
+            reasons=fee.reasons,
         )
         task = tasks.get(platform.provider)
         if task is None:
             quotes.append(base)
             continue
         if not task.done() or task.cancelled():
-            quotes.append(replace(base, available=False, reason=silent_reason))
+            silent = Reason("timeout", {"ms": silent_ms}, f"platform did not answer within {silent_ms} ms")
+            quotes.append(replace(base, available=False, reason=silent.text, reasons=(silent,)))
             continue
         exc = task.exception()
         if exc is not None:
-            quotes.append(replace(base, available=False, reason=_failure_reason(exc)))
+            failure = _failure_reason(exc)
+            quotes.append(replace(base, available=False, reason=failure.text, reasons=(failure,)))
             continue
         answer = task.result()
         expires = own_expiry if answer.expires_at is None else min(own_expiry, answer.expires_at)
@@ -291,9 +305,16 @@ def bookable_quote(quote_set: QuoteSet, provider: str, now: datetime) -> Provide
     quote = quote_set.quote_for(provider)
     if quote is None or not quote.available:
         reason = quote.reason if quote else "not quoted"
-        raise QuoteNotBookable(f"{provider} cannot take this job: {reason}")
+        raise QuoteNotBookable(
+            f"{provider} cannot take this job: {reason}",
+            code="broker.quote.unavailable",
+            params={"provider": provider, "reason": reason},
+        )
     if quote.expires_at is None or now >= quote.expires_at:
+        at = quote.expires_at.isoformat() if quote.expires_at else "creation"
         raise QuoteExpiredError(
-            f"quote for {provider} expired at {quote.expires_at.isoformat() if quote.expires_at else 'creation'}"
+            f"quote for {provider} expired at {at}",
+            code="broker.quote.expired",
+            params={"provider": provider, "at": at},
         )
     return quote

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from smartdist.db import Database
 from smartdist_delivery_broker.adapters.port import Place, TripRequest
+from smartdist_delivery_broker.pricing import Reason
 from smartdist_delivery_broker.quotes.domain import ProviderQuote, QuoteSet
 from smartdist_delivery_broker.quotes.models import QuoteSetRow
 
@@ -51,6 +52,7 @@ def quote_set_row(tenant_id: str, quote_set: QuoteSet) -> QuoteSetRow:
         doc = asdict(q)
         doc["expires_at"] = _time(q.expires_at)
         doc["platform_stop_refs"] = list(q.platform_stop_refs)
+        doc["reasons"] = [{"code": r.code, "params": dict(r.params), "text": r.text} for r in q.reasons]
         quotes.append(doc)
     return QuoteSetRow(
         id=quote_set.quote_set_id,
@@ -73,6 +75,11 @@ def quote_set_from_row(row: QuoteSetRow) -> QuoteSet:
                 "expires_at": _parse(q.get("expires_at")),
                 "fee_breakdown": {k: int(v) for k, v in q["fee_breakdown"].items()},
                 "platform_stop_refs": tuple(q.get("platform_stop_refs") or ()),
+                "reasons": tuple(
+                    Reason(str(r.get("code", "")), dict(r.get("params") or {}), str(r.get("text", "")))
+                    for r in q.get("reasons") or ()
+                    if isinstance(r, dict)
+                ),
             }
         )
         for q in row.quotes

@@ -13,7 +13,9 @@ from pydantic import (
     Field,
     PlainSerializer,
     SerializerFunctionWrapHandler,
+    ValidationInfo,
     model_serializer,
+    model_validator,
 )
 
 from smartdist_delivery_broker.quotes.domain import Selection
@@ -57,7 +59,39 @@ def _taipei(value: datetime) -> str:
 
 # Quote times are shown in the merchant's time zone (RFC 3339 with the +08:00 offset).
 TaipeiTime = Annotated[datetime, PlainSerializer(_taipei, return_type=str)]
-OMITTED_WHEN_NONE = ("eta_minutes", "reason", "expires_at")
+OMITTED_WHEN_NONE = ("eta_minutes", "reason", "reason_code", "expires_at")
+
+
+def say(context: Any, code: str, params: dict[str, Any], fallback: str) -> str:
+    """`broker.<code>` in the language of the translator in the validation context (the HTTP
+    layer passes `context={"t": translator_for(request)}`), else the English `fallback`."""
+    t = context.get("t") if isinstance(context, dict) else None
+    if t is None:
+        return fallback
+    return str(t.get(f"broker.{code}", fallback, **params) or fallback)
+
+
+def joined(context: Any, texts: list[str]) -> str:
+    t = context.get("t") if isinstance(context, dict) else None
+    return ("；" if t is not None and getattr(t, "lang", "") == "zh-TW" else "; ").join(texts)
+
+
+class ReasonOut(BaseModel):
+    """One reason a quote is unavailable: a stable code (`reason.<code>` in the catalogs), its
+    values, and the text in the request's language."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str = Field(
+        description="Stable code, the same in every language, e.g. distance_limit, own_fleet.dispatch.shift_over."
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="The values the text is made of.")
+    text: str = Field("", description="The reason in the request's language (Accept-Language, ?lang=; zh-TW default).")
+
+    @model_validator(mode="after")
+    def _in_language(self, info: ValidationInfo) -> ReasonOut:
+        self.text = say(info.context, f"reason.{self.code}", self.params, self.text)
+        return self
 
 
 class ProviderQuoteOut(BaseModel):
@@ -70,9 +104,20 @@ class ProviderQuoteOut(BaseModel):
     fee: int = Field(description="Programme fee in TWD: schedule per started km + COD fee.")
     fee_breakdown: dict[str, int] = Field(description="base + distance + cod = fee (TWD).")
     eta_minutes: int | None = Field(None, description="Minutes to delivery, when the platform says (else left out).")
-    reason: str | None = Field(None, description="Why the platform is unavailable (left out when it is available).")
+    reason: str | None = Field(
+        None, description="Why the platform is unavailable, in the request's language (left out when it is available)."
+    )
+    reason_code: str | None = Field(None, description="The first reason's stable code (left out when available).")
+    reasons: list[ReasonOut] = Field(default_factory=list, description="Every reason, each with its code.")
     quote_id: str = Field(description="Quote id to book with.")
     expires_at: TaipeiTime | None = Field(None, description="When this quote stops being bookable (RFC 3339).")
+
+    @model_validator(mode="after")
+    def _reason_in_language(self, info: ValidationInfo) -> ProviderQuoteOut:
+        if self.reasons:
+            self.reason_code = self.reasons[0].code
+            self.reason = joined(info.context, [r.text for r in self.reasons])
+        return self
 
     @model_serializer(mode="wrap")
     def _leave_out_unknowns(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

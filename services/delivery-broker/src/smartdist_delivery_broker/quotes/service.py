@@ -24,6 +24,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from smartdist.db import Database
+from smartdist_delivery_broker.adapters.dispatch import DispatchCapacity
 from smartdist_delivery_broker.adapters.own_fleet import OwnFleetPlatform
 from smartdist_delivery_broker.adapters.port import DeliveryPlatform, Place, TripRequest
 from smartdist_delivery_broker.adapters.registry import PlatformRegistry
@@ -100,6 +101,18 @@ class QuotingContext:
         self.writer = QuoteSetWriter()
         self._terms: dict[str, tuple[float, OwnFleetTerms | None]] = {}
         self._terms_lock = threading.Lock()  # guards the dict only; never held across a database call
+        # Dispatch's capacity check before the own fleet is offered: `dispatch` when set (tests),
+        # else built from the runtime's settings (`context_for_runtime`) for a request's origin.
+        self.dispatch: DispatchCapacity | None = None
+        self.dispatch_for_origin: Callable[[str | None], DispatchCapacity | None] = lambda hint: None
+
+    def dispatch_checker(self, hint: str | None) -> DispatchCapacity | None:
+        """Who to ask whether a van can take a trip (None: the own fleet is offered by its terms)."""
+        if self.dispatch is not None:
+            return self.dispatch
+        if self.registry.settings.dispatch_url == "off":
+            return None
+        return self.dispatch_for_origin(hint)
 
     def own_fleet_terms(self, database: Database, tenant_id: str) -> OwnFleetTerms | None:
         """The tenant's offered own-fleet terms, read at most every TERMS_TTL_S seconds: on SQLite
@@ -140,12 +153,22 @@ class QuotingContext:
         p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
         return max(MIN_PERSIST_LEAD_S, min(MAX_PERSIST_LEAD_S, 2 * p99 + 0.02))
 
-    def platforms_for(self, own_fleet: OwnFleetTerms | None, tenant_id: str | None = None) -> list[DeliveryPlatform]:
+    def platforms_for(
+        self, own_fleet: OwnFleetTerms | None, tenant_id: str | None = None, dispatch_hint: str | None = None
+    ) -> list[DeliveryPlatform]:
         """The platforms to quote for the tenant (a sandbox follows the tenant's behaviour), plus
-        the own fleet when the tenant offers it."""
+        the own fleet when the tenant offers it (dispatch asked whether a van can take the trip)."""
         platforms = list(self.registry.platforms if tenant_id is None else self.registry.for_tenant(tenant_id))
         if own_fleet is not None and own_fleet.enabled:
-            platforms.append(OwnFleetPlatform(own_fleet))
+            checker = self.dispatch_checker(dispatch_hint) if tenant_id is not None else None
+            capacity = None
+            if checker is not None and tenant_id is not None:
+                tenant = tenant_id
+
+                def capacity(trip: TripRequest, checker: DispatchCapacity = checker) -> Any:
+                    return checker.check(tenant, trip)
+
+            platforms.append(OwnFleetPlatform(own_fleet, capacity=capacity))
         return platforms
 
     def platform_for(
@@ -176,8 +199,71 @@ def context_for_runtime(runtime: Any) -> QuotingContext:
                 settings = getattr(runtime, "settings", None)
                 data_dir = settings.resolved_data_dir() if settings is not None else None
                 context = QuotingContext(PlatformRegistry(data_dir=data_dir))
+                context.dispatch_for_origin = dispatch_from_runtime(
+                    runtime, context.registry.settings.dispatch_url, context.registry.settings.dispatch_token
+                )
                 info[CONTEXT_KEY] = context
     return context  # type: ignore[no-any-return]
+
+
+def next_door(root_path: str, base_url: str) -> str | None:
+    """Dispatch's URL in the one-process demo, where every service is mounted under its name on
+    one origin (this service's root path ends with /delivery-broker); else None."""
+    if not root_path.endswith("/delivery-broker"):
+        return None
+    return (
+        base_url.rstrip("/").removesuffix(root_path.rstrip("/"))
+        + root_path.rstrip("/").removesuffix("/delivery-broker")
+        + "/dispatch"
+    )
+
+
+TOKEN_TTL_S = 300
+TOKEN_REUSE_S = 240.0
+
+
+def dispatch_from_runtime(runtime: Any, url: str, token: str) -> Callable[[str | None], DispatchCapacity | None]:
+    """Dispatch's capacity check for this runtime: `url` as set, or ('auto') the service URL the
+    platform knows, else the request's origin in the one-process demo (`hint`); asked with a
+    short-lived service token for the merchant signed with the platform key (or `token`)."""
+    known = (getattr(getattr(runtime, "settings", None), "service_urls", None) or {}).get("dispatch")
+    tokens: dict[str, tuple[float, str]] = {}
+    lock = threading.Lock()
+
+    def token_for(tenant_id: str) -> str:
+        if token:
+            return token
+        now = time.monotonic()
+        with lock:
+            cached = tokens.get(tenant_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        from smartdist.auth.tokens import TokenSigner
+
+        keys = getattr(runtime, "keys", None)
+        if keys is None or keys.private_pem is None:
+            raise RuntimeError("no key to sign a token for dispatch: set SMARTDIST_DELIVERY_BROKER_DISPATCH_TOKEN")
+        issued, _ = TokenSigner(keys.private_pem).issue(
+            kind="service", subject="delivery-broker", tenant_id=tenant_id, roles=["integrator"], ttl_s=TOKEN_TTL_S
+        )
+        with lock:
+            if len(tokens) > 10_000:
+                tokens.clear()
+            tokens[tenant_id] = (now + TOKEN_REUSE_S, issued)
+        return issued
+
+    checkers: dict[str, DispatchCapacity] = {}
+
+    def for_origin(hint: str | None) -> DispatchCapacity | None:
+        base = url if url not in ("", "auto") else (known or hint)
+        if not base:
+            return None
+        checker = checkers.get(base)
+        if checker is None:
+            checker = checkers.setdefault(base, DispatchCapacity(base, token_for))
+        return checker
+
+    return for_origin
 
 
 def use_quoting_context(runtime: Any, context: QuotingContext) -> QuotingContext:
@@ -205,6 +291,7 @@ async def quote_trip(
     *,
     own_fleet: OwnFleetTerms | None,
     started: float | None = None,
+    dispatch_hint: str | None = None,
 ) -> QuoteSet:
     """Quote `asked` on every platform (and the tenant's offered `own_fleet`) for `tenant_id`.
 
@@ -227,7 +314,7 @@ async def quote_trip(
 
     return await gather_quotes(
         asked.trip(),
-        context.platforms_for(own_fleet, tenant_id),
+        context.platforms_for(own_fleet, tenant_id, dispatch_hint),
         rules=context.rules,
         deadline_s=platform_wait_s,
         quote_ttl_s=settings.quote_ttl_s,
@@ -243,7 +330,11 @@ def find_quote_set(session: Session, quote_set_id: str) -> QuoteSet:
     """A quote set of the session's tenant, or QuoteSetNotFound (another tenant's id finds nothing)."""
     found = load_quote_set(session, quote_set_id)
     if found is None:
-        raise QuoteSetNotFound(f"No quote set {quote_set_id} (quote sets are kept for a day); ask POST /quotes again.")
+        raise QuoteSetNotFound(
+            f"No quote set {quote_set_id} (quote sets are kept for a day); ask POST /quotes again.",
+            code="broker.quote_set.not_found",
+            params={"id": quote_set_id},
+        )
     return found
 
 

@@ -242,7 +242,7 @@ def test_owner_can_make_a_sandbox_platform_hang_and_quotes_report_it(service: An
     try:
         body = quote(service, "tenant-sbx")
         lalamove = next(q for q in body["quotes"] if q["provider"] == "lalamove")
-        assert lalamove["available"] is False and "did not answer" in lalamove["reason"]
+        assert lalamove["available"] is False and lalamove["reason_code"] == "timeout" and "未在" in lalamove["reason"]
     finally:
         client.put("/api/v1/sandbox/platforms/lalamove", json={"hang_quotes": False}, headers=owner)
     clerk = auth(runtime, "tenant-sbx", ("clerk",))

@@ -155,7 +155,7 @@ def test_a_quote_set_booked_again_is_409_and_spends_nothing_more(svc: ServiceUnd
     for provider in ("pandago", "lalamove"):
         again = book(svc, tenant, quote_set_id, provider)
         assert again.status_code == 409, again.text
-        assert again.json()["title"] == "Quote set already booked"
+        assert again.json()["code"] == "broker.quote_set.booked"
     assert _deliveries_and_charges(svc, tenant, quote_set_id) == (1, 1)
     subsidy = svc.client.get("/api/v1/subsidy", headers=svc.headers(tenant, ("clerk",))).json()
     assert subsidy["spent"] == first.json()["fee"]
@@ -174,7 +174,7 @@ def test_a_refused_booking_leaves_the_quote_set_bookable(svc: ServiceUnderTest) 
     tenant = svc.new_tenant()
     quote_set_id = quote(svc, tenant, cod_amount=3000)["quote_set_id"]  # uber_direct: over its COD cap
     refused = book(svc, tenant, quote_set_id, "uber_direct")
-    assert refused.status_code == 409 and refused.json()["title"] == "Platform cannot take this delivery"
+    assert refused.status_code == 409 and refused.json()["code"] == "broker.quote.unavailable"
     assert book(svc, tenant, quote_set_id, "pandago").status_code == 201
 
 

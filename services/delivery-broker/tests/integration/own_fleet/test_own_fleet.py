@@ -127,11 +127,12 @@ def test_quotes_offer_the_own_fleet_only_when_enabled_priced_by_its_own_terms(sv
     enable(svc, tenant, max_distance_m=2000, cod_allowed=False)
     own = quote(svc, tenant, cod=500)["quotes"][-1]
     assert own["available"] is False
-    assert "over the own fleet's reach of 2000 m" in own["reason"] and "cash on delivery" in own["reason"]
+    assert "超過自有車隊可送距離 2000 公尺" in own["reason"] and "自有車隊不代收貨款" in own["reason"]
+    assert [r["code"] for r in own["reasons"]] == ["own_fleet.reach", "own_fleet.no_cod"]
 
     enable(svc, tenant, service_start="09:00", service_end="18:00")
     night = quote(svc, tenant, scheduled_at="2026-11-27T22:30:00+08:00")["quotes"][-1]
-    assert night["available"] is False and "outside the own fleet's service hours 09:00–18:00" in night["reason"]
+    assert night["available"] is False and "不在自有車隊服務時間 09:00–18:00 內" in night["reason"]
     day = quote(svc, tenant, scheduled_at="2026-11-27T10:00:00+08:00")["quotes"][-1]
     assert day["available"] is True
 
@@ -169,7 +170,8 @@ def test_booking_the_own_fleet_hands_it_to_dispatch_through_the_outbox_and_spend
     quotes = quote(svc, tenant)
     enable(svc, tenant, enabled=False)
     refused = book(svc, tenant, quotes["quote_set_id"], "own_fleet")
-    assert refused.status_code == 409 and "no longer offered" in refused.json()["detail"]
+    assert refused.status_code == 409 and refused.json()["code"] == "broker.own_fleet.not_offered"
+    assert refused.json()["detail"] == "自有車隊目前未開放（請在自有車隊設定中啟用）"
 
 
 def test_dispatch_events_move_the_delivery_through_one_lifecycle_once(svc: ServiceUnderTest) -> None:
@@ -259,9 +261,7 @@ def test_quote_sets_live_in_the_database_across_restarts_and_expire_with_a_clear
         )
     expired = book(svc, tenant, late["quote_set_id"], "lalamove")
     assert expired.status_code == 409
-    assert (
-        expired.json()["title"] == "Quote has expired" and "quote for lalamove expired at" in expired.json()["detail"]
-    )
+    assert expired.json()["code"] == "broker.quote.expired" and "lalamove 的報價已於" in expired.json()["detail"]
     with svc.database.tenant_transaction(tenant) as session:
         assert session.scalar(select(DeliveryOrder).where(DeliveryOrder.quote_set_id == late["quote_set_id"])) is None
 

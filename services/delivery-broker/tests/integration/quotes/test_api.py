@@ -66,7 +66,7 @@ def test_quote_answer_has_the_contract_shape_and_schedule_fees(service: Any) -> 
 def test_cod_over_uber_cap_makes_uber_unavailable_with_reason(service: Any) -> None:
     body = post_quotes(service, {"pickup": TAIPEI_101, "dropoff": MAIN_STATION, "cod_amount": 2001}).json()
     uber = next(q for q in body["quotes"] if q["provider"] == "uber_direct")
-    assert uber["available"] is False and "cap of 2000" in uber["reason"]
+    assert uber["available"] is False and uber["reason_code"] == "cod_cap" and "上限 2000 元" in uber["reason"]
     pandago = next(q for q in body["quotes"] if q["provider"] == "pandago")
     assert pandago["available"] is True and "reason" not in pandago
 
@@ -135,7 +135,7 @@ def test_hanging_platform_is_unavailable_and_answer_keeps_the_deadline(service: 
     finally:
         sandbox.behaviour.hang_quotes = False
     pandago = next(q for q in body["quotes"] if q["provider"] == "pandago")
-    assert pandago["available"] is False and "did not answer within 300 ms" in pandago["reason"]
+    assert pandago["available"] is False and pandago["reason"] == "平台未在 300 毫秒內回覆"
     assert elapsed < DEADLINE_S + 0.05 + 0.1  # + test-client overhead on a shared 2-core machine
     assert body["recommended"] in ("uber_direct", "lalamove")
 

@@ -1,0 +1,163 @@
+"""Texts the broker's API answers with, zh-TW (the default) and English, by stable code: why a
+quote is unavailable (`broker.reason.<code>`), dispatch's refusal of an own-fleet booking
+(`broker.refusal.<code>`), problem details (`problem.broker.<code>`) and titles
+(`problem.title.<slug>`). Merged into the service's catalog (`pages/messages.py`)."""
+
+from __future__ import annotations
+
+_DISPATCH_ZH = {
+    "shift_over": "自有車隊的班次已結束，無法在班內送達",
+    "time_window": "沒有車輛能在配送時段內送達",
+    "capacity": "貨物超過每台車的載量",
+    "no_vehicle": "派遣系統尚未設定車輛",
+    "no_driver": "沒有車輛指派司機",
+    "no_depot": "車輛沒有可出發的場站",
+    "unreachable": "無法連線派遣系統，暫不提供自有車隊",
+    "refused": "派遣系統無法承接此配送",
+}
+_DISPATCH_EN = {
+    "shift_over": "every van's shift is over for this delivery",
+    "time_window": "no van can reach the customer within the delivery window",
+    "capacity": "the goods fit no van",
+    "no_vehicle": "no van is set up in dispatch",
+    "no_driver": "no van has a driver",
+    "no_depot": "no van has a depot to leave from",
+    "unreachable": "dispatch cannot be reached, so the own fleet is not offered",
+    "refused": "dispatch cannot take this delivery",
+}
+
+API_MESSAGES: dict[str, dict[str, str]] = {
+    "zh-TW": {
+        "broker.reason.distance_limit": "行程 {distance_m} 公尺，超過平台距離上限 {limit_m} 公尺",
+        "broker.reason.cod_cap": "代收貨款 {cod_amount} 元，超過平台上限 {cap} 元",
+        "broker.reason.own_fleet.reach": "行程 {distance_m} 公尺，超過自有車隊可送距離 {limit_m} 公尺",
+        "broker.reason.own_fleet.no_cod": "自有車隊不代收貨款",
+        "broker.reason.own_fleet.hours": "取件時間 {pickup} 不在自有車隊服務時間 {start}–{end} 內",
+        "broker.reason.timeout": "平台未在 {ms} 毫秒內回覆",
+        "broker.reason.rate_limited": "已達平台請求上限，請 {retry_after_s} 秒後再試",
+        "broker.reason.rate_limited_now": "已達平台請求上限，請稍後再試",
+        "broker.reason.platform_error": "平台發生錯誤：{detail}",
+        **{f"broker.reason.own_fleet.dispatch.{k}": v for k, v in _DISPATCH_ZH.items()},
+        "broker.refusal.invalid": "派遣系統無法受理這筆訂單：{reason}",
+        **{f"broker.refusal.{k}": v for k, v in _DISPATCH_ZH.items() if k not in ("unreachable",)},
+        "broker.refusal.other": "派遣系統無法配送：{reason}",
+        "broker.board.dispatch_refused": "派遣系統無法配送：{reason}",
+        "broker.board.rebook": "改用平台配送",
+        "broker.board.rebooked": "已改由平台配送",
+        "problem.broker.webhook.unknown_delivery": "找不到 {provider} 的配送 {ref}（可能尚未建立，平台會重送）",
+        "problem.broker.quote_set.unbookable": "這組報價無法下單，請重新報價",
+        "problem.broker.quote_set.not_found": "找不到報價 {id}（報價保留一天），請重新報價",
+        "problem.broker.quote_set.booked": "這組報價已下單，另一筆配送請重新報價",
+        "problem.broker.quote.none_available": "沒有平台能承接這筆配送",
+        "problem.broker.quote.unknown_platform": "{provider} 不是本服務的配送平台",
+        "problem.broker.quote.unavailable": "{provider} 無法承接這筆配送：{reason}",
+        "problem.broker.quote.expired": "{provider} 的報價已於 {at} 過期，請重新報價",
+        "problem.broker.own_fleet.not_offered": "自有車隊目前未開放（請在自有車隊設定中啟用）",
+        "problem.broker.subsidy.cap": (
+            "這筆配送需 {needed} 元補助，但 {cap} 元補助只剩 {remaining} 元；可改為自付運費下單"
+        ),
+        "problem.broker.booking.in_progress": "使用同一個 Idempotency-Key 的訂單正在向平台下單，請稍候幾秒再試",
+        "problem.broker.booking.first_failed": "使用同一個 Idempotency-Key 的第一次下單失敗，請重新送出",
+        "problem.broker.booking.given_up": "這筆下單已被放棄，請重新報價",
+        "problem.broker.rebook.in_progress": "正在改用平台配送，請稍候幾秒再看",
+        "problem.broker.rebook.not_refused": "只有被派遣系統拒絕的自有車隊配送，才能改用平台配送",
+        "problem.broker.delivery.not_found": "找不到配送 {id}",
+        "problem.broker.platform.unknown": "沒有名為 {provider} 的平台",
+        "problem.broker.platform.down": "{provider} 暫時無法使用：{reason}",
+        "problem.broker.platform.refused": "{provider} 拒絕了這個要求：{reason}",
+        "problem.broker.sandbox.live": "本服務連接的是正式平台，沒有模擬外送員",
+        "problem.broker.sandbox.unknown": "沒有名為 {provider} 的模擬平台",
+        "problem.broker.cancel.unreachable": "無法連到 {provider}，無法取消",
+        "problem.broker.cancel.ended": "這筆配送已結束（{status}），無法取消",
+        "problem.broker.cancel.window_closed": "已超過平台可取消的時間：{reason}",
+        "problem.broker.cancel.platform_refused": "平台拒絕取消：{reason}",
+        "problem.broker.board.offset": "「{name}」需要時區，例如 2026-11-26T00:00:00+08:00",
+        "error.broker.offset": "時間需要時區（例如 +08:00）",
+        "problem.title.delivery-not-found": "找不到配送",
+        "problem.title.platform-refused": "配送平台拒絕了要求",
+        "problem.title.platform-down": "配送平台暫時無法使用",
+        "problem.title.cancellation-not-allowed": "配送已無法取消",
+        "problem.title.subsidy-would-be-overspent": "下單會超過補助上限",
+        "problem.title.booking-in-progress": "仍在向平台下單",
+        "problem.title.not-rebookable": "這筆配送不能改用平台",
+        "problem.title.webhook-rejected": "Webhook 簽章不符",
+        "problem.title.unknown-delivery": "找不到這筆配送",
+        "problem.title.no-sandbox": "沒有模擬平台",
+        "problem.title.quote-expired-error": "報價已過期",
+        "problem.title.quote-not-bookable": "平台無法承接這筆配送",
+        "problem.title.quote-set-not-found": "找不到報價",
+        "problem.title.quote-already-booked": "報價已下單",
+    },
+    "en": {
+        "broker.reason.distance_limit": "trip of {distance_m} m is over the platform's distance limit of {limit_m} m",
+        "broker.reason.cod_cap": "COD amount {cod_amount} TWD is over the platform's cap of {cap} TWD",
+        "broker.reason.own_fleet.reach": "trip of {distance_m} m is over the own fleet's reach of {limit_m} m",
+        "broker.reason.own_fleet.no_cod": "the own fleet does not collect cash on delivery",
+        "broker.reason.own_fleet.hours": "pickup at {pickup} is outside the own fleet's service hours {start}–{end}",
+        "broker.reason.timeout": "platform did not answer within {ms} ms",
+        "broker.reason.rate_limited": "platform rate limit reached; retry after {retry_after_s} s",
+        "broker.reason.rate_limited_now": "platform rate limit reached; retry a little later",
+        "broker.reason.platform_error": "platform error: {detail}",
+        **{f"broker.reason.own_fleet.dispatch.{k}": v for k, v in _DISPATCH_EN.items()},
+        "broker.refusal.invalid": "dispatch cannot accept this order: {reason}",
+        **{f"broker.refusal.{k}": v for k, v in _DISPATCH_EN.items() if k not in ("unreachable",)},
+        "broker.refusal.other": "dispatch cannot deliver it: {reason}",
+        "broker.board.dispatch_refused": "Dispatch cannot deliver it: {reason}",
+        "broker.board.rebook": "Book a platform instead",
+        "broker.board.rebooked": "Booked on a platform",
+        "problem.broker.webhook.unknown_delivery": (
+            "no {provider} delivery {ref} (it may not be stored yet; the platform retries)"
+        ),
+        "problem.broker.quote_set.unbookable": "That quote set cannot be booked; ask POST /quotes again.",
+        "problem.broker.quote_set.not_found": (
+            "No quote set {id} (quote sets are kept for a day); ask POST /quotes again."
+        ),
+        "problem.broker.quote_set.booked": (
+            "This quote set is already booked; ask POST /quotes again for another delivery."
+        ),
+        "problem.broker.quote.none_available": "No platform can take this delivery.",
+        "problem.broker.quote.unknown_platform": "{provider} is not a platform of this service.",
+        "problem.broker.quote.unavailable": "{provider} cannot take this job: {reason}",
+        "problem.broker.quote.expired": "quote for {provider} expired at {at}",
+        "problem.broker.own_fleet.not_offered": "The own fleet is no longer offered (PUT /own-fleet enables it).",
+        "problem.broker.subsidy.cap": (
+            "This booking needs {needed} TWD of subsidy but only {remaining} TWD of the {cap} TWD"
+            " subsidy remains; book with use_subsidy=false to pay the fee yourself."
+        ),
+        "problem.broker.booking.in_progress": (
+            "A booking with this Idempotency-Key is being placed; retry in a few seconds."
+        ),
+        "problem.broker.booking.first_failed": "The first booking with this Idempotency-Key failed; send it again.",
+        "problem.broker.booking.given_up": "The booking was given up meanwhile; ask POST /quotes again.",
+        "problem.broker.rebook.in_progress": "It is being booked on a platform; look again in a few seconds.",
+        "problem.broker.rebook.not_refused": (
+            "Only an own-fleet delivery dispatch refused is booked again on a platform."
+        ),
+        "problem.broker.delivery.not_found": "No delivery {id}.",
+        "problem.broker.platform.unknown": "No platform {provider}.",
+        "problem.broker.platform.down": "{provider}: {reason}",
+        "problem.broker.platform.refused": "{provider}: {reason}",
+        "problem.broker.sandbox.live": "The service talks to live platforms; there are no sandbox couriers.",
+        "problem.broker.sandbox.unknown": "No sandbox platform {provider} (the service may talk to live platforms).",
+        "problem.broker.cancel.unreachable": "{provider} is not reachable from this service.",
+        "problem.broker.cancel.ended": "the delivery is already {status}",
+        "problem.broker.cancel.window_closed": "{reason}",
+        "problem.broker.cancel.platform_refused": "{reason}",
+        "problem.broker.board.offset": "`{name}` needs a UTC offset, e.g. 2026-11-26T00:00:00+08:00.",
+        "error.broker.offset": "timestamp without offset",
+        "problem.title.delivery-not-found": "Delivery not found",
+        "problem.title.platform-refused": "Delivery platform refused the request",
+        "problem.title.platform-down": "Delivery platform unavailable",
+        "problem.title.cancellation-not-allowed": "Delivery can no longer be cancelled",
+        "problem.title.subsidy-would-be-overspent": "Booking would pass the subsidy cap",
+        "problem.title.booking-in-progress": "Booking still being placed",
+        "problem.title.not-rebookable": "Delivery cannot be booked again",
+        "problem.title.webhook-rejected": "Webhook signature does not verify",
+        "problem.title.unknown-delivery": "Unknown delivery",
+        "problem.title.no-sandbox": "No sandbox platforms",
+        "problem.title.quote-expired-error": "Quote has expired",
+        "problem.title.quote-not-bookable": "Platform cannot take this delivery",
+        "problem.title.quote-set-not-found": "Quote set not found",
+        "problem.title.quote-already-booked": "Quote set already booked",
+    },
+}
