@@ -32,6 +32,8 @@ from smartdist_wms.stock import api as stock_api
 from smartdist_wms.stock import models as stock_models  # noqa: F401 - registers the tables
 from smartdist_wms.stock.consumer import SUBSCRIPTIONS as STOCK_SUBSCRIPTIONS
 from smartdist_wms.stock.jobs import near_expiry_watch
+from smartdist_wms.warehouses import api as warehouses_api
+from smartdist_wms.warehouses import models as warehouses_models  # noqa: F401 - registers the tables
 from smartdist_wms.waves import api as waves_api
 from smartdist_wms.waves import models as waves_models  # noqa: F401 - registers the tables
 
@@ -54,6 +56,7 @@ DEFINITION = ServiceDefinition(
         outbound_api.router,
         waves_api.router,
         imports_api.router,
+        warehouses_api.router,
         returns_api.router,
         counts_api.router,
         scans_api.router,

@@ -14,6 +14,7 @@ from smartdist_wms.inbound.schemas import (
     InboundOrderIn,
     InboundOrderOut,
     InboundStatus,
+    InspectionIn,
     PutawayIn,
     PutawaySuggestionOut,
     ReceiptIn,
@@ -86,7 +87,23 @@ def post_receipt(order_id: IntId, body: ReceiptIn, session: DbSession, principal
     """Record what was counted (qty in all, damaged the part not sound, lot and expiry)."""
     if idem.replay is not None:
         return idem.replay
-    return idem.save(201, service.order_out(service.receive(session, order_id, body)))
+    order = service.receive(session, order_id, body, by=principal.subject)
+    return idem.save(201, service.order_out(order))
+
+
+@router.post(
+    "/inbound-orders/{order_id}/inspections",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InboundOrderOut,
+    responses=problem_responses(404, 409, 422),
+)
+def post_inspection(
+    order_id: IntId, body: InspectionIn, session: DbSession, principal: Floor, idem: IdempotencyDep
+) -> Any:
+    """3-step receiving: QC accepts (to put away) or rejects (kept apart as damaged) received units."""
+    if idem.replay is not None:
+        return idem.replay
+    return idem.save(201, service.order_out(service.inspect(session, order_id, body)))
 
 
 @router.get(

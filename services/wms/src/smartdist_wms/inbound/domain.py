@@ -48,3 +48,31 @@ def is_complete(lines: list[tuple[int, int]], waiting: int, rules: ReceiptRules)
     if rules.short_receipt == "backorder":
         return all(received >= announced for announced, received in lines)
     return True
+
+
+class NotInspected(Conflict):
+    title = "Goods are waiting for inspection"
+
+
+class NothingToInspect(Conflict):
+    title = "Not that much received and waiting for inspection"
+
+
+class ReceiptLocation(Unprocessable):
+    title = "Receipt location does not fit this warehouse's receiving steps"
+
+
+class NoInspectionStep(Conflict):
+    title = "This warehouse receives without an inspection step"
+
+
+def free_to_put_away(sound: int, inspected: int, put_away: int, steps: int) -> int:
+    """Units of a received lot that may be put away: the sound ones, or with 3-step receiving only
+    those inspection released."""
+    return max(0, (inspected if steps == 3 else sound) - put_away)
+
+
+def waiting_inspection(sound: int, inspected: int, put_away: int) -> int:
+    """Sound units of a received lot that inspection has not judged yet (units put away before a
+    warehouse turned inspection on count as judged)."""
+    return max(0, sound - max(inspected, put_away))

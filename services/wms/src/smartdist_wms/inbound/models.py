@@ -70,6 +70,8 @@ class ReceivedLot(TenantScoped, Base):
     sound: Mapped[int] = mapped_column(Integer, default=0)
     damaged: Mapped[int] = mapped_column(Integer, default=0)
     put_away: Mapped[int] = mapped_column(Integer, default=0)
+    # 3-step receiving: sound units released by inspection (QC); only these may be put away.
+    inspected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

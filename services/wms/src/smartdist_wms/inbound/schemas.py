@@ -35,6 +35,12 @@ class ReceiptLineIn(Input):
     damaged: int = Field(default=0, strict=True, ge=0, le=MAX_QTY, description="Of qty, the units that are not sound.")
     lot: str | None = Field(default=None, min_length=1, max_length=60, description="Lot on the goods.")
     expiry: date | None = Field(default=None, description="Expiry on the goods (YYYY-MM-DD).")
+    location: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="1-step receiving: where the sound units go at once (required there, refused otherwise).",
+    )
 
     _expiry = field_validator("expiry")(check_expiry)
 
@@ -47,6 +53,23 @@ class ReceiptLineIn(Input):
 
 class ReceiptIn(Input):
     lines: list[ReceiptLineIn] = Field(min_length=1, max_length=500, description="What was counted.")
+
+
+class InspectionLineIn(Input):
+    sku: str = Field(min_length=1, max_length=64, description="Product (SKU or barcode).")
+    lot: str | None = Field(default=None, min_length=1, max_length=60, description="Lot, when several arrived.")
+    accepted: int = Field(default=0, strict=True, ge=0, le=MAX_QTY, description="Units that pass QC: put away next.")
+    rejected: int = Field(default=0, strict=True, ge=0, le=MAX_QTY, description="Units that fail QC: kept apart.")
+
+    @model_validator(mode="after")
+    def _some_units(self) -> InspectionLineIn:
+        if self.accepted + self.rejected == 0:
+            raise ValueError("accepted or rejected must be at least 1")
+        return self
+
+
+class InspectionIn(Input):
+    lines: list[InspectionLineIn] = Field(min_length=1, max_length=500, description="What QC judged.")
 
 
 class PutawayLineIn(Input):
@@ -66,6 +89,7 @@ class ReceivedLotOut(BaseModel):
     sound: int
     damaged: int
     put_away: int
+    inspected: int = Field(description="3-step receiving: sound units released by inspection.")
     waiting: int = Field(description="Sound units still at the dock.")
 
 

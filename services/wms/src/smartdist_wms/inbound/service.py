@@ -18,13 +18,19 @@ from smartdist_wms.documents.repository import get_document, lock_document
 from smartdist_wms.inbound.domain import (
     RECEIVABLE,
     InboundNotOpen,
+    NoInspectionStep,
+    NothingToInspect,
     NothingToPutAway,
+    NotInspected,
     NotOnOrder,
     OverCapacity,
     OverReceipt,
+    ReceiptLocation,
     ReceiptRules,
+    free_to_put_away,
     is_complete,
     most_receivable,
+    waiting_inspection,
 )
 from smartdist_wms.inbound.models import InboundLine, InboundOrder, ReceivedLot, Supplier
 from smartdist_wms.inbound.putaway_strategy import Place, Suggestion, suggest_location
@@ -32,7 +38,9 @@ from smartdist_wms.inbound.schemas import (
     InboundLineOut,
     InboundOrderIn,
     InboundOrderOut,
+    InspectionIn,
     PutawayIn,
+    PutawayLineIn,
     PutawaySuggestionOut,
     ReceiptIn,
     ReceivedLotOut,
@@ -46,6 +54,7 @@ from smartdist_wms.products.models import Product
 from smartdist_wms.products.service import products_for_lines, resolve_scan
 from smartdist_wms.stock.models import StockItem
 from smartdist_wms.stock.service import Ledger, item_for, lock_items, lot_details
+from smartdist_wms.warehouses.service import receiving_steps
 
 INBOUND_COMPLETED = "smartdist.wms.inbound.completed"
 
@@ -135,8 +144,43 @@ def _scanned(session: Session, code: str, loc: list[str | int]) -> Product:
     return resolve_scan(session, code, loc).product
 
 
-def receive(session: Session, order_id: int, body: ReceiptIn) -> InboundOrder:
-    """Record what was counted at the dock: sound units wait for putaway, damaged ones are kept apart."""
+def _check_receipt_locations(body: ReceiptIn, steps: int) -> None:
+    """1-step receiving names each line's location; 2- and 3-step receiving never does."""
+    if steps == 1:
+        bad = [i for i, line in enumerate(body.lines) if line.location is None]
+        code, message = "wms.receiving.location_needed", "1-step receiving: scan the location each line goes into"
+    else:
+        bad = [i for i, line in enumerate(body.lines) if line.location is not None]
+        code, message = "wms.receiving.location_later", f"{steps}-step receiving: put away after receiving"
+    if bad:
+        raise ReceiptLocation(
+            message,
+            code=code,
+            params={"steps": steps},
+            errors=[
+                {"loc": ["body", "lines", i, "location"], "code": code, "params": {"steps": steps}, "message": message}
+                for i in bad
+            ],
+        )
+
+
+def receive(session: Session, order_id: int, body: ReceiptIn, *, by: str = "") -> InboundOrder:
+    """Record what was counted at the dock: sound units wait for putaway (or, with 1-step
+    receiving, go into the lines' locations at once), damaged ones are kept apart."""
+    steps = receiving_steps(session)
+    _check_receipt_locations(body, steps)
+    order = _receive(session, order_id, body)
+    putaways = [
+        PutawayLineIn(sku=line.sku, qty=line.qty - line.damaged, location=str(line.location), lot=line.lot)
+        for line in body.lines
+        if line.qty > line.damaged
+    ]
+    if steps == 1 and putaways:
+        return put_away(session, order_id, PutawayIn(lines=putaways), by=by)
+    return order
+
+
+def _receive(session: Session, order_id: int, body: ReceiptIn) -> InboundOrder:
     order = lock_order(session, order_id)
     if order.status not in RECEIVABLE:
         raise InboundNotOpen(f"inbound order {order.no} is {order.status}; it cannot receive goods")
@@ -195,6 +239,7 @@ def put_away(session: Session, order_id: int, body: PutawayIn, *, by: str) -> In
     order = lock_order(session, order_id)
     if order.status not in ("receiving", "putaway"):
         raise InboundNotOpen(f"inbound order {order.no} is {order.status}; nothing received to put away")
+    steps = receiving_steps(session)
     locations = locations_for_lines(session, [line.location for line in body.lines])
     ledger = Ledger(session, doc_type=INBOUND, doc_id=order.id, by=by)
     plan: list[tuple[int, int]] = []
@@ -211,7 +256,13 @@ def put_away(session: Session, order_id: int, body: PutawayIn, *, by: str) -> In
             for r in line.lots
             if r.sound > r.put_away and (line_in.lot is None or r.lot == line_in.lot)
         ]
-        left = sum(r.sound - r.put_away for _, r in waiting)
+        left = sum(free_to_put_away(r.sound, r.inspected, r.put_away, steps) for _, r in waiting)
+        if line_in.qty > left and steps == 3 and line_in.qty <= sum(r.sound - r.put_away for _, r in waiting):
+            raise NotInspected(
+                f"{product.sku}: {left} inspected and waiting on order {order.no}; inspect before putting away",
+                code="wms.receiving.not_inspected",
+                params={"sku": product.sku, "left": left, "no": order.no},
+            )
         if line_in.qty > left:
             lot_text = f" lot {line_in.lot}" if line_in.lot else ""
             raise NothingToPutAway(
@@ -232,7 +283,7 @@ def put_away(session: Session, order_id: int, body: PutawayIn, *, by: str) -> In
         pending[location.id] = pending.get(location.id, 0) + line_in.qty
         want = line_in.qty
         for line, r in waiting:
-            take = min(want, r.sound - r.put_away)
+            take = min(want, free_to_put_away(r.sound, r.inspected, r.put_away, steps))
             if take <= 0:
                 continue
             item = item_for(session, product, location, r.lot, r.expiry, lock=False)
@@ -252,6 +303,55 @@ def put_away(session: Session, order_id: int, body: PutawayIn, *, by: str) -> In
         order.status = "putaway"
         _kpi(session, order, "putaway", _seconds(order.receiving_started_at, now), now)
     ledger.close()
+    _complete_if_done(session, order, receipt_rules(session, order.supplier))
+    return order
+
+
+def inspect(session: Session, order_id: int, body: InspectionIn) -> InboundOrder:
+    """3-step receiving: QC judges received sound units; accepted ones may be put away, rejected
+    ones are kept apart as damaged."""
+    if receiving_steps(session) != 3:
+        raise NoInspectionStep(
+            "this warehouse receives without inspection (choose 3-step receiving in the warehouse settings)",
+            code="wms.receiving.no_inspection",
+        )
+    order = lock_order(session, order_id)
+    if order.status not in ("receiving", "putaway"):
+        raise InboundNotOpen(f"inbound order {order.no} is {order.status}; nothing received to inspect")
+    first = all(r.inspected == 0 for line in order.lines for r in line.lots)
+    for i, line_in in enumerate(body.lines):
+        product = _scanned(session, line_in.sku, ["body", "lines", i, "sku"])
+        lots = [
+            (line, r)
+            for line in order.lines
+            if line.product_id == product.id
+            for r in line.lots
+            if line_in.lot is None or r.lot == line_in.lot
+        ]
+        pending = sum(waiting_inspection(r.sound, r.inspected, r.put_away) for _, r in lots)
+        judged = line_in.accepted + line_in.rejected
+        if judged > pending:
+            raise NothingToInspect(
+                f"{product.sku}: {pending} waiting for inspection on order {order.no}, {judged} judged",
+                code="wms.receiving.nothing_to_inspect",
+                params={"sku": product.sku, "pending": pending, "judged": judged},
+            )
+        accept, reject = line_in.accepted, line_in.rejected
+        for line, r in lots:
+            room = waiting_inspection(r.sound, r.inspected, r.put_away)
+            take = min(accept, room)
+            r.inspected = max(r.inspected, r.put_away) + take
+            accept -= take
+            room -= take
+            bad = min(reject, room)
+            r.sound -= bad
+            r.damaged += bad
+            line.damaged += bad
+            reject -= bad
+    now = utcnow()
+    session.flush()
+    if first:
+        _kpi(session, order, "inspected", _seconds(order.receiving_started_at, now), now)
     _complete_if_done(session, order, receipt_rules(session, order.supplier))
     return order
 
@@ -376,6 +476,7 @@ def order_out(order: InboundOrder) -> InboundOrderOut:
                         sound=r.sound,
                         damaged=r.damaged,
                         put_away=r.put_away,
+                        inspected=r.inspected,
                         waiting=r.sound - r.put_away,
                     )
                     for r in x.lots
