@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smartdist.kpi import BaselineSpec, KpiSpec, KpiSummary, KpiValue, StatusCode, SummaryContext, volume_kpi
+from smartdist.web.i18n import keyed_message
 from smartdist_forecast.replenishment.domain import fill_rate_not_worse, fill_rate_percent, inventory_cut
 
 FORECAST, SIMULATION, REPLENISHMENT = "forecast", "inventory_simulation", "replenishment"
@@ -21,8 +22,7 @@ BASELINES = [
         "avg_store_inventory_units",
         "導入前門市平均庫存",
         "units",
-        "Average on-hand units per store and product before go-live (optional; the simulation "
-        "compares with the merchant's rule on the same history).",
+        "kpi.baseline.avg_store_inventory_units.description",
     ),
 ]
 
@@ -34,12 +34,12 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     if latest is None:
         kpi1 = KpiValue(
             code="inventory_cut",
-            name="門市庫存降低 store inventory cut",
+            name="門市庫存降低",
             value=None,
             unit="%",
             target=5.0,
             met=False,
-            detail="no inventory simulation yet",
+            detail="kpi.detail.forecast.no_simulation",
         )
         waste_kg_avoided = 0.0
     else:
@@ -51,22 +51,24 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
         fill_ok = fill_rate_not_worse(float(x.get("fill_rate_policy", 0)), float(x.get("fill_rate_rule", 1)))
         kpi1 = KpiValue(
             code="inventory_cut",
-            name="門市庫存降低 store inventory cut",
+            name="門市庫存降低",
             value=cut,
             unit="%",
             target=5.0,
             met=bool(cut is not None and cut >= 5.0 and fill_ok),
-            detail=(
-                f"fill rate {fill_rate_percent(float(x.get('fill_rate_policy', 0))):.1f}% vs rule "
-                f"{fill_rate_percent(float(x.get('fill_rate_rule', 0))):.1f}%"
-                f" ({'not worse' if fill_ok else 'worse'}), {x.get('first_day', '?')} – {x.get('last_day', '?')}"
+            detail=keyed_message(
+                "kpi.detail.forecast.not_worse" if fill_ok else "kpi.detail.forecast.worse",
+                policy=f"{fill_rate_percent(float(x.get('fill_rate_policy', 0))):.1f}",
+                rule=f"{fill_rate_percent(float(x.get('fill_rate_rule', 0))):.1f}",
+                first=str(x.get("first_day", "?")),
+                last=str(x.get("last_day", "?")),
             ),
         )
         waste_kg_avoided = max(0.0, float(x.get("waste_kg_rule", 0)) - float(x.get("waste_kg_policy", 0)))
     kpi2 = volume_kpi(
         ctx,
         code="series_forecast",
-        name="預測門市×品項數 stores × products forecast",
+        name="預測門市 × 商品數",
         doc_types=[FORECAST],
         statuses=["published"],
         unit="series",
@@ -74,10 +76,7 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     return KpiSummary(
         kpis=[kpi1, kpi2],
         co2e_kg=waste_kg_avoided * ctx.carbon.food_waste_kg_per_kg,
-        notes=[
-            "CO2e: food waste avoided in the latest inventory simulation (waste_kg_rule − waste_kg_policy, "
-            f"never below 0) × {ctx.carbon.food_waste_kg_per_kg} kg CO2e per kg."
-        ],
+        notes=[keyed_message("kpi.note.forecast.co2e", factor=ctx.carbon.food_waste_kg_per_kg)],
     )
 
 

@@ -25,6 +25,7 @@ from smartdist.db import ScopedSession
 from smartdist.problems import Forbidden, NotFound
 from smartdist.web.auth_pages import require_page_principal
 from smartdist.web.deps import DbSession
+from smartdist.web.i18n import translator_for
 from smartdist.web.pages import Pages
 from smartdist_forecast.messages import MESSAGES
 from smartdist_forecast.modelling.training import MAX_HORIZON_DAYS
@@ -53,7 +54,7 @@ def _tenant_session(request: Request) -> ScopedSession:
     """The signed-in merchant's session; a page is for a tenant's staff, never a consumer."""
     principal: Principal = request.state.principal
     if principal.tenant_id is None or principal.kind == "consumer":
-        raise Forbidden("These pages are for a merchant's staff.")
+        raise Forbidden("These pages are for a merchant's staff.", code="forecast.pages.staff_only")
     session: ScopedSession = request.app.state.runtime.database.tenant_session(str(principal.tenant_id))
     return session
 
@@ -133,7 +134,11 @@ def upload_page(request: Request) -> Response:
         return redirect
     with _tenant_session(request) as session:
         series = imported_series(session)
-        return _render(request, "forecast_upload.html", {"series_count": len(series)})
+        # A large file's row errors come back in the import job's result (no request, so no
+        # language): the page says them from these templates, as the API does for a small file.
+        t = translator_for(request)
+        error_texts = {key[len("error.") :]: t(key) for key in MESSAGES["en"] if key.startswith("error.forecast.")}
+        return _render(request, "forecast_upload.html", {"series_count": len(series), "error_texts": error_texts})
 
 
 @pages.post("/forecast-data/quality-report")
@@ -231,5 +236,5 @@ def page_asset(name: str) -> Response:
     """The pages' own scripts and styles (the platform's /static serves only shared files)."""
     path = STATIC_DIR / name
     if "/" in name or name.startswith(".") or path.suffix not in STATIC_TYPES or not path.is_file():
-        raise NotFound(f"no page asset {name!r}")
+        raise NotFound(f"no page asset {name!r}", code="forecast.pages.no_asset", params={"name": name})
     return FileResponse(path, media_type=STATIC_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})

@@ -313,7 +313,7 @@ def test_demo_merchant_with_an_old_upload_gets_a_consistent_simulation_in_zh_tw(
     series have no sales in the replayed weeks: left out, not stocked and wasted (the −901.8% cut)."""
     svc, base = forecast
     tenant = svc.new_tenant()
-    seed_demo(SimpleNamespace(database=svc.database), tenant)
+    seed_demo(SimpleNamespace(database=svc.database, settings=SimpleNamespace(run_background=False)), tenant)
     old = svc.client.post(
         "/api/v1/sales/import",
         headers=svc.headers(tenant),

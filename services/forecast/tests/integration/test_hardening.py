@@ -39,7 +39,8 @@ def test_a_pos_upload_with_a_100k_column_row_is_a_422_naming_the_row(service_fac
         assert answer.status_code == 422, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
         body = answer.json()
-        assert body["detail"].startswith("data row 3 is longer than")
+        assert body["detail"] == "第 3 列超過 8192 位元組，這不像是 POS 匯出檔。"  # zh-TW by default
+        assert body["code"] == "forecast.file.line_too_long" and body["errors"][0]["params"]["line"] == 3
         assert body["errors"][0]["loc"] == ["body", "file", 3] and body["errors"][0]["row"] == 3
         assert sales_count(svc, tenant) == 0
         report = svc.client.post(
@@ -59,7 +60,7 @@ def test_an_online_orders_upload_with_a_far_too_long_line_is_a_422_naming_the_ro
             files={"file": ("online.csv", data.encode(), "text/csv")},
         )
         assert answer.status_code == 422, answer.text
-        assert answer.json()["errors"][0]["row"] == 2 and "longer than" in answer.json()["detail"]
+        assert answer.json()["errors"][0]["row"] == 2 and answer.json()["code"] == "forecast.file.line_too_long"
 
 
 def test_a_name_longer_than_its_column_is_a_422_naming_row_and_column(service_factory, shared_data_dir):

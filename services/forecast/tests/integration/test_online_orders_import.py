@@ -126,7 +126,8 @@ def test_bad_rows_store_nothing_unless_partial_and_a_bad_header_is_refused(servi
         assert partial.json()["rows_accepted"] == 1 and partial.json()["rows_rejected"] == 3
         assert online_count(svc, tenant) == 1
         header = send(svc, tenant, b"day,shop,item,qty\n2024-01-01,1,2,3\n", partial="true")
-        assert header.status_code == 422 and "expected header" in header.json()["detail"]
+        assert header.status_code == 422 and header.json()["code"] == "forecast.online.header"
+        assert header.json()["detail"].startswith("表頭與線上訂單格式不符：應為 date,store,sku")
         assert header.json()["errors"][0]["loc"] == ["body", "file"]
         assert online_count(svc, tenant) == 1
 

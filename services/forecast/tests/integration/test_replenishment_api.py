@@ -41,7 +41,7 @@ def test_recommendations_follow_the_latest_forecast_and_the_simulation_fills_kpi
         stock_row = {"store": "S?", "sku": "X", "on_hand": 3, "on_order": 0}
         no_forecast = svc.client.post(URL, headers=svc.headers(tenant), json={**POLICY, "stock": [stock_row]})
         assert no_forecast.status_code == 422
-        assert "no forecast" in no_forecast.json()["detail"]
+        assert no_forecast.json()["code"] == "forecast.replenishment.no_forecast"
 
         assert train(svc, tenant)["status"] == "succeeded"
         series = sorted({(r["store"], r["sku"]) for r in all_forecasts(svc, tenant)})

@@ -115,7 +115,11 @@ def test_wrong_header_is_refused_as_a_whole(service_factory, shared_data_dir):
         answer = upload(svc, tenant, data, partial="true")
         assert answer.status_code == 422
         assert answer.headers["content-type"].startswith("application/problem+json")
-        assert "expected header" in answer.json()["detail"]
+        assert answer.json()["code"] == "forecast.pos.header"
+        assert answer.json()["detail"].startswith("表頭與 POS 格式不符：應為 店號,店名,銷售日期")
+        english = upload(svc, tenant, data, partial="true", lang="en").json()["detail"]
+        assert english.startswith("The header does not match the POS format: expected 店號,店名")
+        assert "missing 店號、店名" in english
         assert sales_count(svc, tenant) == 0
 
 

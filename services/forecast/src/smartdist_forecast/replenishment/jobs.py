@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from smartdist.jobs import JobContext, job_task
+from smartdist.problems import Problem
+from smartdist.web.i18n import keyed_message
 from smartdist_forecast.replenishment.domain import SIMULATION_JOB
 from smartdist_forecast.replenishment.service import record_simulation, simulate, simulation_inputs
 
@@ -33,7 +35,14 @@ def simulate_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         else:
             ctx.progress(LOADED + (TRAINED - LOADED) * fraction, "forecast.progress.simulation.training")
 
-    figures = simulate(panel, perishability, params, progress=training)
+    try:
+        figures = simulate(panel, perishability, params, progress=training)
+    except Problem as exc:
+        # The job keeps the problem's text as its error: store the catalog key with its values, so
+        # the job status API says it in the reader's language (the English detail otherwise).
+        if exc.code:
+            exc.detail = keyed_message(f"problem.{exc.code}", **exc.params)
+        raise
     ctx.progress(0.95, "forecast.progress.simulation.storing", force=True)
     with ctx.tenant_transaction() as session:
         record_simulation(session, ctx.job_id, figures)

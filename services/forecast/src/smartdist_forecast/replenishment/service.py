@@ -27,7 +27,6 @@ from smartdist_forecast.kpi import REPLENISHMENT, SIMULATION
 from smartdist_forecast.modelling.panel import DemandPanel
 from smartdist_forecast.modelling.training import demand_panel
 from smartdist_forecast.publishing import repository as publishing_repository
-from smartdist_forecast.publishing.domain import NoSales
 from smartdist_forecast.replenishment import repository
 from smartdist_forecast.replenishment.domain import SIMULATION_JOB, SUGGESTED_EVENT, NoForecast
 from smartdist_forecast.replenishment.models import ProductProfile
@@ -62,9 +61,11 @@ def _stock_rows(session: Session, body: RecommendationsIn, forecast_series: set[
         if not rows:
             raise Unprocessable(
                 "no stock posted and no store stock received from the WMS for a forecast series",
+                code="forecast.replenishment.no_stock",
                 errors=[
                     {
                         "loc": ["body", "stock"],
+                        "code": "forecast.replenishment.no_stock",
                         "message": "give the stock or let the WMS send smartdist.wms.stock.changed",
                     }
                 ],
@@ -74,12 +75,19 @@ def _stock_rows(session: Session, body: RecommendationsIn, forecast_series: set[
         {
             "loc": ["body", "stock", i, "on_hand"],
             "message": f"no on_hand given and none received from the WMS for store {r.store!r}, sku {r.sku!r}",
+            "code": "forecast.replenishment.no_count",
+            "params": {"store": r.store, "sku": r.sku},
         }
         for i, r in enumerate(body.stock)
         if r.on_hand is None and (r.store, r.sku) not in counts
     ]
     if errors:
-        raise Unprocessable("stock rows without on_hand and no WMS count to use", errors=errors)
+        raise Unprocessable(
+            "stock rows without on_hand and no WMS count to use",
+            code="forecast.replenishment.no_counts",
+            params={"rows": len(errors)},
+            errors=errors,
+        )
     return [
         r if r.on_hand is not None else r.model_copy(update={"on_hand": counts[(r.store, r.sku)]}) for r in body.stock
     ]
@@ -92,14 +100,29 @@ def _unknown_series(stock: list[StockIn], known: set[tuple[str, str]]) -> list[d
         key = (row.store, row.sku)
         if key not in known:
             errors.append(
-                {"loc": ["body", "stock", index], "message": f"no forecast for store {row.store!r}, sku {row.sku!r}"}
+                {
+                    "loc": ["body", "stock", index],
+                    "message": f"no forecast for store {row.store!r}, sku {row.sku!r}",
+                    "code": "forecast.replenishment.unknown_series",
+                    "params": {"store": row.store, "sku": row.sku},
+                }
             )
         elif key in seen:
             errors.append(
-                {"loc": ["body", "stock", index], "message": f"store {row.store!r}, sku {row.sku!r} appears twice"}
+                {
+                    "loc": ["body", "stock", index],
+                    "message": f"store {row.store!r}, sku {row.sku!r} appears twice",
+                    "code": "forecast.replenishment.repeated_series",
+                    "params": {"store": row.store, "sku": row.sku},
+                }
             )
         seen.add(key)
     return errors
+
+
+def params_days(body: RecommendationsIn) -> int:
+    """Days the forecast must cover: lead time + review period."""
+    return body.lead_time_days + body.review_days
 
 
 def recommend(session: Session, body: RecommendationsIn, tenant_id: str) -> RecommendationsOut:
@@ -116,7 +139,12 @@ def recommend(session: Session, body: RecommendationsIn, tenant_id: str) -> Reco
     forecasts = publishing_repository.forecast_frame(session, latest, {(row.store, row.sku) for row in stock})
     errors = _unknown_series(stock, set(zip(forecasts["store"], forecasts["sku"], strict=True)))
     if errors:
-        raise Unprocessable("stock rows name series without a forecast", errors=errors)
+        raise Unprocessable(
+            "stock rows name series without a forecast",
+            code="forecast.replenishment.bad_stock_rows",
+            params={"rows": len(errors)},
+            errors=errors,
+        )
     try:
         params = ReplenishmentParams(
             lead_time_days=body.lead_time_days,
@@ -129,7 +157,16 @@ def recommend(session: Session, body: RecommendationsIn, tenant_id: str) -> Reco
         # e.g. the published horizon is shorter than lead time + review period.
         raise Unprocessable(
             f"cannot recommend from the latest forecast: {exc}",
-            errors=[{"loc": ["body", "lead_time_days"], "message": str(exc)}],
+            code="forecast.replenishment.horizon_short",
+            params={"days": params_days(body)},
+            errors=[
+                {
+                    "loc": ["body", "lead_time_days"],
+                    "message": str(exc),
+                    "code": "forecast.replenishment.horizon_short",
+                    "params": {"days": params_days(body)},
+                }
+            ],
         ) from exc
     names = {(x.store, x.sku): (x.store_name, x.product_name) for x in sales_repository.imported_series(session)}
     lines = [
@@ -219,7 +256,17 @@ def perishability_for(session: Session, skus: np.ndarray) -> Perishability:
 
 def start_simulation(session: Session, body: SimulationIn, created_by: str) -> str:
     if not sales_repository.has_sales(session):
-        raise NoSales("replay")
+        raise Unprocessable(
+            "no sales imported yet: POST /api/v1/sales/import first",
+            code="forecast.simulation.no_sales",
+            errors=[
+                {
+                    "loc": ["body"],
+                    "message": "the tenant has no sales to replay",
+                    "code": "forecast.simulation.no_sales",
+                }
+            ],
+        )
     return str(submit_job(session, SIMULATION_JOB, body.model_dump(), created_by=created_by))
 
 

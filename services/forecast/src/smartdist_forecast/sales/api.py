@@ -21,7 +21,9 @@ from fastapi.responses import Response
 from smartdist.auth import Principal, require_roles
 from smartdist.exports import attachment
 from smartdist.pagination import Cursor, Limit
+from smartdist.problems import render_error
 from smartdist.web.deps import DbSession, IdempotencyDep
+from smartdist.web.i18n import translator_for
 from smartdist_forecast.sales import service
 from smartdist_forecast.sales.schemas import ImportResult, JobAccepted, SalesPage, SeriesPage
 
@@ -31,9 +33,14 @@ Partial = Annotated[bool, Query(description="store the good rows of a file with 
 router = APIRouter(tags=["sales"])
 
 
-def _answer(result: ImportResult) -> dict[str, Any]:
-    # errors_truncated appears only when true: the contract answer is {rows_accepted, rows_rejected, errors}.
-    return result.model_dump(mode="json", exclude_none=True)
+def _answer(result: ImportResult, request: Request) -> dict[str, Any]:
+    """The contract answer with each row error's ``message`` in the request's language (catalog
+    ``error.<code>``; its ``code`` and ``params`` stay beside it). errors_truncated appears only
+    when true: the contract answer is {rows_accepted, rows_rejected, errors}."""
+    body = result.model_dump(mode="json", exclude_none=True)
+    t = translator_for(request)
+    body["errors"] = [render_error(item, t) for item in body.get("errors", [])]
+    return body
 
 
 @router.post(
@@ -64,11 +71,12 @@ def import_sales(
     )
     if isinstance(outcome, JobAccepted):
         return idem.save(status.HTTP_202_ACCEPTED, outcome)
-    return idem.save(200, _answer(outcome))
+    return idem.save(200, _answer(outcome, request))
 
 
 @router.post("/online-orders/import", response_model=ImportResult, response_model_exclude_none=True)
 def import_online_orders(
+    request: Request,
     file: UploadFile,
     session: DbSession,
     principal: Importer,
@@ -86,7 +94,7 @@ def import_online_orders(
         filename=file.filename or "",
         sender=principal.subject,
     )
-    return idem.save(200, _answer(result))
+    return idem.save(200, _answer(result, request))
 
 
 @router.get("/series", response_model=SeriesPage)

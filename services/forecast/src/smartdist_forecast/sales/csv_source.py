@@ -10,7 +10,7 @@ import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import numpy as np
@@ -34,19 +34,23 @@ class CsvUnreadableError(ValueError):
     ``row`` names the data row (1-based, header excluded) when one row is to blame.
     """
 
-    def __init__(self, message: str, row: int | None = None) -> None:
+    def __init__(
+        self, message: str, row: int | None = None, code: str = "forecast.file.unreadable", **params: object
+    ) -> None:
         super().__init__(message)
         self.row = row
+        self.code = code  # catalog key problem.<code> / error.<code>, formatted with ``params``
+        self.params = params
 
 
 class CsvTooWideError(CsvUnreadableError):
     """A line far longer or with far more fields than the format has."""
 
 
-def _shape_problem(line: int, message: str) -> CsvTooWideError:
+def _shape_problem(line: int, message: str, code: str, **params: object) -> CsvTooWideError:
     if line == 0:
-        return CsvTooWideError(f"the header line {message}")
-    return CsvTooWideError(f"data row {line} {message}", row=line)
+        return CsvTooWideError(f"the header line {message}", None, f"{code}_header", **params)
+    return CsvTooWideError(f"data row {line} {message}", line, code, line=line, **params)
 
 
 def check_line_shape(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES, max_fields: int = MAX_FIELDS) -> None:
@@ -84,11 +88,15 @@ def check_line_shape(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES, max
                 raise _shape_problem(
                     lines_before + int(long_lines[0]),
                     f"is longer than {max_line_bytes} bytes; this is not a merchant export",
+                    "forecast.file.line_too_long",
+                    limit=max_line_bytes,
                 )
             if len(wide_lines):
                 raise _shape_problem(
                     lines_before + int(wide_lines[0]),
                     f"has more than {max_fields} fields; this is not a merchant export",
+                    "forecast.file.too_many_fields",
+                    limit=max_fields,
                 )
             lines_before += len(ends)
             if not block:
@@ -103,10 +111,18 @@ class RowError:
 
     row: int | None
     column: str | None
-    message: str
+    message: str  # English; people read ``error.<code>`` of the catalog formatted with ``params``
+    code: str | None = None
+    params: dict[str, object] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+            "code": self.code,
+            "params": self.params,
+        }
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -121,7 +137,7 @@ def detect_encoding(sample: bytes) -> str:
         except UnicodeDecodeError:
             continue
         return encoding
-    raise CsvUnreadableError("file is neither UTF-8 nor Big5 text")
+    raise CsvUnreadableError("file is neither UTF-8 nor Big5 text", code="forecast.file.encoding")
 
 
 def _seekable(source: BinaryIO) -> BinaryIO:
@@ -142,7 +158,9 @@ def read_header(source: BinaryIO) -> tuple[BinaryIO, str, list[str]]:
     try:
         text = first_line.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise CsvUnreadableError(f"cannot decode the header as {encoding}") from exc
+        raise CsvUnreadableError(
+            f"cannot decode the header as {encoding}", code="forecast.file.header_encoding", encoding=encoding
+        ) from exc
     header = next(csv.reader([text.rstrip("\r")]), [])
     return stream, encoding, [name.strip().lstrip("\ufeff") for name in header]
 
@@ -174,7 +192,9 @@ def open_csv(
     except StopIteration:
         header = []
     except UnicodeDecodeError as exc:
-        raise CsvUnreadableError(f"cannot decode the header as {encoding}") from exc
+        raise CsvUnreadableError(
+            f"cannot decode the header as {encoding}", code="forecast.file.header_encoding", encoding=encoding
+        ) from exc
     header = [name.strip().lstrip("\ufeff") for name in header]
 
     def chunks() -> Iterator[list[tuple[int, list[str]]]]:
@@ -192,9 +212,17 @@ def open_csv(
                     if on_bytes_read is not None:
                         on_bytes_read(stream.tell() - start)
         except UnicodeDecodeError as exc:
-            raise CsvUnreadableError(f"data row {data_row + 1} is not valid {encoding} text") from exc
+            raise CsvUnreadableError(
+                f"data row {data_row + 1} is not valid {encoding} text",
+                data_row + 1,
+                "forecast.file.row_encoding",
+                line=data_row + 1,
+                encoding=encoding,
+            ) from exc
         except csv.Error as exc:
-            raise CsvUnreadableError(f"data row {data_row + 1}: {exc}") from exc
+            raise CsvUnreadableError(
+                f"data row {data_row + 1}: {exc}", data_row + 1, "forecast.file.row_unreadable", line=data_row + 1
+            ) from exc
         if chunk:
             yield chunk
         if on_bytes_read is not None:

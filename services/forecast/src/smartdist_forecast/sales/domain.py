@@ -20,9 +20,16 @@ class BadFile(Unprocessable):
 
     @classmethod
     def of(cls, exc: Exception) -> BadFile:
+        """The problem of a parser's whole-file error, with the error's code and parameters when it
+        has them (headers, encodings, line shape), ``forecast.file.unreadable`` otherwise."""
         row = exc.row if isinstance(exc, CsvUnreadableError) else None
         loc: list[Any] = ["body", "file"] if row is None else ["body", "file", row]
-        return cls(str(exc), errors=[{"loc": loc, "row": row, "column": None, "message": str(exc)}])
+        code = str(getattr(exc, "code", "") or "forecast.file.unreadable")
+        params = dict(getattr(exc, "params", {}) or {})
+        if code == "forecast.file.unreadable":
+            params.setdefault("reason", str(exc))
+        item = {"loc": loc, "row": row, "column": None, "message": str(exc), "code": code, "params": params}
+        return cls(str(exc), code=code, params=params, errors=[item])
 
 
 class BadRows(Unprocessable):
@@ -33,5 +40,7 @@ def check_period(start: date | None, end: date | None) -> None:
     """``from`` after ``to`` is the caller's mistake, named on ``from``."""
     if start is not None and end is not None and start > end:
         raise Unprocessable(
-            "'from' is after 'to'", errors=[{"loc": ["query", "from"], "message": "must not be after 'to'"}]
+            "'from' is after 'to'",
+            code="forecast.sales.period",
+            errors=[{"loc": ["query", "from"], "message": "must not be after 'to'", "code": "forecast.sales.period"}],
         )

@@ -34,6 +34,8 @@ class OnlineHeaderError(ValueError):
     def __init__(self, found: list[str]) -> None:
         self.found = found
         super().__init__(f"expected header {','.join(ONLINE_HEADER)}, found {','.join(found)}")
+        self.code = "forecast.online.header"
+        self.params = {"expected": ",".join(ONLINE_HEADER), "found": ",".join(found) or "–"}
 
 
 @dataclass
@@ -67,18 +69,21 @@ class _ChunkErrors:
         self.bad = np.zeros(len(rows), dtype=bool)
         self.errors = errors
 
-    def flag(self, mask: pd.Series, column: str, message: str) -> None:
+    def flag(
+        self, mask: pd.Series, column: str, message: str, code: str, params: dict[str, object] | None = None
+    ) -> None:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         self.bad[positions] = True
-        self.errors.extend(RowError(int(self.rows[p]), column, message) for p in positions)
+        values = params or {}
+        self.errors.extend(RowError(int(self.rows[p]), column, message, code, values) for p in positions)
 
 
-def _count(raw: pd.Series, column: str, optional: bool, flag: Callable[[pd.Series, str, str], None]) -> pd.Series:
+def _count(raw: pd.Series, column: str, optional: bool, flag: Callable[..., None]) -> pd.Series:
     text = raw.str.strip()
     if optional:
         text = text.mask(text == "", "0")
     ok = text.str.match(r"^\d+$")
-    flag(~ok, column, f"{column} must be a whole number ≥ 0")
+    flag(~ok, column, f"{column} must be a whole number ≥ 0", "forecast.online.count", {"column": column})
     return pd.to_numeric(text.where(ok), errors="coerce")
 
 
@@ -93,7 +98,9 @@ def parse_online_orders_csv(source: BinaryIO, chunk_rows: int = 100_000) -> Onli
         fields_list: list[list[str]] = []
         for data_row, fields in chunk:
             if len(fields) != len(ONLINE_HEADER):
-                errors.append(RowError(data_row, None, f"row has {len(fields)} fields, expected {len(ONLINE_HEADER)}"))
+                message = f"row has {len(fields)} fields, expected {len(ONLINE_HEADER)}"
+                params: dict[str, object] = {"found": len(fields), "expected": len(ONLINE_HEADER)}
+                errors.append(RowError(data_row, None, message, "forecast.online.field_count", params))
                 continue
             rows.append(data_row)
             fields_list.append(fields)
@@ -108,15 +115,18 @@ def parse_online_orders_csv(source: BinaryIO, chunk_rows: int = 100_000) -> Onli
         date = pd.to_datetime(
             raw_date.where(raw_date.str.match(r"^\d{4}-\d{1,2}-\d{1,2}$")), format="%Y-%m-%d", errors="coerce"
         )
-        flag(date.isna(), "date", "date must be a real date like 2024-01-31")
+        flag(date.isna(), "date", "date must be a real date like 2024-01-31", "forecast.online.date")
         store = table["store"].str.strip()
         sku = table["sku"].str.strip()
-        flag(store == "", "store", "store is empty")
-        flag(sku == "", "sku", "sku is empty")
-        flag(store.str.len() > MAX_STORE_CHARS, "store", f"store is longer than {MAX_STORE_CHARS} characters")
-        flag(sku.str.len() > MAX_SKU_CHARS, "sku", f"sku is longer than {MAX_SKU_CHARS} characters")
+        flag(store == "", "store", "store is empty", "forecast.online.store_empty")
+        flag(sku == "", "sku", "sku is empty", "forecast.online.sku_empty")
+        too_long = "forecast.online.too_long"
+        store_long = f"store is longer than {MAX_STORE_CHARS} characters"
+        flag(store.str.len() > MAX_STORE_CHARS, "store", store_long, too_long, {"limit": MAX_STORE_CHARS})
+        sku_long = f"sku is longer than {MAX_SKU_CHARS} characters"
+        flag(sku.str.len() > MAX_SKU_CHARS, "sku", sku_long, too_long, {"limit": MAX_SKU_CHARS})
         channel = table["channel"].str.strip().str.lower()
-        flag(~channel.isin(CHANNELS), "channel", "channel must be delivery or pickup")
+        flag(~channel.isin(CHANNELS), "channel", "channel must be delivery or pickup", "forecast.online.channel")
         qty = _count(table["qty"], "qty", False, flag)
         stockout = _count(table["stockout_qty"], "stockout_qty", True, flag)
         returned = _count(table["returned_qty"], "returned_qty", True, flag)
@@ -142,7 +152,8 @@ def parse_online_orders_csv(source: BinaryIO, chunk_rows: int = 100_000) -> Onli
         first_row = orders[~repeated].set_index(key)["row"]
         for record in orders[repeated].itertuples(index=False):
             first = int(first_row.loc[(record.date, record.store, record.sku, record.channel)])
-            errors.append(RowError(int(record.row), None, f"repeats data row {first} (same date, store, sku, channel)"))
+            message = f"repeats data row {first} (same date, store, sku, channel)"
+            errors.append(RowError(int(record.row), None, message, "forecast.online.duplicate", {"first": first}))
         orders = orders[~repeated].reset_index(drop=True)
     errors.sort(key=lambda e: e.row or 0)
     return OnlineImport(records.encoding, orders, errors, len({e.row for e in errors}))

@@ -61,6 +61,13 @@ class PosHeaderError(ValueError):
         if not missing and not unexpected:
             parts.append("columns are in the wrong order")
         super().__init__("; ".join(parts))
+        # The catalog's text (problem.<code>): the expected header and what differs.
+        self.code = "forecast.pos.header" if missing or unexpected else "forecast.pos.header_order"
+        self.params = {
+            "expected": ",".join(POS_HEADER),
+            "missing": "、".join(missing) or "–",
+            "unexpected": "、".join(unexpected) or "–",
+        }
 
 
 @dataclass
@@ -88,18 +95,24 @@ class PosImport:
         }
 
 
+# An error's parameters: one dict for every row, or one per row of the chunk.
+_Params = dict[str, object] | list[dict[str, object]]
+
+
 def _validate_chunk(rows: list[int], columns: dict[str, list[str]]) -> tuple[pd.DataFrame, list[RowError]]:
     """Check one chunk of 14-field records; return the good rows parsed and the errors."""
     n = len(rows)
-    problems: list[tuple[np.ndarray, str, str | list[str]]] = []
+    problems: list[tuple[np.ndarray, str, str | list[str], str, _Params]] = []
 
-    def flag(mask: np.ndarray, column: str, message: str | list[str]) -> None:
-        problems.append((np.asarray(mask, dtype=bool), column, message))
+    def flag(mask: np.ndarray, column: str, message: str | list[str], code: str, params: _Params | None = None) -> None:
+        """Rows where ``mask`` holds get an error: English ``message``, catalog key ``error.<code>``
+        with ``params`` (a list: one per row of the chunk, like a list ``message``)."""
+        problems.append((np.asarray(mask, dtype=bool), column, message, code, {} if params is None else params))
 
     store = stripped(columns["店號"])
     sku = stripped(columns["商品代碼"])
-    flag(mismatches(store, r".+"), "店號", "店號 (store number) is empty")
-    flag(mismatches(sku, r".+"), "商品代碼", "商品代碼 (product code) is empty")
+    flag(mismatches(store, r".+"), "店號", "店號 (store number) is empty", "forecast.pos.store_empty")
+    flag(mismatches(sku, r".+"), "商品代碼", "商品代碼 (product code) is empty", "forecast.pos.sku_empty")
 
     raw_date = stripped(columns["銷售日期"])
     date_empty = mismatches(raw_date, r".+")
@@ -110,38 +123,57 @@ def _validate_chunk(rows: list[int], columns: dict[str, list[str]]) -> tuple[pd.
         errors="coerce",
     )
     date_missing = date.isna().to_numpy()
-    flag(date_empty, "銷售日期", "銷售日期 is empty")
-    flag(date_shape_bad & ~date_empty, "銷售日期", "銷售日期 must be a date like 2024/01/01")
-    flag(~date_shape_bad & date_missing, "銷售日期", "銷售日期 is not a real calendar date")
+    flag(date_empty, "銷售日期", "銷售日期 is empty", "forecast.pos.date_empty")
+    flag(
+        date_shape_bad & ~date_empty, "銷售日期", "銷售日期 must be a date like 2024/01/01", "forecast.pos.date_format"
+    )
+    flag(
+        ~date_shape_bad & date_missing, "銷售日期", "銷售日期 is not a real calendar date", "forecast.pos.date_invalid"
+    )
 
     raw_qty = stripped(columns["總銷量"])
     qty_bad = mismatches(raw_qty, _WHOLE)
     negative = matches_among(raw_qty, qty_bad, r"-\d+(?:\.\d+)?")
     fractional = matches_among(raw_qty, qty_bad, r"\d+\.\d+")
-    flag(negative, "總銷量", "總銷量 must not be negative (returns are not sales rows)")
-    flag(fractional, "總銷量", "總銷量 must be a whole number of units")
-    flag(qty_bad & ~negative & ~fractional, "總銷量", "總銷量 must be a whole number")
+    flag(negative, "總銷量", "總銷量 must not be negative (returns are not sales rows)", "forecast.pos.qty_negative")
+    flag(fractional, "總銷量", "總銷量 must be a whole number of units", "forecast.pos.qty_fractional")
+    flag(qty_bad & ~negative & ~fractional, "總銷量", "總銷量 must be a whole number", "forecast.pos.qty_not_number")
 
     raw_amount = stripped(columns["總金額"])
     not_plain = mismatches(raw_amount, _WHOLE)
     amount_bad = not_plain & ~matches_among(raw_amount, not_plain, _THOUSANDS)
     amount_negative = matches_among(raw_amount, amount_bad, r"-\d.*")
-    flag(amount_negative, "總金額", "總金額 must not be negative")
-    flag(amount_bad & ~amount_negative, "總金額", "總金額 must be a whole number of NT$")
+    flag(amount_negative, "總金額", "總金額 must not be negative", "forecast.pos.amount_negative")
+    flag(
+        amount_bad & ~amount_negative,
+        "總金額",
+        "總金額 must be a whole number of NT$",
+        "forecast.pos.amount_not_number",
+    )
 
     lunar = stripped(columns["農曆"])
-    flag(mismatches(lunar, rf"|{_LUNAR}"), "農曆", "農曆 must be the lunar date as YYYYMMDD")
+    flag(
+        mismatches(lunar, rf"|{_LUNAR}"), "農曆", "農曆 must be the lunar date as YYYYMMDD", "forecast.pos.lunar_format"
+    )
 
     weekday = stripped(columns["星期"])
     weekday_array = np.asarray(weekday, dtype=object)
     weekday_known = np.isin(weekday_array, WEEKDAYS)
-    flag((weekday_array != "") & ~weekday_known, "星期", "星期 must be one of 星期一 … 星期日")
+    flag(
+        (weekday_array != "") & ~weekday_known,
+        "星期",
+        "星期 must be one of 星期一 … 星期日",
+        "forecast.pos.weekday_unknown",
+    )
     day_numbers = date.dt.day_of_week.fillna(0).astype(int).to_numpy()
     actual_weekday = np.asarray(WEEKDAYS, dtype=object)[day_numbers]
     mismatch = weekday_known & ~date_missing & (weekday_array != actual_weekday)
     if mismatch.any():
         texts = [f"星期 does not match 銷售日期 ({raw_date[i]} is {actual_weekday[i]})" for i in range(n)]
-        flag(mismatch, "星期", texts)
+        per_row_values: list[dict[str, object]] = [
+            {"date": raw_date[i], "weekday": actual_weekday[i]} for i in range(n)
+        ]
+        flag(mismatch, "星期", texts, "forecast.pos.weekday_mismatch", per_row_values)
 
     temperature = stripped(columns["天氣溫度"])
     temperature_shape_bad = mismatches(temperature, rf"|{_TEMPERATURE}")
@@ -150,26 +182,33 @@ def _validate_chunk(rows: list[int], columns: dict[str, list[str]]) -> tuple[pd.
     ]
     temp_low = pd.to_numeric(pd.Series([h[0] for h in halves], dtype=object), errors="coerce").to_numpy(dtype=float)
     temp_high = pd.to_numeric(pd.Series([h[2] for h in halves], dtype=object), errors="coerce").to_numpy(dtype=float)
-    flag(temperature_shape_bad | (temp_low > temp_high), "天氣溫度", "天氣溫度 must be low~high in °C, like 15~24")
+    flag(
+        temperature_shape_bad | (temp_low > temp_high),
+        "天氣溫度",
+        "天氣溫度 must be low~high in °C, like 15~24",
+        "forecast.pos.temperature_format",
+    )
 
     week = stripped(columns["年度週別"])
     week_empty = mismatches(week, r".+")
     week_bad = mismatches(week, r"[1-9]|[1-4]\d|5[0-3]|0[1-9]") & ~week_empty
-    flag(week_empty, "年度週別", "年度週別 is empty (or the row has fewer than 14 fields)")
-    flag(week_bad, "年度週別", "年度週別 must be a week number 1..53")
+    flag(week_empty, "年度週別", "年度週別 is empty (or the row has fewer than 14 fields)", "forecast.pos.week_empty")
+    flag(week_bad, "年度週別", "年度週別 must be a week number 1..53", "forecast.pos.week_range")
     for column, limit in MAX_CHARS.items():
-        flag(longer_than(stripped(columns[column]), limit), column, f"{column} is longer than {limit} characters")
+        too_long = f"{column} is longer than {limit} characters"
+        flag(longer_than(stripped(columns[column]), limit), column, too_long, "forecast.pos.too_long", {"limit": limit})
 
     bad = np.zeros(n, dtype=bool)
     row_array = np.asarray(rows, dtype=np.int64)
     per_row: list[tuple[int, int, RowError]] = []
-    for order, (mask, column, message) in enumerate(problems):
+    for order, (mask, column, wording, code, values_of) in enumerate(problems):
         if not mask.any():
             continue
         bad |= mask
         for position in np.flatnonzero(mask).tolist():
-            text = message if isinstance(message, str) else message[position]
-            per_row.append((position, order, RowError(int(row_array[position]), column, text)))
+            text = wording if isinstance(wording, str) else wording[position]
+            values = values_of if isinstance(values_of, dict) else values_of[position]
+            per_row.append((position, order, RowError(int(row_array[position]), column, text, code, values)))
     per_row.sort(key=lambda item: (item[0], item[1]))
     errors = [error for _, _, error in per_row]
 
@@ -208,8 +247,20 @@ def _validate_chunk(rows: list[int], columns: dict[str, list[str]]) -> tuple[pd.
 def _field_count_error(data_row: int, fields: list[str]) -> RowError:
     if len(fields) < len(POS_HEADER):
         missing = POS_HEADER[len(fields)]
-        return RowError(data_row, missing, f"row has {len(fields)} fields, expected {len(POS_HEADER)} (no {missing})")
-    return RowError(data_row, None, f"row has {len(fields)} fields, expected {len(POS_HEADER)}")
+        return RowError(
+            data_row,
+            missing,
+            f"row has {len(fields)} fields, expected {len(POS_HEADER)} (no {missing})",
+            "forecast.pos.fields_missing",
+            {"found": len(fields), "expected": len(POS_HEADER), "missing": missing},
+        )
+    return RowError(
+        data_row,
+        None,
+        f"row has {len(fields)} fields, expected {len(POS_HEADER)}",
+        "forecast.pos.field_count",
+        {"found": len(fields), "expected": len(POS_HEADER)},
+    )
 
 
 def _reject_duplicates(sales: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]:
@@ -232,7 +283,9 @@ def _reject_duplicates(sales: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError
             if c not in key
         )
         what = "duplicate of" if same else "conflicts with"
-        errors.append(RowError(int(record.row), None, f"{what} data row {first_row} (same 店號, 銷售日期, 商品代碼)"))
+        code = "forecast.pos.duplicate" if same else "forecast.pos.conflict"
+        message = f"{what} data row {first_row} (same 店號, 銷售日期, 商品代碼)"
+        errors.append(RowError(int(record.row), None, message, code, {"first": int(first_row)}))
     return sales[~repeated], errors
 
 
@@ -288,7 +341,12 @@ def _fast_chunks(
         first_row += len(frame)
         extra = frame[width].to_numpy(dtype=object) != ""
         blank = (frame.iloc[:, :width] == "").all(axis=1).to_numpy() & ~extra
-        errors = [RowError(int(r), None, f"row has more than {width} fields") for r in rows[extra]]
+        errors = [
+            RowError(
+                int(r), None, f"row has more than {width} fields", "forecast.pos.too_many_fields", {"expected": width}
+            )
+            for r in rows[extra]
+        ]
         keep = ~extra & ~blank
         columns = {name: frame[i].to_numpy(dtype=object)[keep].tolist() for i, name in enumerate(POS_HEADER)}
         yield rows[keep].tolist(), columns, errors
@@ -334,7 +392,9 @@ def parse_pos_csv(
             stream.seek(start)
             sales, errors = _parse_chunks(_exact_chunks(stream, chunk_rows, progress))
         except UnicodeDecodeError as exc:
-            raise CsvUnreadableError(f"the file is not valid {encoding} text") from exc
+            raise CsvUnreadableError(
+                f"the file is not valid {encoding} text", code="forecast.file.not_text", encoding=encoding
+            ) from exc
     sales, duplicate_errors = _reject_duplicates(sales)
     errors.extend(duplicate_errors)
     errors.sort(key=lambda e: e.row or 0)

@@ -105,7 +105,9 @@ def build_quality_report(
     """``sales`` has store, sku, date, qty (accepted rows); known_* are the master data, if any."""
     errors = import_errors or []
     rejected_by_column = Counter(error.column or "(row)" for error in errors)
-    negative_rows = sum(1 for error in errors if "negative" in error.message)
+    negative_rows = sum(
+        1 for error in errors if error.code in ("forecast.pos.qty_negative", "forecast.pos.amount_negative")
+    )
     if sales.empty:
         return QualityReport(
             0,

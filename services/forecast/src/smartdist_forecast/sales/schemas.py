@@ -12,8 +12,12 @@ class RowProblem(BaseModel):
 
     row: int | None = Field(description="data row, 1-based, header excluded; null for the whole file")
     column: str | None = Field(description="the column at fault, null for the whole row")
-    message: str
+    message: str = Field(description="what is wrong, in the request's language (catalog error.<code>)")
     loc: list[str | int | None] = Field(description='["body", "file", row, column]')
+    code: str | None = Field(default=None, description="stable machine code of the problem, the same in every language")
+    params: dict[str, str | int | float | None] = Field(
+        default_factory=dict, description="the values the message names (row, column limit, date ...)"
+    )
 
 
 class ImportResult(BaseModel):

@@ -103,7 +103,15 @@ def parse_upload(
 def row_problems(errors: list[RowError]) -> list[RowProblem]:
     """The contract's {row, column, message} with the platform's ``loc`` beside them."""
     return [
-        RowProblem(row=e.row, column=e.column, message=e.message, loc=["body", "file", e.row, e.column]) for e in errors
+        RowProblem(
+            row=e.row,
+            column=e.column,
+            message=e.message,
+            loc=["body", "file", e.row, e.column],
+            code=e.code,
+            params={k: v if isinstance(v, int | float | str) or v is None else str(v) for k, v in e.params.items()},
+        )
+        for e in errors
     ]
 
 
@@ -159,6 +167,8 @@ def import_upload(
         raise BadRows(
             f"{parsed.rows_rejected} row(s) rejected, nothing stored; fix them or resend with ?partial=true "
             f"to store the {parsed.rows_accepted} good row(s)",
+            code="forecast.import.rows_rejected",
+            params={"rejected": parsed.rows_rejected, "valid": parsed.rows_accepted},
             errors=[e.model_dump() for e in answer.errors],
             rows_accepted=0,
             rows_rejected=parsed.rows_rejected,
@@ -199,7 +209,10 @@ def import_online_orders(
 ) -> ImportResult:
     """An online-orders file, always in the request (up to ``MAX_ONLINE_UPLOAD_BYTES``)."""
     if len(data) > MAX_ONLINE_UPLOAD_BYTES:
-        raise BadFile.of(ValueError(f"file is {len(data)} bytes; split it below {MAX_ONLINE_UPLOAD_BYTES}"))
+        too_big = ValueError(f"file is {len(data)} bytes; split it below {MAX_ONLINE_UPLOAD_BYTES}")
+        too_big.code = "forecast.file.too_big"  # type: ignore[attr-defined]
+        too_big.params = {"size": len(data), "limit": MAX_ONLINE_UPLOAD_BYTES}  # type: ignore[attr-defined]
+        raise BadFile.of(too_big)
     return import_upload(session, ONLINE, data, partial=partial, tenant_id=tenant_id, filename=filename, sender=sender)
 
 
@@ -218,7 +231,8 @@ def _pair_cursor(cursor: str | None, name: str) -> tuple[str, str] | None:
     if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
         raise Unprocessable(
             "cursor is not one this API gave out",
-            errors=[{"loc": ["query", "cursor"], "message": f"invalid cursor for {name}"}],
+            code="forecast.cursor",
+            errors=[{"loc": ["query", "cursor"], "message": f"invalid cursor for {name}", "code": "forecast.cursor"}],
         )
     return value[0], value[1]
 
@@ -253,7 +267,8 @@ def sales_page(
         except ValueError:
             raise Unprocessable(
                 "cursor is not one this API gave out",
-                errors=[{"loc": ["query", "cursor"], "message": "invalid cursor"}],
+                code="forecast.cursor",
+                errors=[{"loc": ["query", "cursor"], "message": "invalid cursor", "code": "forecast.cursor"}],
             ) from None
         stmt = repository.daily_sales_after(stmt, day, after[1])
     rows = session.execute(stmt.limit(limit + 1)).all()
@@ -290,9 +305,19 @@ def _quality(session: Session, demand: pd.DataFrame, errors: list[RowError], sco
 def file_quality(session: Session, data: bytes) -> dict[str, Any]:
     """The quality report of an uploaded POS file; stores nothing."""
     if len(data) > QUALITY_MAX_BYTES:
+        limit_mb = QUALITY_MAX_BYTES // (1024 * 1024)
         raise Unprocessable(
-            f"the file is larger than {QUALITY_MAX_BYTES // (1024 * 1024)} MB",
-            errors=[{"loc": ["body", "file"], "message": "too large for a quality report"}],
+            f"the file is larger than {limit_mb} MB",
+            code="forecast.quality.too_big",
+            params={"limit_mb": limit_mb},
+            errors=[
+                {
+                    "loc": ["body", "file"],
+                    "message": "too large for a quality report",
+                    "code": "forecast.quality.too_big",
+                    "params": {"limit_mb": limit_mb},
+                }
+            ],
         )
     parsed = parse_upload(POS, io.BytesIO(data))
     assert isinstance(parsed, PosImport)

@@ -41,6 +41,16 @@
     element.textContent = [p.detail || p.title || (error && error.message) || String(error)].concat(details.slice(0, 5)).join(" — ");
   }
 
+  /* A row error in the page's language: its code's catalog text with its values, else as sent. */
+  function rowMessage(error, texts) {
+    const template = error.code && texts && texts[error.code];
+    if (!template) return error.message;
+    const params = error.params || {};
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return name in params && params[name] !== null ? String(params[name]) : whole;
+    });
+  }
+
   /* People read names, with the code beside it: "芝司樂原味高鈣起司250g（11001010）". */
   function named(name, code) { return name ? name + "（" + code + "）" : String(code); }
 
@@ -87,7 +97,7 @@
       $("#no-errors").hidden = errors.length > 0;
       $("#errors").hidden = errors.length === 0;
       $("#errors-truncated").hidden = !result.errors_truncated;
-      fillTable($("#errors"), errors, ["row", "column", "message"]);
+      fillTable($("#errors"), errors, ["row", "column", function (e) { return rowMessage(e, cfg.errorTexts); }]);
       $("#to-forecasts").hidden = !(stored && result.rows_accepted > 0);
     }
 

@@ -43,7 +43,13 @@ def test_contract_summary_lists_row_column_and_message():
         summary = parse_pos_csv(handle).summary()
     assert set(summary) == {"rows_accepted", "rows_rejected", "errors"}
     first = summary["errors"][0]
-    assert first == {"row": 7, "column": "銷售日期", "message": "銷售日期 is not a real calendar date"}
+    assert first == {
+        "row": 7,
+        "column": "銷售日期",
+        "message": "銷售日期 is not a real calendar date",
+        "code": "forecast.pos.date_invalid",
+        "params": {},
+    }
 
 
 def test_lenient_cases_parse_to_the_right_values():
@@ -97,7 +103,13 @@ def test_conflicting_row_for_same_store_day_sku_is_rejected_with_the_first_row_n
     result = parse_pos_csv(as_stream([*lines, ",".join(changed)]))
     assert result.rows_accepted == 2
     assert [e.as_dict() for e in result.errors] == [
-        {"row": 3, "column": None, "message": "conflicts with data row 1 (same 店號, 銷售日期, 商品代碼)"}
+        {
+            "row": 3,
+            "column": None,
+            "message": "conflicts with data row 1 (same 店號, 銷售日期, 商品代碼)",
+            "code": "forecast.pos.conflict",
+            "params": {"first": 1},
+        }
     ]
 
 
@@ -165,5 +177,11 @@ def test_row_with_many_extra_fields_falls_back_to_the_exact_reader():
     result = parse_pos_csv(as_stream(lines))
     assert result.rows_accepted == 2
     assert [e.as_dict() for e in result.errors] == [
-        {"row": 2, "column": None, "message": "row has 17 fields, expected 14"}
+        {
+            "row": 2,
+            "column": None,
+            "message": "row has 17 fields, expected 14",
+            "code": "forecast.pos.field_count",
+            "params": {"found": 17, "expected": 14},
+        }
     ]

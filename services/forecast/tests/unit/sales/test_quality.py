@@ -20,8 +20,8 @@ def test_report_finds_gaps_zero_runs_outliers_and_unknown_master_data():
     spiky.loc[40, "qty"] = 400
     sales = pd.concat([clean, gappy, zeros, spiky], ignore_index=True)
     errors = [
-        RowError(5, "總銷量", "總銷量 must not be negative (returns are not sales rows)"),
-        RowError(9, "店號", "店號 (store number) is empty"),
+        RowError(5, "總銷量", "總銷量 must not be negative (returns are not sales rows)", "forecast.pos.qty_negative"),
+        RowError(9, "店號", "店號 (store number) is empty", "forecast.pos.store_empty"),
     ]
     report = build_quality_report(sales, known_stores={"A"}, known_skus={"x", "y"}, import_errors=errors)
     assert report.series == 4 and report.rows == len(sales)
