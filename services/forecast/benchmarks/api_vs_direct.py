@@ -1,13 +1,15 @@
 """Training through the API vs calling ``run_training`` directly, on the same sales.
 
     PYTHONPATH=services/forecast/src nice -n 5 .venv/bin/python services/forecast/benchmarks/api_vs_direct.py \
-        [--series 60] [--profile out.prof] [--postgres]
+        [--series 60 | --families 500] [--profile out.prof] [--postgres]
 
 1. direct: POS CSV → ``demand_panel`` → ``run_training`` (horizon 28) in this thread;
 2. API: the forecast service on a fresh SQLite file (or PostgreSQL schema), the same CSV through
    ``POST /sales/import`` and ``POST /training-runs``; the job's own wall time (started_at →
    finished_at) and the phases it reports through its progress messages.
 ``--profile`` runs the job body under cProfile in this thread instead (``train(ctx, params)``).
+``--families N``: N generated series × 5 years (``unseen_series.generate_families``) instead of
+the sample, e.g. 500 for the issue's "500 series × 5 years" training-run goal.
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ def sample_csv(n_series: int) -> bytes:
     wanted = set(keys)
     kept = [r for r in rows if (lambda f: (f[0], f[3]) in wanted)(r.split(",", 4))]
     return ("\n".join([header, *kept]) + "\n").encode("utf-8")
+
+
+def families_csv(n_series: int) -> bytes:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from unseen_series import generate_families
+
+    rows, _ = generate_families(n_series)
+    return rows.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def direct(data: bytes) -> dict[str, float]:
@@ -132,13 +142,14 @@ def phase_times(phases: list[tuple[float, str]]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--series", type=int, default=60)
+    parser.add_argument("--families", type=int, default=0, help="N generated series instead of the sample")
     parser.add_argument("--profile")
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--skip-direct", action="store_true")
     parser.add_argument("--skip-api", action="store_true")
     parser.add_argument("--api-first", action="store_true", help="run the API case before the direct one")
     args = parser.parse_args()
-    data = sample_csv(args.series)
+    data = families_csv(args.families) if args.families else sample_csv(args.series)
     print(f"load average at start: {os.getloadavg()}", file=sys.stderr)
     label = f"api ({'postgresql' if args.postgres else 'sqlite'})"
     if args.api_first:
