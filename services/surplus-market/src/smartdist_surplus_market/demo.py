@@ -21,6 +21,8 @@ from smartdist_surplus_market.listings.service import create_draft, create_listi
 from smartdist_surplus_market.markdowns.service import put_template
 from smartdist_surplus_market.reservations.domain import new_pickup_code, service_fee
 from smartdist_surplus_market.reservations.models import Reservation
+from smartdist_surplus_market.reservations.schemas import Contact, DeliveryIn
+from smartdist_surplus_market.reservations.service import queue_delivery_booking, reserve
 from smartdist_surplus_market.sellers.models import Seller
 
 if TYPE_CHECKING:
@@ -94,7 +96,7 @@ def seed_demo(runtime: ServiceRuntime, tenant_id: str) -> None:
                     pickup_window=(now, now + timedelta(hours=min(hours, 10))),
                 )
                 create_listing(session, body, tenant_id=tenant_id, created_by="demo")
-        create_listing(
+        case_lot = create_listing(
             session,
             ListingIn(
                 title="鮮乳 936ml × 12 瓶/箱 case lot",
@@ -111,6 +113,22 @@ def seed_demo(runtime: ServiceRuntime, tenant_id: str) -> None:
             tenant_id=tenant_id,
             created_by="demo",
         )
+        # SPEC §5 flow 4 on show: a case lot ordered for home delivery, its courier booked through
+        # the delivery broker by a job once this transaction commits.
+        order = reserve(
+            session,
+            case_lot,
+            consumer_id="demo-consumer",
+            consumer_name="王小明",
+            quantity=1,
+            payment_token="tok_visa",
+            delivery=DeliveryIn(
+                dropoff=Location(lat=25.0478, lng=121.5170, address="台北市中正區北平西路3號"),
+                contact=Contact(name="王小明", phone="0912345678"),
+            ),
+            now=now,
+        )
+        queue_delivery_booking(session, order, now=now)
         create_draft(
             session,
             tenant_id=tenant_id,

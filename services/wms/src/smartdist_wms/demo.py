@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from smartdist.db import TENANT_KEY, utcnow
+from smartdist_wms.deliveries.schemas import ContactIn, DeliveryIn, PlaceIn
 from smartdist_wms.inbound import service as inbound
 from smartdist_wms.inbound.schemas import (
     InboundLineIn,
@@ -28,7 +29,7 @@ from smartdist_wms.outbound import service as outbound
 from smartdist_wms.outbound.schemas import OutboundLineIn, OutboundOrderIn
 from smartdist_wms.products.models import Product
 from smartdist_wms.stock.models import Movement, StockItem
-from smartdist_wms.stock.service import local_today
+from smartdist_wms.stock.service import announce_lots_entering_window, local_today
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +42,11 @@ ITEMS = {
 }
 BRANDS = ["福壽", "統一", "味全", "義美", "光泉", "黑松", "泰山", "金蘭", "桂格", "愛之味"]
 SIZES = ["小", "中", "大"]
+# The forecast demo's products (its synthetic POS sales): its replenishment suggestion names these
+# SKUs, so the warehouse knows them and drafts an inbound order of them (SPEC §5 flow 2).
+FORECAST_PRODUCTS = [("D0001", "示範鮮乳936ml", "chilled"), ("D0002", "示範吐司", "ambient"),
+                     ("D0003", "示範礦泉水600ml", "beverage")]  # fmt: skip
+HOME_DELIVERY = {"lat": 25.0478, "lng": 121.5170, "address": "台北市中正區北平西路3號"}
 
 
 @dataclass(frozen=True)
@@ -72,12 +78,17 @@ def ean13(body12: str) -> str:
 
 
 def seed_demo(runtime: Any, tenant_id: str) -> None:
-    """Once per data folder (nothing is added when the tenant already has products)."""
+    """Once per data folder (nothing is added when the tenant already has products).
+
+    The SPEC §5 flows start from here: the near-expiry lots are announced (the surplus market
+    drafts their listings), and one home-delivery order is shipped (its courier is booked through
+    the delivery broker once this transaction commits)."""
     with runtime.database.tenant_transaction(tenant_id) as session:
         if session.scalar(select(Product.id).limit(1)) is not None:
             return
         result = seed_warehouse(session)
-    log.info("wms_demo_seeded", tenant_id=tenant_id, **result.__dict__)
+        announced = announce_lots_entering_window(session, tenant_id)
+    log.info("wms_demo_seeded", tenant_id=tenant_id, near_expiry_lots=announced, **result.__dict__)
 
 
 def seed_warehouse(session: Session, *, seed: int = 11, today: date | None = None) -> DemoResult:
@@ -132,6 +143,24 @@ def seed_warehouse(session: Session, *, seed: int = 11, today: date | None = Non
                             "created_at": utcnow(),
                         }
                     )
+    for sku, name, category in FORECAST_PRODUCTS:
+        n += 1
+        product_rows.append(
+            {
+                "tenant_id": tenant,
+                "sku": sku,
+                "name": name,
+                "barcode": ean13(f"471{n:09d}"),
+                "pack_barcode": ean13(f"472{n:09d}"),
+                "pack_size": 12,
+                "unit": "pcs",
+                "tracking": "none",
+                "near_expiry_days": 3,
+                "allocation": "fefo",
+                "category": category,
+                "created_at": utcnow(),
+            }
+        )
     session.execute(insert(Product), product_rows)
     products = list(session.scalars(select(Product).order_by(Product.id)))
     locations = {}
@@ -252,4 +281,19 @@ def _documents(
             outbound.ship(
                 session, shipment.id, carrier="黑貓宅急便", tracking_no=f"T{rng.randint(10**9, 10**10 - 1)}", by="demo"
             )
-    return len(inbound_states), len(outbound_states)
+    # A shop order for home delivery, shipped: a courier of the delivery broker takes it (flow 3).
+    chosen = list({p.sku: p for p in rng.sample(stocked, 2)}.values())
+    home = outbound.create_outbound(
+        session,
+        OutboundOrderIn(
+            ref="EC-20260001",
+            customer="網路訂單 林小姐",
+            lines=[OutboundLineIn(sku=p.sku, qty=1) for p in chosen],
+            delivery=DeliveryIn(dropoff=PlaceIn(**HOME_DELIVERY), contact=ContactIn(name="林小姐", phone="0912345678")),
+        ),
+    )
+    outbound.allocate(session, home.id, by="demo")
+    for task in outbound.pick_list(session, home).tasks:
+        outbound.pick(session, home.id, location_code=task.location, sku=task.sku, qty=task.qty, lot=task.lot)
+    outbound.ship(session, home.id, carrier=None, tracking_no=None, by="demo")
+    return len(inbound_states), len(outbound_states) + 1

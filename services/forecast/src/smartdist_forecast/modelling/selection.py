@@ -11,6 +11,7 @@ so a model that only knows the series it has seen does not win.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,11 +65,12 @@ class GroupChoice:
     candidates: dict[str, float] = field(default_factory=dict)  # each single model's score
 
     def as_dict(self) -> dict[str, object]:
+        # JSON has no NaN (PostgreSQL refuses it): a group without back-test rows has no score.
         return {
             "weights": self.weights,
             "rows": self.rows,
-            "score": self.score,
-            "candidates": self.candidates,
+            "score": None if math.isnan(self.score) else self.score,
+            "candidates": {name: None if math.isnan(v) else v for name, v in self.candidates.items()},
         }
 
 
