@@ -21,6 +21,7 @@ from smartdist_wms.inbound import models as inbound_models  # noqa: F401 - regis
 from smartdist_wms.inbound.consumer import SUBSCRIPTIONS as INBOUND_SUBSCRIPTIONS
 from smartdist_wms.kpi import KPI
 from smartdist_wms.locations import api as locations_api
+from smartdist_wms.locations import pages as locations_pages
 from smartdist_wms.outbound import api as outbound_api
 from smartdist_wms.outbound import models as outbound_models  # noqa: F401 - registers the tables
 from smartdist_wms.printing import pages as printing_pages
@@ -40,6 +41,7 @@ from smartdist_wms.waves import models as waves_models  # noqa: F401 - registers
 PAGES = APIRouter()
 PAGES.include_router(floor_pages)
 PAGES.include_router(printing_pages.router)
+PAGES.include_router(locations_pages.router)
 
 DEFINITION = ServiceDefinition(
     name="wms",

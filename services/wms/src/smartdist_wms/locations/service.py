@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from smartdist.pagination import Page
 from smartdist_wms.locations import repository
 from smartdist_wms.locations.domain import DuplicateLocation, UnknownLocation
 from smartdist_wms.locations.models import Location
-from smartdist_wms.locations.schemas import LocationIn, LocationPatch
+from smartdist_wms.locations.schemas import LocationIn, LocationOut, LocationPatch
+from smartdist_wms.stock import repository as stock_repository
+from smartdist_wms.stock.schemas import MovementOut, StockOut
 
 
 def create_location(session: Session, body: LocationIn) -> Location:
@@ -52,3 +56,22 @@ def locations_for_lines(session: Session, codes: Sequence[str]) -> dict[str, Loc
     if errors:
         raise UnknownLocation(next(c for c in codes if c not in found), errors=errors)
     return found
+
+
+@dataclass(frozen=True)
+class LocationHistory:
+    location: LocationOut
+    stock: list[StockOut]
+    moves: Page[MovementOut]
+
+
+def history(session: Session, code: str, *, cursor: str | None, limit: int = 100) -> LocationHistory:
+    """A location, what it holds now, and every unit moved into or out of it (newest first)."""
+    location = location_by_code(session, code, ("query", "code"))
+    stock = stock_repository.stock_page(
+        session, product_id=None, location_id=location.id, in_stock=True, limit=500, cursor=None
+    )
+    moves = stock_repository.movements_page(
+        session, product_id=None, location_id=location.id, limit=limit, cursor=cursor, moves_only=True
+    )
+    return LocationHistory(LocationOut.model_validate(location), stock.items, moves)

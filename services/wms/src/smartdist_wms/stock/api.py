@@ -101,13 +101,15 @@ def list_movements(
     principal: Reader,
     sku: SkuQuery = None,
     location: LocationQuery = None,
+    moves_only: bool = False,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[MovementOut]:
-    """The movement ledger, newest first: a location's or a product's history."""
+    """The movement ledger, newest first: a location's or a product's history (``moves_only``:
+    only units in or out, no allocations)."""
     product_id, location_id = place_filters(session, sku, location)
     return repository.movements_page(
-        session, product_id=product_id, location_id=location_id, limit=limit, cursor=cursor
+        session, product_id=product_id, location_id=location_id, limit=limit, cursor=cursor, moves_only=moves_only
     )
 
 

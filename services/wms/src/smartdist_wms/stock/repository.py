@@ -42,9 +42,19 @@ def stock_page(
 
 
 def movements_page(
-    session: Session, *, product_id: int | None, location_id: int | None, limit: int, cursor: str | None
+    session: Session,
+    *,
+    product_id: int | None,
+    location_id: int | None,
+    limit: int,
+    cursor: str | None,
+    moves_only: bool = False,
 ) -> Page[MovementOut]:
+    """Movements newest first; ``moves_only`` keeps the units that came in or went out (no
+    allocations or releases, which promise units without moving them)."""
     stmt = select(Movement).join(StockItem, StockItem.id == Movement.stock_item_id)
+    if moves_only:
+        stmt = stmt.where(Movement.d_on_hand != 0)
     if product_id is not None:
         stmt = stmt.where(StockItem.product_id == product_id)
     if location_id is not None:

@@ -15,9 +15,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "problem.wms.receiving.location_needed": "1-step receiving: scan the location each line goes into",
         "error.wms.receiving.location_needed": "1-step receiving needs the location",
-        "problem.wms.receiving.location_later": "{steps}-step receiving: put away after receiving, no location on receipts",
+        "problem.wms.receiving.location_later": "{steps}-step receiving: no location on receipts, put away later",
         "error.wms.receiving.location_later": "no location with {steps}-step receiving",
-        "problem.wms.receiving.not_inspected": "{sku}: {left} inspected and waiting on {no}; inspect before putting away",
+        "problem.wms.receiving.not_inspected": "{sku}: {left} inspected and waiting on {no}; inspect first",
         "problem.wms.receiving.nothing_to_inspect": "{sku}: {pending} waiting for inspection, {judged} judged",
         "problem.wms.receiving.no_inspection": "This warehouse receives without inspection (choose 3-step receiving)",
     },

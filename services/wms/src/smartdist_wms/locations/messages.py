@@ -1,0 +1,72 @@
+"""Texts of the location history page, zh-TW and English."""
+
+from __future__ import annotations
+
+_REASONS = {
+    "receive": ("收貨", "received"),
+    "putaway": ("上架", "put away"),
+    "adjust": ("調整", "adjusted"),
+    "move_out": ("移出", "moved out"),
+    "move_in": ("移入", "moved in"),
+    "allocate": ("配貨", "allocated"),
+    "release": ("釋放", "released"),
+    "short_pick": ("短揀", "short pick"),
+    "ship": ("出貨", "shipped"),
+    "restock": ("退貨上架", "restocked"),
+    "count": ("盤點", "counted"),
+}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "zh-TW": {
+        "history.title": "儲位履歷",
+        "history.code": "儲位",
+        "history.show": "查詢",
+        "history.zone": "區域",
+        "history.kind": "類型",
+        "history.status": "狀態",
+        "history.status.active": "使用中",
+        "history.status.blocked": "停用",
+        "history.status.counting": "盤點中",
+        "history.capacity": "容量",
+        "history.now": "目前庫存",
+        "history.empty": "此儲位目前沒有庫存",
+        "history.moves": "進出紀錄",
+        "history.no_moves": "沒有進出紀錄",
+        "history.at": "時間",
+        "history.direction": "進／出",
+        "history.in": "進",
+        "history.out": "出",
+        "history.qty": "數量",
+        "history.reason": "原因",
+        "history.document": "單據",
+        "history.by": "人員",
+        "history.older": "更早的紀錄",
+    }
+    | {f"history.reason.{k}": zh for k, (zh, _) in _REASONS.items()},
+    "en": {
+        "history.title": "Location history",
+        "history.code": "Location",
+        "history.show": "Show",
+        "history.zone": "Zone",
+        "history.kind": "Kind",
+        "history.status": "Status",
+        "history.status.active": "active",
+        "history.status.blocked": "blocked",
+        "history.status.counting": "counting",
+        "history.capacity": "Capacity",
+        "history.now": "Stock now",
+        "history.empty": "Nothing in this location now",
+        "history.moves": "Moves in and out",
+        "history.no_moves": "No moves yet",
+        "history.at": "When",
+        "history.direction": "In / out",
+        "history.in": "in",
+        "history.out": "out",
+        "history.qty": "Qty",
+        "history.reason": "Reason",
+        "history.document": "Document",
+        "history.by": "By",
+        "history.older": "Older moves",
+    }
+    | {f"history.reason.{k}": en for k, (_, en) in _REASONS.items()},
+}
