@@ -110,6 +110,28 @@ def test_upload_shows_progress_then_the_bad_row_and_the_quality_report(
     expect(page.locator("#to-forecasts")).to_be_visible()
 
 
+def test_a_bad_file_is_explained_in_zh_tw_row_by_row_and_a_wrong_header_as_a_whole(
+    page: Page, forecast: tuple[ServiceUnderTest, str], tmp_path: Path
+) -> None:
+    """Issue 13 item 4: no developer English on a zh-TW page (row errors, the refusal, the header)."""
+    svc, base = forecast
+    sign_in(page, svc, base, svc.new_tenant())
+    page.goto(base + "/sales/upload")
+    page.set_input_files("input[name=file]", str(SAMPLE.parent / "pos_bad.csv"))
+    page.click("#upload-submit")
+    expect(page.locator("#nothing-stored")).to_be_visible()
+    messages = page.locator("#errors tbody tr td:nth-child(3)").all_inner_texts()
+    assert len(messages) >= 15
+    for text in messages:
+        assert re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"\b(must|is|row|expected)\b", text), text
+    assert "與第 1 列重複（相同店號、銷售日期、商品代碼）。" in messages
+
+    page.set_input_files("input[name=file]", str(SAMPLE.parent / "pos_bad_header.csv"))
+    page.click("#upload-submit")
+    expect(page.locator("#problem")).to_contain_text("表頭與 POS 格式不符")
+    assert not re.search(r"\b(expected|missing|header)\b", page.locator("#problem").inner_text())
+
+
 def test_a_large_file_is_followed_through_the_import_job_and_a_bad_row_stores_nothing(
     page: Page, forecast: tuple[ServiceUnderTest, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
