@@ -129,6 +129,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "forecast.progress.simulation.storing": "記錄模擬結果",
         "fc.upload.processing_file": "檔案已上傳，伺服器處理中…",
         "fc.upload.in_background": "檔案已上傳，正在背景匯入（進度如下）。",
+        "fc.upload.network_error": "網路連線中斷，檔案未送達：請檢查網路後重新上傳。",
         "forecast.progress.loading": "載入銷售資料",
         "forecast.progress.features": "整理每日需求",
         "forecast.progress.backtest": "回測第 {window}／{windows} 期",
@@ -439,6 +440,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "forecast.progress.simulation.storing": "Recording the result",
         "fc.upload.processing_file": "File uploaded; the server is processing it…",
         "fc.upload.in_background": "File uploaded; importing in the background (progress below).",
+        "fc.upload.network_error": "The connection dropped and the file did not arrive: check the network and"
+        " upload again.",
         "forecast.progress.loading": "Loading sales",
         "forecast.progress.features": "Building daily demand",
         "forecast.progress.backtest": "Back-test window {window} of {windows}",

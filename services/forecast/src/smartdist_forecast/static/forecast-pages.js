@@ -58,7 +58,7 @@
   function percent(x) { return typeof x === "number" && isFinite(x) ? (x * 100).toFixed(1) + "%" : "–"; }
 
   /* POST a FormData with XMLHttpRequest so the upload's own progress can be shown. */
-  function uploadWithProgress(url, data, onProgress) {
+  function uploadWithProgress(url, data, onProgress, networkText) {
     return new Promise(function (resolve, reject) {
       const xhr = new XMLHttpRequest();
       xhr.open("POST", url);
@@ -72,7 +72,7 @@
         try { body = JSON.parse(xhr.responseText); } catch (e) { body = {detail: xhr.responseText}; }
         resolve({status: xhr.status, body: body});
       });
-      xhr.addEventListener("error", function () { reject(new Error("network error")); });
+      xhr.addEventListener("error", function () { reject(new Error(networkText || "network error")); });
       xhr.send(data);
     });
   }
@@ -176,7 +176,7 @@
               bar.value = fraction;
               pct.textContent = Math.round(fraction * 100) + "%";
             }
-          });
+          }, cfg.text.network);
         let result = null;
         let stored = false;
         if (answer.status === 202) {
