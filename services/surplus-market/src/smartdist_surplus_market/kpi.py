@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smartdist.kpi import BaselineSpec, KpiSpec, KpiSummary, StatusCode, SummaryContext, revenue_uplift_kpi, volume_kpi
+from smartdist.web.i18n import keyed_message
 
 ORDER, LISTING = "marketplace_order", "listing"
 MATCHED = ("picked_up", "delivered")
@@ -47,9 +48,8 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
         kpis=[kpi1, kpi2],
         co2e_kg=saved_kg * ctx.carbon.food_waste_kg_per_kg,
         notes=[
-            "Revenue uplift: matched orders' amounts per month on top of the monthly revenue before go-live; "
-            "goods that would have been scrapped earned 0 before, so all of it is new revenue.",
-            f"CO2e: {saved_kg:.1f} kg of goods saved × {ctx.carbon.food_waste_kg_per_kg} kg CO2e per kg.",
+            keyed_message("sm.kpi.note.revenue"),
+            keyed_message("sm.kpi.note.co2e", kg=f"{saved_kg:.1f}", factor=ctx.carbon.food_waste_kg_per_kg),
         ],
     )
 

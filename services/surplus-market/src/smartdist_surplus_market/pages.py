@@ -24,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 
 def _texts(request: Request) -> dict[str, str]:
     t = Translator(language_for(request), request.app.state.pages.messages)
-    return {key: t(key) for key in MESSAGES["zh-TW"]}
+    return {key: t(key) for key in MESSAGES["zh-TW"] if key.startswith("sm.")}
 
 
 def _render(request: Request, template: str, context: dict[str, Any] | None = None) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smartdist.kpi import BaselineSpec, KpiSpec, KpiSummary, KpiValue, StatusCode, SummaryContext, revenue_uplift_kpi
+from smartdist.web.i18n import keyed_message
 
 VISIT, COUPON = "store_visit", "coupon"
 
@@ -54,7 +55,7 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     return KpiSummary(
         kpis=[kpi1, kpi2],
         co2e_kg=redeemed * ctx.carbon.paper_kg_per_sheet,
-        notes=["CO2e: each digital redemption replaces one printed A4 coupon × 0.0076 kg."],
+        notes=[keyed_message("vs.kpi.note.co2e", factor=ctx.carbon.paper_kg_per_sheet)],
     )
 
 

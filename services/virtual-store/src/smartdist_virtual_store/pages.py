@@ -22,7 +22,7 @@ StoreId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 def _texts(request: Request) -> dict[str, str]:
     t = Translator(language_for(request), request.app.state.pages.messages)
-    return {key: t(key) for key in MESSAGES["zh-TW"]}
+    return {key: t(key) for key in MESSAGES["zh-TW"] if key.startswith("vs.")}
 
 
 def _render(request: Request, template: str, context: dict[str, Any] | None = None, *, staff: bool) -> Response:

@@ -26,7 +26,7 @@ router = APIRouter(tags=["favourites"])
 
 def consumer(principal: CurrentPrincipal) -> Principal:
     if principal.kind != "consumer":
-        raise Forbidden("Favourites are for consumer accounts.")
+        raise Forbidden("Favourites are for consumer accounts.", code="surplus.favourites.consumers_only")
     return principal
 
 
@@ -42,7 +42,7 @@ Consumer = Annotated[Principal, Depends(consumer)]
 def add_favourite(body: FavouriteIn, session: SystemDbSession, principal: Consumer) -> FavouriteOut:
     """Favour a seller: its new listings then notify the consumer (favouring twice keeps one)."""
     if not service.seller_known(session, body.seller_id):
-        raise NotFound(f"No seller {body.seller_id}.")
+        raise NotFound(f"No seller {body.seller_id}.", code="surplus.seller.not_found", params={"id": body.seller_id})
     favourite = service.add_favourite(session, consumer_id=principal.subject, seller_id=body.seller_id)
     return service.favourite_out(session, favourite)
 
@@ -60,7 +60,9 @@ def list_favourites(session: SystemDbSession, principal: Consumer) -> FavouriteL
 )
 def remove_favourite(seller_id: str, session: SystemDbSession, principal: Consumer) -> Response:
     if not service.remove_favourite(session, consumer_id=principal.subject, seller_id=seller_id):
-        raise NotFound(f"{seller_id} is not among your favourites.")
+        raise NotFound(
+            f"{seller_id} is not among your favourites.", code="surplus.favourites.not_found", params={"id": seller_id}
+        )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -55,7 +55,16 @@ def reencode(data: bytes, *, max_bytes: int, max_pixels: int) -> Photo:
     if len(data) > max_bytes:
         raise PhotoTooLarge(
             f"the photo is over {max_bytes // 1_000_000} MB",
-            errors=[{"loc": ["file"], "message": f"over {max_bytes} bytes"}],
+            code="surplus.photo.too_big",
+            params={"mb": max_bytes // 1_000_000},
+            errors=[
+                {
+                    "loc": ["file"],
+                    "message": f"over {max_bytes} bytes",
+                    "code": "surplus.photo_too_big",
+                    "params": {"mb": max_bytes // 1_000_000},
+                }
+            ],
         )
     try:
         with warnings.catch_warnings():
@@ -64,23 +73,31 @@ def reencode(data: bytes, *, max_bytes: int, max_pixels: int) -> Photo:
             if probe.format not in ACCEPTED:
                 raise PhotoNotAnImage(
                     f"{probe.format} is not accepted; send a JPEG, PNG or WebP photo",
-                    errors=[{"loc": ["file"], "message": "not JPEG/PNG/WebP"}],
+                    code="surplus.photo.format",
+                    params={"format": str(probe.format)},
+                    errors=[{"loc": ["file"], "message": "not JPEG/PNG/WebP", "code": "surplus.photo_format"}],
                 )
             width, height = probe.size
             if width * height > max_pixels:
                 raise PhotoTooLarge(
                     f"{width}×{height} pixels is over the {max_pixels:,} pixel limit",
-                    errors=[{"loc": ["file"], "message": "too many pixels"}],
+                    code="surplus.photo.pixels",
+                    params={"width": width, "height": height, "limit": max_pixels},
+                    errors=[{"loc": ["file"], "message": "too many pixels", "code": "surplus.photo_pixels"}],
                 )
             probe.load()  # the full decode: truncated data fails here
             upright = ImageOps.exif_transpose(probe).convert("RGB")
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoNotAnImage(
-            "the file is not a photo this service can read", errors=[{"loc": ["file"], "message": "not an image"}]
+            "the file is not a photo this service can read",
+            code="surplus.photo.not_image",
+            errors=[{"loc": ["file"], "message": "not an image", "code": "surplus.photo_not_image"}],
         ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise PhotoUnreadable(
-            f"the photo is damaged or truncated ({exc})", errors=[{"loc": ["file"], "message": "corrupt image"}]
+            f"the photo is damaged or truncated ({exc})",
+            code="surplus.photo.damaged",
+            errors=[{"loc": ["file"], "message": "corrupt image", "code": "surplus.photo_damaged"}],
         ) from None
     image, (width, height) = _jpeg(upright, LARGEST_SIDE)
     thumbnail, _ = _jpeg(upright, THUMBNAIL_SIDE)

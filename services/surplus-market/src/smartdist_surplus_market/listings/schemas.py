@@ -58,7 +58,7 @@ class MarkdownStepIn(Strict):
 def _window(window: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
     start, end = window
     if end <= start:
-        raise ValueError("the pickup window ends before it starts")
+        raise ValueError("error.surplus.window_order")
     return window
 
 
@@ -68,16 +68,16 @@ Markdown = Annotated[list[MarkdownStepIn], Field(max_length=24)]
 
 def _floor_check(list_price: int | None, floor_price: int | None) -> None:
     if list_price is not None and floor_price is not None and floor_price > list_price:
-        raise ValueError("floor_price is above list_price")
+        raise ValueError("error.surplus.floor_above_list")
 
 
 def _bag_check(surprise_bag: bool, bag_value: int | None, list_price: int | None) -> None:
     if surprise_bag and bag_value is None:
-        raise ValueError("a surprise bag needs bag_value: what its contents are worth at least")
+        raise ValueError("error.surplus.bag_needs_value")
     if not surprise_bag and bag_value is not None:
-        raise ValueError("bag_value is for surprise bags (surprise_bag: true)")
+        raise ValueError("error.surplus.value_needs_bag")
     if bag_value is not None and list_price is not None and bag_value < list_price:
-        raise ValueError("a surprise bag's bag_value is below its list_price")
+        raise ValueError("error.surplus.bag_value_below_price")
 
 
 class ListingIn(Strict):
@@ -107,7 +107,7 @@ class ListingIn(Strict):
         if self.status == "published":
             missing = [f for f in ("list_price", "location") if getattr(self, f) is None]
             if missing:
-                raise ValueError(f"a published listing needs {', '.join(missing)}")
+                raise ValueError("error.surplus.publish_needs_" + "_and_".join(missing))
         _floor_check(self.list_price, self.floor_price)
         _bag_check(self.surprise_bag, self.bag_value, self.list_price)
         return self

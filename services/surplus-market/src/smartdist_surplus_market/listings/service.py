@@ -210,7 +210,9 @@ def _record(session: Session, listing: Listing, status: str) -> None:
 def _go_live(session: Session, listing: Listing) -> None:
     now = utcnow()
     if is_expired(listing.best_before, now):
-        raise ListingStateConflict("best_before has passed; an expired listing cannot be published")
+        raise ListingStateConflict(
+            "best_before has passed; an expired listing cannot be published", code="surplus.listing.expired"
+        )
     listing.status = "published"
     listing.published_at = now
     session.flush()
@@ -237,7 +239,7 @@ def _go_live(session: Session, listing: Listing) -> None:
 def get_listing(session: Session, listing_id: str) -> Listing:
     listing = session.get(Listing, listing_id)
     if listing is None:
-        raise ListingNotFound(f"No listing {listing_id}.")
+        raise ListingNotFound(f"No listing {listing_id}.", code="surplus.listing.not_found", params={"id": listing_id})
     return listing
 
 
@@ -245,7 +247,11 @@ def public_listing(session: Session, listing_id: str, at: datetime) -> Listing:
     """A listing as consumers see it: published and not past best-before, else not found."""
     listing = session.get(Listing, listing_id)
     if listing is None or listing.status != "published" or is_expired(listing.best_before, at):
-        raise ListingNotFound(f"No listing {listing_id} on offer at {at.isoformat()}.")
+        raise ListingNotFound(
+            f"No listing {listing_id} on offer at {at.isoformat()}.",
+            code="surplus.listing.not_on_offer",
+            params={"id": listing_id, "at": at.isoformat()},
+        )
     return listing
 
 
@@ -261,7 +267,11 @@ def listing_for(session: Session, listing_id: str, at: datetime, *, staff_tenant
 def publish_listing(session: Session, listing_id: str, body: PublishIn) -> Listing:
     listing = get_listing(session, listing_id)
     if listing.status not in ("draft", "withdrawn"):
-        raise ListingStateConflict(f"listing {listing_id} is {listing.status}; only drafts are published")
+        raise ListingStateConflict(
+            f"listing {listing_id} is {listing.status}; only drafts are published",
+            code="surplus.listing.not_draft",
+            params={"status": listing.status},
+        )
     given = body.model_dump(exclude_unset=True)
     for name in ("list_price", "floor_price", "title", "quantity", "category", "weight_kg"):
         if given.get(name) is not None:
@@ -283,11 +293,19 @@ def publish_listing(session: Session, listing_id: str, body: PublishIn) -> Listi
     if missing:
         raise ListingIncomplete(
             f"publishing needs {', '.join(missing)}",
-            errors=[{"loc": ["body", m], "message": "required to publish"} for m in missing],
+            code="surplus.listing.incomplete",
+            params={"missing": ", ".join(missing)},
+            errors=[
+                {"loc": ["body", m], "message": "required to publish", "code": "surplus.required"} for m in missing
+            ],
         )
     if listing.floor_price is not None and listing.list_price is not None and listing.floor_price > listing.list_price:
         raise Unprocessable(
-            "floor_price is above list_price", errors=[{"loc": ["body", "floor_price"], "message": "above list_price"}]
+            "floor_price is above list_price",
+            code="surplus.listing.floor_above_list",
+            errors=[
+                {"loc": ["body", "floor_price"], "message": "above list_price", "code": "surplus.floor_above_list"}
+            ],
         )
     _go_live(session, listing)
     return listing
@@ -296,7 +314,9 @@ def publish_listing(session: Session, listing_id: str, body: PublishIn) -> Listi
 def withdraw_listing(session: Session, listing_id: str) -> Listing:
     listing = get_listing(session, listing_id)
     if listing.status != "published":
-        raise ListingStateConflict(f"listing {listing_id} is {listing.status}")
+        raise ListingStateConflict(
+            f"listing {listing_id} is {listing.status}", code="surplus.listing.state", params={"status": listing.status}
+        )
     listing.status = "withdrawn"
     session.flush()
     _record(session, listing, "withdrawn")
@@ -349,7 +369,8 @@ def nearby(
         if not (isinstance(last, list) and len(last) == 2 and isinstance(last[0], int) and isinstance(last[1], str)):
             raise Unprocessable(
                 "cursor is not one this API gave out",
-                errors=[{"loc": ["query", "cursor"], "message": "invalid cursor"}],
+                code="pagination.cursor",
+                errors=[{"loc": ["query", "cursor"], "message": "invalid cursor", "code": "pagination.cursor"}],
             )
         after = (last[0], last[1])
     # Rings from near to far: once a ring holds more than a page, nothing outside it can be
@@ -458,5 +479,5 @@ def photo_bytes(session: Session, listing_id: str, *, thumbnail: bool, staff_ten
     listing = listing_for(session, listing_id, utcnow(), staff_tenant=staff_tenant)
     row = session.get(ListingPhoto, listing.photo_id) if listing.photo_id else None
     if row is None:
-        raise ListingNotFound(f"listing {listing_id} has no photo")
+        raise ListingNotFound(f"listing {listing_id} has no photo", code="surplus.listing.no_photo")
     return row.thumbnail if thumbnail else row.image

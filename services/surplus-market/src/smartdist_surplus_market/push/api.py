@@ -102,7 +102,9 @@ def unsubscribe(subscription_id: str, session: SystemDbSession, principal: Consu
 
 def _sandbox_on() -> None:
     if not get_settings().push_sandbox:
-        raise NotFound("The sandbox push service is off (SMARTDIST_SURPLUS_MARKET_PUSH_SANDBOX).")
+        raise NotFound(
+            "The sandbox push service is off (SMARTDIST_SURPLUS_MARKET_PUSH_SANDBOX).", code="surplus.push.sandbox_off"
+        )
 
 
 def _origin(request: Request) -> str:
@@ -148,7 +150,9 @@ def sandbox_messages(subscription_id: str, principal: CurrentPrincipal) -> Sandb
     _sandbox_on()
     found = service.SANDBOX.messages(subscription_id)
     if found is None:
-        raise NotFound(f"No sandbox subscription {subscription_id}.")
+        raise NotFound(
+            f"No sandbox subscription {subscription_id}.", code="surplus.push.not_found", params={"id": subscription_id}
+        )
     return SandboxMessages(items=[SandboxMessageOut(**vars(m)) for m in found])
 
 
@@ -162,5 +166,7 @@ def sandbox_expire(subscription_id: str, principal: CurrentPrincipal) -> Respons
     """From now on the subscription's endpoint answers 410 Gone, like an unsubscribed browser's."""
     _sandbox_on()
     if not service.SANDBOX.expire(subscription_id):
-        raise NotFound(f"No sandbox subscription {subscription_id}.")
+        raise NotFound(
+            f"No sandbox subscription {subscription_id}.", code="surplus.push.not_found", params={"id": subscription_id}
+        )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -79,7 +79,7 @@ def subscribe(
             f"the subscription's keys cannot be used: {problem}",
             code="surplus.push.bad_keys",
             params={"problem": problem},
-            errors=[{"loc": ["body", "keys"], "message": problem}],
+            errors=[{"loc": ["body", "keys"], "message": problem, "code": "surplus.push_keys"}],
         )
     vapid_keys(session)
     row = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))

@@ -40,7 +40,10 @@ router = APIRouter(tags=["reservations"])
 
 def consumer(principal: CurrentPrincipal) -> Principal:
     if principal.kind != "consumer":
-        raise Forbidden("Reserving is for consumer accounts (POST /api/v1/auth/consumers/token at the console).")
+        raise Forbidden(
+            "Reserving is for consumer accounts (POST /api/v1/auth/consumers/token at the console).",
+            code="surplus.reservation.consumers_only",
+        )
     return principal
 
 
@@ -60,7 +63,8 @@ def reserve(body: ReservationIn, request: Request, session: SystemDbSession, pri
     if key is not None and not 1 <= len(key) <= 200:
         raise Unprocessable(
             "Idempotency-Key must be 1-200 characters",
-            errors=[{"loc": ["header", HEADER], "message": "1-200 characters"}],
+            code="idempotency.key_length",
+            errors=[{"loc": ["header", HEADER], "message": "1-200 characters", "code": "idempotency.key_length"}],
         )
     idem = Idempotency(
         session,
@@ -110,7 +114,7 @@ def list_reservations(
             next_cursor=next_cursor,
         )
     if principal.tenant_id is None or not principal.has_role("clerk", "integrator"):
-        raise Forbidden("This needs one of the roles: clerk, integrator.")
+        raise Forbidden("This needs one of the roles: clerk, integrator.", code="surplus.staff_only")
     service.enter_tenant(session, principal.tenant_id)
     day = _day(pickup_day)
     rows, next_cursor = service.staff_reservations(
@@ -129,7 +133,9 @@ def _day(value: str | None) -> tuple[datetime, datetime] | None:
     start = parse_bound(value, "pickup_day")
     if start is None or len(value) != 10:
         raise Unprocessable(
-            "pickup_day is a date YYYY-MM-DD", errors=[{"loc": ["query", "pickup_day"], "message": "YYYY-MM-DD"}]
+            "pickup_day is a date YYYY-MM-DD",
+            code="surplus.reservation.pickup_day",
+            errors=[{"loc": ["query", "pickup_day"], "message": "YYYY-MM-DD", "code": "surplus.pickup_day"}],
         )
     return start, start + timedelta(days=1)
 
@@ -139,11 +145,11 @@ def _reservation_for(session: Any, reservation_id: str, principal: Principal) ->
     if principal.kind == "consumer":
         return service.consumers_reservation(session, reservation_id, principal.subject), True
     if principal.tenant_id is None:
-        raise NotYourReservation("This reservation is not yours.")
+        raise NotYourReservation("This reservation is not yours.", code="surplus.reservation.not_yours")
     service.enter_tenant(session, principal.tenant_id)
     reservation = service.get_reservation(session, reservation_id)
     if not principal.has_role("clerk", "integrator"):
-        raise Forbidden("This needs one of the roles: clerk, integrator.")
+        raise Forbidden("This needs one of the roles: clerk, integrator.", code="surplus.staff_only")
     return reservation, False
 
 
@@ -217,7 +223,11 @@ def pickup_qr(reservation_id: str, session: SystemDbSession, principal: Consumer
     """The QR code the consumer shows at pickup (its text: ``SM1:<reservation>:<code>``)."""
     reservation = service.consumers_reservation(session, reservation_id, principal.subject)
     if reservation.status != "reserved":
-        raise ReservationStateConflict(f"reservation {reservation_id} is {reservation.status}")
+        raise ReservationStateConflict(
+            f"reservation {reservation_id} is {reservation.status}",
+            code="surplus.reservation.state",
+            params={"id": reservation_id, "status": reservation.status},
+        )
     return Response(
         qr_svg(qr_text(reservation.id, reservation.pickup_code)),
         media_type="image/svg+xml",

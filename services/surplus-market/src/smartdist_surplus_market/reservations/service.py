@@ -91,7 +91,7 @@ def listing_for_consumer(session: Session, listing_id: str) -> Listing:
     """The listing a consumer names, found across merchants; the session then acts as its tenant."""
     listing = session.get(Listing, listing_id)
     if listing is None or listing.status == "draft":
-        raise ListingNotFound(f"No listing {listing_id}.")
+        raise ListingNotFound(f"No listing {listing_id}.", code="surplus.listing.not_found", params={"id": listing_id})
     enter_tenant(session, listing.tenant_id)
     return listing
 
@@ -201,21 +201,37 @@ def reserve(
 ) -> Reservation:
     now = now or utcnow()
     if is_expired(listing.best_before, now) or listing.status != "published":
-        raise ListingNotReservable(f"listing {listing.id} is no longer on offer")
+        raise ListingNotReservable(
+            f"listing {listing.id} is no longer on offer", code="surplus.listing.gone", params={"id": listing.id}
+        )
     if delivery is not None and listing.mode != "supplier":
         raise Unprocessable(
             "home delivery is for supplier listings; store listings are picked up",
-            errors=[{"loc": ["body", "delivery"], "message": "only for supplier listings"}],
+            code="surplus.reservation.delivery_store",
+            errors=[
+                {"loc": ["body", "delivery"], "message": "only for supplier listings", "code": "surplus.delivery_store"}
+            ],
         )
     price = current_price(listing, now)
     assert price is not None  # published listings always have a list price
     if not take_units(session, listing.id, quantity, now):
         session.refresh(listing, ["quantity", "status", "best_before"])
         if is_expired(listing.best_before, now) or listing.status != "published":
-            raise ListingNotReservable(f"listing {listing.id} is no longer on offer")
+            raise ListingNotReservable(
+                f"listing {listing.id} is no longer on offer", code="surplus.listing.gone", params={"id": listing.id}
+            )
         raise NotEnoughLeft(
             f"only {listing.quantity} {listing.unit} left; nothing was reserved",
-            errors=[{"loc": ["body", "quantity"], "message": f"only {listing.quantity} left"}],
+            code="surplus.reservation.not_enough",
+            params={"left": listing.quantity, "unit": listing.unit},
+            errors=[
+                {
+                    "loc": ["body", "quantity"],
+                    "message": f"only {listing.quantity} left",
+                    "code": "surplus.not_enough",
+                    "params": {"left": listing.quantity},
+                }
+            ],
             left=listing.quantity,
         )
     amount = price * quantity
@@ -239,7 +255,11 @@ def reserve(
     authorisation = provider.authorise(amount_twd=amount, token=payment_token, reference=reservation.id)
     if not authorisation.approved:
         # Raising rolls the transaction back: the units taken above are on sale again.
-        raise PaymentRefused(f"the payment was not authorised: {authorisation.reason}; nothing was reserved")
+        raise PaymentRefused(
+            f"the payment was not authorised: {authorisation.reason}; nothing was reserved",
+            code="surplus.payment.refused",
+            params={"reason": authorisation.reason},
+        )
     reservation.payment_provider, reservation.payment_ref = provider.name, authorisation.reference
     reservation.payment_status = "authorised"
     if delivery is not None:
@@ -265,7 +285,9 @@ def reserve(
 def get_reservation(session: Session, reservation_id: str) -> Reservation:
     reservation = session.get(Reservation, reservation_id)
     if reservation is None:
-        raise ReservationNotFound(f"No reservation {reservation_id}.")
+        raise ReservationNotFound(
+            f"No reservation {reservation_id}.", code="surplus.reservation.not_found", params={"id": reservation_id}
+        )
     return reservation
 
 
@@ -273,7 +295,9 @@ def consumers_reservation(session: Session, reservation_id: str, consumer_id: st
     """A consumer's own reservation (any merchant's); the session then acts as that merchant."""
     reservation = session.get(Reservation, reservation_id)
     if reservation is None or reservation.consumer_id != consumer_id:
-        raise ReservationNotFound(f"No reservation {reservation_id}.")
+        raise ReservationNotFound(
+            f"No reservation {reservation_id}.", code="surplus.reservation.not_found", params={"id": reservation_id}
+        )
     enter_tenant(session, reservation.tenant_id)
     return reservation
 
@@ -283,13 +307,20 @@ def pick_up(session: Session, reservation_id: str, code: str, *, now: datetime |
     reservation = get_reservation(session, reservation_id)
     settle_if_overdue(session, reservation, now)
     if reservation.status != "reserved":
-        raise ReservationStateConflict(f"reservation {reservation_id} is {reservation.status}")
+        raise ReservationStateConflict(
+            f"reservation {reservation_id} is {reservation.status}",
+            code="surplus.reservation.state",
+            params={"id": reservation_id, "status": reservation.status},
+        )
     if reservation.delivery is not None:
-        raise ReservationStateConflict(f"reservation {reservation_id} goes by courier, not pickup")
+        raise ReservationStateConflict(
+            f"reservation {reservation_id} goes by courier, not pickup", code="surplus.reservation.by_courier"
+        )
     if not code_matches(reservation.pickup_code, code):
         raise WrongPickupCode(
             "this is not the reservation's pickup code",
-            errors=[{"loc": ["body", "pickup_code"], "message": "wrong code"}],
+            code="surplus.reservation.wrong_code",
+            errors=[{"loc": ["body", "pickup_code"], "message": "wrong code", "code": "surplus.wrong_code"}],
         )
     return _complete(session, reservation, "picked_up", now)
 
@@ -325,9 +356,15 @@ def cancel(
     now = now or utcnow()
     settle_if_overdue(session, reservation, now)
     if reservation.status != "reserved":
-        raise ReservationStateConflict(f"reservation {reservation.id} is {reservation.status}")
+        raise ReservationStateConflict(
+            f"reservation {reservation.id} is {reservation.status}",
+            code="surplus.reservation.state",
+            params={"id": reservation.id, "status": reservation.status},
+        )
     if by == "consumer" and not consumer_may_cancel(reservation.pickup_start, now):
-        raise ReservationStateConflict("the pickup window has started; ask the store to cancel")
+        raise ReservationStateConflict(
+            "the pickup window has started; ask the store to cancel", code="surplus.reservation.window_started"
+        )
     payments().void(reservation.payment_ref)
     reservation.payment_status = "voided"
     reservation.status = "cancelled"
@@ -381,9 +418,11 @@ def settle_no_shows(session: Session, now: datetime | None = None, *, limit: int
 
 def rate(session: Session, reservation: Reservation, stars: int, comment: str) -> Reservation:
     if reservation.status not in ("picked_up", "delivered"):
-        raise ReservationStateConflict("only a collected or delivered order can be rated")
+        raise ReservationStateConflict(
+            "only a collected or delivered order can be rated", code="surplus.reservation.not_collected"
+        )
     if reservation.rating is not None:
-        raise ReservationStateConflict("this order has been rated already")
+        raise ReservationStateConflict("this order has been rated already", code="surplus.reservation.rated")
     reservation.rating, reservation.rating_comment = stars, comment
     session.flush()
     return reservation
@@ -604,7 +643,11 @@ def due_bookings(session: Session, now: datetime | None = None, *, limit: int = 
 def retry_booking(session: Session, reservation: Reservation, *, now: datetime | None = None) -> str:
     """Try the courier booking again now (the retry loop, or the seller's button)."""
     if not _booking_due(reservation):
-        raise ReservationStateConflict(f"reservation {reservation.id} has no courier booking to retry")
+        raise ReservationStateConflict(
+            f"reservation {reservation.id} has no courier booking to retry",
+            code="surplus.reservation.nothing_to_book",
+            params={"id": reservation.id},
+        )
     job_id = queue_delivery_booking(session, reservation, now=now)
     assert job_id is not None
     return job_id

@@ -32,5 +32,5 @@ def change_my_seller(body: SellerIn, session: DbSession, principal: SellerStaff)
 def public_seller(seller_id: str, session: SystemDbSession) -> SellerOut:
     """A seller's public profile and rating (no token needed)."""
     if not service.exists(session, seller_id):
-        raise NotFound(f"No seller {seller_id}.")
+        raise NotFound(f"No seller {seller_id}.", code="surplus.seller.not_found", params={"id": seller_id})
     return service.seller_out(session, seller_id)

@@ -38,13 +38,13 @@ class CampaignIn(BaseModel):
     @model_validator(mode="after")
     def _sane(self) -> CampaignIn:
         if self.kind == "percent" and self.value > 100:
-            raise ValueError("a percent discount is 1-100")
+            raise ValueError("error.virtual.campaign.percent_range")
         if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+            raise ValueError("error.virtual.campaign.ends_before_start")
         if self.code is not None and self.code_type != "generic":
-            raise ValueError("a code is given for generic campaigns only (code_type: generic)")
+            raise ValueError("error.virtual.campaign.code_generic_only")
         if self.code is not None and self.code.upper().startswith("VS-"):
-            raise ValueError("a generic code may not start with VS- (the wallet's own codes)")
+            raise ValueError("error.virtual.campaign.code_vs_prefix")
         return self
 
 

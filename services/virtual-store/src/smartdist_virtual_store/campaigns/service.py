@@ -48,7 +48,7 @@ def create_campaign(session: Session, body: CampaignIn) -> Campaign:
                 f"The code {values['code']} is used by another campaign.",
                 code="virtual.campaign.code_taken",
                 params={"code": values["code"]},
-                errors=[{"loc": ["body", "code"], "message": "already used"}],
+                errors=[{"loc": ["body", "code"], "message": "already used", "code": "virtual.code_used"}],
             )
     campaign = Campaign(**values)
     try:
@@ -60,7 +60,7 @@ def create_campaign(session: Session, body: CampaignIn) -> Campaign:
             f"The code {values['code']} is used by another campaign.",
             code="virtual.campaign.code_taken",
             params={"code": values["code"]},
-            errors=[{"loc": ["body", "code"], "message": "already used"}],
+            errors=[{"loc": ["body", "code"], "message": "already used", "code": "virtual.code_used"}],
         ) from exc
     return campaign
 
@@ -101,7 +101,7 @@ def edit_campaign(session: Session, campaign_id: str, patch: CampaignPatch, *, n
                          "code": "virtual.campaign.limit_below_used", "params": {"used": used}})  # fmt: skip
     for name in ("name", "min_spend"):
         if name in changes and changes[name] is None:
-            problems.append({"loc": ["body", name], "message": "may not be null"})
+            problems.append({"loc": ["body", name], "message": "may not be null", "code": "virtual.not_null"})
     if problems:
         raise Unprocessable("These changes cannot be made.", code="virtual.campaign.bad_edit", errors=problems)
     for name, value in changes.items():

@@ -32,14 +32,18 @@ def _read_bounded(request: Request, upload: UploadFile, limit: int) -> bytes:
     """The upload's bytes, refused with 413 as soon as they pass the limit (read in chunks)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + 64 * 1024:  # the multipart envelope's own bytes
-        raise refusal(413, "too_large", f"The upload is larger than the {limit:,} bytes accepted.")
+        raise refusal(
+            413, "too_large", f"The upload is larger than the {limit:,} bytes accepted.", params={"limit": limit}
+        )
     parts: list[bytes] = []
     size = 0
     upload.file.seek(0)
     while chunk := upload.file.read(CHUNK):
         size += len(chunk)
         if size > limit:
-            raise refusal(413, "too_large", f"The upload is larger than the {limit:,} bytes accepted.")
+            raise refusal(
+                413, "too_large", f"The upload is larger than the {limit:,} bytes accepted.", params={"limit": limit}
+            )
         parts.append(chunk)
     return b"".join(parts)
 
@@ -107,7 +111,7 @@ def get_panorama(panorama_id: PanoramaId, request: Request, session: DbSession, 
     """One panorama: processing, ready (with the viewer's multires config) or failed (with why)."""
     panorama = repository.find_panorama(session, panorama_id)
     if panorama is None:
-        raise NotFound(f"No panorama {panorama_id}.")
+        raise NotFound(f"No panorama {panorama_id}.", code="virtual.panorama.not_found", params={"id": panorama_id})
     return service.panorama_out(panorama, _root(request))
 
 

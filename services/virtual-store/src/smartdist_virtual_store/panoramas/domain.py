@@ -40,7 +40,11 @@ class PanoramaRefused(Problem):
     title = "Panorama refused"
 
 
-def refusal(status: int, reason: str, message: str) -> Problem:
-    """The problem+json a refused upload gets; ``reason`` is machine-readable."""
+def refusal(
+    status: int, reason: str, message: str, code: str | None = None, params: dict[str, object] | None = None
+) -> Problem:
+    """The problem+json a refused upload gets; ``reason`` is machine-readable, ``code`` its text's key."""
     kind: type[Problem] = {413: UploadTooLarge, 415: NotJpegOrPng}.get(status, PanoramaRefused)
-    return kind(message, reason=reason, errors=[{"loc": ["body", "file"], "message": message}])
+    code = code or f"virtual.panorama.{reason}"
+    item = {"loc": ["body", "file"], "message": message, "code": code, "params": dict(params or {})}
+    return kind(message, reason=reason, code=code, params=dict(params or {}), errors=[item])

@@ -44,11 +44,13 @@ class Inspection:
 class Refused(Exception):
     """Why a file is refused; ``status`` is the HTTP answer (413, 415, 422)."""
 
-    def __init__(self, status: int, reason: str, message: str) -> None:
+    def __init__(self, status: int, reason: str, message: str, key: str | None = None, **params: object) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
         self.message = message
+        self.code = f"virtual.panorama.{key or reason}"  # catalog key problem.<code>, formatted with params
+        self.params = params
 
 
 def sniff_kind(data: bytes) -> str:
@@ -66,13 +68,13 @@ def header_size(data: bytes, kind: str) -> tuple[int, int]:
     if kind == "png":
         # The first chunk of every PNG is IHDR: length, b"IHDR", width, height.
         if len(data) < 24 or data[12:16] != b"IHDR":
-            raise Refused(422, "corrupt", "The PNG header is damaged.")
+            raise Refused(422, "corrupt", "The PNG header is damaged.", "png_header")
         width, height = struct.unpack(">II", data[16:24])
         return width, height
     pos = 2
     while pos + 4 <= len(data):
         if data[pos] != 0xFF:
-            raise Refused(422, "corrupt", "The JPEG header is damaged.")
+            raise Refused(422, "corrupt", "The JPEG header is damaged.", "jpeg_header")
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
@@ -82,7 +84,7 @@ def header_size(data: bytes, kind: str) -> tuple[int, int]:
             continue
         (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
         if length < 2:
-            raise Refused(422, "corrupt", "The JPEG header is damaged.")
+            raise Refused(422, "corrupt", "The JPEG header is damaged.", "jpeg_header")
         # SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
             if pos + 9 > len(data):
@@ -92,7 +94,7 @@ def header_size(data: bytes, kind: str) -> tuple[int, int]:
         if marker in (0xD9, 0xDA):  # end of image or start of scan before any frame header
             break
         pos += 2 + length
-    raise Refused(422, "corrupt", "The JPEG has no readable frame header.")
+    raise Refused(422, "corrupt", "The JPEG has no readable frame header.", "no_frame")
 
 
 def _orientation(im: Image.Image) -> int:
@@ -108,23 +110,28 @@ def inspect(data: bytes, limits: Limits) -> Inspection:
     kind = sniff_kind(data)
     width, height = header_size(data, kind)
     if width <= 0 or height <= 0:
-        raise Refused(422, "corrupt", "The image declares no pixels.")
+        raise Refused(422, "corrupt", "The image declares no pixels.", "no_pixels")
     if width * height > limits.max_pixels:
         raise Refused(
             413,
             "too_many_pixels",
             f"The image declares {width}x{height} = {width * height:,} pixels; "
             f"at most {limits.max_pixels:,} are accepted.",
+            "pixels_declared",
+            width=width,
+            height=height,
+            pixels=width * height,
+            limit=limits.max_pixels,
         )
     try:
         im = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
     except Image.DecompressionBombError:
         raise Refused(413, "too_many_pixels", "The image declares more pixels than are accepted.") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
-        raise Refused(422, "corrupt", "The image cannot be read: its data is damaged.") from None
+        raise Refused(422, "corrupt", "The image cannot be read: its data is damaged.", "unreadable") from None
     with im:
         if im.size != (width, height) or im.width * im.height > limits.max_pixels:
-            raise Refused(422, "corrupt", "The image header contradicts itself.")
+            raise Refused(422, "corrupt", "The image header contradicts itself.", "header_contradicts")
         if getattr(im, "n_frames", 1) > 1:
             raise Refused(422, "animated", "Animated images are not panoramas; upload a single still picture.")
         if _orientation(im) in QUARTER_TURNS:
@@ -134,6 +141,10 @@ def inspect(data: bytes, limits: Limits) -> Inspection:
                 422,
                 "too_small",
                 f"The panorama is {width}x{height}; at least {limits.min_width}x{limits.min_height} is needed.",
+                width=width,
+                height=height,
+                min_width=limits.min_width,
+                min_height=limits.min_height,
             )
         ratio = width / height
         if abs(ratio - 2) > 2 * limits.aspect_tolerance:
@@ -142,6 +153,9 @@ def inspect(data: bytes, limits: Limits) -> Inspection:
                 "not_2_to_1",
                 f"An equirectangular panorama is twice as wide as high (2:1); this one is {width}x{height} "
                 f"({ratio:.3f}:1, after EXIF orientation).",
+                width=width,
+                height=height,
+                ratio=f"{ratio:.3f}",
             )
         try:
             im.load()

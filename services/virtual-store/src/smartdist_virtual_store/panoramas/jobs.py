@@ -12,11 +12,11 @@ from smartdist_virtual_store.panoramas import service
 def process_panorama(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     panorama_id = str(params["panorama_id"])
     store = service.media_store(ctx.services["runtime"].settings.resolved_data_dir())
-    ctx.progress(0.02, "decoding", force=True)
+    ctx.progress(0.02, "vs.progress.decoding", force=True)
     try:
         # Progress is written outside our own transaction (the guide's SQLite rule).
         rendered = service.render_files(
-            store, ctx.tenant_id, panorama_id, lambda f: ctx.progress(0.05 + 0.9 * f, "tiling", force=True)
+            store, ctx.tenant_id, panorama_id, lambda f: ctx.progress(0.05 + 0.9 * f, "vs.progress.tiling", force=True)
         )
     except Exception as exc:
         with ctx.tenant_transaction() as session:

@@ -46,7 +46,7 @@ def check_upload(data: bytes) -> Inspection:
     try:
         return inspect(data, upload_limits())
     except Refused as why:
-        raise refusal(why.status, why.reason, why.message) from None
+        raise refusal(why.status, why.reason, why.message, why.code, why.params) from None
 
 
 def accept_panorama(
@@ -172,11 +172,11 @@ def panorama_file(session: Session, store: FileStore, panorama_id: str, name: st
     """A processed file of a ready panorama (any tenant: the viewer is public, ids are unguessable)."""
     panorama = session.get(Panorama, panorama_id)
     if panorama is None or panorama.status != "ready" or not is_servable(name):
-        raise NotFound("No such panorama file.")
+        raise NotFound("No such panorama file.", code="virtual.panorama.no_file")
     try:
         return store.get(f"{media_prefix(panorama.tenant_id, panorama.id)}/{name}")
     except MissingFile:
-        raise NotFound("No such panorama file.") from None
+        raise NotFound("No such panorama file.", code="virtual.panorama.no_file") from None
 
 
 def find_panorama(session: Session, panorama_id: str) -> Panorama | None:

@@ -72,7 +72,7 @@ class HotspotIn(HotspotFields):
     @model_validator(mode="after")
     def _scene_link(self) -> HotspotIn:
         if self.kind == "scene" and self.target_scene_id is None:
-            raise ValueError("a scene hotspot needs target_scene_id")
+            raise ValueError("error.virtual.reference.scene_needs_target")
         return self
 
 

@@ -35,21 +35,21 @@ from smartdist_virtual_store.stores.schemas import (
 def get_store(session: Session, store_id: str) -> Store:
     store = session.get(Store, store_id)
     if store is None:
-        raise NotFound(f"No store {store_id}.")
+        raise NotFound(f"No store {store_id}.", code="virtual.store.not_found", params={"id": store_id})
     return store
 
 
 def get_scene(session: Session, scene_id: str) -> Scene:
     scene = session.get(Scene, scene_id)
     if scene is None:
-        raise NotFound(f"No scene {scene_id}.")
+        raise NotFound(f"No scene {scene_id}.", code="virtual.scene.not_found", params={"id": scene_id})
     return scene
 
 
 def get_hotspot(session: Session, hotspot_id: str) -> Hotspot:
     hotspot = session.get(Hotspot, hotspot_id)
     if hotspot is None:
-        raise NotFound(f"No hotspot {hotspot_id}.")
+        raise NotFound(f"No hotspot {hotspot_id}.", code="virtual.hotspot.not_found", params={"id": hotspot_id})
     return hotspot
 
 
@@ -77,7 +77,7 @@ def update_store(session: Session, store_id: str, patch: StorePatch) -> Store:
 def publish_store(session: Session, store_id: str, published: bool) -> Store:
     store = get_store(session, store_id)
     if published and repository.scene_count(session, store_id) == 0:
-        raise NothingToPublish("Add a scene (from a ready panorama) before publishing.")
+        raise NothingToPublish("Add a scene (from a ready panorama) before publishing.", code="virtual.store.no_scene")
     store.published = published
     store.published_at = utcnow() if published else None
     session.flush()
@@ -88,12 +88,20 @@ def add_scene(session: Session, store_id: str, body: SceneIn) -> Scene:
     store = get_store(session, store_id)
     count = repository.scene_count(session, store_id)
     if count >= MAX_SCENES:
-        raise TooManyScenes(f"Store {store.name} already has {MAX_SCENES} scenes.")
+        raise TooManyScenes(
+            f"Store {store.name} already has {MAX_SCENES} scenes.",
+            code="virtual.store.too_many_scenes",
+            params={"store": store.name, "max": MAX_SCENES},
+        )
     panorama = panoramas.find_panorama(session, body.panorama_id)
     if panorama is None:
         raise bad_reference("panorama_id", "no such panorama")
     if panorama.status != "ready":
-        raise PanoramaNotReady(f"Panorama {panorama.id} is {panorama.status}; wait until it is ready.")
+        raise PanoramaNotReady(
+            f"Panorama {panorama.id} is {panorama.status}; wait until it is ready.",
+            code="virtual.panorama.not_ready",
+            params={"id": panorama.id, "status": panorama.status},
+        )
     scene = Scene(store_id=store_id, position=count, **body.model_dump())
     session.add(scene)
     session.flush()
@@ -214,7 +222,7 @@ def store_tenant(session: Session, store_id: str) -> str:
     """Whose published store this is (public callers carry no tenant)."""
     store = repository.published_store(session, store_id)
     if store is None:
-        raise NotFound(f"No published store {store_id}.")
+        raise NotFound(f"No published store {store_id}.", code="virtual.store.not_published", params={"id": store_id})
     return store.tenant_id
 
 
@@ -222,7 +230,7 @@ def public_store(session: Session, store_id: str, root: str) -> PublicStore:
     """What the public viewer needs of a published store (any tenant's: a system session)."""
     store = repository.published_store(session, store_id)
     if store is None:
-        raise NotFound(f"No published store {store_id}.")
+        raise NotFound(f"No published store {store_id}.", code="virtual.store.not_published", params={"id": store_id})
     live = campaigns.live_campaigns(session, store.tenant_id, store.id)
     return PublicStore(
         id=store.id,
