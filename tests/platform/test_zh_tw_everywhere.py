@@ -1,6 +1,6 @@
 """No page of the demo shows developer English in zh-TW (issue 13 item 4).
 
-One demo (console and six services, SQLite) in zh-TW, signed in as the demo merchant:
+One demo (console and six services, SQLite; ``demo_url`` of conftest.py) in zh-TW, signed in as the demo merchant:
 
 * every page reachable by a link from the landing page and the services' home pages is read and
   its visible text searched for English sentences;
@@ -29,10 +29,7 @@ import httpx
 import pytest
 
 from smartdist.catalog import SERVICE_ORDER
-from smartdist.config import PlatformSettings, get_platform_settings
 from smartdist.console import DEMO_EMAIL, DEMO_PASSWORD
-from smartdist.demo import build_demo_app
-from smartdist.testing.browser import live_server
 
 # Three or more words of Latin letters in a row: a sentence, not a brand, unit or code
 # ("API", "KPI", "CSV", "Uber Direct" and "SKU-001" do not match: an acronym has no lower case).
@@ -123,8 +120,9 @@ class VisibleText(HTMLParser):
             self.texts.append(" ".join(data.split()))
 
 
-# Names in the demo's own data (a seller called "好鄰居超市 Good Neighbour Market"), not texts of the product.
-DEMO_NAMES = ("Good Neighbour Market",)
+# Names in the demo's own data (a seller "好鄰居超市 Good Neighbour Market", "示範商店 Demo Store owner"), not texts
+# of the product.
+DEMO_NAMES = ("Good Neighbour Market", "Demo Store")
 
 
 def english_in(text: str) -> list[str]:
@@ -145,20 +143,6 @@ def pending(fragment: str) -> bool:
     """A service's own text still waiting for its translation (the console's acceptance pages
     show the services' KPI notes, so any page may show one)."""
     return any(known in fragment or fragment in known for texts in SERVICE_TEXTS_PENDING.values() for known in texts)
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = tmp_path_factory.mktemp("zh-demo")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SMARTDIST_DATA_DIR", str(path))
-        for name in ("SMARTDIST_DATABASE_URL", "SMARTDIST_REDIS_URL"):
-            mp.delenv(name, raising=False)
-        get_platform_settings.cache_clear()
-        app = build_demo_app(PlatformSettings(data_dir=path, log_json=False, log_level="WARNING"))
-        with live_server(app) as base:
-            yield base
-    get_platform_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")

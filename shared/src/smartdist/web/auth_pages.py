@@ -19,6 +19,7 @@ from smartdist.auth.deps import TOKEN_COOKIE, optional_principal
 from smartdist.problems import Forbidden, Unauthorized
 
 HANDOFF_PATH = "/signin/complete"
+SIGNOUT_PATH = "/signout"
 
 
 def origin_of(url: str) -> str:
@@ -74,9 +75,36 @@ def safe_local_path(target: str) -> str:
     return target
 
 
+def console_signout_url(request: Request) -> str:
+    """Where the console signs out: its own ``/signout`` on this site, or on the console's host."""
+    runtime = request.app.state.runtime
+    console = (runtime.settings.console_url or "").rstrip("/")
+    if not console or origin_of(console) == _own_origin(request):
+        return SIGNOUT_PATH
+    return f"{console}{SIGNOUT_PATH}"
+
+
 def handoff_router() -> APIRouter:
-    """``POST /signin/complete`` on every service: the console's sign-in hands the token over."""
+    """``POST /signin/complete`` on every service: the console's sign-in hands the token over;
+    ``POST /signout`` from a service's page header signs out at the console."""
     router = APIRouter(include_in_schema=False)
+
+    @router.post(SIGNOUT_PATH)
+    def signout(request: Request) -> Response:
+        """This service's cookie is deleted and the console revokes the token: on the same site by
+        a redirect that keeps the POST, on another host by posting the token to it."""
+        token = request.cookies.get(TOKEN_COOKIE) or ""
+        target = console_signout_url(request)
+        response: Response
+        if target == SIGNOUT_PATH:
+            response = RedirectResponse(SIGNOUT_PATH, status_code=307)  # the console shares the cookie
+        else:
+            pages = request.app.state.pages
+            response = pages.render(request, "signout_handoff.html", {"action": target, "token": token})
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Referrer-Policy"] = "strict-origin"
+            response.delete_cookie(TOKEN_COOKIE, path="/")
+        return response
 
     @router.post(HANDOFF_PATH)
     def complete_signin(

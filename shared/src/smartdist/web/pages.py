@@ -13,6 +13,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, s
 from starlette.requests import Request
 from starlette.responses import Response
 
+from smartdist.auth.deps import TOKEN_COOKIE, optional_principal
+from smartdist.problems import Unauthorized
 from smartdist.web.i18n import LANG_COOKIE, Translator, language_for
 
 
@@ -63,7 +65,7 @@ class Pages:
             "lang": lang,
             "root": request.scope.get("root_path", ""),
             "service": LocalizedService(runtime.definition, translator) if runtime is not None else None,
-            "principal": getattr(request.state, "principal", None),
+            "principal": page_principal(request),
             "other_language_url": other_language_url(request, lang),
             **(context or {}),
         }
@@ -71,6 +73,20 @@ class Pages:
         if request.query_params.get("lang") == lang:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
         return response
+
+
+def page_principal(request: Request) -> Any:
+    """Who is signed in on this page (the header offers sign-out): the principal a page's own
+    check attached, else the token cookie's, if it is still valid."""
+    principal = getattr(request.state, "principal", None)
+    if principal is not None or TOKEN_COOKIE not in request.cookies:
+        return principal
+    if getattr(getattr(request.app.state, "runtime", None), "verifier", None) is None:
+        return None
+    try:
+        return optional_principal(request)
+    except Unauthorized:
+        return None
 
 
 class LocalizedService:
