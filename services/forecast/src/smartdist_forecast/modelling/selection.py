@@ -1,5 +1,9 @@
 """Choose and combine candidate models per series group from rolling back-test forecasts.
 
+The windows are weighted: when the oldest window is the forecast's season a year earlier, it counts
+as much as the recent windows together (``SEASON_WINDOW_WEIGHT``): a December forecast should be
+chosen by how the models did last December as much as by how they did this autumn.
+
 Series are grouped by what the back-tests show matters for which model wins: a short history
 (a new product: no yearly lags, no own season), intermittent demand (many zero days), and slow or
 fast sellers. Per group, the blend weights (a grid on the simplex, step ``WEIGHT_STEP``, single
@@ -23,6 +27,15 @@ NEW_HISTORY_DAYS = 365
 INTERMITTENT_ZERO_SHARE = 0.3
 RECENT_DAYS = 91
 WEIGHT_STEP = 0.25
+SEASON_WINDOW_WEIGHT = 0.5
+
+
+def window_weights(n_windows: int, seasonal_first: bool) -> dict[int, float]:
+    """Weight of each back-test window in the selection score (they sum to 1)."""
+    if not seasonal_first or n_windows < 2:
+        return {k: 1.0 / n_windows for k in range(n_windows)}
+    rest = (1.0 - SEASON_WINDOW_WEIGHT) / (n_windows - 1)
+    return {0: SEASON_WINDOW_WEIGHT, **{k: rest for k in range(1, n_windows)}}
 
 
 def series_groups(panel: DemandPanel, slow_below: float | None = None) -> tuple[np.ndarray, float]:
@@ -91,17 +104,42 @@ def _score(actual: np.ndarray, forecast: np.ndarray, held_out: np.ndarray) -> fl
     return fitted if np.isnan(unseen) else (fitted + unseen) / 2
 
 
+def _window_score(
+    actual: np.ndarray,
+    forecast: np.ndarray,
+    held_out: np.ndarray,
+    window: np.ndarray | None,
+    window_weights: dict[int, float] | None,
+) -> float:
+    """``_score`` per back-test window, averaged with ``window_weights`` (windows without a score drop out)."""
+    if window is None or not window_weights:
+        return _score(actual, forecast, held_out)
+    total, weight = 0.0, 0.0
+    for k, w in window_weights.items():
+        rows = window == k
+        if not rows.any():
+            continue
+        value = _score(actual[rows], forecast[rows], held_out[rows])
+        if not np.isnan(value):
+            total += w * value
+            weight += w
+    return total / weight if weight > 0 else float("nan")
+
+
 def choose_weights(
     actual: np.ndarray,
     forecasts: dict[str, np.ndarray],
     group: np.ndarray,
     held_out: np.ndarray,
     fallback: str,
+    window: np.ndarray | None = None,
+    window_weights: dict[int, float] | None = None,
 ) -> dict[str, GroupChoice]:
     """Per group name: the blend of ``forecasts`` (stacked back-test rows) with the best score.
 
-    ``group`` and ``held_out`` are per stacked row; a group without a scored row takes
-    ``fallback`` alone.
+    ``group``, ``held_out`` and ``window`` (the back-test window of the row) are per stacked row;
+    with ``window_weights`` the score is the weighted mean of the windows' scores. A group without
+    a scored row takes ``fallback`` alone.
     """
     names = [n for n, f in forecasts.items() if not np.isnan(f).all(axis=1).any()]
     grid = weight_grid(len(names))
@@ -115,10 +153,14 @@ def choose_weights(
         a = actual[rows]
         stack = np.stack([forecasts[n][rows] for n in names])
         h = held_out[rows]
-        scores = [_score(a, np.tensordot(w, stack, axes=1), h) for w in grid]
+        k = None if window is None else window[rows]
+        scores = [_window_score(a, np.tensordot(w, stack, axes=1), h, k, window_weights) for w in grid]
+        if np.isnan(scores).all():
+            choices[group_name] = GroupChoice({fallback: 1.0}, n_rows, float("nan"))
+            continue
         best = int(np.nanargmin(scores))
         weights = {n: float(w) for n, w in zip(names, grid[best], strict=True) if w > 0}
-        singles = {n: _score(a, stack[i], h) for i, n in enumerate(names)}
+        singles = {n: _window_score(a, stack[i], h, k, window_weights) for i, n in enumerate(names)}
         choices[group_name] = GroupChoice(weights, n_rows, float(scores[best]), singles)
     return choices
 

@@ -30,13 +30,13 @@ import numpy as np
 import pandas as pd
 
 from smartdist_forecast.modelling import baselines, multiplicative
-from smartdist_forecast.modelling.backtest import BacktestResult, rolling_origin_backtest
+from smartdist_forecast.modelling.backtest import SEASON_AGO_DAYS, BacktestResult, rolling_origin_backtest
 from smartdist_forecast.modelling.features import MIN_LAG
 from smartdist_forecast.modelling.global_lgbm import GlobalDemandModel, GlobalModelConfig, forecast_frame
 from smartdist_forecast.modelling.intervals import ConformalBand, dispersion_index
 from smartdist_forecast.modelling.metrics import accuracy, wape
 from smartdist_forecast.modelling.panel import DemandPanel, build_panel
-from smartdist_forecast.modelling.selection import GROUPS, blend, choose_weights, series_groups
+from smartdist_forecast.modelling.selection import GROUPS, blend, choose_weights, series_groups, window_weights
 from smartdist_forecast.sales.demand import daily_demand
 
 GLOBAL_MODEL = "global_lightgbm"
@@ -271,7 +271,12 @@ def run_training(
     choices = None
     chosen = GLOBAL_MODEL
     if len(combinable) > 1:
-        choices = choose_weights(actual, combinable, group, held, fallback=GLOBAL_MODEL)
+        seasonal_first = backtest.origins[0].origin_day == panel.n_days - SEASON_AGO_DAYS
+        weights_of_windows = window_weights(n_origins, options.seasonal_window and seasonal_first)
+        row_window = np.repeat(np.arange(n_origins), panel.n_series)
+        choices = choose_weights(
+            actual, combinable, group, held, GLOBAL_MODEL, window=row_window, window_weights=weights_of_windows
+        )
         stacked[COMBINATION] = blend(combinable, group, choices)
         chosen = COMBINATION
     scale = np.tile(backtest.scale, n_origins) if backtest.scale is not None else np.ones(len(actual))
@@ -310,6 +315,9 @@ def run_training(
     rows["yhat_hi"] = hi.reshape(-1)
     rows["model"] = chosen
     selection = selection_record(backtest, panel, stacked, actual, held, choices, final_groups, slow_below)
+    if choices is not None:
+        for number, window_record in enumerate(selection["windows"]):
+            window_record["weight"] = round(weights_of_windows[number], 4)
     artefact = ModelArtefact(
         version=uuid.uuid4().hex,
         created_at=datetime.now(UTC).isoformat(),

@@ -3,7 +3,14 @@ import numpy as np
 from smartdist_forecast.modelling.intervals import ConformalBand
 from smartdist_forecast.modelling.metrics import coverage, wape
 from smartdist_forecast.modelling.multiplicative import multiplicative, pooled_multiplicative
-from smartdist_forecast.modelling.selection import GROUPS, blend, choose_weights, series_groups, weight_grid
+from smartdist_forecast.modelling.selection import (
+    GROUPS,
+    blend,
+    choose_weights,
+    series_groups,
+    weight_grid,
+    window_weights,
+)
 
 from ..synthetic_panels import seasonal_panel
 
@@ -41,6 +48,23 @@ def test_weights_per_group_pick_the_model_that_is_right_for_that_group():
     assert choices["new"].rows == 0 and choices["new"].weights == {"a": 1.0}
     assert np.allclose(blend({"a": a, "b": b}, group, choices), good)
     assert len(weight_grid(3)) == 15 and np.allclose(weight_grid(3).sum(axis=1), 1.0)
+
+
+def test_the_year_ago_window_weighs_as_much_as_the_recent_windows_together():
+    assert window_weights(3, seasonal_first=True) == {0: 0.5, 1: 0.25, 2: 0.25}
+    assert window_weights(3, seasonal_first=False) == {0: 1 / 3, 1: 1 / 3, 2: 1 / 3}
+    # Model "a" is exact in the year-ago window and 3 off in the recent ones; "b" the other way, 4 off.
+    actual = np.full((3, 7), 10.0)
+    a = actual + np.array([0.0, 3.0, 3.0])[:, None]
+    b = actual + np.array([4.0, 0.0, 0.0])[:, None]
+    group = np.full(3, GROUPS.index("fast"))
+    window = np.arange(3)
+    plain = choose_weights(actual, {"a": a, "b": b}, group, np.zeros(3, dtype=bool), "a", window=window)
+    seasonal = choose_weights(
+        actual, {"a": a, "b": b}, group, np.zeros(3, dtype=bool), "a", window, window_weights(3, True)
+    )
+    assert plain["fast"].weights == {"b": 1.0}  # all rows pooled: 6 vs 4 units off
+    assert seasonal["fast"].weights == {"a": 1.0}  # 0.5 · 0 + 0.5 · 0.3 < 0.5 · 0.4
 
 
 def test_band_per_level_group_covers_80_percent_of_slow_and_fast_series_alike():

@@ -53,6 +53,8 @@ def test_the_chosen_combination_and_its_back_test_scores_are_recorded_with_the_v
     outcome = run_training(panel, TrainingOptions(horizon_days=7, model=GlobalModelConfig(rounds=30)))
     selection = ModelArtefact.from_json(outcome.artefact.to_json()).selection
     assert selection["chosen"] == COMBINATION and len(selection["windows"]) == 3
+    # 500 days: too short for a year-ago window, so the three recent windows weigh alike.
+    assert [w["weight"] for w in selection["windows"]] == [0.3333, 0.3333, 0.3333]
     assert selection["held_out_series_per_window"] == 1  # a fifth of 6 series
     groups = selection["groups"]
     assert sum(g["series"] for g in groups.values()) == 6
