@@ -29,7 +29,7 @@ from smartdist_delivery_broker.app import DEFINITION
 from smartdist_delivery_broker.config import SANDBOX_SECRETS_FILE, Settings
 from smartdist_delivery_broker.orders.models import DeliveryOrder
 from smartdist_delivery_broker.orders.service import deliver_due_sandbox_webhooks
-from smartdist_delivery_broker.quotes.service import QuotingContext, context_for_runtime
+from smartdist_delivery_broker.quotes.service import QuotingContext, context_for_runtime, find_quote_set
 from smartdist_delivery_broker.subsidy.models import SubsidyEntryRow
 
 STORE = {"lat": 25.0418, "lng": 121.5436, "address": "Store"}
@@ -352,7 +352,7 @@ def _claim_and_stop(svc: ServiceUnderTest, tenant: str, quote_set_id: str, key: 
     with svc.database.tenant_transaction(tenant) as session:
         assert service._start_idempotent(session, idem, lambda v: {}) is None
         order, _ = service.claim_quote(
-            session, context(svc), tenant, service.find_quote_set(session, quote_set_id), details, "pandago"
+            session, context(svc), tenant, find_quote_set(session, quote_set_id), details, "pandago"
         )
         service._claim_key(session, idem, order.id)
         return order.id
