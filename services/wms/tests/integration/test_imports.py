@@ -44,12 +44,20 @@ def test_sheets_import_all_rows_or_none(service_factory, clerk_for) -> None:  # 
         en = _upload(c, "products", "products.csv", bad, 422, lang="en")
         assert en["errors"][3]["message"] == "OLD already exists"
 
-        good = [["TEA", "烏龍茶", 4710001, "none", 6], ["MILK", "鮮奶", None, "expiry", None]]
-        assert _upload(c, "products", "products.xlsx", xlsx_bytes(header, good), 201) == {
+        good = [["TEA", "烏龍茶", 4710001, "none", 6, "4710009; 4710010"], ["MILK", "鮮奶", None, "expiry", None, None]]
+        assert _upload(c, "products", "products.xlsx", xlsx_bytes([*header, "barcodes"], good), 201) == {
             "kind": "products",
             "created": 2,
         }
         assert c.get("/products/TEA")["barcode"] == "4710001" and c.get("/products/MILK")["tracking"] == "expiry"
+        assert c.get("/products/TEA")["barcodes"] == ["4710009", "4710010"]
+        assert c.post("/scans", {"code": "4710010"}, expect=200).json()["sku"] == "TEA"
+        taken = csv_text(["sku", "name", "barcodes"], [["NEW", "新品", "4710010"], ["NEW2", "新品", "x1;x1"]])
+        r = _upload(c, "products", "p.csv", taken, 422)
+        assert [(e["row"], e["column"], e["code"]) for e in r["errors"]] == [
+            (2, "barcodes", "wms.product.barcode_taken"),
+            (3, "barcodes", "wms.import.duplicate"),
+        ]
 
         locations = csv_text(["code", "zone", "sequence"], [["A-01", "A", "1"], ["A-02", "A", "2"]])
         assert _upload(c, "locations", "loc.csv", locations, 201)["created"] == 2

@@ -28,7 +28,7 @@ def _statements(svc: Any, call: Any) -> tuple[Any, list[str]]:
 def test_a_pick_is_six_statements_and_keeps_the_rules(service_factory, clerk_for) -> None:  # type: ignore[no-untyped-def]
     with service_factory(DEFINITION) as svc:
         c = clerk_for(svc, roles=("clerk",))
-        c.product("TEA", barcode="4710001", pack_barcode="14710001", pack_size=6)
+        c.product("TEA", barcode="4710001", pack_barcode="14710001", pack_size=6, barcodes=["4719999"])
         c.product("CUP")
         c.location("A1")
         c.location("A2")
@@ -55,7 +55,7 @@ def test_a_pick_is_six_statements_and_keeps_the_rules(service_factory, clerk_for
         # a product not allocated here, an unknown location: the full path names the mistake
         assert pick("A1", "CUP", 1, expect=422)["errors"][0]["loc"] == ["body", "location"]
         assert pick("ZZ", "TEA", 1, expect=422)["status"] == 422
-        pick("A1", "TEA", 2)
+        pick("A1", "4719999", 2)  # one more barcode of the product scans as it
         pick("A2", "TEA", 3)
         assert pick("A2", "CUP", 1)["status"] == "picked"
         order = c.get(f"/outbound-orders/{oid}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from smartdist_wms.imports.messages import MESSAGES as IMPORT_MESSAGES
 from smartdist_wms.locations.messages import MESSAGES as LOCATION_MESSAGES
 from smartdist_wms.printing.messages import MESSAGES as PRINT_MESSAGES
+from smartdist_wms.products.messages import MESSAGES as PRODUCT_MESSAGES
 from smartdist_wms.warehouses.messages import MESSAGES as WAREHOUSE_MESSAGES
 from smartdist_wms.waves.messages import MESSAGES as WAVE_MESSAGES
 
@@ -135,4 +136,4 @@ def _merge(*catalogs: dict[str, dict[str, str]]) -> None:
             MESSAGES.setdefault(lang, {}).update(texts)
 
 
-_merge(WAVE_MESSAGES, IMPORT_MESSAGES, PRINT_MESSAGES, WAREHOUSE_MESSAGES, LOCATION_MESSAGES)
+_merge(WAVE_MESSAGES, IMPORT_MESSAGES, PRINT_MESSAGES, WAREHOUSE_MESSAGES, LOCATION_MESSAGES, PRODUCT_MESSAGES)

@@ -26,6 +26,7 @@ from smartdist_wms.locations.models import Location
 from smartdist_wms.locations.schemas import LocationIn
 from smartdist_wms.outbound import service as outbound
 from smartdist_wms.outbound.schemas import OutboundLineIn, OutboundOrderIn
+from smartdist_wms.products import repository as product_repository
 from smartdist_wms.products import service as products
 from smartdist_wms.products.models import Product
 from smartdist_wms.products.schemas import ProductIn
@@ -56,6 +57,7 @@ KINDS: dict[str, Kind] = {
             "sku": "text",
             "name": "text",
             "barcode": "text",
+            "barcodes": "list",
             "unit": "text",
             "tracking": "text",
             "near_expiry_days": "int",
@@ -144,6 +146,32 @@ def _check_keys(session: Session, kind: str, good: list[tuple[SheetRow, Any]]) -
     return errors
 
 
+def _check_barcodes(session: Session, good: list[tuple[SheetRow, Any]]) -> list[RowError]:
+    """A product's barcodes may name no other product: none stored, none twice in the sheet."""
+    errors: list[RowError] = []
+    first: dict[str, tuple[int, str]] = {}  # code -> (row, column) where the sheet first has it
+    for row, item in good:
+        coded = [(item.barcode, "barcode")] if item.barcode is not None else []
+        for code, column in coded + [(c, "barcodes") for c in item.barcodes]:
+            if code not in first:
+                first[code] = (row.number, column)
+                continue
+            errors.append(
+                RowError(
+                    row.number,
+                    column,
+                    f"{code} is also in row {first[code][0]}",
+                    "wms.import.duplicate",
+                    {"value": code, "first_row": first[code][0]},
+                )
+            )
+    for code in product_repository.barcodes_taken(session, list(first)):
+        number, column = first[code]
+        message = f"{code} already names a product"
+        errors.append(RowError(number, column, message, "wms.product.barcode_taken", {"barcode": code}))
+    return errors
+
+
 def _check_skus(session: Session, rows: Sequence[SheetRow]) -> list[RowError]:
     """Every row's SKU the warehouse does not have (also on rows with other errors)."""
     skus = {sku for row in rows if (sku := as_text(row.cells.get("sku"))) is not None}
@@ -189,6 +217,8 @@ def import_sheet(session: Session, kind: str, filename: str, content: bytes, *, 
         ) from None
     good, errors = check_rows(rows, spec.model, spec.fields)
     errors += _check_keys(session, kind, good)
+    if kind == "products":
+        errors += _check_barcodes(session, good)
     if kind in ("inbound-orders", "outbound-orders"):
         errors += _check_skus(session, rows) + _check_order_sizes(good)
     if errors:

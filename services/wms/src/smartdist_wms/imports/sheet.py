@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -142,6 +142,14 @@ def as_int(value: Cell) -> Cell:
     return value
 
 
+def as_list(value: Cell) -> list[str] | None:
+    """A cell of several codes separated by ';' or '|' (several barcodes of one product)."""
+    text = as_text(value)
+    if text is None:
+        return None
+    return [part.strip() for part in text.replace("|", ";").split(";") if part.strip()]
+
+
 def as_day(value: Cell) -> Cell:
     """A date cell: Excel gives a datetime, CSV text (YYYY-MM-DD)."""
     return value.date() if isinstance(value, datetime) else value
@@ -151,8 +159,8 @@ def check_rows(
     rows: Sequence[SheetRow], model: type[BaseModel], fields: Mapping[str, str]
 ) -> tuple[list[tuple[SheetRow, Any]], list[RowError]]:
     """Every row through the schema (none stops at the first error), so one answer lists every
-    fix. ``fields`` maps a column to its kind: text, int or day."""
-    convert = {"text": as_text, "int": as_int, "day": as_day}
+    fix. ``fields`` maps a column to its kind: text, int, day or list."""
+    convert: dict[str, Callable[[Cell], Any]] = {"text": as_text, "int": as_int, "day": as_day, "list": as_list}
     good: list[tuple[SheetRow, Any]] = []
     errors: list[RowError] = []
     for row in rows:

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Select, bindparam, case, func, or_, select, update
+from sqlalchemy import BindParameter, Select, bindparam, case, func, select, update
 from sqlalchemy.orm import Session, aliased, lazyload
 
 from smartdist.pagination import Page, paginate
 from smartdist_wms.locations.models import Location
 from smartdist_wms.outbound.models import Allocation, OutboundLine, OutboundOrder
 from smartdist_wms.products.models import Product
+from smartdist_wms.products.repository import names_code
 from smartdist_wms.stock.models import StockItem
 
 T = TypeVar("T")
@@ -98,11 +99,7 @@ def _pick_slots_stmt(with_lot: bool) -> Select[Any]:
             Allocation.state == "open",
             Allocation.qty > Allocation.picked,
             Location.code == bindparam("location"),
-            or_(
-                Product.sku == code,
-                Product.barcode == code,
-                Product.pack_barcode == code,
-            ),
+            names_code(code),
         )
         .order_by(Allocation.id)
     )

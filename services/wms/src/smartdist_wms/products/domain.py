@@ -12,6 +12,10 @@ class DuplicateSku(Conflict):
     title = "SKU already exists"
 
 
+class DuplicateBarcode(Conflict):
+    title = "Barcode already names a product"
+
+
 class UnknownSku(Unprocessable):
     title = "Unknown SKU"
 

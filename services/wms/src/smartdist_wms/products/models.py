@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smartdist.db import TenantScoped, UtcDateTime, utcnow
 from smartdist_wms.db import Base, IdColumn
@@ -30,3 +30,22 @@ class Product(TenantScoped, Base):
     # Putaway goes here first when set (a pick face that always holds this product).
     fixed_location: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # More unit barcodes (another supplier's EAN, an old label): each scans as this product.
+    extra_barcodes: Mapped[list[ProductBarcode]] = relationship(
+        order_by="ProductBarcode.id", lazy="select", cascade="all, delete-orphan"
+    )
+
+    @property
+    def barcodes(self) -> list[str]:
+        return [b.code for b in self.extra_barcodes]
+
+
+class ProductBarcode(TenantScoped, Base):
+    """One more unit barcode of a product (the tenant's codes are unique: a scan names one product)."""
+
+    __tablename__ = "product_barcode"
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+
+    id: Mapped[int] = mapped_column(IdColumn, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))

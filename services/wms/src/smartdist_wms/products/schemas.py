@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -37,6 +37,9 @@ class ProductIn(Input):
     near_expiry_days: int = Field(
         default=3, ge=0, le=365, description="Stock expiring within this many days is announced as near expiry."
     )
+    barcodes: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=20, description="More unit barcodes that scan as this product."
+    )
     pack_barcode: str | None = Field(default=None, min_length=1, max_length=64, description="Carton barcode.")
     pack_size: int = Field(default=1, ge=1, le=10_000, description="Units in one carton.")
     allocation: Literal["fefo", "fifo"] = Field(
@@ -54,6 +57,7 @@ class ProductOut(BaseModel):
     sku: str
     name: str
     barcode: str | None
+    barcodes: list[str] = Field(description="More unit barcodes.")
     unit: str
     tracking: Tracking
     near_expiry_days: int

@@ -11,22 +11,36 @@ from sqlalchemy.orm import Session
 
 from smartdist_wms.barcodes.gs1 import GS1Error, looks_like_gs1, parse_gs1
 from smartdist_wms.products import repository
-from smartdist_wms.products.domain import BadScan, DuplicateSku, UnknownSku
-from smartdist_wms.products.models import Product
+from smartdist_wms.products.domain import BadScan, DuplicateBarcode, DuplicateSku, UnknownSku
+from smartdist_wms.products.models import Product, ProductBarcode
 from smartdist_wms.products.schemas import ProductIn
 
 
 def create_product(session: Session, body: ProductIn) -> Product:
     if repository.by_sku(session, body.sku) is not None:
         raise DuplicateSku(f"sku {body.sku!r} already exists")
-    product = Product(**body.model_dump())
+    codes = list(dict.fromkeys(body.barcodes))
+    taken = repository.barcodes_taken(session, codes)
+    if taken:
+        raise DuplicateBarcode(
+            f"barcode {taken[0]!r} already names another product",
+            code="wms.product.barcode_taken",
+            params={"barcode": taken[0]},
+            errors=[
+                {"loc": ["body", "barcodes", codes.index(c)], "code": "wms.product.barcode_taken"}
+                | {"params": {"barcode": c}, "message": f"{c} already names a product"}
+                for c in taken
+            ],
+        )
+    product = Product(**body.model_dump(exclude={"barcodes"}))
+    product.extra_barcodes = [ProductBarcode(code=c) for c in codes]
     try:
         with session.begin_nested():
             session.add(product)
             session.flush()
     except IntegrityError:
-        # Two clerks created the same SKU at the same moment: the second is the duplicate.
-        raise DuplicateSku(f"sku {body.sku!r} already exists") from None
+        # Two clerks created the same SKU (or barcode) at the same moment: the second is the duplicate.
+        raise DuplicateSku(f"sku {body.sku!r} or one of its barcodes already exists") from None
     return product
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartdist.pagination import Page, paginate
 from smartdist_wms.locations.models import Location
 from smartdist_wms.outbound.models import Allocation, OutboundOrder
 from smartdist_wms.products.models import Product
+from smartdist_wms.products.repository import names_code
 from smartdist_wms.stock.models import StockItem
 from smartdist_wms.waves.domain import Open
 from smartdist_wms.waves.models import PickWave, PickWaveOrder
@@ -64,7 +65,7 @@ def needs_at(
             Allocation.state == "open",
             Allocation.qty > Allocation.picked,
             Location.code == location_code,
-            or_(Product.sku == code, Product.barcode == code, Product.pack_barcode == code),
+            names_code(code),
         )
         .group_by(Allocation.order_id)
     )
