@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from smartdist.auth import Principal, require_roles
 from smartdist.exports import attachment, safe_cell
-from smartdist.kpi.log import EXPORT_FIELDS, export_row, latest_baselines, records_between
+from smartdist.kpi.log import EXPORT_FIELDS, EXPORT_HEADERS_ZH, export_row, latest_baselines, records_between
 from smartdist.kpi.models import KpiBaseline
 from smartdist.kpi.spec import KpiSpec, SummaryContext
 from smartdist.problems import NotFound
@@ -86,7 +86,10 @@ def kpi_router(spec: KpiSpec) -> APIRouter:
         response_class=StreamingResponse,
         responses={
             200: {
-                "description": "One record per line (jsonl) or a CSV with a header row.",
+                "description": (
+                    "One record per line (jsonl) or a CSV with a header row; times in Asia/Taipei with their "
+                    "offset (2026-12-04T18:20:00+08:00)."
+                ),
                 "content": {
                     "application/x-ndjson": {"schema": {"type": "string"}},
                     "text/csv": {"schema": {"type": "string"}},
@@ -101,13 +104,17 @@ def kpi_router(spec: KpiSpec) -> APIRouter:
         from_: FromBound = None,
         to: TimeBound = None,
         format: Literal["jsonl", "csv"] = "jsonl",
+        header: Annotated[
+            Literal["fields", "zh-TW"],
+            Query(description="CSV header: the contract's field names, or SPEC §3's zh-TW names (文件名稱, 編號 ...)."),
+        ] = "fields",
     ) -> StreamingResponse:
-        """Every KPI record of the tenant in [from, to), as JSON lines or CSV."""
+        """Every KPI record of the tenant in [from, to), as JSON lines or CSV; times in Asia/Taipei."""
         start, end = parse_bound(from_, "from"), parse_bound(to, "to", end=True)
         rows = [export_row(r) for r in records_between(session, start, end)]
         if format == "csv":
             return StreamingResponse(
-                _csv(rows),
+                _csv(rows, EXPORT_HEADERS_ZH if header == "zh-TW" else None),
                 media_type="text/csv; charset=utf-8",
                 headers=attachment(f"{spec.service}-kpi-log.csv"),
             )
@@ -209,10 +216,13 @@ def localized_baseline(baseline: BaselineOut, t: Translator) -> BaselineOut:
     )
 
 
-def _csv(rows: list[dict[str, object]]) -> Iterator[str]:
+def _csv(rows: list[dict[str, object]], names: dict[str, str] | None = None) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
-    writer.writeheader()
+    if names is None:
+        writer.writeheader()
+    else:
+        writer.writerow({field: names.get(field, field) for field in EXPORT_FIELDS})
     yield "\ufeff" + buf.getvalue()
     for row in rows:
         buf.seek(0)

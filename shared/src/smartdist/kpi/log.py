@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from smartdist.db import utcnow
 from smartdist.kpi.models import KpiBaseline, KpiRecord
+from smartdist.timeparams import TAIPEI
 
 EXPORT_FIELDS = [
     "tenant_id",
@@ -81,11 +82,38 @@ def records_between(session: Session, start: datetime | None, end: datetime | No
     return session.scalars(stmt.execution_options(yield_per=batch))
 
 
+# The CSV header for the acceptance meeting (``?header=zh-TW``), in SPEC §3's programme wording.
+EXPORT_HEADERS_ZH = {
+    "tenant_id": "商家代號",
+    "service": "服務",
+    "doc_type": "文件名稱",
+    "doc_no": "編號",
+    "sender": "收送方（寄件方）",
+    "receiver": "收送方（收件方）",
+    "sent_at": "收送件時間（寄件）",
+    "received_at": "收送件時間（收件）",
+    "status": "狀態",
+    "at": "記錄時間",
+    "elapsed_s": "處理時間（秒）",
+    "amount_twd": "金額（新臺幣元）",
+    "quantity": "數量",
+    "distance_m": "距離（公尺）",
+}
+
+
+def taipei_time(value: datetime) -> str:
+    """RFC 3339 in Asia/Taipei with its offset (SPEC §2): ``2026-12-04T18:20:00+08:00``."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    moment = value.astimezone(TAIPEI)
+    return moment.isoformat(timespec="seconds" if moment.microsecond == 0 else "milliseconds")
+
+
 def export_row(r: KpiRecord) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for name in EXPORT_FIELDS:
         value = getattr(r, name)
-        row[name] = value.isoformat() if isinstance(value, datetime) else value
+        row[name] = taipei_time(value) if isinstance(value, datetime) else value
     return row
 
 
