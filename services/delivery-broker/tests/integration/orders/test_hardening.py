@@ -417,3 +417,30 @@ def test_an_interrupted_booking_the_platform_refuses_is_released_and_spends_noth
     body = {"quote_set_id": quote_set_id, "provider": "pandago", **CONTACTS}
     retry = svc.client.post("/api/v1/deliveries", json=body, headers=headers | {"Idempotency-Key": "pos-10"})
     assert retry.status_code == 201, retry.text
+
+
+def test_a_retry_while_the_platform_is_still_being_asked_waits_and_gets_the_same_delivery(
+    svc: ServiceUnderTest,
+) -> None:
+    import asyncio
+
+    tenant = svc.new_tenant()
+    quote_set_id = quote(svc, tenant)["quote_set_id"]
+    pandago = context(svc).registry.by_provider_for("pandago", tenant)
+    assert pandago is not None
+    original = type(pandago).create
+
+    async def slow(self: Any, booking: Any, *rest: Any) -> Any:
+        await asyncio.sleep(0.4)  # the platform takes its time; no transaction is open meanwhile
+        return await original(self, booking, *rest)
+
+    body = {"quote_set_id": quote_set_id, "provider": "pandago", **CONTACTS}
+    headers = svc.headers(tenant, ("clerk",)) | {"Idempotency-Key": "pos-11"}
+    type(pandago).create = slow  # type: ignore[method-assign]
+    try:
+        answers = in_threads(2, lambda i: svc.client.post("/api/v1/deliveries", json=body, headers=headers))
+    finally:
+        type(pandago).create = original  # type: ignore[method-assign]
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+    assert answers[0].json()["id"] == answers[1].json()["id"] and answers[0].json()["platform_ref"]
+    assert _deliveries_and_charges(svc, tenant, quote_set_id) == (1, 1)
