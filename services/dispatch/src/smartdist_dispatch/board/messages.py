@@ -141,6 +141,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "board.import.submit": "上傳",
         "board.import.columns": "第一列為欄位名稱 (粗體必填)；時間如 2026-11-27T09:00 (台灣時間)：",
         "board.import.done": "已匯入 {n} 筆訂單",
+        "board.order.new": "新增一筆訂單",
+        "board.order.from": "時段開始",
+        "board.order.to": "時段結束",
+        "board.order.create": "新增訂單",
+        "board.order.created": "已新增訂單 {order_no}",
+        "board.order.help": "只填地址即可 (已設定地址轉座標時)；或填入緯度與經度。",
         "board.import.no_geocoder": "每列請填地址與緯度、經度 (lat、lng)：尚未設定地址轉座標服務。",
         "board.import.geocoder": "只有地址、沒有經緯度的列，會自動以地址轉座標 ({provider})。",
         "board.import.row": "列",
@@ -258,6 +264,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "board.import.columns": "Row 1 names the columns (bold ones are required); "
         "times like 2026-11-27T09:00 (Taiwan time):",
         "board.import.done": "{n} orders imported",
+        "board.order.new": "Add one order",
+        "board.order.from": "Window from",
+        "board.order.to": "Window to",
+        "board.order.create": "Add order",
+        "board.order.created": "Order {order_no} added",
+        "board.order.help": "The address is enough when a geocoder is set up; "
+        "otherwise give the latitude and longitude.",
         "board.import.no_geocoder": "Give each row its lat and lng: no geocoder is set up to turn addresses into "
         "coordinates.",
         "board.import.geocoder": "Rows with an address and no lat/lng are geocoded ({provider}).",

@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, UploadFile, status
+from fastapi import APIRouter, File, Path, Request, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from smartdist.auth import Principal, require_roles
 from smartdist.pagination import Cursor, Limit, Page
+from smartdist.problems import problem_responses
 from smartdist.web.deps import DbSession, IdempotencyDep
+from smartdist.web.i18n import language_for
 from smartdist_dispatch.fleet import service
 from smartdist_dispatch.fleet.schemas import MAX_ID, DepotIn, DepotPatch, DriverIn, DriverPatch, VehicleIn, VehiclePatch
 from smartdist_dispatch.fleet.service import DEPOTS, DRIVERS, VEHICLES, Resource
@@ -40,16 +42,19 @@ def mount(resource: Resource, plural: str, body_in: type[BaseModel], patch: type
     noun, out = resource.noun, resource.out
     one = f"/{plural}/{{{noun}_id}}"
 
-    def create(body: Any, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+    def create(body: Any, request: Request, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
         if idem.replay is not None:
             return idem.replay
-        return idem.save(201, service.create(session, resource, body))
+        return idem.save(201, service.create(session, resource, body, language=language_for(request)))
 
-    def import_sheet(file: SheetFile, session: DbSession, principal: Dispatcher, idem: IdempotencyDep) -> Any:
+    def import_sheet(
+        file: SheetFile, request: Request, session: DbSession, principal: Dispatcher, idem: IdempotencyDep
+    ) -> Any:
         if idem.replay is not None:
             return idem.replay
         sheet = read_upload(file.filename, file.file)
-        return idem.save(201, Imported(created=service.import_sheet(session, resource, sheet.filename, sheet.content)))
+        created = service.import_sheet(session, resource, sheet.filename, sheet.content, language=language_for(request))
+        return idem.save(201, Imported(created=created))
 
     def list_rows(session: DbSession, principal: Dispatcher, limit: Limit = 50, cursor: Cursor = None) -> Any:
         return service.page(session, resource, limit=limit, cursor=cursor)
@@ -76,6 +81,7 @@ def mount(resource: Resource, plural: str, body_in: type[BaseModel], patch: type
         name=f"create_{noun}",
         status_code=status.HTTP_201_CREATED,
         response_model=out,
+        responses=problem_responses(503) if resource.geocoded else None,
         summary=f"Create a {noun}",
         description=f"Create one {noun} (Idempotency-Key honoured; a stored code is a 409).",
     )
@@ -86,6 +92,7 @@ def mount(resource: Resource, plural: str, body_in: type[BaseModel], patch: type
         name=f"import_{plural}",
         status_code=status.HTTP_201_CREATED,
         response_model=Imported,
+        responses=problem_responses(503) if resource.geocoded else None,
         summary=f"Import {plural}",
         description=f"Create every {noun} of a sheet, or none: any bad row is a 422 listing every bad row{sheet_note}. "
         f"Header: {resource.sheet.header}",

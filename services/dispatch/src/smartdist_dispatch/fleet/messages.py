@@ -36,7 +36,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fleet.import.submit": "匯入",
         "fleet.import.columns": "第一列為欄位名稱 (粗體必填)：",
         "fleet.import.done": "已匯入 {n} 筆",
-        "fleet.coordinates.help": "緯度、經度可從 Google 地圖按右鍵複製 (例如 25.0478, 121.5170)。",
+        "fleet.coordinates.help": "已設定地址轉座標時只填地址即可；否則請填緯度、經度 "
+        "(可在地圖上按右鍵複製，例如 25.0478, 121.5170)。",
         "fleet.kind.van": "廂型車",
         "fleet.kind.scooter": "機車",
         "field.code": "代號",
@@ -93,8 +94,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fleet.import.submit": "Import",
         "fleet.import.columns": "Row 1 names the columns (bold ones are required):",
         "fleet.import.done": "{n} rows imported",
-        "fleet.coordinates.help": "Latitude and longitude: right-click the place in a map to copy them "
-        "(e.g. 25.0478, 121.5170).",
+        "fleet.coordinates.help": "The address is enough when a geocoder is set up; otherwise give the latitude "
+        "and longitude (right-click the place in a map to copy them, e.g. 25.0478, 121.5170).",
         "fleet.kind.van": "Van",
         "fleet.kind.scooter": "Scooter",
         "field.code": "Code",

@@ -59,8 +59,8 @@ SECTIONS = (
             Input("code", "text", True),
             Input("name", "text", True),
             Input("address", "text"),
-            Input("lat", "number", True),
-            Input("lng", "number", True),
+            Input("lat", "number"),  # or the address alone, when a geocoder is set up
+            Input("lng", "number"),
         ),
     ),
     Section(

@@ -46,9 +46,17 @@ class Out(BaseModel):
 class DepotIn(Strict):
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=200)
-    lat: Latitude
-    lng: Longitude
+    lat: Latitude | None = Field(None, description="With lng; left out: the address is geocoded (when configured)")
+    lng: Longitude | None = Field(None, description="With lat; left out: the address is geocoded (when configured)")
     address: str = Field("", max_length=400)
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> DepotIn:
+        if (self.lat is None) != (self.lng is None):
+            raise ValueError("error.dispatch.order.both_coordinates")
+        if self.lat is None and not self.address:
+            raise ValueError("error.dispatch.order.no_place")
+        return self
 
 
 class DepotPatch(Strict):

@@ -30,6 +30,8 @@ from smartdist_dispatch.fleet.schemas import (
     vehicle_rule_error,
 )
 from smartdist_dispatch.fleet.sheet import CodeSheet, Reference, read_code_sheet
+from smartdist_dispatch.geocoding.service import GEOCODING_ROW_MESSAGES, locate, locate_all
+from smartdist_dispatch.orders.spreadsheet import RowError, raise_row_errors
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,14 @@ class Resource:
     # A rule over the whole row, checked on a changed row (a patch may give one field of a pair).
     row_rule: Callable[[dict[str, object]], tuple[str, str] | None] | None = None
     before_delete: Callable[[ScopedSession, Any], None] | None = None
+    geocoded: bool = False  # an address without lat/lng is located by the configured geocoder
 
 
 DEPOT_SHEET = CodeSheet(
     noun="depot",
     model=DepotIn,
     columns=("code", "name", "lat", "lng", "address"),
-    required=("code", "name", "lat", "lng"),
+    required=("code", "name"),  # and an address, or lat and lng
     text_columns=frozenset({"code", "name", "address"}),
 )
 VEHICLE_SHEET = CodeSheet(
@@ -90,6 +93,7 @@ DEPOTS = Resource(
     DepotOut,
     DEPOT_SHEET,
     before_delete=lambda session, depot: repository.unlink_vehicles_of(session, depot.id),
+    geocoded=True,
 )
 VEHICLES = Resource(
     "vehicle",
@@ -136,8 +140,11 @@ def _insert(session: ScopedSession, rows: list[Any], noun: str) -> None:
         raise Conflict(f"a {noun} with this code was created at the same time") from None
 
 
-def create(session: ScopedSession, resource: Resource, body: BaseModel) -> Out:
+def create(session: ScopedSession, resource: Resource, body: BaseModel, *, language: str = "zh-TW") -> Out:
     values = body.model_dump()
+    if resource.geocoded and values.get("lat") is None:
+        found = locate(session, values["address"], language=language)
+        values.update(lat=found.lat, lng=found.lng)
     if repository.code_taken(session, resource.model, values["code"]):
         raise Conflict(
             f"{resource.noun} {values['code']} already exists",
@@ -149,8 +156,13 @@ def create(session: ScopedSession, resource: Resource, body: BaseModel) -> Out:
     return resource.out.model_validate(row)
 
 
-def import_sheet(session: ScopedSession, resource: Resource, filename: str, content: bytes) -> int:
-    """Store every row of a fleet sheet, or none (a bad row is a 422 naming every bad row and column)."""
+def import_sheet(
+    session: ScopedSession, resource: Resource, filename: str, content: bytes, *, language: str = "zh-TW"
+) -> int:
+    """Store every row of a fleet sheet, or none (a bad row is a 422 naming every bad row and column).
+
+    A depot row with an address and no lat/lng is geocoded; one that cannot be is its row's error.
+    """
     spec = resource.sheet
     lookups = {
         column: repository.ids_by_code(session, resource.references[reference.field][0])
@@ -161,7 +173,24 @@ def import_sheet(session: ScopedSession, resource: Resource, filename: str, cont
     )
     # A reference column (depot_code, vehicle_code) arrives as the referenced row's id.
     resolved = {reference.field for reference in spec.references.values()}
-    created = [resource.model(**r.body.model_dump(exclude=resolved), **r.references) for r in rows]
+    places: dict[int, tuple[float, float]] = {}
+    if resource.geocoded:
+        wanted = {r.row: str(r.body.model_dump()["address"]) for r in rows if r.body.model_dump()["lat"] is None}
+        found, misses = locate_all(session, wanted, language=language)
+        if misses:
+            raise_row_errors(
+                [
+                    RowError(m.key, "address", GEOCODING_ROW_MESSAGES[m.code], m.code, {"address": m.address})
+                    for m in misses
+                ]
+            )
+        places = {row: (f.lat, f.lng) for row, f in found.items()}
+    created = []
+    for r in rows:
+        values = r.body.model_dump(exclude=resolved)
+        if r.row in places:
+            values["lat"], values["lng"] = places[r.row]
+        created.append(resource.model(**values, **r.references))
     _insert(session, created, spec.noun)
     return len(created)
 

@@ -20,6 +20,12 @@ from smartdist_dispatch.config import Settings
 from smartdist_dispatch.geocoding.domain import AddressUnknown, GeocoderDown, NoGeocoder
 from smartdist_dispatch.geocoding.repository import DatabaseCache
 
+# The English of a row a batch could not locate (error.<code> in the catalog gives the merchant's words).
+GEOCODING_ROW_MESSAGES = {
+    "dispatch.geocoding.not_configured": "no coordinates and no geocoder is set up: fill lat and lng",
+    "dispatch.geocoding.not_found": "no place found at this address: check it, or fill lat and lng",
+}
+
 
 @lru_cache(maxsize=8)
 def _adapter(

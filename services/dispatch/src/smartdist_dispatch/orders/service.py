@@ -9,7 +9,7 @@ from smartdist.db import ScopedSession
 from smartdist.kpi import record
 from smartdist.pagination import Page, paginate
 from smartdist.problems import Conflict, NotFound, Unprocessable
-from smartdist_dispatch.geocoding.service import locate, locate_all
+from smartdist_dispatch.geocoding.service import GEOCODING_ROW_MESSAGES, locate, locate_all
 from smartdist_dispatch.orders.models import DeliveryOrder
 from smartdist_dispatch.orders.repository import existing_order_nos, first_depot_code, orders_of_status
 from smartdist_dispatch.orders.schemas import OrderIn, OrderOut, OrderPatch, stored_windows
@@ -99,12 +99,6 @@ def create_orders(
             data=order_out(order).model_dump(mode="json"),
         )
     return orders
-
-
-GEOCODING_ROW_MESSAGES = {
-    "dispatch.geocoding.not_configured": "no coordinates and no geocoder is set up: fill lat and lng",
-    "dispatch.geocoding.not_found": "no place found at this address: check it, or fill lat and lng",
-}
 
 
 def import_order_sheet(

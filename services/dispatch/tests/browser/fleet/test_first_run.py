@@ -27,9 +27,10 @@ def dispatch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service
 
 
 def test_fresh_tenant_sets_up_depot_van_and_driver_from_the_pages_then_plans(
-    page: Page, dispatch: tuple[ServiceUnderTest, str]
+    page: Page, dispatch: tuple[ServiceUnderTest, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     svc, base = dispatch
+    monkeypatch.setenv("SMARTDIST_DISPATCH_GEOCODER", "sandbox")  # addresses without coordinates
     tenant = svc.new_tenant()
     page.context.add_cookies([{"name": "smartdist_token", "value": svc.token(tenant, ["dispatcher"]), "url": base}])
     day = (datetime.now(LOCAL_ZONE).date() + timedelta(days=1)).isoformat()
@@ -46,11 +47,10 @@ def test_fresh_tenant_sets_up_depot_van_and_driver_from_the_pages_then_plans(
     depot = page.locator("#depots form.row-form")
     depot.locator("[name=code]").fill("D1")
     depot.locator("[name=name]").fill("內湖倉")
-    depot.locator("[name=address]").fill("臺北市內湖區瑞光路")
-    depot.locator("[name=lat]").fill("25.08")
-    depot.locator("[name=lng]").fill("121.57")
+    depot.locator("[name=address]").fill("臺北市信義區市府路1號")  # no coordinates: geocoded
     depot.locator("button.save").click()
     expect(page.locator("#depots tbody tr")).to_have_count(1)
+    expect(page.locator("#depots tbody tr td[data-field=lat]")).to_have_text("25.0375")
     expect(page.locator("#first-run li[data-step=depot]")).to_have_attribute("data-done", "true")
 
     van = page.locator("#vehicles form.row-form")
@@ -84,13 +84,22 @@ def test_fresh_tenant_sets_up_depot_van_and_driver_from_the_pages_then_plans(
 
     headers = svc.headers(tenant, ("dispatcher",))
     window = [[f"{day}T09:00:00+08:00", f"{day}T17:00:00+08:00"]]
-    order = {"order_no": "A-1", "customer_name": "林小姐", "lat": 25.07, "lng": 121.58, "time_windows": window}
-    assert svc.client.post("/api/v1/orders", json=order, headers=headers).status_code == 201
-    too_big = order | {"order_no": "BIG", "boxes": 80}  # the van takes 50 boxes
-    assert svc.client.post("/api/v1/orders", json=too_big, headers=headers).status_code == 201
+    too_big = {"order_no": "BIG", "customer_name": "大宗", "lat": 25.07, "lng": 121.58, "time_windows": window}
+    assert svc.client.post("/api/v1/orders", json=too_big | {"boxes": 80}, headers=headers).status_code == 201
     page.goto(f"{base}/board?date={day}")
-    expect(page.locator("#waiting tbody tr")).to_have_count(2)
     expect(page.locator("#setup-needed")).to_be_hidden()
+    # One order by its address from the board (the van takes 50 boxes, BIG has 80).
+    page.locator("#new-order summary").click()
+    form = page.locator("#order-form")
+    form.locator("[name=order_no]").fill("A-1")
+    form.locator("[name=customer_name]").fill("林小姐")
+    form.locator("[name=address]").fill("臺北市月球路1號")
+    form.locator("#create-order").click()
+    expect(page.locator("#problem")).to_contain_text("找不到地址「臺北市月球路1號」的位置")
+    form.locator("[name=address]").fill("台北市中正區北平西路3號")
+    form.locator("#create-order").click()
+    expect(page.locator("#notice")).to_have_text("已新增訂單 A-1")
+    expect(page.locator("#waiting tbody tr")).to_have_count(2)
     page.fill("input[name=time_limit_s]", "1")
     page.click("#start-planning")
     expect(page.locator("#plan-job")).to_have_attribute("data-status", "succeeded", timeout=30_000)

@@ -88,3 +88,28 @@ def test_sandbox_geocodes_addresses_once_per_tenant_and_names_the_rows_it_cannot
         o["order_no"]: (o["lat"], o["lng"]) for o in svc.client.get("/api/v1/orders", headers=headers).json()["items"]
     }
     assert rows["S-1"] == (25.0478, 121.5170) and rows["S-2"] == (25.0143, 121.4637) and rows["S-3"] == (25.05, 121.55)
+
+
+def test_a_depot_by_its_address_alone_on_the_api_and_in_a_sheet(
+    svc: ServiceUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = svc.headers("t1", ("dispatcher",))
+    by_address = {"code": "D1", "name": "市府倉", "address": CITY_HALL}
+    unset = svc.client.post("/api/v1/depots", json=by_address, headers=headers)
+    assert unset.status_code == 422 and unset.json()["code"] == "dispatch.geocoding.not_configured"
+    monkeypatch.setenv("SMARTDIST_DISPATCH_GEOCODER", "sandbox")
+    depot = svc.client.post("/api/v1/depots", json=by_address, headers=headers)
+    assert depot.status_code == 201, depot.text
+    assert (depot.json()["lat"], depot.json()["lng"]) == (25.0375, 121.5637)
+    sheet = "code,name,address,lat,lng\nD2,板橋倉,新北市板橋區縣民大道二段7號,,\nD3,月球倉,臺北市月球路1號,,\n"
+    bad = svc.client.post("/api/v1/depots/import", files={"file": ("d.csv", sheet.encode())}, headers=headers)
+    assert [(e["row"], e["column"], e["code"]) for e in bad.json()["errors"]] == [
+        (3, "address", "dispatch.geocoding.not_found")
+    ]
+    good = "code,name,address,lat,lng\nD2,板橋倉,新北市板橋區縣民大道二段7號,,\nD3,月球倉,,25.1,121.5\n"
+    stored = svc.client.post("/api/v1/depots/import", files={"file": ("d.csv", good.encode())}, headers=headers)
+    assert stored.status_code == 201, stored.text
+    depots = {
+        d["code"]: (d["lat"], d["lng"]) for d in svc.client.get("/api/v1/depots", headers=headers).json()["items"]
+    }
+    assert depots == {"D1": (25.0375, 121.5637), "D2": (25.0143, 121.4637), "D3": (25.1, 121.5)}

@@ -312,5 +312,33 @@
     button.disabled = false;
   });
 
+  /* One order by hand: the address alone is geocoded by the API (when configured); the window is
+     on the board's day, in Taiwan time. */
+  document.getElementById("order-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearProblem();
+    const form = event.target;
+    const button = document.getElementById("create-order");
+    const value = (name) => form.elements[name].value.trim();
+    const body = {order_no: value("order_no"), customer_name: value("customer_name"), phone: value("phone"),
+      address: value("address"), boxes: Number(value("boxes") || 0)};
+    if (value("lat") !== "" || value("lng") !== "") {
+      body.lat = value("lat") === "" ? null : Number(value("lat"));
+      body.lng = value("lng") === "" ? null : Number(value("lng"));
+    }
+    if (value("window_start") && value("window_end")) {
+      body.time_windows = [[day + "T" + value("window_start") + ":00+08:00", day + "T" + value("window_end") + ":00+08:00"]];
+    }
+    button.disabled = true;
+    try {
+      const order = await SmartDist.api(root + "/api/v1/orders", {method: "POST", body,
+        headers: {"Idempotency-Key": SmartDist.newKey()}});
+      notice(t("board.order.created", {order_no: order.order_no}));
+      form.reset();
+      await refresh();
+    } catch (error) { showProblem(error); }
+    button.disabled = false;
+  });
+
   Promise.all([loadDepots(), loadVehicles()]).then(setupState).catch(showProblem).finally(refresh);
 })();
