@@ -8,6 +8,8 @@ from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_wms.counts import api as counts_api
 from smartdist_wms.counts import models as counts_models  # noqa: F401 - registers the tables
+from smartdist_wms.customers import api as customers_api
+from smartdist_wms.customers import models as customers_models  # noqa: F401 - registers the tables
 from smartdist_wms.db import Base
 from smartdist_wms.deliveries import models as delivery_models  # noqa: F401 - registers the tables
 from smartdist_wms.deliveries.consumer import SUBSCRIPTIONS as DELIVERY_SUBSCRIPTIONS
@@ -53,6 +55,7 @@ DEFINITION = ServiceDefinition(
     routers=[
         products_api.router,
         locations_api.router,
+        customers_api.router,
         stock_api.router,
         inbound_api.router,
         outbound_api.router,

@@ -63,6 +63,16 @@ def test_sheets_import_all_rows_or_none(service_factory, clerk_for) -> None:  # 
         assert _upload(c, "locations", "loc.csv", locations, 201)["created"] == 2
         suppliers = csv_text(["code", "name", "over_receipt_pct"], [["S1", "大同食品", "5"]])
         assert _upload(c, "suppliers", "s.csv", suppliers, 201)["created"] == 1
+        people = [["C1", "王小明", "0912345678", "台北市信義區松仁路 1 號"], ["C2", "陳美玲", "12", None]]
+        r = _upload(c, "customers", "c.csv", csv_text(["code", "name", "phone", "address"], people), 422)
+        assert [(e["row"], e["column"]) for e in r["errors"]] == [(3, "phone")]
+        people[1][2] = "02-2345-6789"
+        assert _upload(c, "customers", "c.xlsx", xlsx_bytes(["code", "name", "phone", "address"], people), 201) == {
+            "kind": "customers",
+            "created": 2,
+        }
+        assert c.get("/customers/C1")["address"].startswith("台北市")
+        assert c.post("/customers", {"code": "C1", "name": "again"}).status_code == 409
 
         rows = [["SO-1", "王小明", "TEA", "2"], ["SO-1", "", "MILK", "1"], ["SO-2", "", "NOPE", "0"]]
         r = _upload(c, "outbound-orders", "so.csv", csv_text(["ref", "customer", "sku", "qty"], rows), 422)
@@ -90,3 +100,4 @@ def test_sheets_import_all_rows_or_none(service_factory, clerk_for) -> None:  # 
         other = clerk_for(svc)
         r = _upload(other, "outbound-orders", "so.csv", "ref,sku,qty\nX,TEA,1\n", 422)
         assert r["errors"][0]["code"] == "wms.import.unknown_sku"
+        assert other.get("/customers")["items"] == [] and other.get("/customers/C1", expect=404)

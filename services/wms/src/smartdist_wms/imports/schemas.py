@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-ImportKind = Literal["products", "locations", "suppliers", "inbound-orders", "outbound-orders"]
+ImportKind = Literal["products", "locations", "suppliers", "customers", "inbound-orders", "outbound-orders"]
 
 
 class ImportedOut(BaseModel):

@@ -17,6 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartdist.problems import Unprocessable
+from smartdist_wms.customers import service as customers
+from smartdist_wms.customers.models import Customer
+from smartdist_wms.customers.schemas import CustomerIn
 from smartdist_wms.imports.sheet import RowError, SheetRow, SheetUnreadable, as_text, check_rows, read_sheet
 from smartdist_wms.inbound import service as inbound
 from smartdist_wms.inbound.models import Supplier
@@ -90,6 +93,12 @@ KINDS: dict[str, Kind] = {
         ("code", "name"),
         "code",
     ),
+    "customers": Kind(
+        CustomerIn,
+        {"code": "text", "name": "text", "phone": "text", "address": "text", "channel": "text"},
+        ("code", "name"),
+        "code",
+    ),
     "inbound-orders": Kind(
         InboundRow,
         {"ref": "text", "supplier": "text", "sku": "text", "qty": "int", "lot": "text", "expiry": "day"},
@@ -116,7 +125,13 @@ def columns(kind: str) -> list[str]:
 def _existing(session: Session, kind: str, values: set[str]) -> set[str]:
     if not values:
         return set()
-    column: Any = {"products": Product.sku, "locations": Location.code, "suppliers": Supplier.code}[kind]
+    columns: dict[str, Any] = {
+        "products": Product.sku,
+        "locations": Location.code,
+        "suppliers": Supplier.code,
+        "customers": Customer.code,
+    }
+    column = columns[kind]
     return set(session.scalars(select(column).where(column.in_(values))))
 
 
@@ -227,6 +242,7 @@ def import_sheet(session: Session, kind: str, filename: str, content: bytes, *, 
         "products": lambda: _each(good, lambda item: products.create_product(session, item)),
         "locations": lambda: _each(good, lambda item: locations.create_location(session, item)),
         "suppliers": lambda: _each(good, lambda item: inbound.create_supplier(session, item)),
+        "customers": lambda: _each(good, lambda item: customers.create_customer(session, item)),
         "inbound-orders": lambda: _create_inbound(session, good),
         "outbound-orders": lambda: _create_outbound(session, good),
     }

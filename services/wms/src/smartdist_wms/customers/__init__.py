@@ -1,0 +1,1 @@
+"""Customers: who outbound orders go to (code, name, phone, address)."""
