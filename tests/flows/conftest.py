@@ -17,6 +17,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import signal
 import sys
 import time
 import uuid
@@ -207,6 +208,9 @@ def stack(flow_database: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield started
         started.alive()
     finally:
+        for process in started.processes:  # all stop together, not one after another
+            if process.popen.poll() is None:
+                process.popen.send_signal(signal.SIGTERM)
         for process in started.processes:
             with contextlib.suppress(AssertionError):  # one that ignored SIGTERM was killed
                 process.stop()
