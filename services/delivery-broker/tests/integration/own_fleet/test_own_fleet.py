@@ -428,3 +428,24 @@ def test_a_rush_insertion_moves_the_eta_once_and_an_older_change_never_moves_it_
                              "stops": [{"order_no": order_no, "eta": t0.isoformat()}]})  # fmt: skip
     consume(svc, foreign)
     assert datetime.fromisoformat(detail(svc, tenant, delivery["id"])["eta_at"]) == t0 + timedelta(hours=3)
+
+
+def test_only_a_refused_own_fleet_delivery_is_rebooked_and_only_by_its_tenant(svc: ServiceUnderTest) -> None:
+    tenant, other = svc.new_tenant(), svc.new_tenant()
+    enable(svc, tenant)
+    delivery = own_delivery(svc, tenant)
+
+    def rebook(who: str) -> Any:
+        return svc.client.post(f"/api/v1/deliveries/{delivery['id']}/rebook", headers=svc.headers(who, ("clerk",)))
+
+    not_refused = rebook(tenant)
+    assert not_refused.status_code == 409 and not_refused.json()["code"] == "broker.rebook.not_refused"
+    consume(svc, dispatch_event(tenant, consumer.ORDER_REJECTED, {"order_no": delivery["platform_ref"],
+            "source_ref": delivery["id"], "reason": "dropoff.lat is missing"}))  # fmt: skip
+    shown = detail(svc, tenant, delivery["id"])
+    assert shown["dispatch_refusal"] == {"code": "refusal.invalid", "reason": "dropoff.lat is missing",
+                                         "text": "派遣系統無法受理這筆訂單：dropoff.lat is missing"}  # fmt: skip
+    assert rebook(other).status_code == 404  # another merchant's delivery is not there for them
+    booked = rebook(tenant)
+    assert booked.status_code == 201 and booked.json()["provider"] != "own_fleet"
+    assert detail(svc, tenant, delivery["id"])["rebooked_as_id"] == booked.json()["id"]
