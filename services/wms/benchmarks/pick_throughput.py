@@ -7,8 +7,10 @@ PostgreSQL database, sets up products, one location each with stock, and ``--ord
 orders of ``--lines`` lines (2 units each) allocated through the API. Then ``--clients`` PDAs at
 once work through the orders as the PDA page does: read the pick list, confirm each unit by a
 scan (``POST .../picks`` with its own Idempotency-Key). Prints picks per second, latency p50 /
-p95 / p99 of the pick calls, and the rebuild-from-ledger check (stock rows against the movement
-ledger and the orders' open allocations) plus a count of orders left not fully picked.
+p95 / p99 of the pick calls, the server's CPU per call (and per call of /healthz and of a
+one-SELECT authenticated GET, to show where a call's time goes), and the rebuild-from-ledger
+check (stock rows against the movement ledger and the orders' open allocations) plus a count of
+orders left not fully picked.
 """
 
 from __future__ import annotations
@@ -253,6 +255,20 @@ def run(base: str, headers: dict[str, str], args: argparse.Namespace, server_cpu
     )
     print(f"pick-list read ms: p50 {percentile([x * 1000 for x in lists], 50):.1f}")
     print(f"refused picks: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+
+    # Where a call's time goes: the same clients on the cheapest calls of the same server.
+    for label, path in (
+        ("GET /healthz (HTTP stack only)", base.removesuffix("/api/v1") + "/healthz"),
+        ("GET /warehouse-settings (+ token, tenant session, 1 SELECT)", base + "/warehouse-settings"),
+    ):
+        calls_each = max(200, len(ms) // 2)
+        before = server_cpu_s()
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            list(pool.map(lambda _, url=path: client().get(url).raise_for_status(), range(calls_each)))
+        wall = time.perf_counter() - t0
+        cpu = server_cpu_s() - before
+        print(f"{label}: {calls_each / wall:.0f}/s, server CPU {cpu / calls_each * 1000:.2f} ms per call")
 
     with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
         check = c.get("/stock/ledger-check").json()
