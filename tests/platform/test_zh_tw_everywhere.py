@@ -57,26 +57,14 @@ SHARED_CODES = re.compile(
 # an entry once its service translates it.
 SERVICE_TEXTS_PENDING: dict[str, tuple[str, ...]] = {
     # KPI notes of the services' kpi.py (shown on the console's acceptance pages): each note should be
-    # keyed_message("kpi.note....", **figures) with catalog entries; the KPI API renders it then.
+    # keyed_message("<service>.kpi.note....", **figures) with catalog entries; the KPI API renders it then.
     "dispatch": (
         "km saved by each published plan against its baseline",
         "the merchant's hand plan judged on the same matrix, else manual",
         "the van factor",
     ),
-    "forecast": ("food waste avoided in the latest inventory simulation", "no inventory simulation yet"),
     "wms": ("paper no longer printed per completed document",),
     "delivery-broker": ("No carbon claim: couriers' vehicles are the platforms', not measured here",),
-    "surplus-market": (
-        "Revenue uplift: matched orders' amounts per month on top of the monthly revenue before go",
-        "before, so all of it is new revenue",
-        "goods that would have been scrapped earned",
-        "kg of goods saved",
-        # Forbidden(...) without a code in favourites/ and reservations/ api.py
-        "Favourites are for consumer accounts",
-        "Reserving is for consumer accounts",
-        "at the console",
-    ),
-    "virtual-store": ("each digital redemption replaces one printed", "nothing measured yet"),
 }
 
 # Pages a link does not reach (opened from a page's script or a device): walked as well.
