@@ -17,6 +17,7 @@ from smartdist_dispatch.fleet import api as fleet_api
 from smartdist_dispatch.fleet import models as fleet_models  # noqa: F401 - registers the tables
 from smartdist_dispatch.fleet import pages as fleet_pages
 from smartdist_dispatch.geocoding import models as geocoding_models  # noqa: F401 - registers the table
+from smartdist_dispatch.intake import api as intake_api
 from smartdist_dispatch.intake.consumer import SUBSCRIPTIONS
 from smartdist_dispatch.kpi import KPI
 from smartdist_dispatch.messages import MESSAGES
@@ -49,6 +50,7 @@ DEFINITION = ServiceDefinition(
         routes_api.router,
         board_api.router,
         driver_api.router,
+        intake_api.router,
     ],
     pages=pages,
     messages=MESSAGES,
