@@ -5,6 +5,7 @@ cookie dropped), and the driver's sign-in when the driver app asks for one."""
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 import pytest
@@ -42,6 +43,10 @@ def test_landing_shows_live_states_and_sign_out_revokes_the_session(page: Page, 
     # The token itself is revoked: a copy of it (another tab, a stolen cookie) no longer works.
     refused = httpx.get(f"{demo_url}/api/v1/tenant", headers=bearer)
     assert refused.status_code == 401 and refused.json()["code"] == "auth.token_revoked"
+    deadline = time.monotonic() + 4.0  # the bus brings the revocation to the services (ADR 0003)
+    while httpx.get(f"{demo_url}/dispatch/api/v1/kpi/summary", headers=bearer).status_code != 401:
+        assert time.monotonic() < deadline, "dispatch still accepts the signed-out session"
+        time.sleep(0.1)
     page.goto(f"{demo_url}/dispatch/kpi")
     expect(page).to_have_url(re.compile(r"/signin\?next=/dispatch/kpi$"))
 
