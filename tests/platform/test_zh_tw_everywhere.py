@@ -327,6 +327,24 @@ SUBMIT = """(index) => {
 }"""
 
 
+REPEATS = """() => Array.from(document.querySelectorAll(".problem, [role=alert]")).map((e) => e.innerText)"""
+
+
+def repeated_problem_lines(page: Any) -> list[str]:
+    """A message a problem line says twice (the detail, then the same per-field message again)."""
+    from playwright.sync_api import Error
+
+    try:
+        shown = page.evaluate(REPEATS)
+    except Error:
+        return []
+    repeated = []
+    for text in shown:
+        parts = [p.strip() for p in re.split(r" — | · |; |\n", str(text)) if p.strip()]
+        repeated += sorted({p for p in parts if parts.count(p) > 1})
+    return repeated
+
+
 def shown_text(page: Any) -> str:
     """The page's visible text, after a form that posted natively has loaded its answer."""
     from playwright.sync_api import Error
@@ -345,7 +363,8 @@ def test_forms_submitted_empty_in_chromium_show_chinese(
     page: Any, demo_url: str, merchant: httpx.Client, pages: dict[str, str]
 ) -> None:
     """The forms of the pages that have them, submitted with every bound removed and every field
-    empty: what the page then shows (its problem line, the per-field messages) is Chinese."""
+    empty: what the page then shows (its problem line, the per-field messages) is Chinese, and
+    says each message once."""
     token = merchant.cookies["smartdist_token"]
     page.context.add_cookies([{"name": "smartdist_token", "value": token, "url": demo_url}])
     page.on("dialog", lambda dialog: dialog.dismiss())
@@ -356,6 +375,7 @@ def test_forms_submitted_empty_in_chromium_show_chinese(
     assert len(sample) >= 5, with_forms
     strict: list[tuple[str, str]] = []
     waiting: list[tuple[str, str]] = []
+    twice: list[tuple[str, str]] = []
     for path in sample:
         page.goto(demo_url + path)
         page.wait_for_load_state("domcontentloaded")
@@ -367,8 +387,10 @@ def test_forms_submitted_empty_in_chromium_show_chinese(
             page.evaluate(SUBMIT, index)
             page.wait_for_timeout(300)
             text = shown_text(page)
+            twice.extend((path, line) for line in repeated_problem_lines(page))
             for fragment in english_in(text):
                 row = (path, fragment)
                 (waiting if fragment not in PYDANTIC and pending(fragment) else strict).append(row)
     print(f"{len(sample)} pages with forms submitted; service texts still pending: {sorted(set(waiting))}")
+    assert not twice, f"a problem line says the same message twice: {sorted(set(twice))}"
     assert not strict, "English in zh-TW:\n" + "\n".join(" | ".join(row) for row in sorted(set(strict)))
