@@ -8,6 +8,7 @@ from smartdist.service import ServiceDefinition
 from smartdist.web.app import app_for
 from smartdist_delivery_broker.db import Base
 from smartdist_delivery_broker.demo import seed_demo
+from smartdist_delivery_broker.geocoding import models as _geocoding_models  # noqa: F401 - tables on Base
 from smartdist_delivery_broker.kpi import KPI
 from smartdist_delivery_broker.orders import api as orders_api
 from smartdist_delivery_broker.orders import models as _order_models  # noqa: F401 - tables on Base

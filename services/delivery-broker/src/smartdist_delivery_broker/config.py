@@ -57,6 +57,24 @@ class Settings(BaseSettings):
     sandbox_lalamove_api_key: str | None = None
     sandbox_lalamove_api_secret: str | None = None
 
+    # A pickup or dropoff given by its address alone (POST /quotes, instant bookings, the booking
+    # page) is located by this provider: auto (sandbox while the platforms are the sandboxes, as in
+    # the demo; none in live mode), none (coordinates required), sandbox (a small Taipei gazetteer,
+    # no network), nominatim (OpenStreetMap's, public or the merchant's own), google (an API key).
+    geocoder: Literal["auto", "none", "sandbox", "nominatim", "google"] = "auto"
+    geocoder_url: str = Field(
+        "", description="Nominatim's base URL (empty: the public nominatim.openstreetmap.org), or Google's API URL"
+    )
+    geocoder_key: str = Field("", description="Google Geocoding API key")
+    geocoder_user_agent: str = Field(
+        "smartdist-delivery-broker/1.0", description="Nominatim's usage policy asks for the application and a contact"
+    )
+    geocoder_email: str = ""
+    geocoder_countrycodes: str = "tw"
+    geocoder_timeout_s: float = Field(10.0, gt=0, le=60)
+    # Nominatim's public instance allows one request per second; a merchant's own may allow more.
+    geocoder_min_interval_s: float = Field(1.0, ge=0, le=60)
+
     http_timeout_s: float = 10.0
     dispatch_url: str = Field(
         "auto",
@@ -86,6 +104,12 @@ class Settings(BaseSettings):
         "/delivery-broker/api/v1/webhooks/lalamove",
         description="The path Lalamove posts to; it is part of the webhook signature.",
     )
+
+    def resolved_geocoder(self) -> str:
+        """The geocoder in use: ``auto`` is the sandbox gazetteer beside sandbox platforms, none live."""
+        if self.geocoder == "auto":
+            return "sandbox" if self.platform_mode == "sandbox" else "none"
+        return self.geocoder
 
 
 @lru_cache

@@ -73,6 +73,16 @@ API_MESSAGES: dict[str, dict[str, str]] = {
         "problem.broker.cancel.platform_refused": "平台拒絕取消：{reason}",
         "problem.broker.board.offset": "「{name}」需要時區，例如 2026-11-26T00:00:00+08:00",
         "error.broker.offset": "時間需要時區（例如 +08:00）",
+        "problem.geocoding.not_found": "找不到地址「{address}」的位置：請檢查地址，或改填緯度與經度。",
+        "error.geocoding.not_found": "找不到地址「{address}」的位置，請檢查地址",
+        "problem.geocoding.not_configured": (
+            "只有地址、沒有經緯度，而系統尚未設定地址查詢服務，無法找出位置：請填入緯度與經度，"
+            "或請管理員設定 SMARTDIST_DELIVERY_BROKER_GEOCODER。"
+        ),
+        "error.geocoding.not_configured": "尚未設定地址查詢服務，請填入緯度與經度",
+        "problem.geocoding.unavailable": "地址查詢服務（{provider}）目前沒有回應，請稍後再試，或直接填入緯度與經度。",
+        "error.broker.point.both_coordinates": "緯度與經度要一起填，或都不填（改用地址查詢位置）",
+        "error.broker.point.no_place": "請填寫地址，或填入緯度與經度",
         "field.pickup": "取件地點",
         "field.dropoff": "送達地點",
         "field.pickup_contact": "取件聯絡人",
@@ -172,6 +182,18 @@ API_MESSAGES: dict[str, dict[str, str]] = {
         "problem.broker.cancel.platform_refused": "{reason}",
         "problem.broker.board.offset": "`{name}` needs a UTC offset, e.g. 2026-11-26T00:00:00+08:00.",
         "error.broker.offset": "timestamp without offset",
+        "problem.geocoding.not_found": 'No place found at "{address}": check the address, or give lat and lng.',
+        "error.geocoding.not_found": 'no place found at "{address}": check the address',
+        "problem.geocoding.not_configured": (
+            "This address has no coordinates and no address lookup is set up: give the latitude and "
+            "longitude, or ask the operator to set SMARTDIST_DELIVERY_BROKER_GEOCODER."
+        ),
+        "error.geocoding.not_configured": "no address lookup is set up: give the latitude and longitude",
+        "problem.geocoding.unavailable": (
+            "The address lookup ({provider}) does not answer now: try again later, or give lat and lng."
+        ),
+        "error.broker.point.both_coordinates": "give both latitude and longitude, or neither",
+        "error.broker.point.no_place": "give an address, or the latitude and longitude",
         "field.pickup": "Pickup",
         "field.dropoff": "Drop-off",
         "field.pickup_contact": "Pickup contact",

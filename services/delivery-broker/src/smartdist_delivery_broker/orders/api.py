@@ -21,7 +21,7 @@ from smartdist.pagination import Cursor
 from smartdist.problems import Unprocessable
 from smartdist.web.deps import DbSession, SystemDbSession, get_runtime
 from smartdist.web.i18n import translator_for
-from smartdist_delivery_broker.adapters.port import Place
+from smartdist_delivery_broker.geocoding.service import PointAsked
 from smartdist_delivery_broker.orders import service
 from smartdist_delivery_broker.orders.schemas import (
     BookingIn,
@@ -40,7 +40,8 @@ from smartdist_delivery_broker.orders.schemas import (
 )
 from smartdist_delivery_broker.own_fleet.domain import PROVIDER as OWN_FLEET
 from smartdist_delivery_broker.own_fleet.service import request_cancel
-from smartdist_delivery_broker.quotes.service import QuotingContext, TripAsked, context_for, next_door
+from smartdist_delivery_broker.quotes.schemas import Point
+from smartdist_delivery_broker.quotes.service import QuotingContext, TripAsked, context_for, locate_trip, next_door
 
 router = APIRouter(tags=["deliveries"])
 webhook_router = APIRouter(tags=["webhooks"])
@@ -78,6 +79,10 @@ def _details(body: BookingIn | InstantBookingIn) -> service.OrderDetails:
         description=body.description,
         use_subsidy=body.use_subsidy,
     )
+
+
+def _asked(point: Point) -> PointAsked:
+    return PointAsked(point.lat, point.lng, (point.address or "").strip())
 
 
 def _deliver_due(request: Request, context: QuotingContext) -> None:
@@ -137,17 +142,26 @@ def book_delivery(
 def book_instant_delivery(
     body: InstantBookingIn, principal: Dispatcher, request: Request, fingerprint: Fingerprint, context: Quoting
 ) -> Any:
-    """Order intake in one call (e-shops, POS): quote every platform, book the recommended one."""
+    """Order intake in one call (e-shops, POS): quote every platform, book the recommended one.
+
+    A pickup or dropoff given by its `address` alone is geocoded first, as in `POST /quotes`
+    (`422` `geocoding.not_found` / `geocoding.not_configured` naming the point, `503`
+    `geocoding.unavailable` with `Retry-After`)."""
+    tenant = str(principal.tenant_id)
+    pickup, dropoff = locate_trip(
+        context, get_runtime(request).database, tenant, _asked(body.pickup), _asked(body.dropoff),
+        translator_for(request).lang,
+    )  # fmt: skip
     asked = TripAsked(
-        pickup=Place(body.pickup.lat, body.pickup.lng, body.pickup.address or ""),
-        dropoff=Place(body.dropoff.lat, body.dropoff.lng, body.dropoff.address or ""),
+        pickup=pickup.place,
+        dropoff=dropoff.place,
         cod_amount=body.cod_amount,
         scheduled_at=body.scheduled_at,
         selection=body.selection,
         preferred_providers=tuple(body.preferred_providers),
     )
     answer = service.book_instant(
-        get_runtime(request).database, context, str(principal.tenant_id), _idempotency(request, fingerprint),
+        get_runtime(request).database, context, tenant, _idempotency(request, fingerprint),
         asked, _details(body), _renderer(InstantDeliveryOut, request), dispatch_next_door(request),
     )  # fmt: skip
     return _answer(answer)

@@ -29,11 +29,38 @@ Longitude = Annotated[float, Field(strict=True, ge=-180, le=180, allow_inf_nan=F
 
 
 class Point(BaseModel):
+    """A pickup or dropoff: its coordinates, or its address alone (located by the configured
+    geocoder, SMARTDIST_DELIVERY_BROKER_GEOCODER), or both (the coordinates win)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    lat: Latitude
-    lng: Longitude
-    address: str | None = Field(None, max_length=500, description="Street address shown to the courier.")
+    lat: Latitude | None = Field(None, description="With lng; optional when `address` is given (it is then geocoded).")
+    lng: Longitude | None = Field(None, description="With lat; optional when `address` is given (it is then geocoded).")
+    address: str | None = Field(
+        None,
+        max_length=500,
+        description="Street address shown to the courier; without lat/lng it is geocoded to find the point.",
+    )
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Point:
+        if (self.lat is None) != (self.lng is None):
+            raise ValueError("error.broker.point.both_coordinates")
+        if self.lat is None and not (self.address or "").strip():
+            raise ValueError("error.broker.point.no_place")
+        return self
+
+
+class PlaceOut(BaseModel):
+    """Where a pickup or dropoff was quoted: the point used, and what the geocoder found."""
+
+    lat: float = Field(description="WGS84 degrees.")
+    lng: float = Field(description="WGS84 degrees.")
+    address: str | None = Field(None, description="The address as given (what the courier reads).")
+    found_address: str | None = Field(
+        None, description="The geocoder's own text of the place it found (when the address was looked up)."
+    )
+    geocoder: str | None = Field(None, description="The provider that located it (sandbox, nominatim, google).")
 
 
 class QuoteRequest(BaseModel):
@@ -141,3 +168,5 @@ class QuoteResponse(BaseModel):
     recommended: str | None = Field(description="Chosen among available platforms; null when none is.")
     created_at: TaipeiTime = Field(description="When the set was quoted (RFC 3339).")
     expires_at: TaipeiTime | None = Field(description="The earliest expiry among available quotes; null when none is.")
+    pickup: PlaceOut | None = Field(None, description="The pickup quoted (with the geocoder's find, when looked up).")
+    dropoff: PlaceOut | None = Field(None, description="The dropoff quoted (with the geocoder's find, when looked up).")

@@ -24,10 +24,12 @@ import structlog
 from sqlalchemy.orm import Session
 
 from smartdist.db import Database
+from smartdist.geocoding import Geocoder
 from smartdist_delivery_broker.adapters.dispatch import DispatchCapacity
 from smartdist_delivery_broker.adapters.own_fleet import OwnFleetPlatform
 from smartdist_delivery_broker.adapters.port import DeliveryPlatform, Place, TripRequest
 from smartdist_delivery_broker.adapters.registry import PlatformRegistry
+from smartdist_delivery_broker.geocoding.service import Located, PointAsked, geocoder_for, locate
 from smartdist_delivery_broker.own_fleet.domain import PROVIDER as OWN_FLEET
 from smartdist_delivery_broker.own_fleet.domain import OwnFleetTerms
 from smartdist_delivery_broker.own_fleet.repository import offered_own_fleet
@@ -105,6 +107,8 @@ class QuotingContext:
         # else built from the runtime's settings (`context_for_runtime`) for a request's origin.
         self.dispatch: DispatchCapacity | None = None
         self.dispatch_for_origin: Callable[[str | None], DispatchCapacity | None] = lambda hint: None
+        # Where a pickup or dropoff given by its address alone is looked up (None: coordinates needed).
+        self.geocoder: Geocoder | None = geocoder_for(self.registry.settings)
 
     def dispatch_checker(self, hint: str | None) -> DispatchCapacity | None:
         """Who to ask whether a van can take a trip (None: the own fleet is offered by its terms)."""
@@ -179,6 +183,17 @@ class QuotingContext:
         if tenant_id is None:
             return self.registry.by_provider(provider)
         return self.registry.by_provider_for(provider, tenant_id)
+
+
+def locate_trip(
+    context: QuotingContext, database: Database, tenant_id: str, pickup: PointAsked, dropoff: PointAsked, language: str
+) -> tuple[Located, Located]:
+    """The trip's two points: given coordinates as they are, an address alone located through the
+    context's geocoder and the tenant's cache (a coded 422 naming the point, or a 503)."""
+    return (
+        locate(context.geocoder, database, tenant_id, "pickup", pickup, language=language),
+        locate(context.geocoder, database, tenant_id, "dropoff", dropoff, language=language),
+    )
 
 
 _CONTEXT_LOCK = threading.Lock()

@@ -1,0 +1,1 @@
+"""Addresses without coordinates: located through smartdist.geocoding behind the tenant's cache."""
