@@ -213,3 +213,50 @@ def test_a_shipment_books_one_courier_and_follows_its_status_forward_only(servic
         deliveries.SANDBOX.fail_next[:] = [BookingRefused("no platform available")]
         refused = _settled(svc, h, _shipped_with_delivery(svc, h, "S2", provider="lalamove")["id"])
         assert refused["delivery"]["status"] == "failed" and "no platform" in refused["delivery"]["error"]
+
+
+def test_a_booking_left_waiting_by_an_outage_is_retried_by_the_loop_then_given_up(  # type: ignore[no-untyped-def]
+    service_factory, monkeypatch
+) -> None:
+    from smartdist_wms.config import get_settings
+
+    settings = get_settings()
+    monkeypatch.setattr(settings, "courier_booking_tries", 1)
+    monkeypatch.setattr(settings, "courier_retry_s", 0.01)
+    monkeypatch.setattr(settings, "courier_booking_max_attempts", 2)
+    with service_factory(DEFINITION) as svc:
+        t = svc.new_tenant()
+        h = svc.headers(t)
+        ok(svc.client.post("/api/v1/products", json={"sku": "TEA", "name": "tea"}, headers=h), 201)
+        ok(svc.client.post("/api/v1/locations", json={"code": "B-1"}, headers=h), 201)
+        adjustment = {"sku": "TEA", "location": "B-1", "qty": 10, "reason": "opening"}
+        ok(svc.client.post("/api/v1/stock/adjustments", json=adjustment, headers=h), 201)
+
+        def waiting(order_id: int) -> dict[str, Any]:
+            deadline = time.monotonic() + 15
+            while True:
+                seen: dict[str, Any] = ok(svc.client.get(f"/api/v1/outbound-orders/{order_id}", headers=h))
+                if seen["delivery"]["error"] or time.monotonic() > deadline:
+                    return seen
+                time.sleep(0.05)
+
+        deliveries.SANDBOX.fail_next[:] = [BrokerUnavailable("broker restarting")]
+        first = _shipped_with_delivery(svc, h, "W1")
+        seen = waiting(first["id"])
+        assert seen["delivery"]["status"] == "booking" and "restarting" in seen["delivery"]["error"]
+        time.sleep(0.05)
+        assert deliveries.retry_waiting_bookings(svc.database, svc.runtime) == 1  # the loop's round
+        seen = ok(svc.client.get(f"/api/v1/outbound-orders/{first['id']}", headers=h))
+        assert seen["delivery"]["status"] == "pending" and seen["delivery"]["error"] is None
+        assert len([k for k in deliveries.SANDBOX.booked if k == f"{t}/wms:W1"]) == 1
+
+        # Down for good: after the attempts allowed the booking ends failed with the last error.
+        deliveries.SANDBOX.fail_next[:] = [BrokerUnavailable("down")] * 3
+        second = _shipped_with_delivery(svc, h, "W2")
+        waiting(second["id"])
+        for _ in range(3):
+            time.sleep(0.05)
+            deliveries.retry_waiting_bookings(svc.database, svc.runtime)
+        seen = ok(svc.client.get(f"/api/v1/outbound-orders/{second['id']}", headers=h))
+        assert seen["delivery"]["status"] == "failed" and seen["delivery"]["error"] == "down"
+        deliveries.SANDBOX.fail_next.clear()

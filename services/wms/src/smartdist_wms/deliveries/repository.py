@@ -60,7 +60,9 @@ def waiting_for_a_courier(session: Session, tried_before: datetime, limit: int =
         select(OutboundDelivery.tenant_id, OutboundDelivery.id)
         .where(
             OutboundDelivery.status == BOOKING,
-            (OutboundDelivery.attempted_at.is_(None)) | (OutboundDelivery.attempted_at < tried_before),
+            # Never tried: its job may simply not have started yet; give it the same pause.
+            (OutboundDelivery.attempted_at.is_(None) & (OutboundDelivery.status_at < tried_before))
+            | (OutboundDelivery.attempted_at < tried_before),
         )
         .order_by(OutboundDelivery.id)
         .limit(limit)
