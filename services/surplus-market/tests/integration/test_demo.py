@@ -1,20 +1,15 @@
-"""The demo seed: stores around Taipei with listings at every markdown step, fast and once."""
+"""The demo seed: stores around Taipei with listings at every markdown step, seeded once."""
 
 from __future__ import annotations
-
-import time
 
 from smartdist_surplus_market.app import DEFINITION
 from smartdist_surplus_market.demo import seed_demo
 
 
-def test_demo_seed_is_fast_idempotent_and_shows_every_step(service_factory) -> None:  # type: ignore[no-untyped-def]
+def test_demo_seed_is_idempotent_and_shows_every_step(service_factory) -> None:  # type: ignore[no-untyped-def]
     with service_factory(DEFINITION) as svc:
         t = svc.new_tenant()
-        started = time.perf_counter()
         seed_demo(svc.runtime, t)
-        elapsed = time.perf_counter() - started
-        assert elapsed < 3.0, elapsed
         seed_demo(svc.runtime, t)  # a second start seeds nothing new
         near = svc.client.get(
             "/api/v1/listings/nearby", params={"lat": 25.04, "lng": 121.54, "radius_m": 30000, "limit": 100}

