@@ -29,5 +29,6 @@ def test_scans_resolve_and_a_gs1_label_receives_with_its_lot(service_factory, cl
             "sound": 3,
             "damaged": 0,
             "put_away": 0,
+            "inspected": 0,
             "waiting": 3,
         }
