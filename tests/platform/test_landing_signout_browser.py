@@ -59,3 +59,9 @@ def test_the_driver_app_asks_for_the_driver_sign_in(page: Page, demo_url: str) -
     page.locator("form.demo-login button").click()
     expect(page).to_have_url(demo_url + "/dispatch/driver")
     expect(page.locator("header form.signout button")).to_have_text("登出")
+
+
+def test_an_empty_sign_in_is_answered_on_the_page_in_chinese(demo_url: str) -> None:
+    answer = httpx.post(f"{demo_url}/signin", data={"next": "/dispatch/driver"})
+    assert answer.status_code == 401 and answer.headers["content-type"].startswith("text/html")
+    assert "電子郵件或密碼不正確" in answer.text and "司機登入" in answer.text

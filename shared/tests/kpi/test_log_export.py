@@ -73,3 +73,19 @@ def test_zh_tw_header_names_the_columns_as_spec_3_does(svc: ServiceUnderTest) ->
     assert row[2:6] == ["note", "N-1", "store", "archive"] and row[6] == "2026-12-04T18:20:00+08:00"
     bad = svc.client.get("/api/v1/kpi/logs", params={"format": "csv", "header": "fr"}, headers=h)
     assert bad.status_code == 422 and bad.json()["errors"][0]["code"] == "validation.literal_error"
+
+
+def test_kpi_names_units_and_keyed_notes_follow_the_request_language(service_factory) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    messages = {
+        "zh-TW": {"kpi.name.notes": "筆記數", "kpi.unit.notes": "則"},
+        "en": {"kpi.name.notes": "notes written", "kpi.unit.notes": "notes"},
+    }
+    with service_factory(replace(SAMPLE, messages=messages)) as svc:
+        SampleBase.metadata.create_all(svc.database.engine)
+        h = svc.headers("t1")
+        zh = svc.client.get("/api/v1/kpi/summary", headers=h).json()["kpis"][0]
+        assert (zh["code"], zh["name"]) == ("notes", "筆記數")
+        en = svc.client.get("/api/v1/kpi/summary", headers={**h, "Accept-Language": "en"}).json()["kpis"][0]
+        assert (en["code"], en["name"]) == ("notes", "notes written")
