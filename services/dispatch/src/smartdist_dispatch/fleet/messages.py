@@ -123,3 +123,46 @@ MESSAGES: dict[str, dict[str, str]] = {
         "field.user_subject": "Login",
     },
 }
+
+# Problems of the fleet API (problem.<code> / error.<code>), per noun.
+_NOUNS = {
+    "zh-TW": {"depot": "倉庫", "vehicle": "車輛", "driver": "司機"},
+    "en": {"depot": "depot", "vehicle": "vehicle", "driver": "driver"},
+}
+_PER_NOUN = {
+    "zh-TW": {
+        "not_found": "找不到{noun} {{id}}。",
+        "code_taken": "{noun}代號 {{code}} 已經存在。",
+        "code_race": "剛好有另一筆相同代號的{noun}建立了，請重新整理後再試。",
+    },
+    "en": {
+        "not_found": "No {noun} {{id}}.",
+        "code_taken": "{noun} {{code}} already exists.",
+        "code_race": "A {noun} with this code was created at the same time; reload and try again.",
+    },
+}
+_RULES = {
+    "zh-TW": {
+        "dispatch.field.not_null": "這個欄位不能清空",
+        "dispatch.vehicle.shift_order": "下班時間必須晚於上班時間",
+        "dispatch.vehicle.break_pair": "休息最早與最晚開始時間要一起填，或都不填",
+        "dispatch.vehicle.break_order": "休息最晚開始時間不能早於最早開始時間",
+        "dispatch.vehicle.break_window": "設定休息分鐘時，也要填休息的時間範圍",
+    },
+    "en": {
+        "dispatch.field.not_null": "this field cannot be cleared",
+        "dispatch.vehicle.shift_order": "shift_end must be after shift_start",
+        "dispatch.vehicle.break_pair": "give both break_start and break_end, or neither",
+        "dispatch.vehicle.break_order": "break_end must not be before break_start",
+        "dispatch.vehicle.break_window": "break_minutes needs the window break_start..break_end",
+    },
+}
+for _lang in ("zh-TW", "en"):
+    for _noun, _word in _NOUNS[_lang].items():
+        for _kind, _text in _PER_NOUN[_lang].items():
+            _said = _text.format(noun=_word)
+            MESSAGES[_lang][f"problem.dispatch.{_noun}.{_kind}"] = _said[0].upper() + _said[1:]
+            MESSAGES[_lang][f"error.dispatch.{_noun}.{_kind}"] = _said
+    for _code, _text in _RULES[_lang].items():
+        MESSAGES[_lang][f"problem.{_code}"] = _text
+        MESSAGES[_lang][f"error.{_code}"] = _text

@@ -33,6 +33,14 @@ from smartdist_dispatch.fleet.sheet import CodeSheet, Reference, read_code_sheet
 from smartdist_dispatch.geocoding.service import GEOCODING_ROW_MESSAGES, locate, locate_all
 from smartdist_dispatch.orders.spreadsheet import RowError, raise_row_errors
 
+# A vehicle rule's message (fleet.schemas.vehicle_rule_error) -> its catalog code.
+RULE_CODES = {
+    "shift_end must be after shift_start": "dispatch.vehicle.shift_order",
+    "give both break_start and break_end, or neither": "dispatch.vehicle.break_pair",
+    "break_end must not be before break_start": "dispatch.vehicle.break_order",
+    "break_minutes needs the window break_start..break_end": "dispatch.vehicle.break_window",
+}
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -117,7 +125,9 @@ DRIVERS = Resource(
 def _stored(session: ScopedSession, resource: Resource, row_id: int) -> Any:
     row = repository.find(session, resource.model, row_id)
     if row is None:
-        raise NotFound(f"No {resource.noun} {row_id}.")
+        raise NotFound(
+            f"No {resource.noun} {row_id}.", code=f"dispatch.{resource.noun}.not_found", params={"id": row_id}
+        )
     return row
 
 
@@ -125,8 +135,12 @@ def _check_references(session: ScopedSession, resource: Resource, values: Mappin
     for name, (model, noun) in resource.references.items():
         row_id = values.get(name)
         if row_id is not None and repository.find(session, model, row_id) is None:
+            code, params = f"dispatch.{noun}.not_found", {"id": row_id}
             raise Unprocessable(
-                f"no {noun} {row_id}", errors=[{"loc": ["body", name], "message": f"no {noun} {row_id}"}]
+                f"no {noun} {row_id}",
+                code=code,
+                params=params,
+                errors=[{"loc": ["body", name], "code": code, "params": params, "message": f"no {noun} {row_id}"}],
             )
 
 
@@ -137,7 +151,9 @@ def _insert(session: ScopedSession, rows: list[Any], noun: str) -> None:
             session.add_all(rows)
             session.flush()
     except IntegrityError:
-        raise Conflict(f"a {noun} with this code was created at the same time") from None
+        raise Conflict(
+            f"a {noun} with this code was created at the same time", code=f"dispatch.{noun}.code_race"
+        ) from None
 
 
 def create(session: ScopedSession, resource: Resource, body: BaseModel, *, language: str = "zh-TW") -> Out:
@@ -146,9 +162,12 @@ def create(session: ScopedSession, resource: Resource, body: BaseModel, *, langu
         found = locate(session, values["address"], language=language)
         values.update(lat=found.lat, lng=found.lng)
     if repository.code_taken(session, resource.model, values["code"]):
+        code, params = f"dispatch.{resource.noun}.code_taken", {"code": values["code"]}
         raise Conflict(
             f"{resource.noun} {values['code']} already exists",
-            errors=[{"loc": ["body", "code"], "message": "taken"}],
+            code=code,
+            params=params,
+            errors=[{"loc": ["body", "code"], "code": code, "params": params, "message": "taken"}],
         )
     _check_references(session, resource, values)
     row = resource.model(**values)
@@ -217,13 +236,15 @@ def change(session: ScopedSession, resource: Resource, row_id: int, body: BaseMo
     _check_references(session, resource, changes)
     for name, value in changes.items():
         if value is None and name not in resource.nullable:
-            raise Unprocessable(f"{name} cannot be null", errors=[{"loc": ["body", name], "message": "not null"}])
+            error = {"loc": ["body", name], "code": "dispatch.field.not_null", "message": "not null"}
+            raise Unprocessable(f"{name} cannot be null", code="dispatch.field.not_null", errors=[error])
         setattr(row, name, value)
     if resource.row_rule is not None:
         broken = resource.row_rule({name: getattr(row, name) for name in resource.out.model_fields})
         if broken is not None:
             where, message = broken
-            raise Unprocessable(message, errors=[{"loc": ["body", where], "message": message}])
+            code = RULE_CODES.get(message)
+            raise Unprocessable(message, code=code, errors=[{"loc": ["body", where], "code": code, "message": message}])
     session.flush()
     return resource.out.model_validate(row)
 

@@ -85,3 +85,21 @@ def test_fleet_page_lists_the_first_run_steps_and_every_form_in_zh_tw(svc: Servi
         assert f'data-resource="{form}"' in html
     board = svc.client.get("/board", cookies={"smartdist_token": svc.token("t1", ["dispatcher"])})
     assert "前往車隊設定" in board.text and 'href="/board/fleet"' in board.text.replace("/dispatch", "")
+
+
+def test_fleet_problems_carry_a_code_and_read_in_the_merchants_language(svc: ServiceUnderTest) -> None:
+    headers = svc.headers("t1", ("dispatcher",))
+    english = headers | {"Accept-Language": "en"}
+    depot = svc.client.post("/api/v1/depots", json=DEPOT, headers=headers).json()
+    taken = svc.client.post("/api/v1/depots", json=DEPOT, headers=headers)
+    assert taken.status_code == 409
+    assert (taken.json()["code"], taken.json()["detail"]) == ("dispatch.depot.code_taken", "倉庫代號 D1 已經存在。")
+    missing = svc.client.get("/api/v1/vehicles/99", headers=english)
+    assert (missing.status_code, missing.json()["detail"]) == (404, "No vehicle 99.")
+    no_depot = svc.client.post("/api/v1/vehicles", json=VAN | {"depot_id": 99}, headers=headers).json()
+    assert no_depot["errors"][0]["message"] == "找不到倉庫 99。"
+    van = svc.client.post("/api/v1/vehicles", json=VAN | {"depot_id": depot["id"]}, headers=headers).json()
+    late_start = svc.client.patch(f"/api/v1/vehicles/{van['id']}", json={"shift_start": "19:00"}, headers=headers)
+    assert late_start.json()["errors"][0]["message"] == "下班時間必須晚於上班時間"
+    cleared = svc.client.patch(f"/api/v1/vehicles/{van['id']}", json={"kind": None}, headers=headers).json()
+    assert cleared["code"] == "dispatch.field.not_null" and cleared["errors"][0]["message"] == "這個欄位不能清空"
