@@ -209,6 +209,13 @@ def test_a_shipment_books_one_courier_and_follows_its_status_forward_only(servic
             ),
         )
 
+        # Cancelled before it shipped: no courier is asked for.
+        body = {"ref": "C1", "lines": [{"sku": "TEA", "qty": 1}], "delivery": {"dropoff": {"lat": 25.05, "lng": 121.5}}}
+        kept = ok(svc.client.post("/api/v1/outbound-orders", json=body, headers=h), 201)
+        gone = ok(svc.client.post(f"/api/v1/outbound-orders/{kept['id']}/cancel", headers=h))
+        assert gone["status"] == "cancelled" and gone["delivery"]["status"] == "cancelled"
+        assert not [r for r in deliveries.SANDBOX.requests if r.reference == "C1" and r.tenant_id == t]
+
         # A refusal (no platform can take it) ends the booking failed, with the reason.
         deliveries.SANDBOX.fail_next[:] = [BookingRefused("no platform available")]
         refused = _settled(svc, h, _shipped_with_delivery(svc, h, "S2", provider="lalamove")["id"])

@@ -89,6 +89,14 @@ def start_booking(session: Session, delivery: OutboundDelivery, *, broker_hint: 
     submit_job(session, BOOK_JOB, {"delivery_id": delivery.id}, created_by="wms")
 
 
+def cancel_request(session: Session, order_id: int) -> None:
+    """The order was cancelled before it shipped: no courier will be asked for."""
+    delivery = repository.for_order(session, order_id)
+    if delivery is not None and delivery.status == REQUESTED:
+        delivery.status, delivery.status_at = "cancelled", utcnow()
+        session.flush()
+
+
 def delivery_out(delivery: OutboundDelivery | None) -> DeliveryOut | None:
     if delivery is None:
         return None

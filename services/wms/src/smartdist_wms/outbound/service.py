@@ -435,6 +435,7 @@ def cancel(session: Session, order_id: int, *, by: str) -> OutboundOrder:
         ledger.change(items[a.stock_item_id], allocated=-a.qty, reason="release", note=order.no)
         a.state = "released"
     order.status = "cancelled"
+    deliveries.cancel_request(session, order.id)
     ledger.close()
     _kpi(session, order, "cancelled", None, utcnow())
     return order
