@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smartdist.kpi import BaselineSpec, KpiSpec, KpiSummary, StatusCode, SummaryContext, revenue_uplift_kpi, volume_kpi
+from smartdist.web.i18n import keyed_message
 
 REQUEST = "delivery_request"
 
@@ -47,7 +48,7 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     return KpiSummary(
         kpis=[kpi1, kpi2],
         co2e_kg=0.0,
-        notes=["No carbon claim: couriers' vehicles are the platforms', not measured here."],
+        notes=[keyed_message("kpi.note.broker.co2e")],
     )
 
 

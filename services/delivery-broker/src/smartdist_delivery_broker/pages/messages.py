@@ -6,6 +6,7 @@ from smartdist_delivery_broker.messages import API_MESSAGES
 
 PAGE_MESSAGES: dict[str, dict[str, str]] = {
     "zh-TW": {
+        "kpi.note.broker.co2e": "不計算減碳：配送車輛屬於外送平台，本服務量測不到。",
         "broker.nav.book": "叫車配送",
         "broker.nav.board": "訂單看板",
         "broker.nav.own_fleet": "自有車隊",
@@ -32,6 +33,8 @@ PAGE_MESSAGES: dict[str, dict[str, str]] = {
         "broker.form.lat": "緯度",
         "broker.form.lng": "經度",
         "broker.form.address": "地址",
+        "broker.form.coordinates": "經緯度（進階，選填；填了就不查地址）",
+        "broker.form.found": "查到的位置：",
         "broker.form.cod": "貨到付款金額（元）",
         "broker.form.compare": "比較報價",
         "broker.quotes.title": "各平台報價",
@@ -106,6 +109,7 @@ PAGE_MESSAGES: dict[str, dict[str, str]] = {
         "broker.status.returned": "已退回",
     },
     "en": {
+        "kpi.note.broker.co2e": "No carbon claim: couriers' vehicles are the platforms', not measured here.",
         "broker.nav.book": "Book",
         "broker.nav.board": "Order board",
         "broker.nav.own_fleet": "Own fleet",
@@ -135,6 +139,8 @@ PAGE_MESSAGES: dict[str, dict[str, str]] = {
         "broker.form.lat": "Latitude",
         "broker.form.lng": "Longitude",
         "broker.form.address": "Address",
+        "broker.form.coordinates": "Coordinates (advanced, optional; given, the address is not looked up)",
+        "broker.form.found": "Found: ",
         "broker.form.cod": "Cash on delivery (TWD)",
         "broker.form.compare": "Compare quotes",
         "broker.quotes.title": "Quotes",
