@@ -55,17 +55,7 @@ SHARED_CODES = re.compile(
 
 # Service texts still in English at the last look (service, English fragment). Hand them on; remove
 # an entry once its service translates it.
-SERVICE_TEXTS_PENDING: dict[str, tuple[str, ...]] = {
-    # KPI notes of the services' kpi.py (shown on the console's acceptance pages): each note should be
-    # keyed_message("<service>.kpi.note....", **figures) with catalog entries; the KPI API renders it then.
-    "dispatch": (
-        "km saved by each published plan against its baseline",
-        "the merchant's hand plan judged on the same matrix, else manual",
-        "the van factor",
-    ),
-    "wms": ("paper no longer printed per completed document",),
-    "delivery-broker": ("No carbon claim: couriers' vehicles are the platforms', not measured here",),
-}
+SERVICE_TEXTS_PENDING: dict[str, tuple[str, ...]] = {}
 
 # Pages a link does not reach (opened from a page's script or a device): walked as well.
 EXTRA_PAGES = (

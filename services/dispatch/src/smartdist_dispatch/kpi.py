@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from smartdist.kpi import BaselineSpec, KpiSpec, KpiSummary, StatusCode, SummaryContext, improvement_kpi, volume_kpi
+from smartdist.web.i18n import keyed_message
 
 ORDER, ROUTE = "delivery_order", "route"
 HANDLED = ("delivered", "failed")
@@ -105,8 +106,7 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
         kpis=[kpi1, kpi2],
         co2e_kg=round(total_saved_km * ctx.carbon.van_kg_per_km(), 3),
         notes=[
-            "CO2e: km saved by each published plan against its baseline (the merchant's hand plan judged on the "
-            "same matrix, else manual_distance_km_per_day) x the van factor (petrol 2.263 kg/L at 7 km/L)."
+            keyed_message("kpi.note.dispatch.co2e", petrol=ctx.carbon.petrol_kg_per_l, km_per_l=ctx.carbon.van_km_per_l)
         ],
     )
 

@@ -10,6 +10,10 @@ from smartdist_dispatch.fleet import messages as fleet_messages
 HOME_MESSAGES: dict[str, dict[str, str]] = {
     "zh-TW": {
         "dispatch.home.board": "待排訂單、排線進度、發布路線、急件插單與重新排線",
+        "kpi.note.dispatch.co2e": (
+            "CO2e：每次發布的路線比基準少跑的公里數（以同一距離矩陣評估商家的人工路線，沒有時用每日人工路線里程）"
+            "× 貨車係數（汽油 {petrol} kg CO2e／公升，每公升 {km_per_l} 公里）。"
+        ),
         "dispatch.home.map": "車輛與站點的即時位置",
         "dispatch.home.exceptions": "配送失敗、代收金額不符與遲到",
         "dispatch.home.analytics": "每日、每車、每位司機的里程、準時率與成功率",
@@ -17,6 +21,10 @@ HOME_MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "dispatch.home.board": "waiting orders, planning progress, publishing, rush orders and re-planning",
+        "kpi.note.dispatch.co2e": (
+            "CO2e: km saved by each published plan against its baseline (the merchant's hand plan judged on the"
+            " same matrix, else manual_distance_km_per_day) x the van factor (petrol {petrol} kg/L at {km_per_l} km/L)."
+        ),
         "dispatch.home.map": "where vehicles and stops are now",
         "dispatch.home.exceptions": "failed deliveries, cash mismatches and late stops",
         "dispatch.home.analytics": "distance, on-time and success rates per day, vehicle and driver",

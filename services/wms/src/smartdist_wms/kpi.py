@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smartdist.kpi import BaselineSpec, KpiSpec, KpiSummary, StatusCode, SummaryContext, improvement_kpi, volume_kpi
+from smartdist.web.i18n import keyed_message
 
 INBOUND, OUTBOUND, RETURN = "inbound_order", "outbound_order", "return_order"
 DONE = {INBOUND: "completed", OUTBOUND: "shipped", RETURN: "completed"}
@@ -62,7 +63,7 @@ def summarize(ctx: SummaryContext) -> KpiSummary:
     return KpiSummary(
         kpis=[kpi1, kpi2],
         co2e_kg=sheets * ctx.carbon.paper_kg_per_sheet,
-        notes=["CO2e: paper no longer printed per completed document × 0.0076 kg/sheet."],
+        notes=[keyed_message("kpi.note.wms.co2e", paper=ctx.carbon.paper_kg_per_sheet)],
     )
 
 

@@ -11,6 +11,7 @@ from smartdist_wms.waves.messages import MESSAGES as WAVE_MESSAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
     "zh-TW": {
+        "kpi.note.wms.co2e": "CO2e：每張完成的單據不再列印的紙張 × 每張 {paper} kg。",
         "home.lead": "紙本與 Excel 換成手機掃描：收貨、上架、揀貨、包裝、出貨、退貨與盤點。",
         "home.pda": "現場 PDA（收貨・上架・揀貨・包裝・出貨）",
         "home.office": "辦公室：單據與庫存",
@@ -69,6 +70,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "office.pda": "開啟 PDA",
     },
     "en": {
+        "kpi.note.wms.co2e": "CO2e: paper no longer printed per completed document × {paper} kg/sheet.",
         "home.lead": "Phones with scanners instead of paper: receive, put away, pick, pack, ship, returns, counts.",
         "home.pda": "Floor PDA (receive, put away, pick, pack, ship)",
         "home.office": "Office: documents and stock",
