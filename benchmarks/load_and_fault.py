@@ -52,6 +52,7 @@ import sqlalchemy
 from sqlalchemy import func, select
 
 from smartdist.auth.keys import generate_pem_pair
+from smartdist.bus.backends import DEAD_LETTER_STREAM
 from smartdist.bus.models import OutboxEvent, ProcessedEvent
 from smartdist.config import schema_name
 from smartdist.kpi.models import KpiRecord
@@ -465,7 +466,8 @@ def dead_letters(platform: Platform) -> int:
     import redis
 
     client = redis.Redis.from_url(platform.redis.url)
-    count = sum(int(client.xlen(key)) for key in client.scan_iter(match=f"{platform.namespace}:*dead*"))
+    key = f"{platform.namespace}:{DEAD_LETTER_STREAM}"
+    count = int(client.xlen(key)) if client.exists(key) else 0
     client.close()
     return count
 
