@@ -30,20 +30,20 @@ class NominatimGeocoder:
     client: httpx.Client | None = None
     name: str = "nominatim"
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _next_at: float = field(default=0.0, repr=False)
+    _last_at: float = field(default=float("-inf"), repr=False)
 
     def __post_init__(self) -> None:
         if not self.user_agent.strip():
             raise ValueError("Nominatim needs a User-Agent naming the application")
 
     def _wait_turn(self) -> None:
-        """One request per interval across every thread: take the next slot, sleep outside the lock."""
+        """One request per interval across every thread, the interval counted from the last request's
+        start: callers queue on the lock (the policy's "a single thread"), none holds it over the call."""
         with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next_at)
-            self._next_at = slot + self.min_interval_s
-        if slot > now:
-            time.sleep(slot - now)
+            wait = self._last_at + self.min_interval_s - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last_at = time.monotonic()
 
     def params(self, address: str, language: str) -> dict[str, str]:
         params = {"q": address, "format": "jsonv2", "limit": "1", "accept-language": language}
