@@ -24,6 +24,8 @@ class DatabaseCache:
         self.tenant_id = tenant_id
 
     def get(self, provider: str, key: str) -> Geocoded | None:
+        if "\x00" in key:  # PostgreSQL text cannot hold NUL; no real address has one
+            return None
         with self.database.tenant_session(self.tenant_id, read_only=True) as session:
             row = session.scalars(
                 select(GeocodedAddressRow).where(
@@ -33,6 +35,8 @@ class DatabaseCache:
             return None if row is None else Geocoded(row.lat, row.lng, row.address, row.provider)
 
     def put(self, provider: str, key: str, found: Geocoded) -> None:
+        if "\x00" in key or "\x00" in found.address:
+            return
         row = GeocodedAddressRow(
             provider=provider[:20],
             address_key=key[:MAX_KEY],

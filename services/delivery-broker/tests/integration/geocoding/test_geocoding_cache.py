@@ -96,3 +96,5 @@ def test_the_sandbox_gazetteer_locates_real_taipei_addresses(database: Database)
     found = locate(SandboxGeocoder(), database, "tenant-a", "pickup", PointAsked(None, None, "台北市中正區北平西路3號"))
     assert (found.place.lat, found.place.lng) == (25.0478, 121.5170)
     assert found.found is not None and found.found.address == "臺北市中正區北平西路3號"
+    with pytest.raises(AddressUnknown):  # a NUL (PostgreSQL text cannot hold one) is not found, never a 500
+        locate(SandboxGeocoder(), database, "tenant-a", "pickup", PointAsked(None, None, "臺北市\x00信義區"))
