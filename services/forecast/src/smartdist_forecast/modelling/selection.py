@@ -5,7 +5,8 @@ as much as the recent windows together (``SEASON_WINDOW_WEIGHT``): a December fo
 chosen by how the models did last December as much as by how they did this autumn.
 
 Series are grouped by what the back-tests show matters for which model wins: a short history
-(a new product: no yearly lags, no own season), intermittent demand (many zero days), and slow or
+(a new product: no yearly lags, no own season), intermittent demand (many zero days), a recent
+change of level against last year (a level shift: year-long means lag behind it), and slow or
 fast sellers. Per group, the blend weights (a grid on the simplex, step ``WEIGHT_STEP``, single
 models at its corners) with the lowest back-test WAPE are chosen. The score averages the WAPE on
 the series the global model was fitted on (later days) and on the series held out from its fit,
@@ -22,10 +23,14 @@ import numpy as np
 
 from smartdist_forecast.modelling.panel import DemandPanel
 
-GROUPS = ("new", "intermittent", "slow", "fast")
+GROUPS = ("new", "intermittent", "changing", "slow", "fast")
 NEW_HISTORY_DAYS = 365
 INTERMITTENT_ZERO_SHARE = 0.3
 RECENT_DAYS = 91
+# "changing": the last 8 weeks against the same weeks a year earlier moved this much more (or
+# less) than the tenant's typical series did (a level shift, a strong launch or a decline).
+CHANGE_DAYS = 56
+CHANGE_FACTOR = 1.3
 WEIGHT_STEP = 0.25
 SEASON_WINDOW_WEIGHT = 0.5
 
@@ -56,11 +61,41 @@ def series_groups(panel: DemandPanel, slow_below: float | None = None) -> tuple[
     history = panel.last_day - panel.first_day + 1
     new = history < NEW_HISTORY_DAYS
     intermittent = ~new & (zero_share > INTERMITTENT_ZERO_SHARE)
-    regular = ~new & ~intermittent
+    changing = ~new & ~intermittent & _changed(panel)
+    regular = ~new & ~intermittent & ~changing
     if slow_below is None:
         slow_below = float(np.median(mean[regular])) if regular.any() else 0.0
-    group = np.where(new, 0, np.where(intermittent, 1, np.where(mean < slow_below, 2, 3)))
+    group = np.where(new, 0, np.where(intermittent, 1, np.where(changing, 2, np.where(mean < slow_below, 3, 4))))
     return group.astype(np.int64), slow_below
+
+
+def _window_mean(panel: DemandPanel, end: np.ndarray, days: int) -> np.ndarray:
+    offsets = end[:, None] - days + 1 + np.arange(days)[None, :]
+    inside = (offsets >= panel.first_day[:, None]) & (offsets >= 0)
+    rows = np.broadcast_to(np.arange(panel.n_series)[:, None], offsets.shape)
+    values = np.full(offsets.shape, np.nan)
+    values[inside] = panel.demand[rows[inside], offsets[inside]]
+    known = ~np.isnan(values)
+    counts = known.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean: np.ndarray = np.where(
+            counts > CHANGE_DAYS // 2, np.where(known, values, 0.0).sum(axis=1) / counts, np.nan
+        )
+    return mean
+
+
+def _changed(panel: DemandPanel) -> np.ndarray:
+    """Series whose last 8 weeks moved against a year earlier by ≥ CHANGE_FACTOR more than the median series."""
+    now = _window_mean(panel, panel.last_day, CHANGE_DAYS)
+    year_ago = _window_mean(panel, panel.last_day - 364, CHANGE_DAYS)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where((year_ago > 0) & (now > 0), now / year_ago, np.nan)
+    if not np.isfinite(ratio).any():
+        return np.zeros(panel.n_series, dtype=bool)
+    typical = float(np.nanmedian(ratio))
+    relative = np.abs(np.log(ratio / typical))
+    changed: np.ndarray = np.isfinite(relative) & (relative > np.log(CHANGE_FACTOR))
+    return changed
 
 
 def weight_grid(n_models: int, step: float = WEIGHT_STEP) -> np.ndarray:

@@ -7,7 +7,7 @@ This is what the ``forecast.train`` job runs on all imported sales of a tenant. 
    the global LightGBM (direct, lags ≥ 28 days, fitted on all series but a held-out fifth, a
    different fifth at each origin), the pooled and the plain multiplicative models and seasonal
    naive (and weekly ETS when asked for);
-2. per series group (new, intermittent, slow, fast: ``selection``) the blend of candidates with
+2. per series group (new, intermittent, changing, slow, fast: ``selection``) the blend of candidates with
    the best back-test score, scored on later days of fitted series and on held-out series;
 3. a conformal 80% band from the combination's back-test residuals, per cell of level group ×
    dispersion group (how much noisier than Poisson the series is);

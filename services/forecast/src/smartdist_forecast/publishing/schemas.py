@@ -62,7 +62,7 @@ class ModelVersionOut(BaseModel):
     selection: dict[str, Any] | None = Field(
         default=None,
         description="the chosen combination: back-test windows, held-out series per window, per series "
-        "group (new, intermittent, slow, fast) the blend weights, the group's score and each candidate's; "
+        "group (new, intermittent, changing, slow, fast) the blend weights, the group's score and each candidate's; "
         "per model the back-test WAPE on later days of fitted series and on held-out series",
     )
 

@@ -25,13 +25,14 @@ def test_multiplicative_models_recover_a_weekday_and_yearly_shape():
         assert wape(truth[:, -28:], forecast) < 0.08, model.__name__
 
 
-def test_groups_tell_new_intermittent_slow_and_fast_series_apart():
-    panel, _ = seasonal_panel(n_series=4, days=500)
+def test_groups_tell_new_intermittent_changing_slow_and_fast_series_apart():
+    panel, _ = seasonal_panel(n_series=6, days=500)
     panel.demand[0, :400] = np.nan  # a product listed 100 days ago
     panel.first_day[0] = 400
     panel.demand[1, ::2] = 0.0  # every other day nothing sold
+    panel.demand[2, 440:] *= 1.6  # a step up 60 days ago
     group, threshold = series_groups(panel)
-    assert [GROUPS[g] for g in group] == ["new", "intermittent", "slow", "fast"]
+    assert [GROUPS[g] for g in group] == ["new", "intermittent", "changing", "slow", "fast", "fast"]
     assert series_groups(panel, slow_below=threshold)[0].tolist() == group.tolist()
 
 
