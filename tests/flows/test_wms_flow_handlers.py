@@ -143,7 +143,9 @@ def _settled(svc: Any, h: dict[str, str], order_id: int) -> dict[str, Any]:
     while True:
         seen: dict[str, Any] = ok(svc.client.get(f"/api/v1/outbound-orders/{order_id}", headers=h))
         if seen["delivery"]["status"] != "booking" or time.monotonic() > deadline:
-            return seen
+            # Read again: one GET reads the order and its delivery in two statements, and on
+            # PostgreSQL (read committed) the booking's commit may fall between them.
+            return dict(ok(svc.client.get(f"/api/v1/outbound-orders/{order_id}", headers=h)))
         time.sleep(0.05)
 
 
