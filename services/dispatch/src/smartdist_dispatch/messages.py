@@ -112,6 +112,8 @@ SHEET_MESSAGES: dict[str, dict[str, str]] = {
         "dispatch.order.window_order": "時段的結束時間早於開始時間",
         "dispatch.order.both_coordinates": "緯度與經度要一起填，或都不填 (改用地址轉座標)",
         "dispatch.order.no_place": "請填地址，或緯度與經度",
+        "dispatch.order.not_found": "找不到訂單 {id}",
+        "dispatch.order.not_waiting": "訂單 {order_no} 已排線或已出車，只有待排訂單可以修改或刪除",
     },
     "en": {
         "dispatch.sheet.unreadable": "This file cannot be read.",
@@ -134,13 +136,16 @@ SHEET_MESSAGES: dict[str, dict[str, str]] = {
         "dispatch.order.window_order": "the time window ends before it starts",
         "dispatch.order.both_coordinates": "give both lat and lng, or neither (the address is then geocoded)",
         "dispatch.order.no_place": "give the address, or lat and lng",
+        "dispatch.order.not_found": "no order {id}",
+        "dispatch.order.not_waiting": "order {order_no} is planned or on its way: only orders waiting can be "
+        "changed or deleted",
     },
 }
 
 for _lang in ("zh-TW", "en"):
     for _code, _text in SHEET_MESSAGES[_lang].items():
         PROBLEM_MESSAGES[_lang][f"error.{_code}"] = _text
-        if _code.startswith("dispatch.sheet."):
+        if _code.startswith(("dispatch.sheet.", "dispatch.order.not_")):
             PROBLEM_MESSAGES[_lang][f"problem.{_code}"] = _text
     # A sheet cell's Pydantic error (error.validation.<type>) reads like the API's (validation.<type>).
     PROBLEM_MESSAGES[_lang].update(

@@ -45,9 +45,20 @@ def create_orders(
     """
     taken = existing_order_nos(session, (b.order_no for b in bodies))
     if taken:
+        first = sorted(taken)[0]
         raise Conflict(
-            f"order {sorted(taken)[0]} already exists",
-            errors=[{"loc": ["body", "order_no"], "message": f"order {no} already exists"} for no in sorted(taken)],
+            f"order {first} already exists",
+            code="dispatch.sheet.order_exists",
+            params={"order_no": first},
+            errors=[
+                {
+                    "loc": ["body", "order_no"],
+                    "code": "dispatch.sheet.order_exists",
+                    "params": {"order_no": no},
+                    "message": f"order {no} already exists",
+                }
+                for no in sorted(taken)
+            ],
         )
     sender = sender_of(session)
     points = [coordinates(session, b, language=language) for b in bodies]
@@ -144,7 +155,7 @@ def order_page(session: ScopedSession, *, limit: int, cursor: str | None, status
 def stored_order(session: ScopedSession, order_id: int) -> DeliveryOrder:
     order = session.get(DeliveryOrder, order_id)
     if order is None:
-        raise NotFound(f"No order {order_id}.")
+        raise NotFound(f"No order {order_id}.", code="dispatch.order.not_found", params={"id": order_id})
     return order
 
 
@@ -152,11 +163,16 @@ def change_order(session: ScopedSession, order_id: int, body: OrderPatch) -> Ord
     """Change an order not yet planned (a planned one changes through its route)."""
     order = stored_order(session, order_id)
     if order.status != "created":
-        raise Conflict(f"order {order.order_no} is {order.status}; only created orders can be changed")
+        raise Conflict(
+            f"order {order.order_no} is {order.status}; only created orders can be changed",
+            code="dispatch.order.not_waiting",
+            params={"order_no": order.order_no},
+        )
     changes = body.model_dump(exclude_unset=True)
     for field, value in changes.items():
         if value is None:
-            raise Unprocessable(f"{field} cannot be null", errors=[{"loc": ["body", field], "message": "not null"}])
+            error = {"loc": ["body", field], "code": "dispatch.field.not_null", "message": "not null"}
+            raise Unprocessable(f"{field} cannot be null", code="dispatch.field.not_null", errors=[error])
         if field == "time_windows":
             value = stored_windows(body.time_windows or [])
         setattr(order, field, value)
@@ -167,7 +183,11 @@ def change_order(session: ScopedSession, order_id: int, body: OrderPatch) -> Ord
 def delete_order(session: ScopedSession, order_id: int) -> None:
     order = stored_order(session, order_id)
     if order.status != "created":
-        raise Conflict(f"order {order.order_no} is {order.status}; only created orders can be deleted")
+        raise Conflict(
+            f"order {order.order_no} is {order.status}; only created orders can be deleted",
+            code="dispatch.order.not_waiting",
+            params={"order_no": order.order_no},
+        )
     session.delete(order)
     session.flush()
 

@@ -103,3 +103,11 @@ def test_fleet_problems_carry_a_code_and_read_in_the_merchants_language(svc: Ser
     assert late_start.json()["errors"][0]["message"] == "下班時間必須晚於上班時間"
     cleared = svc.client.patch(f"/api/v1/vehicles/{van['id']}", json={"kind": None}, headers=headers).json()
     assert cleared["code"] == "dispatch.field.not_null" and cleared["errors"][0]["message"] == "這個欄位不能清空"
+    # The board's one-order form shows the orders API's problems the same way.
+    assert svc.client.post("/api/v1/orders", json=ORDER, headers=headers).status_code == 201
+    again = svc.client.post("/api/v1/orders", json=ORDER, headers=headers)
+    assert (again.status_code, again.json()["code"], again.json()["detail"]) == (
+        409,
+        "dispatch.sheet.order_exists",
+        "訂單 A-1 已經存在",
+    )
