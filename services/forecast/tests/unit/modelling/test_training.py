@@ -172,3 +172,19 @@ def test_backtest_neither_scores_nor_calibrates_on_stockout_days():
     marked = rolling_origin_backtest(panel, 7, forecasters, n_origins=2)
     assert plain.accuracy("seasonal_naive").n_points - marked.accuracy("seasonal_naive").n_points == 3
     assert np.isnan(marked.origins[-1].actual[0, -3:]).all()
+
+
+def test_a_panel_with_a_new_product_a_dead_one_and_an_intermittent_one_still_trains():
+    panel, _ = seasonal_panel(n_series=5, days=800)
+    panel.demand[0, :770] = np.nan  # listed 30 days ago
+    panel.first_day[0] = 770
+    panel.demand[1, 700:] = 0.0  # nothing sold for 100 days
+    rng = np.random.default_rng(5)
+    panel.demand[2] = rng.poisson(0.3, panel.n_days)  # mostly zero days
+    outcome = run_training(panel, TrainingOptions(horizon_days=14, model=GlobalModelConfig(rounds=20)))
+    rows = outcome.forecasts
+    assert len(rows) == 5 * 14 and np.isfinite(rows[["yhat", "yhat_lo", "yhat_hi"]].to_numpy()).all()
+    assert (rows["yhat_lo"] <= rows["yhat"]).all() and (rows["yhat"] <= rows["yhat_hi"]).all()
+    groups = outcome.artefact.selection["groups"]
+    assert groups["new"]["series"] == 1 and groups["intermittent"]["series"] >= 2
+    assert ModelArtefact.from_json(outcome.artefact.to_json()).selection == outcome.artefact.selection
