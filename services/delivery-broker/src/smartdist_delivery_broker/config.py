@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from smartdist.geocoding.settings import GeocoderKind, GeocoderSettings
 from smartdist_delivery_broker.adapters.sandbox import CourierScenario
 
 SANDBOX_SECRETS_FILE = "delivery-broker-sandbox-webhooks.json"
 SANDBOX_SECRET_NAMES = ("pandago_webhook_secret", "uber_signing_key", "lalamove_api_key", "lalamove_api_secret")
 
 
-class Settings(BaseSettings):
+class Settings(GeocoderSettings):
     model_config = SettingsConfigDict(env_prefix="SMARTDIST_DELIVERY_BROKER_", extra="ignore")
 
     database_url: str | None = None  # read by the platform; beats SMARTDIST_DATABASE_URL
@@ -58,22 +59,11 @@ class Settings(BaseSettings):
     sandbox_lalamove_api_secret: str | None = None
 
     # A pickup or dropoff given by its address alone (POST /quotes, instant bookings, the booking
-    # page) is located by this provider: auto (sandbox while the platforms are the sandboxes, as in
-    # the demo; none in live mode), none (coordinates required), sandbox (a small Taipei gazetteer,
-    # no network), nominatim (OpenStreetMap's, public or the merchant's own), google (an API key).
-    geocoder: Literal["auto", "none", "sandbox", "nominatim", "google"] = "auto"
-    geocoder_url: str = Field(
-        "", description="Nominatim's base URL (empty: the public nominatim.openstreetmap.org), or Google's API URL"
-    )
-    geocoder_key: str = Field("", description="Google Geocoding API key")
+    # page) is located by the geocoder fields of GeocoderSettings (SMARTDIST_DELIVERY_BROKER_GEOCODER,
+    # _URL, _KEY, ...); auto is the sandbox while the platforms are the sandboxes, none live.
     geocoder_user_agent: str = Field(
         "smartdist-delivery-broker/1.0", description="Nominatim's usage policy asks for the application and a contact"
     )
-    geocoder_email: str = ""
-    geocoder_countrycodes: str = "tw"
-    geocoder_timeout_s: float = Field(10.0, gt=0, le=60)
-    # Nominatim's public instance allows one request per second; a merchant's own may allow more.
-    geocoder_min_interval_s: float = Field(1.0, ge=0, le=60)
 
     http_timeout_s: float = 10.0
     dispatch_url: str = Field(
@@ -105,7 +95,7 @@ class Settings(BaseSettings):
         description="The path Lalamove posts to; it is part of the webhook signature.",
     )
 
-    def resolved_geocoder(self) -> str:
+    def resolved_geocoder(self) -> GeocoderKind:
         """The geocoder in use: ``auto`` is the sandbox gazetteer beside sandbox platforms, none live."""
         if self.geocoder == "auto":
             return "sandbox" if self.platform_mode == "sandbox" else "none"

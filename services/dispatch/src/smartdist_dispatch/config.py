@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from smartdist.config import get_platform_settings
+from smartdist.geocoding.settings import GeocoderKind, GeocoderSettings
 
-class Settings(BaseSettings):
+
+class Settings(GeocoderSettings):
     model_config = SettingsConfigDict(env_prefix="SMARTDIST_DISPATCH_", extra="ignore")
 
     database_url: str | None = None  # read by the platform; beats SMARTDIST_DATABASE_URL
@@ -17,20 +19,17 @@ class Settings(BaseSettings):
     # empty draws routes and stops on a blank map.
     map_tile_url: str = ""
     map_tile_attribution: str = ""
-    # Addresses without coordinates (order sheets, POST /orders, the pages) are geocoded by this
-    # provider: none (coordinates required), sandbox (a small Taipei gazetteer, no network: tests
-    # and the demo), nominatim (OpenStreetMap's, public or the merchant's own), google (an API key).
-    geocoder: Literal["none", "sandbox", "nominatim", "google"] = "none"
-    geocoder_url: str = Field("", description="Nominatim's base URL; empty: the public nominatim.openstreetmap.org")
-    geocoder_key: str = Field("", description="Google Geocoding API key")
+    # Addresses without coordinates (order sheets, POST /orders, the pages) are located by the
+    # geocoder fields of GeocoderSettings (SMARTDIST_DISPATCH_GEOCODER, _URL, _KEY, ...).
     geocoder_user_agent: str = Field(
         "smartdist-dispatch/1.0", description="Nominatim's usage policy asks for the application and a contact"
     )
-    geocoder_email: str = ""
-    geocoder_countrycodes: str = "tw"
-    geocoder_timeout_s: float = Field(10.0, gt=0, le=60)
-    # Nominatim's public instance allows one request per second; a merchant's own may allow more.
-    geocoder_min_interval_s: float = Field(1.0, ge=0, le=60)
+
+    def resolved_geocoder(self) -> GeocoderKind:
+        """``auto``: the sandbox gazetteer outside production (the demo, tests), none in production."""
+        if self.geocoder == "auto":
+            return "none" if get_platform_settings().env == "production" else "sandbox"
+        return self.geocoder
 
 
 class IntakeSettings(BaseSettings):

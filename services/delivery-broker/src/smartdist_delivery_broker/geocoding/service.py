@@ -9,52 +9,19 @@ kept across requests; answers are cached in the ``geocoded_address`` table, per 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from smartdist.db import Database
 from smartdist.geocoding import AddressNotFound, CachedGeocoder, Geocoded, Geocoder, GeocoderUnavailable
-from smartdist.geocoding.google import API_URL as GOOGLE_URL
-from smartdist.geocoding.google import GoogleGeocoder
-from smartdist.geocoding.nominatim import PUBLIC_URL, NominatimGeocoder
-from smartdist.geocoding.sandbox import SandboxGeocoder
+from smartdist.geocoding.settings import geocoder_from
 from smartdist_delivery_broker.adapters.port import Place
 from smartdist_delivery_broker.config import Settings
 from smartdist_delivery_broker.geocoding.domain import AddressUnknown, GeocoderDown, NoGeocoder
 from smartdist_delivery_broker.geocoding.repository import DatabaseCache
 
 
-@lru_cache(maxsize=8)
-def _adapter(
-    kind: str, url: str, key: str, user_agent: str, email: str, countries: str, timeout_s: float, interval_s: float
-) -> Geocoder | None:
-    if kind == "sandbox":
-        return SandboxGeocoder()
-    if kind == "nominatim":
-        return NominatimGeocoder(
-            user_agent=user_agent,
-            base_url=url or PUBLIC_URL,
-            email=email,
-            countrycodes=countries,
-            timeout_s=timeout_s,
-            min_interval_s=interval_s,
-        )
-    if kind == "google":
-        return GoogleGeocoder(api_key=key, timeout_s=timeout_s, url=url or GOOGLE_URL)
-    return None
-
-
 def geocoder_for(settings: Settings) -> Geocoder | None:
     """The provider the settings name (one per configuration and process), or None."""
-    return _adapter(
-        settings.resolved_geocoder(),
-        settings.geocoder_url,
-        settings.geocoder_key,
-        settings.geocoder_user_agent,
-        settings.geocoder_email,
-        settings.geocoder_countrycodes,
-        settings.geocoder_timeout_s,
-        settings.geocoder_min_interval_s,
-    )
+    return geocoder_from(settings, settings.resolved_geocoder())
 
 
 @dataclass(frozen=True)

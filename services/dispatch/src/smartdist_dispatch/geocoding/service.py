@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from smartdist.db import ScopedSession
 from smartdist.geocoding import AddressNotFound, CachedGeocoder, Geocoded, Geocoder, GeocoderUnavailable
-from smartdist.geocoding.google import GoogleGeocoder
-from smartdist.geocoding.nominatim import PUBLIC_URL, NominatimGeocoder
-from smartdist.geocoding.sandbox import SandboxGeocoder
+from smartdist.geocoding.settings import geocoder_from
 from smartdist_dispatch.config import Settings
 from smartdist_dispatch.geocoding.domain import AddressUnknown, GeocoderDown, NoGeocoder
 from smartdist_dispatch.geocoding.repository import DatabaseCache
@@ -27,39 +24,10 @@ GEOCODING_ROW_MESSAGES = {
 }
 
 
-@lru_cache(maxsize=8)
-def _adapter(
-    kind: str, url: str, key: str, user_agent: str, email: str, countries: str, timeout_s: float, interval_s: float
-) -> Geocoder | None:
-    if kind == "sandbox":
-        return SandboxGeocoder()
-    if kind == "nominatim":
-        return NominatimGeocoder(
-            user_agent=user_agent,
-            base_url=url or PUBLIC_URL,
-            email=email,
-            countrycodes=countries,
-            timeout_s=timeout_s,
-            min_interval_s=interval_s,
-        )
-    if kind == "google":
-        return GoogleGeocoder(api_key=key, timeout_s=timeout_s)
-    return None
-
-
 def configured_geocoder() -> Geocoder | None:
     """The provider the settings name, or None (read per call: the operator may set it while it runs)."""
-    s = Settings()
-    return _adapter(
-        s.geocoder,
-        s.geocoder_url,
-        s.geocoder_key,
-        s.geocoder_user_agent,
-        s.geocoder_email,
-        s.geocoder_countrycodes,
-        s.geocoder_timeout_s,
-        s.geocoder_min_interval_s,
-    )
+    settings = Settings()
+    return geocoder_from(settings, settings.resolved_geocoder())
 
 
 def locate(session: ScopedSession, address: str, *, language: str) -> Geocoded:

@@ -30,7 +30,10 @@ def cached(svc: ServiceUnderTest, tenant: str) -> list[tuple[str, str]]:
         return [(r.provider, r.address_key) for r in session.scalars(select(GeocodedAddress))]
 
 
-def test_without_a_geocoder_an_address_alone_says_to_give_coordinates(svc: ServiceUnderTest) -> None:
+def test_without_a_geocoder_an_address_alone_says_to_give_coordinates(
+    svc: ServiceUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMARTDIST_DISPATCH_GEOCODER", "none")
     headers = svc.headers("t1", ("dispatcher",))
     answer = svc.client.post("/api/v1/orders", json=order("A-1", address=CITY_HALL), headers=headers)
     assert answer.status_code == 422, answer.text
@@ -93,6 +96,7 @@ def test_sandbox_geocodes_addresses_once_per_tenant_and_names_the_rows_it_cannot
 def test_a_depot_by_its_address_alone_on_the_api_and_in_a_sheet(
     svc: ServiceUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("SMARTDIST_DISPATCH_GEOCODER", "none")
     headers = svc.headers("t1", ("dispatcher",))
     by_address = {"code": "D1", "name": "市府倉", "address": CITY_HALL}
     unset = svc.client.post("/api/v1/depots", json=by_address, headers=headers)
