@@ -84,6 +84,8 @@ class Stack:
         self._clients: dict[str, httpx.Client] = {}
         self._databases: dict[str, Database] = {}
         self.processes: list[Any] = []
+        self.environment: dict[str, str] = {}
+        self.workdir = Path(".")
 
     def headers(self, tenant: str, roles: tuple[str, ...] = ("owner",), **extra: str) -> dict[str, str]:
         token, _ = self.signer.issue(kind="user", subject="flows", tenant_id=tenant, roles=list(roles), ttl_s=900)
@@ -127,6 +129,24 @@ class Stack:
     def inject(self, event: CloudEvent) -> None:
         """Put an event on the bus as its producer's relay would (a repeat, a late or a stale one)."""
         self.bus.publish(stream_for_type(event.type), event.to_json())
+
+    def stop(self, name: str) -> None:
+        """SIGTERM one process (a service going away) and wait until it has stopped."""
+        process = next(p for p in self.processes if p.name == name)
+        with contextlib.suppress(AssertionError):
+            process.stop()
+
+    def restart(self, name: str) -> None:
+        """Start a stopped service again on its port, as its orchestrator would, and wait until ready."""
+        old = next(p for p in self.processes if p.name == name)
+        client = self._clients.pop(name, None)  # its kept-alive connections went with the process
+        if client is not None:
+            client.close()
+        command = ["smartdist", "serve", name, "--host", "127.0.0.1", "--port", str(old.port)]
+        process = deploy.start(name, command, self.environment, self.workdir)
+        process.port = old.port
+        self.processes[self.processes.index(old)] = process
+        deploy.wait_until_ready(process)
 
     def alive(self) -> None:
         for process in self.processes:
@@ -188,10 +208,12 @@ def stack(flow_database: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "SMARTDIST_DELIVERY_BROKER_SANDBOX_PUMP_S": "0.5",
         "SMARTDIST_DELIVERY_BROKER_SANDBOX_QUOTE_LATENCY_S": "0",
         "SMARTDIST_WMS_COURIER_RETRY_S": "2",
+        "SMARTDIST_WMS_COURIER_BOOKING_MAX_ATTEMPTS": "200",  # outlasts a broker restart under load
     }
     settings = PlatformSettings(redis_url=redis_url, bus_namespace=namespace)
     bus = make_backend(settings)
     started = Stack(urls, TokenSigner(keys.private_pem), flow_database, bus)
+    started.environment, started.workdir = environment, tmp
     try:
         migrate = deploy.start("migrate", ["smartdist", "migrate"], environment, tmp)
         assert migrate.popen.wait(deploy.READY_TIMEOUT_S) == 0, migrate.log_tail()
