@@ -251,6 +251,7 @@ def candidate_forecasts(known: DemandPanel, outcome: TrainingOutcome, ets_rows: 
         "seasonal_naive": baselines.seasonal_naive(known, horizon),
         "multiplicative": multiplicative.multiplicative(known, horizon),
         "pooled_multiplicative": multiplicative.pooled_multiplicative(known, horizon),
+        "pooled_multiplicative_year": multiplicative.pooled_multiplicative_year(known, horizon),
         "ets_weekly": ets,
         GLOBAL_MODEL: _with_short_series_fallback(known, model.forecast(known, horizon), horizon),
         COMBINATION: rows["yhat"].to_numpy().reshape(shape),

@@ -5,9 +5,10 @@ versions, both vectorised over the panel (no per-series loop):
 
 - ``multiplicative``: every factor from the series itself (mean of the last 365 days × its own
   weekday factor × its own month factor), the simple model a global model must beat;
-- ``pooled_multiplicative``: the weekday and annual shapes pooled over series (hierarchically:
-  the series' own shape shrunk towards its category's and all series'), the level read from the
-  last weeks with the shapes divided out, and the year-on-year trend carried to the target day.
+- ``pooled_multiplicative``: the weekday and annual shapes pooled over series (the series' own
+  shape shrunk towards all series'), the level read from the last 13 weeks with the shapes divided
+  out, and the year-on-year trend carried to the target day; ``pooled_multiplicative_year`` reads
+  the level from the last 52 weeks (less noise, slower after a shift): the back-test chooses.
 
 Each series is first divided by its centred 365-day mean, so a growing or shrinking series does
 not bend its own seasonal shape, and big series do not drown the shape of small ones.
@@ -180,6 +181,11 @@ def pooled_shapes(
     # A season bin holds several days of evidence per year: the strength is scaled to its days.
     season_factor = _shrunk(own_season, season_counts, pooled_season, shrink_weeks * WEEK * n_bins / 52)
     return weekday_factor, season_factor
+
+
+def pooled_multiplicative_year(panel: DemandPanel, horizon: int) -> np.ndarray:
+    """``pooled_multiplicative`` with the level of the last 364 days: steadier, slower to follow a shift."""
+    return pooled_multiplicative(panel, horizon, level_days=YEAR - 1)
 
 
 def pooled_multiplicative(

@@ -49,6 +49,7 @@ VECTORISED = {
     "seasonal_naive": baselines.seasonal_naive,
     "multiplicative": multiplicative.multiplicative,
     "pooled_multiplicative": multiplicative.pooled_multiplicative,
+    "pooled_multiplicative_year": multiplicative.pooled_multiplicative_year,
 }
 # Progress stages (catalog keys of the service's messages, i18n plan §5).
 STAGE_BACKTEST = "forecast.progress.backtest"
@@ -70,7 +71,12 @@ def _no_progress(fraction: float, stage: str, **params: int) -> None:
 class TrainingOptions:
     horizon_days: int = 28
     backtest_origins: int = 3
-    baselines: tuple[str, ...] = ("seasonal_naive", "multiplicative", "pooled_multiplicative")
+    baselines: tuple[str, ...] = (
+        "seasonal_naive",
+        "multiplicative",
+        "pooled_multiplicative",
+        "pooled_multiplicative_year",
+    )
     # Per-series baselines (ETS, MSTL) cost ~0.06 s a series and origin; past this many series they
     # are back-tested on a fixed random subset and reported, but not combined.
     baseline_series_cap: int = 100

@@ -19,6 +19,7 @@ MODEL_ORDER = (
     "combination",
     "global_lightgbm",
     "pooled_multiplicative",
+    "pooled_multiplicative_year",
     "multiplicative",
     "ets_weekly",
     "seasonal_naive",

@@ -34,6 +34,7 @@ def test_training_run_backtests_forecasts_with_band_and_reports_progress():
         "seasonal_naive",
         "multiplicative",
         "pooled_multiplicative",
+        "pooled_multiplicative_year",
         COMBINATION,
     }
     for metrics in outcome.artefact.backtest.values():
