@@ -12,13 +12,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +25,15 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from smartdist.testing.processes import SMARTDIST, Process, free_port
 from smartdist.testing.servers import postgres_available, redis_available
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-SMARTDIST = Path(sys.executable).with_name("smartdist")
+# Seven services' libraries loading at once on a shared two-core machine can take a while.
 READY_TIMEOUT_S = 120.0
-STOP_TIMEOUT_S = 20.0
+
+REPO = Path(__file__).resolve().parents[2]
 # A Redis database of its own, so the platform's streams never meet other tests' keys.
 REDIS_DB = 13
 
@@ -46,40 +43,12 @@ def compose_services() -> dict[str, Any]:
         return dict(yaml.safe_load(handle)["services"])
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def listening_locally(command: list[str], port: int) -> list[str]:
     """The deployed command, listening on 127.0.0.1:port instead of the container's 0.0.0.0:8000."""
     local = list(command)
     local[local.index("--host") + 1] = "127.0.0.1"
     local[local.index("--port") + 1] = str(port)
     return local
-
-
-@dataclass
-class Process:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-    port: int | None = None
-
-    def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
-    def stop(self) -> int:
-        """SIGTERM, as `docker stop` and Kubernetes send it; the exit code once it has stopped."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-        try:
-            return self.popen.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait(5)
-            raise AssertionError(f"{self.name} ignored SIGTERM for {STOP_TIMEOUT_S} s\n{self.log_tail()}") from None
 
 
 @pytest.fixture
@@ -152,34 +121,6 @@ def deployed_environment(service: dict[str, Any], local_values: dict[str, str]) 
     return inherited | {name: local_values[name] for name in names}
 
 
-def start(name: str, command: list[str], environment: dict[str, str], tmp_path: Path) -> Process:
-    assert command[0] == "smartdist"
-    log = tmp_path / f"{name}.log"
-    with log.open("wb") as sink:
-        popen = subprocess.Popen(
-            [str(SMARTDIST), *command[1:]],
-            env=environment,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-        )
-    return Process(name, popen, log)
-
-
-def wait_until_ready(process: Process) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.popen.poll() is not None:
-            raise AssertionError(f"{process.name} exited with {process.popen.returncode}\n{process.log_tail()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{process.port}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"{process.name} not ready in {READY_TIMEOUT_S} s\n{process.log_tail()}")
-
-
 def create_tenant(environment: dict[str, str], tmp_path: Path) -> str:
     """`smartdist tenant create` as an operator runs it in the console container; its API key."""
     done = subprocess.run(
@@ -199,13 +140,13 @@ def create_tenant(environment: dict[str, str], tmp_path: Path) -> str:
 def test_deployed_processes_start_serve_health_and_stop_cleanly(local_values: dict[str, str], tmp_path: Path) -> None:
     services = compose_services()
 
-    migrate = start(
+    migrate = Process(
         "migrate",
         services["migrate"]["command"],
         deployed_environment(services["migrate"], local_values),
         tmp_path,
-    )
-    assert migrate.popen.wait(READY_TIMEOUT_S) == 0, migrate.log_tail()
+    ).start()
+    assert migrate.popen is not None and migrate.popen.wait(READY_TIMEOUT_S) == 0, migrate.log_tail()
 
     # The console (it signs tokens) and one service stand for the web processes: all of them
     # run the same `smartdist serve` path; the test keeps to two to stay quick on two cores.
@@ -214,17 +155,18 @@ def test_deployed_processes_start_serve_health_and_stop_cleanly(local_values: di
         for name in ("console", "wms"):
             port = free_port()
             command = listening_locally([str(part) for part in services[name]["command"]], port)
-            process = start(name, command, deployed_environment(services[name], local_values), tmp_path)
-            process.port = port
-            processes.append(process)
+            environment = deployed_environment(services[name], local_values)
+            processes.append(Process(name, command, environment, tmp_path, port=port).start())
         for name in ("worker", "relay"):
             command = [str(part) for part in services[name]["command"]]
-            processes.append(start(name, command, deployed_environment(services[name], local_values), tmp_path))
+            processes.append(
+                Process(name, command, deployed_environment(services[name], local_values), tmp_path).start()
+            )
 
         for process in processes:
             if process.port is None:
                 continue
-            wait_until_ready(process)
+            process.wait_until_ready(READY_TIMEOUT_S)
             base = f"http://127.0.0.1:{process.port}"
             assert httpx.get(base + "/healthz", timeout=5).status_code == 200
             metrics = httpx.get(base + "/metrics", timeout=5)
@@ -245,7 +187,7 @@ def test_deployed_processes_start_serve_health_and_stop_cleanly(local_values: di
         assert authorised.json()["items"] == []
 
         for process in processes:
-            assert process.popen.poll() is None, f"{process.name} died\n{process.log_tail()}"
+            assert process.running(), f"{process.name} died\n{process.log_tail()}"
     finally:
         exit_codes = {process.name: process.stop() for process in processes}
     # uvicorn re-raises the SIGTERM it handled once it has shut down gracefully, so a web

@@ -4,7 +4,8 @@ The same processes as deploy/compose.yaml, on this machine: one PostgreSQL datab
 session (each service in its own schema, `smartdist migrate` first), Redis for the bus and the
 Celery queue under a namespace of the session's own, the services that take part in a flow each
 as `smartdist serve <service>`, the Celery worker (`smartdist worker`) and the outbox relay
-(`smartdist bus relay`). The process helpers are tests/deploy/test_production_processes.py's.
+(`smartdist bus relay`), started by smartdist.testing.processes (as the deploy test and
+benchmarks/load_and_fault.py start them).
 
 Every process holds the signing key here: the WMS and the surplus market sign their own service
 token for the broker (the compose file gives the key to the console only; there a
@@ -14,11 +15,9 @@ token for the broker (the compose file gives the key to the console only; there 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import signal
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -38,6 +37,7 @@ from smartdist.bus.models import OutboxEvent
 from smartdist.config import PlatformSettings, schema_name
 from smartdist.db import Database
 from smartdist.kpi.models import KpiRecord
+from smartdist.testing.processes import Process, free_port
 from smartdist.testing.servers import postgres_available, redis_available
 
 T = TypeVar("T")
@@ -48,20 +48,9 @@ REDIS_DB = 12
 FLOW_TIMEOUT_S = 30.0  # SPEC §5: what a flow leaves behind is visible within 30 s
 
 
-def _deploy_helpers() -> Any:
-    path = REPO / "tests" / "deploy" / "test_production_processes.py"
-    spec = importlib.util.spec_from_file_location("smartdist_deploy_processes", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-deploy = _deploy_helpers()
-# Every `smartdist serve` loads the whole catalogue (OR-Tools, LightGBM...): seven of them starting
-# at once on a shared two-core machine take minutes, not seconds.
-deploy.READY_TIMEOUT_S = 420.0
+# Every `smartdist serve` loads its service's libraries (OR-Tools, LightGBM...): seven of them
+# starting at once on a shared two-core machine take minutes, not seconds.
+READY_TIMEOUT_S = 420.0
 
 
 def eventually(probe: Callable[[], T | None], what: str, timeout_s: float = FLOW_TIMEOUT_S) -> T:
@@ -143,10 +132,9 @@ class Stack:
         if client is not None:
             client.close()
         command = ["smartdist", "serve", name, "--host", "127.0.0.1", "--port", str(old.port)]
-        process = deploy.start(name, command, self.environment, self.workdir)
-        process.port = old.port
+        process = Process(name, command, self.environment, self.workdir, port=old.port).start()
         self.processes[self.processes.index(old)] = process
-        deploy.wait_until_ready(process)
+        process.wait_until_ready(READY_TIMEOUT_S)
 
     def alive(self) -> None:
         for process in self.processes:
@@ -188,7 +176,7 @@ def stack(flow_database: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     namespace = "flows-" + uuid.uuid4().hex[:8]
     keys = generate_pem_pair()
     assert keys.private_pem is not None
-    ports = {name: deploy.free_port() for name in SERVICES}
+    ports = {name: free_port() for name in SERVICES}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     deployed_url = sqlalchemy.make_url(flow_database).set(drivername="postgresql").render_as_string(False)
     environment = {key: value for key, value in os.environ.items() if not key.startswith("SMARTDIST_")} | {
@@ -215,24 +203,22 @@ def stack(flow_database: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     started = Stack(urls, TokenSigner(keys.private_pem), flow_database, bus)
     started.environment, started.workdir = environment, tmp
     try:
-        migrate = deploy.start("migrate", ["smartdist", "migrate"], environment, tmp)
-        assert migrate.popen.wait(deploy.READY_TIMEOUT_S) == 0, migrate.log_tail()
+        migrate = Process("migrate", ["smartdist", "migrate"], environment, tmp).start()
+        assert migrate.popen is not None and migrate.popen.wait(READY_TIMEOUT_S) == 0, migrate.log_tail()
         for name, port in ports.items():
             command = ["smartdist", "serve", name, "--host", "127.0.0.1", "--port", str(port)]
-            process = deploy.start(name, command, environment, tmp)
-            process.port = port
-            started.processes.append(process)
-        started.processes.append(deploy.start("worker", ["smartdist", "worker"], environment, tmp))
-        started.processes.append(deploy.start("relay", ["smartdist", "bus", "relay"], environment, tmp))
+            started.processes.append(Process(name, command, environment, tmp, port=port).start())
+        started.processes.append(Process("worker", ["smartdist", "worker"], environment, tmp).start())
+        started.processes.append(Process("relay", ["smartdist", "bus", "relay"], environment, tmp).start())
         for process in started.processes:
             if process.port is not None:
-                deploy.wait_until_ready(process)
+                process.wait_until_ready(READY_TIMEOUT_S)
         yield started
         started.alive()
     finally:
         for process in started.processes:  # all stop together, not one after another
-            if process.popen.poll() is None:
-                process.popen.send_signal(signal.SIGTERM)
+            if process.running():
+                process.popen.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
         for process in started.processes:
             with contextlib.suppress(AssertionError):  # one that ignored SIGTERM was killed
                 process.stop()
