@@ -50,28 +50,17 @@ def evidence_pages() -> APIRouter:
 
     @router.get("/acceptance")
     def acceptance(request: Request, from_: FromDate = None, to: ToDate = None) -> Response:
-        if (redirect := require_page_principal(request)) is not None:
-            return redirect
-        try:
-            period = parse_period(from_, to)
-        except BadPeriod:
-            return _render(
-                request, "acceptance.html", {"pack": None, "bad_period": True, **_period_form(from_, to)}, 400
-            )
-        pack = _collect(request, period)
+        pack = _pack_for_page(request, from_, to)
+        if isinstance(pack, Response):
+            return pack
         return _render(request, "acceptance.html", _pack_context(request, pack))
 
     @router.get("/acceptance.pdf")
     def acceptance_pdf(request: Request, from_: FromDate = None, to: ToDate = None) -> Response:
-        if (redirect := require_page_principal(request)) is not None:
-            return redirect
-        try:
-            period = parse_period(from_, to)
-        except BadPeriod:
-            return _render(
-                request, "acceptance.html", {"pack": None, "bad_period": True, **_period_form(from_, to)}, 400
-            )
-        pack = _collect(request, period)
+        pack = _pack_for_page(request, from_, to)
+        if isinstance(pack, Response):
+            return pack
+        period = pack.period
         html = _render(request, "acceptance_print.html", _pack_context(request, pack)).body
         name = f"smartdist-acceptance-{period.start.isoformat()}-{period.end.isoformat()}.pdf"
         return Response(
@@ -161,6 +150,18 @@ def parse_period(start: str | None, end: str | None, *, today: date | None = Non
     return Period(start_day, end_day)
 
 
+def _pack_for_page(request: Request, start: str | None, end: str | None) -> EvidencePack | Response:
+    """The pack for the period asked, or the answer instead: sign in first, or a wrong period."""
+    if (redirect := require_page_principal(request)) is not None:
+        return redirect
+    try:
+        period = parse_period(start, end)
+    except BadPeriod:
+        context = {"pack": None, "bad_period": True, **_period_form(start, end)}
+        return _render(request, "acceptance.html", context, 400)
+    return _collect(request, period)
+
+
 def _translator(request: Request) -> Translator:
     return Translator(language_for(request), MESSAGES)
 
@@ -214,10 +215,6 @@ def _pack_context(request: Request, pack: EvidencePack) -> dict[str, Any]:
         "bad_period": False,
         **_period_form(query["from"], query["to"]),
     }
-
-
-def _bad_period(request: Request, start: str | None, end: str | None) -> Response:
-    return _render(request, "acceptance.html", {"pack": None, "bad_period": True, **_period_form(start, end)}, 400)
 
 
 def _period_form(start: str | None, end: str | None) -> dict[str, str]:
