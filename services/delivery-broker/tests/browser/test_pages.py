@@ -131,6 +131,8 @@ def test_merchant_compares_quotes_books_the_recommended_platform_and_sees_it_on_
     board_row.locator("a.history").click()
     expect(page.locator("#no")).to_have_text(no)
     expect(page.locator("#history tbody tr[data-status=pending]")).to_have_count(1)
+    # The platform's own status column is named for what it is (it was headed "raw").
+    expect(page.locator("#history thead th").nth(2)).to_have_text("Status as the platform reported it")
 
 
 def test_merchant_cancels_a_pending_delivery_from_the_board(page: Page, broker: tuple[ServiceUnderTest, str]) -> None:
