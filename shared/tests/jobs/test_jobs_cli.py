@@ -24,7 +24,9 @@ def sample_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("SMARTDIST_DATA_DIR", str(tmp_path))
     for name in ("SMARTDIST_DATABASE_URL", "SMARTDIST_REDIS_URL", "SMARTDIST_JOBS_BACKEND"):
         monkeypatch.delenv(name, raising=False)
+    installed = catalog.definition
     monkeypatch.setattr(catalog, "service_definitions", lambda: {"sample": SAMPLE})
+    monkeypatch.setattr(catalog, "definition", lambda name: SAMPLE if name == "sample" else installed(name))
     get_platform_settings.cache_clear()
     database = Database(f"sqlite:///{tmp_path / 'sample.db'}")
     upgrade(database, None, None)
