@@ -61,7 +61,9 @@ if __name__ == "__main__":
     from smartdist import catalog
 
     sys.modules.setdefault("jobcheck_service", sys.modules[__name__])
+    installed = catalog.definition
     catalog.service_definitions = lambda: {"jobcheck": JOBCHECK}  # type: ignore[assignment]
+    catalog.definition = lambda name: JOBCHECK if name == "jobcheck" else installed(name)  # type: ignore[assignment]
     from smartdist.cli import main
 
     main(sys.argv[1:])
